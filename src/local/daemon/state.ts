@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 
 /** Written by a running local cloud into its data directory; read by every command that needs it. */
@@ -43,4 +43,33 @@ export function isProcessAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
   }
+}
+
+/**
+ * Records the running instance. Written to a temporary file, fsync'd and renamed, so a reader
+ * never sees half a file, even if this process dies mid-write.
+ */
+export function writeDaemonState(state: DaemonState): void {
+  const target = daemonStatePath(state.dataDir);
+  const temporary = `${target}.${process.pid}.tmp`;
+  const fd = openSync(temporary, "w", 0o600);
+  try {
+    writeSync(fd, `${JSON.stringify(state, null, 2)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temporary, target);
+}
+
+/**
+ * Removes the state file, but only if it still describes `pid`: a newer instance that replaced a
+ * stale file must not lose its record when the old one finally exits.
+ */
+export function removeDaemonState(dataDir: string, pid?: number): void {
+  if (pid !== undefined) {
+    const current = readDaemonState(dataDir);
+    if (current !== undefined && current.pid !== pid) return;
+  }
+  rmSync(daemonStatePath(dataDir), { force: true });
 }
