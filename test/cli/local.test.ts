@@ -1,0 +1,197 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createServer, type Server } from "node:net";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { tempDir } from "../helpers/local-cloud.js";
+import { isProcessAlive, readDaemonState, type DaemonState } from "../../src/local/daemon/state.js";
+import { killRecorded, runWsq, spawnWsq, waitForExit, waitForOutput } from "./local-helpers.js";
+
+// These run the built binary (`npm run build`), as a user would.
+describe("wsq local (built binary)", () => {
+  let home: string;
+  let dataDir: string;
+
+  beforeEach(() => {
+    home = tempDir("wsq-local-cli-");
+    dataDir = join(home, "local");
+  });
+
+  afterEach(async () => {
+    await runWsq(["local", "stop"], home);
+    killRecorded(dataDir);
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it("starts a daemon, reports it, refuses to start it twice, and stops it gracefully", async () => {
+    const started = await runWsq(["local", "start", "--port", "0", "--json"], home);
+    expect(started.code, started.stderr).toBe(0);
+    const instance = JSON.parse(started.stdout) as DaemonState & { logFile: string; alreadyRunning: boolean };
+    expect(instance.alreadyRunning).toBe(false);
+    expect(instance.port).toBeGreaterThan(0);
+    expect(instance.url).toBe(`http://127.0.0.1:${instance.port}`);
+    expect(instance.dataDir).toBe(dataDir);
+    expect(instance.pid).not.toBe(process.pid);
+    expect(readDaemonState(dataDir)).toMatchObject({ pid: instance.pid, port: instance.port, mode: "daemon" });
+
+    const health = (await (await fetch(`${instance.url}/_wsq/health`)).json()) as { pid: number; dataDir: string };
+    expect(health).toMatchObject({ pid: instance.pid, dataDir });
+
+    const status = await runWsq(["local", "status", "--json"], home);
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ running: true, pid: instance.pid, url: instance.url, dataDir });
+
+    const human = await runWsq(["local", "status"], home);
+    expect(human.stdout).toContain("running");
+    expect(human.stdout).toContain(instance.url);
+
+    const again = await runWsq(["local", "start", "--port", "0"], home);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain("already running");
+    expect(again.stdout).toContain(instance.url);
+    expect(readDaemonState(dataDir)?.pid).toBe(instance.pid);
+
+    const stopped = await runWsq(["local", "stop"], home);
+    expect(stopped.code, stopped.stderr).toBe(0);
+    expect(stopped.stdout).toContain(`pid ${instance.pid}`);
+    expect(isProcessAlive(instance.pid)).toBe(false);
+    expect(existsSync(join(dataDir, "daemon.json"))).toBe(false);
+    // The daemon logged its graceful stop (SIGTERM handled, not killed).
+    expect(readFileSync(join(dataDir, "local.log"), "utf8")).toContain("local cloud stopped");
+
+    const after = await runWsq(["local", "status"], home);
+    expect(after.code).toBe(1);
+    expect(after.stdout).toContain("not running");
+    const stopAgain = await runWsq(["local", "stop"], home);
+    expect(stopAgain.code).toBe(0);
+    expect(stopAgain.stdout).toContain("not running");
+    expect(stopAgain.stderr).not.toMatch(/\bat .*\.js:\d+/);
+  });
+
+  it("replaces a stale daemon.json whose process is gone", async () => {
+    mkdirSync(dataDir, { recursive: true });
+    // A pid above the kernel's pid_max can never be alive.
+    const stale: DaemonState = {
+      pid: 2 ** 22 + 12345,
+      port: 1,
+      host: "127.0.0.1",
+      url: "http://127.0.0.1:1",
+      region: "us-east-1",
+      dataDir,
+      version: "0.0.0",
+      startedAt: "2020-01-01T00:00:00.000Z",
+      mode: "daemon",
+    };
+    writeFileSync(join(dataDir, "daemon.json"), JSON.stringify(stale));
+    const status = await runWsq(["local", "status"], home);
+    expect(status.code).toBe(1);
+    expect(status.stderr).toContain("stale");
+
+    writeFileSync(join(dataDir, "daemon.json"), JSON.stringify(stale));
+    const started = await runWsq(["local", "start", "--port", "0"], home);
+    expect(started.code, started.stderr).toBe(0);
+    expect(started.stderr).toContain("stale");
+    const state = readDaemonState(dataDir);
+    expect(state?.pid).not.toBe(stale.pid);
+    expect(state !== undefined && isProcessAlive(state.pid)).toBe(true);
+  });
+
+  it("reports a port in use with the fix, from the background child", async () => {
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (blocker.address() as { port: number }).port;
+      const result = await runWsq(["local", "start", "--port", String(port)], home);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`Port ${port}`);
+      expect(result.stderr).toContain("already in use");
+      expect(result.stderr).toContain("--port");
+      expect(result.stderr).not.toContain("timed out");
+      expect(readDaemonState(dataDir)).toBeUndefined();
+    } finally {
+      await new Promise<void>((resolve) => blocker.close(() => resolve()));
+    }
+  });
+
+  it("reports an unusable data dir with the fix", async () => {
+    const file = join(home, "a-file");
+    writeFileSync(file, "not a directory");
+    const result = await runWsq(["local", "start", "--port", "0", "--data-dir", join(file, "data")], home);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("cannot be used");
+    expect(result.stderr).toContain("--data-dir");
+    expect(result.stderr).not.toMatch(/\bat .*\.js:\d+/);
+  });
+
+  it("reports a damaged database with the fix, in the background and in the foreground", async () => {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(join(dataDir, "wsq.sqlite"), "this is not an SQLite database, it is sixty-odd bytes of text.....");
+    for (const extra of [[], ["--foreground"]]) {
+      const result = await runWsq(["local", "start", "--port", "0", ...extra], home);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain("is damaged");
+      expect(result.stderr).toContain("aside");
+      expect(readDaemonState(dataDir)).toBeUndefined();
+    }
+  });
+
+  it("warns when asked to listen beyond loopback", async () => {
+    const result = await runWsq(["local", "start", "--port", "0", "--host", "0.0.0.0"], home);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain("Warning");
+    expect(result.stderr).toContain("0.0.0.0");
+  });
+
+  it("refuses a bad --port as a usage error", async () => {
+    const result = await runWsq(["local", "start", "--port", "http"], home);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("--port");
+  });
+
+  it("prints and follows the log", async () => {
+    const none = await runWsq(["local", "logs"], home);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain("wsq local start");
+
+    const started = JSON.parse((await runWsq(["local", "start", "--port", "0", "--json"], home)).stdout) as DaemonState;
+    const logs = await runWsq(["local", "logs", "--lines", "1"], home);
+    expect(logs.code).toBe(0);
+    expect(logs.stdout.trim().split("\n")).toHaveLength(1);
+    expect(logs.stdout).toContain(started.url);
+
+    const follower = spawnWsq(["local", "logs", "--follow", "--lines", "0"], home);
+    try {
+      // The follower prints nothing until the daemon writes; stopping it writes its stop lines.
+      const followed = waitForOutput(follower.stdout!, (text) => text.includes("local cloud stopped"));
+      const stopped = await runWsq(["local", "stop"], home);
+      expect(stopped.code).toBe(0);
+      const text = await followed;
+      expect(text).toContain("SIGTERM");
+      expect(text).not.toContain("local cloud listening");
+      follower.kill("SIGINT");
+      expect(await waitForExit(follower)).toMatchObject({ code: 0 });
+    } finally {
+      if (follower.exitCode === null) follower.kill("SIGKILL");
+    }
+  });
+
+  it("runs in the foreground until SIGTERM and cleans up after itself", async () => {
+    const child = spawnWsq(["local", "start", "--foreground", "--port", "0", "--json"], home);
+    try {
+      const line = await waitForOutput(child.stdout!, (text) => text.includes("\n"));
+      const state = JSON.parse(line) as DaemonState;
+      expect(state).toMatchObject({ pid: child.pid, mode: "foreground" });
+      expect(readDaemonState(dataDir)?.pid).toBe(child.pid);
+      expect((await fetch(`${state.url}/_wsq/health`)).status).toBe(200);
+
+      const status = await runWsq(["local", "status", "--json"], home);
+      expect(JSON.parse(status.stdout)).toMatchObject({ running: true, mode: "foreground", pid: child.pid });
+
+      child.kill("SIGTERM");
+      expect(await waitForExit(child)).toMatchObject({ code: 0 });
+      expect(existsSync(join(dataDir, "daemon.json"))).toBe(false);
+      expect(readFileSync(join(dataDir, "local.log"), "utf8")).toContain("local cloud stopped");
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  });
+});
