@@ -1,0 +1,199 @@
+import type { PatternResult } from "../../shared/pattern-messages.js";
+import type { Rate } from "./plan.js";
+
+/**
+ * The records a burst collects while it runs (measuring) and the report computed from them
+ * (pure, in stats.ts). Renderers (table, live view, HTML, --json) read only BurstReport.
+ * Times are ms on the run's monotonic clock, 0 = sending starts.
+ */
+
+export interface SentRecord {
+  id: string;
+  group: string;
+  seq: number;
+  connection: number;
+  /** When the plan wanted it sent. Latency is measured from here (no coordinated omission). */
+  dueAt: number;
+  /** When ws.send was called. */
+  sendCalledAt: number | null;
+  /** When ws.send's callback reported the frame written to the socket. */
+  writtenAt: number | null;
+  sendError: string | null;
+}
+
+export interface ReceivedRecord {
+  at: number;
+  /** The connection (index) the result arrived on. */
+  connection: number;
+  result: PatternResult;
+}
+
+export interface QueueSample {
+  at: number;
+  /** ApproximateNumberOfMessages: stored, waiting to be received. */
+  visible: number;
+  /** ApproximateNumberOfMessagesNotVisible: received by the function, not yet deleted. */
+  inFlight: number;
+  /** ApproximateNumberOfMessagesDelayed. */
+  delayed: number;
+}
+
+export interface ConnectionClose {
+  connection: number;
+  at: number;
+  code: number;
+  reason: string;
+  meaning: string;
+}
+
+export interface BurstErrors {
+  connectFailures: { connection: number; message: string }[];
+  /** Connections refused with HTTP 429 and error frames that say the API throttled. */
+  throttled: number;
+  /** Frames API Gateway sends when it could not process a message ({"message": …}). */
+  errorFrames: { connection: number; at: number; message: string }[];
+  /** Closes that happened before the run ended. */
+  closes: ConnectionClose[];
+  sendErrors: number;
+  /** Frames that were neither results nor API error frames. */
+  otherFrames: number;
+  queuePollErrors: { at: number; message: string }[];
+}
+
+export type BurstOutcome = "complete" | "timeout" | "interrupted" | "connections-lost";
+
+export interface DlqFinding {
+  depth: { visible: number; inFlight: number } | null;
+  /** Lost messages of this run found in the dead-letter queue (by id). */
+  lostIds: string[];
+  /** True when the DLQ held more messages than could be inspected. */
+  partial: boolean;
+  error: string | null;
+}
+
+export interface BurstRawRun {
+  config: BurstConfig;
+  /** Wall clock (epoch ms) at run time 0. */
+  startedAtEpochMs: number;
+  /** When the last connection opened, relative to 0 (negative: connections open before sending). */
+  connectMs: number;
+  endedAt: number;
+  /** When the last message was written (or sending stopped). */
+  sendEndedAt: number | null;
+  outcome: BurstOutcome;
+  sent: SentRecord[];
+  received: ReceivedRecord[];
+  samples: QueueSample[];
+  errors: BurstErrors;
+  dlq: DlqFinding | null;
+}
+
+export interface BurstConfig {
+  runId: string;
+  url: string;
+  queueUrl: string | null;
+  deadLetterQueueUrl: string | null;
+  count: number;
+  connections: number;
+  activeConnections: number;
+  groups: number;
+  rate: Rate;
+  size: number;
+  timeoutMs: number;
+  pollIntervalMs: number;
+}
+
+export interface LatencyStats {
+  count: number;
+  min: number | null;
+  mean: number | null;
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+  p999: number | null;
+  max: number | null;
+}
+
+export interface HistogramBin {
+  /** Lower and upper bound, ms. */
+  from: number;
+  to: number;
+  count: number;
+}
+
+export interface TimelinePoint {
+  at: number;
+  sent: number;
+  received: number;
+  /** Messages per second in the bin ending at `at`. */
+  sendRate: number;
+  receiveRate: number;
+  /** Sent minus answered, as the client sees it. */
+  clientInFlight: number;
+}
+
+export interface Verification {
+  ok: boolean;
+  lost: string[];
+  /** Of the lost, those found in the dead-letter queue. */
+  lostInDlq: string[];
+  duplicated: { id: string; count: number }[];
+  orderViolations: { group: string; id: string; seq: number; afterId: string; afterSeq: number }[];
+  /** Results that arrived on a different connection than the one that sent the message. */
+  misrouted: { id: string; sentOn: number; arrivedOn: number }[];
+  /** A sending connection whose results named more than one connectionId, or two connections sharing one. */
+  connectionIdConflicts: { connection: number; connectionIds: string[] }[];
+  /** Results whose id this run did not send. */
+  unexpected: { id: string | null; messageId: string }[];
+  /** Messages never written because the connection failed (not counted as lost). */
+  notSent: string[];
+  /** Results processed on a retry (ApproximateReceiveCount > 1). */
+  retried: number;
+}
+
+export interface BurstReport {
+  version: 1;
+  config: BurstConfig;
+  outcome: BurstOutcome;
+  startedAt: string;
+  durationMs: number;
+  connectMs: number;
+  counts: { planned: number; sent: number; answered: number; results: number; lost: number; duplicated: number };
+  rates: {
+    /** Messages written per second, first to last write. */
+    sendPerSecond: number | null;
+    /** Results per second, first to last result. */
+    processPerSecond: number | null;
+    /** Answered messages per second over the whole burst (first send to last result). */
+    throughputPerSecond: number | null;
+  };
+  queue: {
+    polled: boolean;
+    peakDepth: number | null;
+    peakVisible: number | null;
+    peakInFlight: number | null;
+    peakAt: number | null;
+    /** Last result minus last write: how long the backlog took to clear once sending stopped. */
+    drainMs: number | null;
+    /** First queue sample after the peak that read empty, relative to sending's end. */
+    queueEmptyAfterSendMs: number | null;
+    samples: QueueSample[];
+  };
+  latency: {
+    /** Result arrival minus due time (coordinated-omission free). */
+    endToEnd: LatencyStats;
+    /** Result arrival minus the write callback. */
+    fromWrite: LatencyStats;
+    /** Due time to written: the client's own delay. */
+    clientDelay: LatencyStats;
+    /** The handler's queueWaitMs: how long the queue held each message. */
+    queueWait: LatencyStats;
+    /** From write to result, minus queue wait: network, API, enqueue, handler, post back. */
+    outsideQueue: LatencyStats;
+    histogram: HistogramBin[];
+  };
+  timeline: TimelinePoint[];
+  verification: Verification;
+  errors: BurstErrors;
+  dlq: DlqFinding | null;
+}
