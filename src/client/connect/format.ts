@@ -1,0 +1,76 @@
+import type { ChalkInstance } from "chalk";
+import type { SentMessage, SessionStats } from "./correlation.js";
+import type { SessionEvent } from "./session.js";
+
+/** Human-readable lines for the interactive session. Pure: a chalk instance in, strings out. */
+
+export function formatData(data: unknown): string {
+  if (typeof data === "string") return data;
+  return JSON.stringify(data) ?? String(data);
+}
+
+function label(message: SentMessage | undefined): string {
+  if (!message) return "untied";
+  return `#${message.index}`;
+}
+
+export function formatMs(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return "?";
+  return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
+}
+
+export function formatSent(message: SentMessage, c: ChalkInstance): string {
+  const where = message.group !== null ? ` · group ${message.group}${message.seq !== null ? ` seq ${message.seq}` : ""}` : "";
+  return c.dim(`→ #${message.index} sent${where}${message.id === null ? " · no id: matched by group order" : ""}`);
+}
+
+export function formatResult(event: Extract<SessionEvent, { type: "result" }>, c: ChalkInstance): string {
+  const r = event.result;
+  const parts = [c.cyan(`← ${label(event.message)}`), formatData(r.data)];
+  const timing = [`${formatMs(event.rttMs)} round trip`, `${formatMs(r.queueWaitMs)} in queue`];
+  if (r.receiveCount > 1) timing.push(`delivery ${r.receiveCount}`);
+  parts.push(c.dim(`(${timing.join(" · ")})`));
+  if (event.outOfOrder) parts.push(c.yellow(`⚠ out of order in group ${r.group} (seq ${r.seq})`));
+  if (event.duplicate) parts.push(c.yellow("⚠ duplicate: this message already had a result"));
+  if (event.correlatedBy === "none") parts.push(c.yellow(r.id ? `(id ${r.id} was not sent by this session)` : "(no id: cannot tell which message it answers)"));
+  return parts.join(" ");
+}
+
+export function formatApiError(event: Extract<SessionEvent, { type: "api-error" }>, c: ChalkInstance): string {
+  const target = event.message ? ` for #${event.message.index}` : "";
+  const request = event.error.requestId ? c.dim(` (request ${event.error.requestId})`) : "";
+  const why = event.message ? "" : c.dim(" · API Gateway does not say which message failed, and several are pending");
+  return `${c.red(`✖ API Gateway error${target}:`)} ${event.error.message}${request}${why}`;
+}
+
+export function formatClose(event: Extract<SessionEvent, { type: "close" }>, c: ChalkInstance): string {
+  const reason = event.reason ? `: "${event.reason}"` : "";
+  const head = event.byClient ? c.dim(`connection closed (${event.code} ${event.meaning})`) : c.red(`✖ connection lost: ${event.code} ${event.meaning}${reason}`);
+  if (event.orphaned.length === 0) return head;
+  const ids = event.orphaned.slice(0, 10).map((m) => `#${m.index}`).join(", ");
+  return `${head}\n${c.yellow(`  ${event.orphaned.length} message${event.orphaned.length === 1 ? "" : "s"} (${ids}${event.orphaned.length > 10 ? ", …" : ""}) will get no result: results go back only to the connection that sent them.`)}`;
+}
+
+export function formatStats(stats: SessionStats, c: ChalkInstance): string {
+  const rt = stats.roundTrip;
+  const lines = [
+    `${c.bold("sent")} ${stats.sent} · ${c.bold("answered")} ${stats.answered} · ${c.bold("pending")} ${stats.pending}` +
+      (stats.failed ? ` · failed ${stats.failed}` : "") +
+      (stats.orphaned ? ` · lost on a closed connection ${stats.orphaned}` : ""),
+    `round trip: p50 ${formatMs(rt.p50Ms)} · p99 ${formatMs(rt.p99Ms)} · max ${formatMs(rt.maxMs)} (${rt.count} results)`,
+    `out of order ${stats.outOfOrder} · duplicates ${stats.duplicates} · error frames ${stats.errorFrames}`,
+  ];
+  return lines.join("\n");
+}
+
+export const HELP_TEXT = `Type a message and press Enter: plain text is sent as {"action":"send","id":…,"MessageGroupId":…,"seq":…,"data":"<text>"};
+a line starting with { or [ is sent exactly as typed (a pasted multi-line object is read until its brackets close).
+  /help            this help
+  /json [on|off]   show raw frames in and out
+  /group [NAME]    show or set the MessageGroupId for the next messages
+  /burst N         send N messages at once and watch them come back
+  /stats           sent, answered, pending, round-trip p50/p99
+  /ping            WebSocket ping round trip
+  /text LINE       send LINE as plain text even if it looks like JSON
+  /reconnect       close and open a new connection (a new connection id)
+  /quit            close and leave (also Ctrl-D, or Ctrl-C on an empty line)`;
