@@ -1,0 +1,195 @@
+/**
+ * The handler's core, free of the AWS SDK: turn one SQS batch into results posted back to their
+ * senders, and into the partial batch response Lambda uses to retry what failed.
+ *
+ * Rules (Lambda docs "Handling errors for an SQS event source" and AWS Prescriptive Guidance on
+ * partial batch responses for FIFO queues):
+ * - Records of one message group are handled one after another, in batch order; groups run in
+ *   parallel, since FIFO only orders within a group.
+ * - A post to a connection that is gone (GoneException, HTTP 410) cannot succeed on a retry: the
+ *   result is dropped and logged, and the record counts as done. The same holds for a result too
+ *   large for @connections (PayloadTooLargeException, 413).
+ * - Any other failure (the processing function threw, throttling, a 5xx, missing permission)
+ *   fails that record AND every later record of its group in this batch: reporting only the failed
+ *   one would let later messages of the group be deleted before it, breaking the group's order.
+ */
+import type { PatternMessage, PatternResult } from "../shared/pattern-messages.js";
+import type { SqsBatchResponse, SqsEvent, SqsRecord } from "./sqs-event.js";
+
+/** What a processing function learns about the message besides its content. */
+export interface ProcessContext {
+  messageId: string;
+  group: string;
+  sequenceNumber: string | null;
+  /** 1 on the first delivery, more on retries. */
+  receiveCount: number;
+  connectionId: string;
+  requestId: string | null;
+  /** When API Gateway received the frame (epoch ms), if the API recorded it. */
+  requestTimeEpoch: number | null;
+  /** When this record's processing started (epoch ms). */
+  processingStartedAt: number;
+}
+
+/**
+ * The user's processing function (`wsq deploy --handler FILE` exports it as `process`). It gets
+ * the client's frame (parsed JSON, or the raw text when the frame was not JSON) and returns the
+ * result's `data`. Throwing fails the record (it is retried, then dead-lettered).
+ */
+export type ProcessFunction = (message: unknown, context: ProcessContext) => unknown;
+
+export type LogLevel = "info" | "warn" | "error";
+
+export interface BatchDependencies {
+  /** PostToConnection: sends one text frame to one connection. */
+  post(connectionId: string, data: string): Promise<void>;
+  process: ProcessFunction;
+  now(): number;
+  log(level: LogLevel, message: string, fields: Record<string, unknown>): void;
+}
+
+/** The default processing: echo the client's `data` (or the whole frame when it has none). */
+export const echoData: ProcessFunction = (message) => (isRecord(message) && "data" in message ? message.data : message);
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
+}
+
+function httpStatus(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+}
+
+/** The connection has closed (or never existed): posting again can never succeed. */
+export function isGoneError(error: unknown): boolean {
+  return errorName(error) === "GoneException" || httpStatus(error) === 410;
+}
+
+/** The result exceeds what @connections accepts (128 KB): a retry would fail the same way. */
+export function isPayloadTooLargeError(error: unknown): boolean {
+  return errorName(error) === "PayloadTooLargeException" || httpStatus(error) === 413;
+}
+
+/** Group key: the FIFO message group; on a standard queue every record is its own group. */
+function groupOf(record: SqsRecord): string {
+  return record.attributes.MessageGroupId ?? `standard:${record.messageId}`;
+}
+
+function parseBody(body: string): unknown {
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return body;
+  }
+}
+
+function attribute(record: SqsRecord, name: string): string | undefined {
+  return record.messageAttributes[name]?.stringValue;
+}
+
+function numberOrNull(text: string | undefined): number | null {
+  if (text === undefined || text.trim() === "") return null;
+  const value = Number(text);
+  return Number.isFinite(value) ? value : null;
+}
+
+/** Build the PatternResult for one record (pure; exported for tests). */
+export function buildResult(record: SqsRecord, message: unknown, data: unknown, processingStartedAt: number): PatternResult {
+  const frame = isRecord(message) ? (message as PatternMessage) : undefined;
+  const requestTimeEpoch = numberOrNull(attribute(record, "requestTimeEpoch"));
+  return {
+    type: "result",
+    id: typeof frame?.id === "string" ? frame.id : null,
+    seq: typeof frame?.seq === "number" ? frame.seq : null,
+    messageId: record.messageId,
+    group: record.attributes.MessageGroupId ?? "",
+    sequenceNumber: record.attributes.SequenceNumber ?? null,
+    receiveCount: Number(record.attributes.ApproximateReceiveCount ?? "1"),
+    connectionId: attribute(record, "connectionId") ?? "",
+    requestId: attribute(record, "requestId") ?? null,
+    queueWaitMs: requestTimeEpoch === null ? null : processingStartedAt - requestTimeEpoch,
+    processedAt: processingStartedAt,
+    data,
+  };
+}
+
+type Outcome = "done" | "failed";
+
+async function handleRecord(record: SqsRecord, deps: BatchDependencies): Promise<Outcome> {
+  const startedAt = deps.now();
+  const connectionId = attribute(record, "connectionId");
+  const fields = { messageId: record.messageId, group: record.attributes.MessageGroupId, connectionId };
+  const message = parseBody(record.body);
+  let data: unknown;
+  try {
+    data = await deps.process(message, {
+      messageId: record.messageId,
+      group: record.attributes.MessageGroupId ?? "",
+      sequenceNumber: record.attributes.SequenceNumber ?? null,
+      receiveCount: Number(record.attributes.ApproximateReceiveCount ?? "1"),
+      connectionId: connectionId ?? "",
+      requestId: attribute(record, "requestId") ?? null,
+      requestTimeEpoch: numberOrNull(attribute(record, "requestTimeEpoch")),
+      processingStartedAt: startedAt,
+    });
+  } catch (error) {
+    deps.log("error", "processing failed; the record will be retried", { ...fields, error: describe(error) });
+    return "failed";
+  }
+  if (connectionId === undefined || connectionId === "") {
+    // Not sent through the API (no connectionId attribute): processed, but nobody to answer.
+    deps.log("warn", "no connectionId attribute; result not posted", fields);
+    return "done";
+  }
+  const result = buildResult(record, message, data, startedAt);
+  try {
+    await deps.post(connectionId, JSON.stringify(result));
+    return "done";
+  } catch (error) {
+    if (isGoneError(error)) {
+      deps.log("warn", "connection gone; result dropped", fields);
+      return "done";
+    }
+    if (isPayloadTooLargeError(error)) {
+      deps.log("error", "result larger than @connections accepts; result dropped", { ...fields, bytes: Buffer.byteLength(JSON.stringify(result)) });
+      return "done";
+    }
+    deps.log("error", "posting the result failed; the record will be retried", { ...fields, error: describe(error) });
+    return "failed";
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** Process a batch; resolves to the partial batch response (never rejects). */
+export async function processBatch(event: SqsEvent, deps: BatchDependencies): Promise<SqsBatchResponse> {
+  const records = event.Records ?? [];
+  const groups = new Map<string, SqsRecord[]>();
+  for (const record of records) {
+    const key = groupOf(record);
+    const list = groups.get(key);
+    if (list) list.push(record);
+    else groups.set(key, [record]);
+  }
+  const failed = new Set<string>();
+  await Promise.all(
+    [...groups.values()].map(async (groupRecords) => {
+      for (let index = 0; index < groupRecords.length; index += 1) {
+        const record = groupRecords[index] as SqsRecord;
+        const outcome = await handleRecord(record, deps).catch(() => "failed" as const);
+        if (outcome === "failed") {
+          // The FIFO rule: this record and every later one of its group go back to the queue.
+          for (const rest of groupRecords.slice(index)) failed.add(rest.messageId);
+          return;
+        }
+      }
+    }),
+  );
+  // Reported in batch order, which keeps the response readable in logs.
+  return { batchItemFailures: records.filter((r) => failed.has(r.messageId)).map((r) => ({ itemIdentifier: r.messageId })) };
+}
