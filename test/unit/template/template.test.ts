@@ -79,7 +79,7 @@ describe.each([
 
 describe("the pattern template", () => {
   const r = pattern.Resources;
-  const props = (id: string) => (r[id]?.Properties ?? {}) as Record<string, unknown>;
+  const props = (id: string) => (r[id]?.Properties ?? {});
 
   it("outputs exactly what connect, burst and status read", () => {
     expect(Object.keys(pattern.Outputs ?? {}).sort()).toEqual(["ConnectionsUrl", "DeadLetterQueueUrl", "FunctionName", "QueueUrl", "WebSocketUrl"]);
@@ -90,7 +90,7 @@ describe("the pattern template", () => {
     const evaluate = (value: unknown, endpoint: string): unknown => {
       if (typeof value !== "object" || value === null) return value;
       if (Array.isArray(value)) return value.map((v) => evaluate(v, endpoint));
-      const [key, arg] = Object.entries(value as object)[0] as [string, unknown];
+      const [key, arg] = Object.entries(value)[0] as [string, unknown];
       if (key === "Fn::GetAtt") return endpoint;
       if (key === "Ref") return (arg === "StageName" ? "production" : `<${arg as string}>`);
       const args = evaluate(arg, endpoint) as unknown[];
