@@ -377,5 +377,5 @@ async function closeAll(connections: readonly Connection[]): Promise<void> {
 function textOf(data: WebSocket.RawData): string {
   if (Buffer.isBuffer(data)) return data.toString("utf8");
   if (Array.isArray(data)) return Buffer.concat(data).toString("utf8");
-  return Buffer.from(data as ArrayBuffer).toString("utf8");
+  return Buffer.from(data).toString("utf8");
 }

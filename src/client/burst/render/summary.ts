@@ -1,0 +1,117 @@
+import asciichart from "asciichart";
+import type { ChalkInstance } from "chalk";
+import type { BurstReport, LatencyStats } from "../types.js";
+import { fmtBytes, fmtCount, fmtLatency, fmtMs, fmtRate, listSome, rateLabel } from "./format.js";
+
+/** The end-of-run summary as text, from the report alone (the same data --json prints). */
+export function renderSummary(report: BurstReport, color: ChalkInstance, width = 80): string {
+  const lines: string[] = [];
+  const c = report.config;
+  const v = report.verification;
+  const outcome =
+    report.outcome === "complete"
+      ? color.green("complete")
+      : report.outcome === "timeout"
+        ? color.red(`timed out after ${fmtMs(c.timeoutMs)}`)
+        : report.outcome === "interrupted"
+          ? color.yellow("interrupted (Ctrl-C)")
+          : color.red("every connection closed");
+  lines.push(
+    color.bold(`wsq burst`) +
+      ` ${fmtCount(c.count)} messages over ${c.activeConnections} connection${c.activeConnections === 1 ? "" : "s"}, ${c.groups} group${c.groups === 1 ? "" : "s"}, rate ${rateLabel(c.rate)}, ${fmtBytes(c.size)} each`,
+  );
+  lines.push(color.dim(`  ${c.url}${c.queueUrl ? `  queue ${c.queueUrl}` : ""}`));
+  lines.push(`  ${outcome} in ${fmtMs(report.durationMs)} (connections opened in ${fmtMs(report.connectMs)})`);
+  lines.push("");
+
+  lines.push(color.bold("Throughput"));
+  lines.push(`  sent       ${fmtCount(report.counts.sent).padStart(8)}   ${fmtRate(report.rates.sendPerSecond)}`);
+  lines.push(
+    `  answered   ${fmtCount(report.counts.answered).padStart(8)}   processing ${fmtRate(report.rates.processPerSecond)}, whole burst ${fmtRate(report.rates.throughputPerSecond)}`,
+  );
+  const q = report.queue;
+  if (q.polled && q.peakDepth !== null) {
+    lines.push(
+      `  queue      peak depth ${fmtCount(q.peakDepth)} (visible ${fmtCount(q.peakVisible)}, in flight ${fmtCount(q.peakInFlight)}) at ${fmtMs(q.peakAt)}`,
+    );
+  } else if (q.polled) {
+    lines.push(`  queue      no depth sample (see errors)`);
+  } else {
+    lines.push(color.dim(`  queue      not watched (pass --queue-url, or --stack-name to find it)`));
+  }
+  lines.push(
+    `  drain      ${q.drainMs === null ? "-" : fmtMs(q.drainMs)} from the last send to the last result` +
+      (q.queueEmptyAfterSendMs !== null ? `; queue read empty ${fmtMs(q.queueEmptyAfterSendMs)} after it` : ""),
+  );
+  lines.push("");
+
+  lines.push(color.bold("Latency (ms)".padEnd(20)) + color.dim(["n".padStart(7), ...["min", "p50", "p90", "p99", "p99.9", "max"].map((h) => h.padStart(8))].join("")));
+  const row = (label: string, s: LatencyStats, note = "") =>
+    `  ${label.padEnd(18)}${String(s.count).padStart(7)}${[s.min, s.p50, s.p90, s.p99, s.p999, s.max].map((x) => fmtLatency(x).padStart(8)).join("")}${note ? color.dim(`  ${note}`) : ""}`;
+  lines.push(row("end to end", report.latency.endToEnd, c.rate.kind === "max" ? "from the burst's start" : "from the scheduled send"));
+  lines.push(row("  client delay", report.latency.clientDelay, "scheduled → written"));
+  lines.push(row("  from write", report.latency.fromWrite, "written → result"));
+  lines.push(row("    queue wait", report.latency.queueWait, "handler's queueWaitMs"));
+  lines.push(row("    outside queue", report.latency.outsideQueue, "network, API, handler, post back"));
+  lines.push("");
+
+  const depth = q.samples.map((s) => s.visible + s.inFlight);
+  if (depth.length >= 2 && Math.max(...depth) > 0) {
+    lines.push(color.bold("Queue depth") + color.dim(` (visible + in flight, one point per ${Math.round(c.pollIntervalMs)} ms poll)`));
+    lines.push(asciichart.plot(downsample(depth, Math.max(10, width - 14)), { height: 8, format: (x) => String(Math.round(x)).padStart(7) }));
+    lines.push("");
+  }
+
+  lines.push(color.bold("Verification"));
+  if (v.ok && report.outcome === "complete") {
+    lines.push(`  ${color.green("✓")} every message answered exactly once, in order within its group, on the connection that sent it`);
+  } else if (v.ok) {
+    lines.push(`  ${color.yellow("!")} nothing lost, duplicated or out of order among what was sent before the run stopped`);
+  }
+  const bad = (label: string, n: number, detail: string) =>
+    lines.push(`  ${n === 0 ? color.green("✓") : color.red("✗")} ${label.padEnd(13)} ${String(n).padStart(6)}${n > 0 ? `  ${detail}` : ""}`);
+  bad("lost", v.lost.length, listSome(v.lost) + (v.lostInDlq.length > 0 ? `; in the DLQ: ${listSome(v.lostInDlq)}` : ""));
+  bad("duplicated", v.duplicated.length, listSome(v.duplicated.map((d) => `${d.id} ×${d.count}`)));
+  bad("out of order", v.orderViolations.length, listSome(v.orderViolations.map((o) => `${o.id} (seq ${o.seq} after ${o.afterSeq})`)));
+  bad("misrouted", v.misrouted.length, listSome(v.misrouted.map((m) => `${m.id} (sent on #${m.sentOn}, came on #${m.arrivedOn})`)));
+  bad("conn. ids", v.connectionIdConflicts.length, listSome(v.connectionIdConflicts.map((x) => `#${x.connection}: ${x.connectionIds.join("/")}`)));
+  if (v.notSent.length > 0) lines.push(color.yellow(`  ! ${v.notSent.length} message(s) never written (their connection failed or closed)`));
+  if (v.unexpected.length > 0) lines.push(color.dim(`  ${v.unexpected.length} result(s) for messages this run did not send (ignored)`));
+  if (v.retried > 0) lines.push(color.dim(`  ${v.retried} result(s) came from a retry (receive count > 1)`));
+  lines.push("");
+
+  const e = report.errors;
+  const errorParts: string[] = [];
+  if (e.connectFailures.length > 0) errorParts.push(`${e.connectFailures.length} connection(s) failed to open (${e.connectFailures[0]?.message})`);
+  if (e.throttled > 0) errorParts.push(`${e.throttled} throttled`);
+  if (e.errorFrames.length > 0) errorParts.push(`${e.errorFrames.length} error frame(s) ("${e.errorFrames[0]?.message}")`);
+  if (e.closes.length > 0) {
+    const first = e.closes[0];
+    errorParts.push(`${e.closes.length} connection(s) closed early${first ? ` (${first.code}: ${first.meaning})` : ""}`);
+  }
+  if (e.sendErrors > 0) errorParts.push(`${e.sendErrors} send error(s)`);
+  if (e.otherFrames > 0) errorParts.push(`${e.otherFrames} unrecognized frame(s)`);
+  if (e.queuePollErrors.length > 0) errorParts.push(`queue polling failed ${e.queuePollErrors.length}× (${e.queuePollErrors[0]?.message})`);
+  lines.push(`${color.bold("Errors")}  ${errorParts.length === 0 ? "none" : color.red(errorParts.join("; "))}`);
+
+  if (report.dlq) {
+    const d = report.dlq;
+    const depthText = d.depth ? `${fmtCount(d.depth.visible + d.depth.inFlight)} message(s)` : "unknown";
+    const found = d.lostIds.length > 0 ? `; this run's lost messages found there: ${listSome(d.lostIds)}` : "";
+    lines.push(`${color.bold("DLQ")}     ${depthText}${found}${d.partial ? color.dim(" (not every DLQ message could be inspected)") : ""}${d.error ? color.red(` (${d.error})`) : ""}`);
+  }
+  return lines.join("\n");
+}
+
+/** At most `n` points, keeping each bucket's maximum so that peaks survive. */
+export function downsample(values: readonly number[], n: number): number[] {
+  if (values.length <= n) return [...values];
+  const out: number[] = [];
+  const step = values.length / n;
+  for (let i = 0; i < n; i++) {
+    let max = 0;
+    for (let j = Math.floor(i * step); j < Math.floor((i + 1) * step); j++) max = Math.max(max, values[j] ?? 0);
+    out.push(max);
+  }
+  return out;
+}
