@@ -1,0 +1,218 @@
+import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
+import { mockClient } from "aws-sdk-client-mock";
+import { describe, expect, it, vi } from "vitest";
+import { echoData, processBatch, type BatchDependencies } from "../../../src/handler/process-batch.js";
+import type { SqsRecord } from "../../../src/handler/sqs-event.js";
+import { createHandler } from "../../../src/handler/wrapper.js";
+import { parseIncomingFrame, type PatternResult } from "../../../src/shared/pattern-messages.js";
+
+let sequence = 0;
+function record(fields: { id: string; group?: string; body?: unknown; connectionId?: string; receiveCount?: number; requestTimeEpoch?: string; epochType?: string }): SqsRecord {
+  sequence += 1;
+  const attributes: Record<string, { stringValue: string; dataType: string }> = {};
+  if (fields.connectionId !== "") attributes.connectionId = { stringValue: fields.connectionId ?? `conn-${fields.group ?? "x"}`, dataType: "String" };
+  attributes.requestId = { stringValue: `req-${fields.id}`, dataType: "String" };
+  attributes.requestTimeEpoch = { stringValue: fields.requestTimeEpoch ?? "1000", dataType: fields.epochType ?? "Number" };
+  return {
+    messageId: fields.id,
+    receiptHandle: `rh-${fields.id}`,
+    body: typeof fields.body === "string" ? fields.body : JSON.stringify(fields.body ?? { id: `c-${fields.id}`, seq: sequence, data: `data-${fields.id}` }),
+    attributes: {
+      ApproximateReceiveCount: String(fields.receiveCount ?? 1),
+      SentTimestamp: "1000",
+      ...(fields.group !== undefined ? { MessageGroupId: fields.group, SequenceNumber: `1884949646046769612${sequence}`, MessageDeduplicationId: `req-${fields.id}` } : {}),
+    },
+    messageAttributes: attributes,
+    eventSource: "aws:sqs",
+    eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:wsq-requests.fifo",
+    awsRegion: "us-east-1",
+  };
+}
+
+function deps(overrides: Partial<BatchDependencies> = {}): BatchDependencies & { posted: { connectionId: string; result: PatternResult }[]; logs: string[] } {
+  const posted: { connectionId: string; result: PatternResult }[] = [];
+  const logs: string[] = [];
+  return {
+    posted,
+    logs,
+    post: async (connectionId, data) => {
+      posted.push({ connectionId, result: JSON.parse(data) as PatternResult });
+    },
+    process: echoData,
+    now: () => 1500,
+    log: (level, message) => logs.push(`${level}: ${message}`),
+    ...overrides,
+  };
+}
+
+function gone(): GoneException {
+  return new GoneException({ message: "gone", $metadata: { httpStatusCode: 410 } });
+}
+
+function failure(name: string, status: number): Error {
+  return Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+}
+
+describe("processBatch", () => {
+  it("posts one result per record, echoing data with the queue metadata", async () => {
+    const d = deps();
+    const r = record({ id: "m1", group: "g1", body: { action: "send", id: "c1-1", MessageGroupId: "g1", seq: 7, data: { hello: "world" } }, connectionId: "AbC=", receiveCount: 2, requestTimeEpoch: "1200" });
+    const response = await processBatch({ Records: [r] }, d);
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(d.posted).toHaveLength(1);
+    expect(d.posted[0]!.connectionId).toBe("AbC=");
+    expect(d.posted[0]!.result).toEqual({
+      type: "result",
+      id: "c1-1",
+      seq: 7,
+      messageId: "m1",
+      group: "g1",
+      sequenceNumber: r.attributes.SequenceNumber,
+      receiveCount: 2,
+      connectionId: "AbC=",
+      requestId: "req-m1",
+      queueWaitMs: 300,
+      processedAt: 1500,
+      data: { hello: "world" },
+    });
+    // What connect and burst parse.
+    expect(parseIncomingFrame(JSON.stringify(d.posted[0]!.result)).kind).toBe("result");
+  });
+
+  it("accepts requestTimeEpoch sent as a String attribute and tolerates its absence", async () => {
+    const d = deps();
+    const withString = record({ id: "s1", group: "g", requestTimeEpoch: "1400", epochType: "String" });
+    const without = record({ id: "s2", group: "h" });
+    delete without.messageAttributes.requestTimeEpoch;
+    await processBatch({ Records: [withString, without] }, d);
+    expect(d.posted.map((p) => p.result.queueWaitMs)).toEqual([100, null]);
+  });
+
+  it("echoes a non-JSON body as text and a frame without id as null ids", async () => {
+    const d = deps();
+    await processBatch({ Records: [record({ id: "t1", group: "g", body: "plain text" })] }, d);
+    expect(d.posted[0]!.result).toMatchObject({ id: null, seq: null, data: "plain text" });
+  });
+
+  it("drops the result of a gone connection without retrying it, and goes on with the group", async () => {
+    const d = deps();
+    const post = vi.fn(async (connectionId: string, data: string) => {
+      if (JSON.parse(data).messageId === "a1") throw gone();
+      d.posted.push({ connectionId, result: JSON.parse(data) as PatternResult });
+    });
+    const response = await processBatch({ Records: [record({ id: "a1", group: "A" }), record({ id: "a2", group: "A" })] }, { ...d, post });
+    expect(response.batchItemFailures).toEqual([]);
+    expect(post).toHaveBeenCalledTimes(2);
+    expect(d.posted.map((p) => p.result.messageId)).toEqual(["a2"]);
+    expect(d.logs).toContain("warn: connection gone; result dropped");
+  });
+
+  it("treats a bare 410 like GoneException and drops a result too large to post", async () => {
+    const d = deps();
+    const post = vi.fn(async (_c: string, data: string) => {
+      throw JSON.parse(data).messageId === "b1" ? failure("UnknownError", 410) : failure("PayloadTooLargeException", 413);
+    });
+    const response = await processBatch({ Records: [record({ id: "b1", group: "B" }), record({ id: "b2", group: "B" })] }, { ...d, post });
+    expect(response.batchItemFailures).toEqual([]);
+  });
+
+  it("fails the first failed record and every later record of its group, and only of its group (the FIFO rule)", async () => {
+    const d = deps();
+    const post = vi.fn(async (connectionId: string, data: string) => {
+      const result = JSON.parse(data) as PatternResult;
+      if (result.messageId === "a2") throw failure("InternalServerError", 500);
+      d.posted.push({ connectionId, result });
+    });
+    const records = [record({ id: "a1", group: "A" }), record({ id: "b1", group: "B" }), record({ id: "a2", group: "A" }), record({ id: "b2", group: "B" }), record({ id: "a3", group: "A" }), record({ id: "b3", group: "B" })];
+    const response = await processBatch({ Records: records }, { ...d, post });
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: "a2" }, { itemIdentifier: "a3" }]);
+    // a3 is never attempted: it must not be posted before a2 succeeds.
+    expect(d.posted.map((p) => p.result.messageId).sort()).toEqual(["a1", "b1", "b2", "b3"]);
+    expect(post).toHaveBeenCalledTimes(5);
+  });
+
+  it("fails the record when the processing function throws, without posting", async () => {
+    const d = deps({ process: (message) => {
+      if ((message as { data: string }).data === "data-p1") throw new Error("bad input");
+      return "ok";
+    } });
+    const response = await processBatch({ Records: [record({ id: "p1", group: "P" }), record({ id: "p2", group: "P" }), record({ id: "q1", group: "Q" })] }, d);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: "p1" }, { itemIdentifier: "p2" }]);
+    expect(d.posted.map((p) => [p.result.messageId, p.result.data])).toEqual([["q1", "ok"]]);
+  });
+
+  it("posts in order within a group and in parallel across groups", async () => {
+    const events: string[] = [];
+    const pending = new Map<string, () => void>();
+    const d = deps({
+      post: (_connectionId, data) => {
+        const id = (JSON.parse(data) as PatternResult).messageId;
+        events.push(`start ${id}`);
+        return new Promise<void>((resolve) => pending.set(id, () => {
+          events.push(`end ${id}`);
+          resolve();
+        }));
+      },
+    });
+    const done = processBatch({ Records: [record({ id: "a1", group: "A" }), record({ id: "a2", group: "A" }), record({ id: "b1", group: "B" })] }, d);
+    await vi.waitFor(() => expect(pending.size).toBe(2));
+    // Both groups' first posts are under way together; a2 waits for a1.
+    expect(events).toEqual(["start a1", "start b1"]);
+    pending.get("b1")!();
+    pending.get("a1")!();
+    await vi.waitFor(() => expect(pending.has("a2")).toBe(true));
+    pending.get("a2")!();
+    await expect(done).resolves.toEqual({ batchItemFailures: [] });
+    expect(events.indexOf("end a1")).toBeLessThan(events.indexOf("start a2"));
+  });
+
+  it("handles records of a standard queue (no group) independently", async () => {
+    const d = deps();
+    const post = vi.fn(async (_c: string, data: string) => {
+      if ((JSON.parse(data) as PatternResult).messageId === "s1") throw failure("InternalServerError", 500);
+    });
+    const response = await processBatch({ Records: [record({ id: "s1" }), record({ id: "s2" })] }, { ...d, post });
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: "s1" }]);
+  });
+
+  it("processes but does not post a message that has no connectionId attribute", async () => {
+    const d = deps();
+    const response = await processBatch({ Records: [record({ id: "n1", group: "N", connectionId: "" })] }, d);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(d.posted).toEqual([]);
+  });
+});
+
+describe("createHandler with the @connections client", () => {
+  it("sends PostToConnection per record and reports only the FIFO-rule failures", async () => {
+    const client = new ApiGatewayManagementApiClient({ endpoint: "http://127.0.0.1:1/production", region: "us-east-1", credentials: { accessKeyId: "a", secretAccessKey: "b" } });
+    const mock = mockClient(client);
+    mock.on(PostToConnectionCommand, { ConnectionId: "gone=" }).rejects(gone());
+    mock.on(PostToConnectionCommand, { ConnectionId: "slow=" }).rejects(failure("LimitExceededException", 429));
+    mock.on(PostToConnectionCommand, { ConnectionId: "ok=" }).resolves({});
+    const handler = createHandler(echoData, { client });
+    const response = await handler({
+      Records: [
+        record({ id: "g1", group: "G", connectionId: "gone=" }),
+        record({ id: "l1", group: "L", connectionId: "slow=" }),
+        record({ id: "l2", group: "L", connectionId: "ok=" }),
+        record({ id: "o1", group: "O", connectionId: "ok=" }),
+      ],
+    });
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: "l1" }, { itemIdentifier: "l2" }]);
+    const calls = mock.commandCalls(PostToConnectionCommand).map((c) => c.args[0].input.ConnectionId);
+    expect(calls.sort()).toEqual(["gone=", "ok=", "slow="]);
+    const data = mock.commandCalls(PostToConnectionCommand).find((c) => c.args[0].input.ConnectionId === "ok=")!.args[0].input.Data as Uint8Array;
+    expect(JSON.parse(new TextDecoder().decode(data))).toMatchObject({ type: "result", messageId: "o1", group: "O" });
+  });
+
+  it("retries every record when the endpoint variable is missing, instead of losing results", async () => {
+    const handler = createHandler(echoData, { env: {} });
+    const response = await handler({ Records: [record({ id: "e1", group: "E" })] });
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: "e1" }]);
+  });
+
+  it("refuses a module without a process function", () => {
+    expect(() => createHandler(undefined as never)).toThrow(/process/);
+  });
+});
