@@ -1,0 +1,85 @@
+/**
+ * Template text → the JSON form of a template. YAML short-form tags (`!Ref x`, `!GetAtt a.b`,
+ * `!Sub …`) become their long form (`{"Ref": "x"}`, `{"Fn::GetAtt": ["a", "b"]}`), so the rest of
+ * the engine only ever sees one shape, as CloudFormation itself does after its YAML front end.
+ *
+ * Written against the `yaml` document tree rather than with `customTags`: walking the tree lets one
+ * function handle every tag on scalars, sequences and maps alike, and report an unknown tag as a
+ * template format error (AWS rejects it) instead of silently reading it as a string.
+ */
+import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from "yaml";
+import { TemplateError } from "./errors.js";
+
+/** https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference.html */
+const FN_TAGS = new Set([
+  "Base64", "Cidr", "FindInMap", "GetAtt", "GetAZs", "ImportValue", "Join", "Select", "Split", "Sub", "Transform",
+  "And", "Equals", "If", "Not", "Or", "Length", "ToJsonString",
+]);
+
+
+export type TemplateValue = null | boolean | number | string | TemplateValue[] | { [key: string]: TemplateValue };
+
+function convert(node: unknown, doc: Document): TemplateValue {
+  if (node === null || node === undefined) return null;
+  if (isAlias(node)) return convert(node.resolve(doc), doc);
+  let value: TemplateValue;
+  if (isScalar(node)) {
+    const raw = node.value;
+    value = raw === undefined ? null : (raw as TemplateValue);
+    if (typeof raw === "bigint") value = Number(raw);
+  } else if (isSeq(node)) {
+    value = node.items.map((item) => convert(item, doc));
+  } else if (isMap(node)) {
+    const object: Record<string, TemplateValue> = {};
+    for (const pair of node.items) {
+      if (!isPair(pair)) continue;
+      const key = convert(pair.key, doc);
+      object[String(key)] = convert(pair.value, doc);
+    }
+    value = object;
+  } else {
+    return null;
+  }
+  const tag = (node as Node).tag;
+  if (tag === undefined || !tag.startsWith("!") || tag.startsWith("!!")) return value;
+  return applyShortTag(tag.slice(1), value, node as Node);
+}
+
+function applyShortTag(name: string, value: TemplateValue, node: Node): TemplateValue {
+  if (name === "Ref") return { Ref: value };
+  if (name === "Condition") return { Condition: value };
+  if (!FN_TAGS.has(name)) {
+    throw new TemplateError(`Template format error: YAML not well-formed. (unknown tag !${name}${node.range ? ` at offset ${node.range[0]}` : ""})`);
+  }
+  if (name === "GetAtt" && typeof value === "string") {
+    // `!GetAtt Logical.Attr.Sub` splits at the first dot: nested attribute names keep theirs.
+    const dot = value.indexOf(".");
+    if (dot <= 0) throw new TemplateError(`Template error: every Fn::GetAtt object requires two non-empty parameters`);
+    return { "Fn::GetAtt": [value.slice(0, dot), value.slice(dot + 1)] };
+  }
+  return { [`Fn::${name}`]: value };
+}
+
+/** JSON if it looks like JSON (AWS sniffs the same way), YAML otherwise. */
+export function parseTemplateBody(body: string): Record<string, TemplateValue> {
+  const trimmed = body.trimStart();
+  let parsed: TemplateValue;
+  if (trimmed.startsWith("{")) {
+    try {
+      parsed = JSON.parse(body) as TemplateValue;
+    } catch (error) {
+      throw new TemplateError(`Template format error: JSON not well-formed. (${(error as Error).message})`);
+    }
+  } else {
+    const doc = parseDocument(body, { uniqueKeys: true, prettyErrors: false, strict: false });
+    if (doc.errors.length > 0) {
+      const first = doc.errors[0];
+      throw new TemplateError(`Template format error: YAML not well-formed. (${first?.message.split("\n")[0] ?? "parse error"})`);
+    }
+    parsed = convert(doc.contents, doc);
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new TemplateError("Template format error: JSON not well-formed. (the template must be an object)");
+  }
+  return parsed;
+}
