@@ -1,12 +1,10 @@
-// Placeholder until the s3 service lands; replaced by its real factory.
 import type { LocalContext } from "../context.js";
 import type { S3Plugin } from "../contracts.js";
-import { notImplementedApi, notImplementedHandler } from "../server/not-implemented.js";
+import { createRealS3Plugin } from "./plugin.js";
 
-export function createS3Plugin(_context: LocalContext): S3Plugin {
-  return {
-    api: notImplementedApi("s3"),
-    http: notImplementedHandler("s3"),
-    close: async () => {},
-  };
+export { S3Service } from "./service.js";
+
+/** Buckets and objects on disk behind S3's path-style REST API (see docs/s3.md). */
+export function createS3Plugin(context: LocalContext): S3Plugin {
+  return createRealS3Plugin(context);
 }
