@@ -292,10 +292,11 @@ export async function runBurstRaw(options: RunBurstOptions): Promise<BurstRawRun
     wake = () => {
       const everyAnswered = sendingDone && pendingWrites === 0 && answeredWritten === written;
       const noneOpen = connections.every((c) => !c.open);
-      if (everyAnswered || (noneOpen && (sendingDone || written === 0))) {
+      const allClosedEarly = noneOpen && errors.closes.length > 0 && (sendingDone || written === 0);
+      if (everyAnswered || allClosedEarly) {
         clearTimeout(timeout);
         options.signal?.removeEventListener("abort", onAbort);
-        resolve(everyAnswered ? "complete" : "connections-lost");
+        resolve(allClosedEarly ? "connections-lost" : "complete");
       }
     };
     if (options.signal?.aborted) onAbort();

@@ -116,7 +116,9 @@ function firstResults(received: readonly ReceivedRecord[]): { first: Map<string,
 export function verify(sent: readonly SentRecord[], received: readonly ReceivedRecord[], dlqIds: ReadonlySet<string> = new Set()): Verification {
   const sentById = new Map(sent.map((s) => [s.id, s]));
   const { first, countById } = firstResults(received);
-  const notSent = sent.filter((s) => s.writtenAt === null).map((s) => s.id);
+  // Failed writes (the connection was gone); messages never attempted because the run was
+  // interrupted are neither sent nor failed.
+  const notSent = sent.filter((s) => s.sendError !== null).map((s) => s.id);
   const written = sent.filter((s) => s.writtenAt !== null);
   const lost = written.filter((s) => !first.has(s.id)).map((s) => s.id);
   const lostInDlq = lost.filter((id) => dlqIds.has(id));
@@ -135,13 +137,19 @@ export function verify(sent: readonly SentRecord[], received: readonly ReceivedR
     if (!mine) continue;
     if (record.result.receiveCount > 1) retried += 1;
     if (first.get(mine.id) !== record) continue; // a duplicate: counted above, not an order question
-    const top = highest.get(mine.group);
-    if (top && mine.seq < top.seq) orderViolations.push({ group: mine.group, id: mine.id, seq: mine.seq, afterId: top.id, afterSeq: top.seq });
-    if (!top || mine.seq > top.seq) highest.set(mine.group, { seq: mine.seq, id: mine.id });
-    if (record.connection !== mine.connection) misrouted.push({ id: mine.id, sentOn: mine.connection, arrivedOn: record.connection });
+    // The connectionId the API stamped on the message names the connection that sent it.
     const ids = idsByConnection.get(mine.connection) ?? new Set<string>();
     ids.add(record.result.connectionId);
     idsByConnection.set(mine.connection, ids);
+    if (record.connection !== mine.connection) {
+      // Arrival order across two TCP streams means nothing, so a misrouted result is reported as
+      // misrouted and left out of its group's order check.
+      misrouted.push({ id: mine.id, sentOn: mine.connection, arrivedOn: record.connection });
+      continue;
+    }
+    const top = highest.get(mine.group);
+    if (top && mine.seq < top.seq) orderViolations.push({ group: mine.group, id: mine.id, seq: mine.seq, afterId: top.id, afterSeq: top.seq });
+    if (!top || mine.seq > top.seq) highest.set(mine.group, { seq: mine.seq, id: mine.id });
   }
   const connectionIdConflicts: Verification["connectionIdConflicts"] = [];
   const ownerOf = new Map<string, number>();
@@ -150,7 +158,7 @@ export function verify(sent: readonly SentRecord[], received: readonly ReceivedR
     if (ids.size > 1 || shared) connectionIdConflicts.push({ connection, connectionIds: [...ids] });
     for (const cid of ids) if (!ownerOf.has(cid)) ownerOf.set(cid, connection);
   }
-  const ok = lost.length === 0 && duplicated.length === 0 && orderViolations.length === 0 && misrouted.length === 0 && connectionIdConflicts.length === 0;
+  const ok = lost.length === 0 && notSent.length === 0 && duplicated.length === 0 && orderViolations.length === 0 && misrouted.length === 0 && connectionIdConflicts.length === 0;
   return { ok, lost, lostInDlq, duplicated, orderViolations, misrouted, connectionIdConflicts, unexpected, notSent, retried };
 }
 

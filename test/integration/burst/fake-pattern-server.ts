@@ -117,19 +117,26 @@ export async function startFakePatternServer(options: FakeServerOptions = {}): P
     if (id !== null && options.duplicate?.has(id)) deliver(target, JSON.stringify({ ...result, receiveCount: 2 }));
   };
 
-  // With a queue in the middle, one pump drains it; it re-arms itself only while work is pending.
+  // With a queue in the middle, one pump drains it while not paused; a call that arrives while it
+  // runs makes it look again, so no enqueued message is stranded.
   let pumping = false;
+  let again = false;
   const pump = async () => {
-    if (pumping || !options.queue) return;
+    if (!options.queue || paused) return;
+    if (pumping) {
+      again = true;
+      return;
+    }
     pumping = true;
     try {
-      for (;;) {
-        const batch = await options.queue.drain();
-        if (batch.length === 0) break;
-        for (const item of batch) {
-          answer(item.connectionId, JSON.parse(item.body) as PatternMessage, item);
+      do {
+        again = false;
+        for (;;) {
+          const batch = await options.queue.drain();
+          if (batch.length === 0) break;
+          for (const item of batch) answer(item.connectionId, JSON.parse(item.body) as PatternMessage, item);
         }
-      }
+      } while (again && !paused);
     } finally {
       pumping = false;
     }

@@ -181,6 +181,7 @@ describe("verify", () => {
     const v = verify(failed, clean.filter((r) => r.result.id !== "t-5"));
     expect(v.lost).toEqual([]);
     expect(v.notSent).toEqual(["t-5"]);
+    expect(v.ok).toBe(false);
   });
 
   test("retries are counted from receiveCount", () => {
