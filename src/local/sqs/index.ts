@@ -1,12 +1,8 @@
-// Placeholder until the sqs service lands; replaced by its real factory.
+// The SQS service of the local cloud: see plugin.ts (wiring), service.ts (logic) and docs/sqs.md.
 import type { LocalContext } from "../context.js";
 import type { SqsPlugin } from "../contracts.js";
-import { notImplementedApi, notImplementedHandler } from "../server/not-implemented.js";
+import { createRealSqsPlugin } from "./plugin.js";
 
-export function createSqsPlugin(_context: LocalContext): SqsPlugin {
-  return {
-    api: notImplementedApi("sqs"),
-    json: notImplementedHandler("sqs"), query: notImplementedHandler("sqs"),
-    close: async () => {},
-  };
+export function createSqsPlugin(context: LocalContext): SqsPlugin {
+  return createRealSqsPlugin(context);
 }

@@ -1,0 +1,88 @@
+/**
+ * Group commit: every mutation of the SQS service is queued here and all mutations that arrive
+ * during one event-loop turn run in ONE SQLite transaction, committed (fsync'd, WAL with
+ * synchronous=FULL) in setImmediate. Each caller's promise settles only after that commit, so an
+ * acknowledged SendMessage survives kill -9, while 32 concurrent senders share one disk flush.
+ *
+ * Each operation runs inside its own savepoint, so one failing operation (a validation error
+ * found against stored state) rolls back only itself; the others still commit.
+ */
+import type Database from "better-sqlite3";
+
+interface PendingOperation {
+  run: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+export class GroupCommitter {
+  private pending: PendingOperation[] = [];
+  private scheduled: NodeJS.Immediate | undefined;
+  private closed = false;
+  private readonly afterCommitHooks: (() => void)[] = [];
+
+  constructor(
+    private readonly db: Database.Database,
+    /** Called after each committed batch (wake waiters, re-arm the scheduler). */
+    private readonly onCommitted: () => void,
+    /** Called when a commit failed and in-memory caches must be reloaded. */
+    private readonly onRolledBack: () => void,
+  ) {}
+
+  /** Queues `run` for the next group commit; resolves with its result once committed. */
+  submit<T>(run: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new Error("the SQS service is closed"));
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ run, resolve: resolve as (value: unknown) => void, reject });
+      this.scheduled ??= setImmediate(() => this.flush());
+    });
+  }
+
+  /** Runs after the current batch commits (used by operations to publish side effects). */
+  afterCommit(hook: () => void): void {
+    this.afterCommitHooks.push(hook);
+  }
+
+  /** Commits everything queued so far, synchronously. */
+  flush(): void {
+    if (this.scheduled !== undefined) {
+      clearImmediate(this.scheduled);
+      this.scheduled = undefined;
+    }
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    const outcomes: { ok: boolean; value: unknown }[] = [];
+    try {
+      this.db.transaction(() => {
+        for (const operation of batch) {
+          const savepoint = this.db.transaction(operation.run);
+          try {
+            outcomes.push({ ok: true, value: savepoint() });
+          } catch (error) {
+            outcomes.push({ ok: false, value: error });
+          }
+        }
+      })();
+    } catch (error) {
+      this.afterCommitHooks.length = 0;
+      this.onRolledBack();
+      for (const operation of batch) operation.reject(error);
+      return;
+    }
+    const hooks = this.afterCommitHooks.splice(0);
+    batch.forEach((operation, index) => {
+      const outcome = outcomes[index] as { ok: boolean; value: unknown };
+      if (outcome.ok) operation.resolve(outcome.value);
+      else operation.reject(outcome.value);
+    });
+    for (const hook of hooks) hook();
+    this.onCommitted();
+  }
+
+  /** Commits what is queued and refuses further work. */
+  close(): void {
+    this.flush();
+    this.closed = true;
+  }
+}
