@@ -159,7 +159,7 @@ export class S3Store {
     this.statements = {
       getBucket: db.prepare<[string], BucketRow>("SELECT * FROM s3_buckets WHERE name = ?"),
       listBuckets: db.prepare<[], BucketRow>("SELECT * FROM s3_buckets ORDER BY name"),
-      insertBucket: db.prepare("INSERT INTO s3_buckets (name, region, created_at) VALUES (?, ?, ?)"),
+      insertBucket: db.prepare("INSERT OR IGNORE INTO s3_buckets (name, region, created_at) VALUES (?, ?, ?)"),
       deleteBucket: db.prepare("DELETE FROM s3_buckets WHERE name = ?"),
       anyObject: db.prepare<[string], { one: number }>("SELECT 1 AS one FROM s3_objects WHERE bucket = ? LIMIT 1"),
       getObject: db.prepare<[string, string], ObjectRow>("SELECT * FROM s3_objects WHERE bucket = ? AND key = ?"),
