@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { CommandContext } from "../program.js";
 import { ExitCode, WsqError, describeError } from "../../shared/errors.js";
-import { clientConfig, requireLocalEndpoint, resolveTarget } from "../../shared/target.js";
+import { clientConfig, requireLocalEndpoint, resolveTarget, type Target } from "../../shared/target.js";
 import { DEFAULT_STACK_NAME, findStackOutputs } from "../../deploy/stack-outputs.js";
 import { validateWebSocketUrl } from "../../client/common/websocket-target.js";
 import { DEFAULT_CONNECT_TIMEOUT_MS } from "../../client/common/open-websocket.js";
@@ -27,6 +27,23 @@ interface BurstCommandFlags extends BurstFlags {
   endpointUrl?: string;
   json?: boolean;
   report?: string;
+}
+
+/**
+ * On the local target without a known endpoint (--url and --queue-url, no local cloud state),
+ * the queue URL's own origin is the local cloud's endpoint; saying so keeps the SDK from warning
+ * that the queue URL differs from its default AWS endpoint.
+ */
+function sqsConfig(target: Target, queueUrl: string | null): ReturnType<typeof clientConfig> {
+  const config = clientConfig(target);
+  if (target.kind === "local" && config.endpoint === undefined && queueUrl !== null) {
+    try {
+      return { ...config, endpoint: new URL(queueUrl).origin };
+    } catch {
+      throw new WsqError("BAD_QUEUE_URL", `"${queueUrl}" is not a queue URL.`, { hint: "Pass the QueueUrl output of the stack (`wsq status`).", exitCode: ExitCode.usage });
+    }
+  }
+  return config;
 }
 
 export function registerBurstCommand(program: Command, context: CommandContext): void {
@@ -111,9 +128,7 @@ Examples:
         timeoutMs: settings.timeoutMs,
         pollIntervalMs: settings.pollIntervalMs,
       };
-      // For a --queue-url on the local target with no endpoint known, the SDK sends to the queue
-      // URL's own host (its default), which is the local cloud: no special case needed.
-      const sqs = queueUrl !== null || dlqUrl !== null ? new SQSClient(clientConfig(target)) : undefined;
+      const sqs = queueUrl !== null || dlqUrl !== null ? new SQSClient(sqsConfig(target, queueUrl ?? dlqUrl)) : undefined;
       const live = flags.json ? undefined : createLiveView(io.stderr, io.color, io.interactive);
       if (!flags.json && plan.activeConnections < settings.connections) {
         io.err(

@@ -36,7 +36,9 @@ export function latencyStats(samplesMs: readonly number[]): LatencyStats {
     for (const ms of samplesMs) {
       histogram.recordValue(Math.min(HIGHEST_TRACKABLE_MICROS, Math.max(0, Math.round(ms * MICROS_PER_MS))));
     }
-    const at = (p: number) => roundMs(histogram.getValueAtPercentile(p) / MICROS_PER_MS);
+    const max = roundMs(maxOf(samplesMs));
+    // A percentile is reported as its bucket's upper edge, which can exceed the true maximum.
+    const at = (p: number) => Math.min(max, roundMs(histogram.getValueAtPercentile(p) / MICROS_PER_MS));
     return {
       count: samplesMs.length,
       // Min and max are known exactly; the histogram would round them to a bucket.
@@ -46,7 +48,7 @@ export function latencyStats(samplesMs: readonly number[]): LatencyStats {
       p90: at(90),
       p99: at(99),
       p999: at(99.9),
-      max: roundMs(maxOf(samplesMs)),
+      max,
     };
   } finally {
     histogram.destroy();

@@ -147,14 +147,18 @@ export async function startFakePatternServer(options: FakeServerOptions = {}): P
     sockets.set(connectionId, socket);
     order.push(connectionId);
     let frames = 0;
+    // One SendMessage at a time per connection, so the queue gets a connection's frames in order.
+    let enqueued: Promise<void> = Promise.resolve();
     socket.on("message", (data) => {
       const requestTimeEpoch = Date.now();
-      const text = Buffer.isBuffer(data) ? data.toString("utf8") : String(data);
+      const text = Buffer.isBuffer(data) ? data.toString("utf8") : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString("utf8");
       const frame = JSON.parse(text) as PatternMessage;
       received.push({ connectionId, at: requestTimeEpoch, frame });
       frames += 1;
       if (options.queue) {
-        void options.queue.enqueue(text, connectionId, requestTimeEpoch).then(pump);
+        const queue = options.queue;
+        enqueued = enqueued.then(() => queue.enqueue(text, connectionId, requestTimeEpoch));
+        void enqueued.then(pump);
       } else {
         answer(connectionId, frame, { requestTimeEpoch });
       }
