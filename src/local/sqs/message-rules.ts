@@ -268,7 +268,7 @@ export function checkIntegerParameter(name: string, value: unknown, min: number,
   if (value === undefined || value === null) return undefined;
   const number = Number(value);
   if (!Number.isInteger(number) || number < min || number > max) {
-    throw sqsErrors.invalidParameterValue(`Value ${JSON.stringify(value)} for parameter ${name} is invalid. Reason: ${reason}`);
+    throw sqsErrors.invalidParameterValue(`Value ${typeof value === "string" || typeof value === "number" ? String(value) : JSON.stringify(value)} for parameter ${name} is invalid. Reason: ${reason}`);
   }
   return number;
 }
