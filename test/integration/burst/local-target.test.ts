@@ -1,0 +1,149 @@
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test, type TestContext } from "vitest";
+import { LambdaClient, ListEventSourceMappingsCommand, UpdateEventSourceMappingCommand } from "@aws-sdk/client-lambda";
+import { SetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import type { BurstReport } from "../../../src/client/burst/types.js";
+import { findStackOutputs, type StackOutputs } from "../../../src/deploy/stack-outputs.js";
+import { clientConfig, resolveTarget } from "../../../src/shared/target.js";
+import { runWsq, tempHome } from "./run-wsq.js";
+
+// `wsq burst` against the real local target: the pattern deployed by `wsq deploy` on a local cloud
+// in a private WSQ_HOME, found by stack name through CloudFormation, exactly as a user runs it.
+
+const home = tempHome("wsq-burst-local-");
+const env = { ...process.env, WSQ_HOME: home };
+let unavailable: string | undefined;
+
+beforeAll(async () => {
+  const start = await runWsq(["local", "start", "--port", "0"], { home });
+  if (start.code !== 0) {
+    unavailable = `wsq local start failed (exit ${start.code}): ${start.stderr.trim().slice(-1500)}`;
+    return;
+  }
+  const help = await runWsq(["deploy", "--help"], { home });
+  if (/not available in this build yet/.test(help.stdout + help.stderr)) {
+    unavailable = "`wsq deploy` is not implemented in this build yet, so there is no stack to burst against";
+    return;
+  }
+  const deploy = await runWsq(["deploy", "--yes"], { home });
+  if (deploy.code !== 0) {
+    unavailable = /not available in this build yet/.test(deploy.stderr)
+      ? "`wsq deploy` is not implemented in this build yet, so there is no stack to burst against"
+      : `wsq deploy failed (exit ${deploy.code}): ${deploy.stderr.trim().slice(-1500)}`;
+  }
+}, 180_000);
+
+afterAll(async () => {
+  await runWsq(["local", "stop"], { home });
+  rmSync(home, { recursive: true, force: true });
+}, 30_000);
+
+/** Skip only when deploy is not implemented yet; any other deploy failure fails the test. */
+function requireStack(ctx: TestContext): void {
+  if (unavailable?.includes("not implemented")) ctx.skip(unavailable);
+  expect(unavailable).toBeUndefined();
+}
+
+function clients(): { sqs: SQSClient; lambda: LambdaClient; outputs: (stack: string) => Promise<StackOutputs> } {
+  const target = resolveTarget({}, env);
+  const sqs = new SQSClient(clientConfig(target));
+  const lambda = new LambdaClient(clientConfig(target));
+  return { sqs, lambda, outputs: (stack) => findStackOutputs(target, stack, env) };
+}
+
+function report(stdout: string): BurstReport {
+  return JSON.parse(stdout) as BurstReport;
+}
+
+describe("wsq burst on the local target", () => {
+  test("a plain burst: every message queued, processed in order, answered once, on its connection", async (ctx) => {
+    requireStack(ctx);
+    const run = await runWsq(["burst", "--count", "500", "--connections", "10", "--json", "--timeout", "60"], { home });
+    expect(run.stderr).not.toMatch(/Internal error/);
+    expect(run.code).toBe(0);
+    const r = report(run.stdout);
+    expect(r.outcome).toBe("complete");
+    expect(r.counts).toMatchObject({ sent: 500, answered: 500, results: 500, lost: 0, duplicated: 0 });
+    expect(r.verification.ok).toBe(true);
+    expect(r.queue.polled).toBe(true);
+    expect(r.queue.samples.length).toBeGreaterThan(0);
+    expect(r.errors.queuePollErrors).toEqual([]);
+    // The handler's metadata came through: every result carries a queue wait.
+    expect(r.latency.queueWait.count).toBe(500);
+    expect(r.dlq?.depth).toEqual({ visible: 0, inFlight: 0 });
+  }, 90_000);
+
+  test("a handler that fails some messages: they end in the DLQ and are reported lost, by id, as found there", async (ctx) => {
+    requireStack(ctx);
+    const handler = join(home, "failing-handler.mjs");
+    // Messages 3 and 11 of the burst always throw: retried maxReceiveCount times, then dead-lettered.
+    writeFileSync(
+      handler,
+      `export function process(message) {\n  if (/-(3|11)$/.test(message.id)) throw new Error("planned failure for " + message.id);\n  return message.data;\n}\n`,
+    );
+    const deploy = await runWsq(["deploy", "--yes", "--stack-name", "burstfail", "--handler", handler], { home });
+    expect(deploy.code, deploy.stderr).toBe(0);
+    const { sqs, outputs } = clients();
+    try {
+      // The template sets the visibility timeout to 6× the function timeout (90 s); one second lets
+      // the five deliveries before dead-lettering happen within the test.
+      const o = await outputs("burstfail");
+      await sqs.send(new SetQueueAttributesCommand({ QueueUrl: o.QueueUrl, Attributes: { VisibilityTimeout: "1" } }));
+      const run = await runWsq(["burst", "--stack-name", "burstfail", "--count", "40", "--connections", "4", "--json", "--timeout", "45"], { home });
+      expect(run.code).toBe(3);
+      const r = report(run.stdout);
+      const failing = [`${r.config.runId}-11`, `${r.config.runId}-3`];
+      expect(r.verification.lost.sort()).toEqual(failing);
+      expect(r.verification.lostInDlq.sort()).toEqual(failing);
+      expect(r.verification.duplicated).toEqual([]);
+      expect(r.verification.orderViolations).toEqual([]);
+      expect(r.counts.answered).toBe(38);
+      expect(r.dlq?.depth?.visible).toBeGreaterThanOrEqual(2);
+      // Later messages of the failed messages' groups waited for the retries, and were retried with them.
+      expect(r.verification.retried).toBeGreaterThan(0);
+    } finally {
+      sqs.destroy();
+    }
+  }, 120_000);
+
+  test("a stopped function lets the queue absorb the burst; re-enabled, it drains it in order", async (ctx) => {
+    requireStack(ctx);
+    const { lambda, outputs } = clients();
+    try {
+      const o = await outputs("wsq");
+      const mappings = await lambda.send(new ListEventSourceMappingsCommand({ FunctionName: o.FunctionName }));
+      const uuid = mappings.EventSourceMappings?.[0]?.UUID;
+      expect(uuid).toEqual(expect.any(String));
+      await lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: false }));
+      let restarted: Promise<unknown> | undefined;
+      const run = await runWsq(["burst", "--count", "300", "--connections", "6", "--timeout", "60", "--report", join(home, "stopped.html")], {
+        home,
+        onStderr: (_child, text) => {
+          // The plain progress lines show the depth the burst read: start the function once all 300 wait.
+          if (!restarted && /queue 300 visible/.test(text)) restarted = lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }));
+        },
+      });
+      await restarted;
+      expect(restarted).toBeDefined();
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/peak depth 300 \(visible 300/);
+      expect(run.stdout).toMatch(/out of order\s+0/);
+      expect(run.stdout).toMatch(/queue read empty/);
+    } finally {
+      lambda.destroy();
+    }
+  }, 120_000);
+
+  test("10,000 messages over 100 connections", async (ctx) => {
+    requireStack(ctx);
+    const run = await runWsq(["burst", "--count", "10000", "--connections", "100", "--json", "--timeout", "150"], { home });
+    expect(run.stderr).not.toMatch(/Internal error/);
+    const r = report(run.stdout);
+    expect(r.errors.connectFailures).toEqual([]);
+    expect(r.counts).toMatchObject({ sent: 10_000, answered: 10_000, lost: 0, duplicated: 0 });
+    expect(r.verification.orderViolations).toEqual([]);
+    expect(r.verification.ok).toBe(true);
+    expect(run.code).toBe(0);
+  }, 200_000);
+});
