@@ -1,14 +1,72 @@
 import type { Command } from "commander";
 import type { CommandContext } from "../program.js";
-import { WsqError } from "../../shared/errors.js";
+import { ExitCode, WsqError } from "../../shared/errors.js";
+import { DEFAULT_STACK_NAME } from "../../deploy/stack-outputs.js";
+import { destroyPattern } from "../../deploy/destroy.js";
+import { prepareTarget } from "../../deploy/prepare-target.js";
+import { validateStackName } from "../../deploy/template.js";
+import { abortOn, ask, canPrompt, createDeployRenderer } from "./deploy.js";
 
-// Placeholder: `wsq destroy` is registered so that help lists it; its implementation replaces this file.
-export function registerDestroyCommand(program: Command, _context: CommandContext): void {
+interface DestroyFlags {
+  target?: string;
+  stackName: string;
+  region?: string;
+  profile?: string;
+  endpointUrl?: string;
+  yes?: boolean;
+  purgeAssets?: boolean;
+  json?: boolean;
+}
+
+export function registerDestroyCommand(program: Command, context: CommandContext): void {
   program
     .command("destroy")
-    .description("(not available in this build yet)")
-    .allowUnknownOption()
-    .action(() => {
-      throw new WsqError("NOT_AVAILABLE", "`wsq destroy` is not available in this build yet.");
+    .description("delete a deployed stack and everything in it (asks you to type the stack name, or pass --yes)")
+    .option("--target <target>", "local (default) or aws")
+    .option("--stack-name <name>", "the stack to delete", DEFAULT_STACK_NAME)
+    .option("--region <region>", "AWS Region of the stack")
+    .option("--profile <profile>", "AWS profile from ~/.aws (aws target)")
+    .option("--endpoint-url <url>", "send every AWS call to this endpoint")
+    .option("-y, --yes", "delete without asking (required without a terminal)")
+    .option("--purge-assets", "also empty and delete the asset bucket (stack wsq-assets) of this account and region")
+    .option("--json", "print the result as JSON on stdout")
+    .action(async (flags: DestroyFlags) => {
+      const { io } = context;
+      const json = flags.json === true;
+      const { emit, progress } = createDeployRenderer(io, json);
+      const signal = abortOn(context.interrupted);
+      try {
+        validateStackName(flags.stackName);
+        progress.update("Preparing the target…");
+        const target = await prepareTarget(flags, { start: true, onStart: (message) => emit({ type: "note", message }) });
+        const result = await destroyPattern({
+          target,
+          stackName: flags.stackName,
+          purgeAssets: flags.purgeAssets === true,
+          emit,
+          signal,
+          confirm: async ({ stackName, resourceCount }) => {
+            if (flags.yes) return true;
+            if (!canPrompt(io)) {
+              throw new WsqError("CONFIRMATION_REQUIRED", `Not deleting stack ${stackName} without confirmation: there is no terminal to ask on.`, {
+                hint: "Run the command again with --yes.",
+                exitCode: ExitCode.usage,
+              });
+            }
+            progress.stop();
+            const answer = await ask(io, `This deletes stack ${io.color.bold(stackName)} and its ${resourceCount} resources, queued messages included. Type ${io.color.bold(stackName)} to confirm: `, context.interrupted);
+            return answer === stackName;
+          },
+        });
+        progress.stop();
+        if (json) io.out(JSON.stringify(result, null, 2));
+        else {
+          if (result.existed) io.out(`Stack ${result.stackName} deleted (${result.status}).`);
+          if (result.assetsPurged) io.out("Asset bucket emptied and its stack deleted.");
+        }
+      } catch (error) {
+        progress.stop();
+        throw error;
+      }
     });
 }

@@ -1,0 +1,117 @@
+/**
+ * The asset bucket: one small CloudFormation stack (templates/wsq-assets.yaml) per account and
+ * region, holding an encrypted, non-public bucket whose name CloudFormation picks. Creating it
+ * through CloudFormation needs no STS call to learn the account id, and runs the same way on the
+ * local cloud. Handler zips are stored under their sha256, so an unchanged handler is never uploaded
+ * twice and an unchanged key means an unchanged function.
+ */
+import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { WsqError } from "../shared/errors.js";
+import type { EmitDeployEvent } from "./events.js";
+import type { HandlerAsset } from "./handler-bundle.js";
+import { deleteStack, deployStack } from "./stack-operations.js";
+import { describeStack } from "./stack-watch.js";
+import { ASSETS_STACK_NAME, ASSETS_TEMPLATE, loadTemplate } from "./template.js";
+
+const BUCKET_OUTPUT = "AssetBucketName";
+
+export interface AssetContext {
+  cfn: CloudFormationClient;
+  s3: S3Client;
+  pollMs: number;
+  emit: EmitDeployEvent;
+  signal?: AbortSignal;
+  targetFlag: string;
+}
+
+function bucketOf(stack: { Outputs?: { OutputKey?: string; OutputValue?: string }[] }): string | undefined {
+  return stack.Outputs?.find((o) => o.OutputKey === BUCKET_OUTPUT)?.OutputValue;
+}
+
+/** The asset bucket's name, creating the asset stack first if this account and region have none. */
+export async function ensureAssetBucket(context: AssetContext): Promise<string> {
+  const { cfn } = context;
+  let stack = await describeStack(cfn, ASSETS_STACK_NAME);
+  const status = stack?.StackStatus ?? "";
+  if (stack && (status === "CREATE_COMPLETE" || status === "UPDATE_COMPLETE" || status === "UPDATE_ROLLBACK_COMPLETE")) {
+    const bucket = bucketOf(stack);
+    if (bucket) return bucket;
+  }
+  // The asset stack holds nothing but the (then empty) bucket: a failed attempt can be removed and retried.
+  if (stack && (status === "ROLLBACK_COMPLETE" || status === "DELETE_FAILED" || status === "ROLLBACK_FAILED")) {
+    context.emit({ type: "step", message: `Removing the failed asset stack ${ASSETS_STACK_NAME} (${status})` });
+    await deleteStack({ cfn, stack, stackName: ASSETS_STACK_NAME, resourceCount: 1, pollMs: context.pollMs, emit: context.emit, targetFlag: context.targetFlag, ...(context.signal ? { signal: context.signal } : {}) });
+    stack = undefined;
+  }
+  const template = loadTemplate(ASSETS_TEMPLATE);
+  context.emit({ type: "step", message: `Creating the asset bucket (stack ${ASSETS_STACK_NAME}, once per account and region)` });
+  await deployStack({
+    cfn,
+    stackName: ASSETS_STACK_NAME,
+    templateBody: template.body,
+    parameters: {},
+    templateParameters: [],
+    capabilities: [],
+    description: "wsq asset bucket",
+    pollMs: context.pollMs,
+    emit: context.emit,
+    confirm: async () => true,
+    targetFlag: context.targetFlag,
+    ...(context.signal ? { signal: context.signal } : {}),
+  });
+  stack = await describeStack(cfn, ASSETS_STACK_NAME);
+  const bucket = stack && bucketOf(stack);
+  if (!bucket) throw new WsqError("ASSET_STACK_BROKEN", `Stack ${ASSETS_STACK_NAME} has no ${BUCKET_OUTPUT} output.`, { hint: `Delete it (wsq destroy --purge-assets) and deploy again.` });
+  return bucket;
+}
+
+function isNotFound(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e.name === "NotFound" || e.name === "NoSuchKey" || e.$metadata?.httpStatusCode === 404;
+}
+
+/** Uploads the zip unless an object with its key (its hash) is already there. */
+export async function uploadAsset(s3: S3Client, bucket: string, asset: HandlerAsset): Promise<{ uploaded: boolean }> {
+  try {
+    await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: asset.key }));
+    return { uploaded: false };
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: asset.key, Body: asset.zip, ContentType: "application/zip" }));
+  return { uploaded: true };
+}
+
+/** Empties the asset bucket and deletes the asset stack. Returns false when there was none. */
+export async function purgeAssets(context: AssetContext): Promise<boolean> {
+  const { cfn, s3 } = context;
+  const stack = await describeStack(cfn, ASSETS_STACK_NAME);
+  if (!stack) return false;
+  const bucket = bucketOf(stack);
+  if (bucket) {
+    context.emit({ type: "step", message: `Emptying the asset bucket ${bucket}` });
+    let token: string | undefined;
+    let removed = 0;
+    do {
+      let page;
+      try {
+        page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
+      } catch (error) {
+        if ((error as { name?: string }).name === "NoSuchBucket") break;
+        throw error;
+      }
+      // One DeleteObject per key: a handful of handler zips, and every S3 implementation has it.
+      for (const object of page.Contents ?? []) {
+        if (!object.Key) continue;
+        await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: object.Key }));
+        removed += 1;
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    context.emit({ type: "note", message: `Removed ${removed} object${removed === 1 ? "" : "s"} from ${bucket}` });
+  }
+  context.emit({ type: "step", message: `Deleting the asset stack ${ASSETS_STACK_NAME}` });
+  await deleteStack({ cfn, stack, stackName: ASSETS_STACK_NAME, resourceCount: 1, pollMs: context.pollMs, emit: context.emit, targetFlag: context.targetFlag, ...(context.signal ? { signal: context.signal } : {}) });
+  return true;
+}
