@@ -67,6 +67,17 @@ describe("wsq local (built binary)", () => {
     expect(stopAgain.stderr).not.toMatch(/\bat .*\.js:\d+/);
   });
 
+  it("keeps data across a stop and a start on the same data dir", async () => {
+    const first = JSON.parse((await runWsq(["local", "start", "--port", "0", "--json"], home)).stdout) as DaemonState;
+    // Path-style S3 over plain HTTP: the simplest durable write any client can make.
+    expect((await fetch(`${first.url}/kept-bucket`, { method: "PUT" })).status).toBe(200);
+    expect((await fetch(`${first.url}/kept-bucket/note.txt`, { method: "PUT", body: "still here" })).status).toBe(200);
+    expect((await runWsq(["local", "stop"], home)).code).toBe(0);
+    const second = JSON.parse((await runWsq(["local", "start", "--port", "0", "--json"], home)).stdout) as DaemonState;
+    expect(second.pid).not.toBe(first.pid);
+    expect(await (await fetch(`${second.url}/kept-bucket/note.txt`)).text()).toBe("still here");
+  });
+
   it("replaces a stale daemon.json whose process is gone", async () => {
     mkdirSync(dataDir, { recursive: true });
     // A pid above the kernel's pid_max can never be alive.

@@ -39,9 +39,24 @@ export function readDaemonState(dataDir: string): DaemonState | undefined {
 export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+  return !isZombie(pid);
+}
+
+/**
+ * A process that exited but was not yet reaped by its parent still answers kill(pid, 0). A daemon
+ * is reparented to pid 1, and in containers pid 1 may reap late (or never), so on Linux the state
+ * letter in /proc/PID/stat decides: Z (zombie) and X (dead) have exited.
+ */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    return state === "Z" || state === "X";
+  } catch {
+    return false;
   }
 }
 
