@@ -1,0 +1,135 @@
+import { describe, expect, it, onTestFinished } from "vitest";
+import { spawn, type ChildProcess } from "node:child_process";
+import { rmSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
+import { once } from "node:events";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  DeleteMessageBatchCommand,
+  SendMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+import { tempDir } from "../../helpers/local-cloud.js";
+import { LOCAL_CREDENTIALS } from "../../../src/shared/target.js";
+
+const root = fileURLToPath(new URL("../../../", import.meta.url));
+
+/** Bundles the current sources of the local cloud, so the child needs no prior build. */
+async function bundleLocalCloud(dir: string): Promise<string> {
+  const outfile = join(dir, "local-cloud.bundle.mjs");
+  // Packages stay external; the bundle finds them through a node_modules link next to it.
+  symlinkSync(join(root, "node_modules"), join(dir, "node_modules"), "dir");
+  await build({
+    entryPoints: [join(root, "src/local/server/local-cloud.ts")],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    packages: "external",
+    outfile,
+    logLevel: "silent",
+    absWorkingDir: root,
+  });
+  return outfile;
+}
+
+async function startChild(bundle: string, dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [join(root, "test/helpers/sqs-crash-child.mjs"), bundle, dataDir], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const [line] = (await Promise.race([once(lines, "line"), once(child, "exit").then(() => [undefined])])) as [string | undefined];
+  if (line === undefined) throw new Error("the local cloud child exited before listening");
+  return { child, url: (JSON.parse(line) as { url: string }).url };
+}
+
+function client(url: string): SQSClient {
+  return new SQSClient({ endpoint: url, region: "us-east-1", credentials: { ...LOCAL_CREDENTIALS } });
+}
+
+describe("SQS durability across kill -9", () => {
+  it("keeps every acknowledged message, FIFO order and visibility deadlines", async () => {
+    const work = tempDir("wsq-sqs-crash-");
+    onTestFinished(() => rmSync(work, { recursive: true, force: true }));
+    const bundle = await bundleLocalCloud(work);
+    const dataDir = join(work, "data");
+
+    const first = await startChild(bundle, dataDir);
+    let sqs = client(first.url);
+    await sqs.send(new CreateQueueCommand({ QueueName: "crash.fifo", Attributes: { FifoQueue: "true" } }));
+    await sqs.send(new CreateQueueCommand({ QueueName: "held" }));
+    // Two of three messages received with a long visibility timeout: still invisible after the restart.
+    for (const body of ["h1", "h2", "h3"]) await sqs.send(new SendMessageCommand({ QueueUrl: `${first.url}/000000000000/held`, MessageBody: body }));
+    const held = await sqs.send(new ReceiveMessageCommand({ QueueUrl: `${first.url}/000000000000/held`, MaxNumberOfMessages: 2, VisibilityTimeout: 600 }));
+    expect(held.Messages).toHaveLength(2);
+
+    // Groups send concurrently (so commits are grouped); within a group, one after another.
+    // The process is killed while sends are still in flight: every acknowledged one must survive.
+    const groups = 4;
+    const killAfter = 200;
+    let total = 0;
+    let killed = false;
+    const acknowledged: string[][] = Array.from({ length: groups }, () => []);
+    const exited = once(first.child, "exit");
+    await Promise.all(
+      Array.from({ length: groups }, async (_, g) => {
+        for (let i = 0; !killed; i++) {
+          try {
+            const sent = await sqs.send(
+              new SendMessageCommand({ QueueUrl: `${first.url}/000000000000/crash.fifo`, MessageBody: `${g}:${i}`, MessageGroupId: `g${g}`, MessageDeduplicationId: `${g}-${i}` }),
+            );
+            if (killed) return; // answered after the kill signal went out: not counted either way
+            (acknowledged[g] as string[]).push(sent.MessageId as string);
+          } catch {
+            return;
+          }
+          if (++total === killAfter) {
+            killed = true;
+            first.child.kill("SIGKILL");
+          }
+        }
+      }),
+    );
+    await exited;
+    expect(total).toBeGreaterThanOrEqual(killAfter);
+
+    const second = await startChild(bundle, dataDir);
+    sqs = client(second.url);
+    const fifoUrl = `${second.url}/000000000000/crash.fifo`;
+    const received = new Map<number, string[]>();
+    for (;;) {
+      const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: fifoUrl, MaxNumberOfMessages: 10 }));
+      if (!got.Messages) break;
+      for (const m of got.Messages) {
+        const g = Number((m.Body as string).split(":")[0]);
+        received.set(g, [...(received.get(g) ?? []), m.MessageId as string]);
+      }
+      await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: fifoUrl, Entries: got.Messages.map((m, k) => ({ Id: `e${k}`, ReceiptHandle: m.ReceiptHandle })) }));
+    }
+    // Each group comes back in send order: the acknowledged messages first, then at most the
+    // few that were committed but whose reply the kill cut off.
+    for (let g = 0; g < groups; g++) {
+      const got = received.get(g) ?? [];
+      expect(got.slice(0, (acknowledged[g] as string[]).length)).toEqual(acknowledged[g]);
+      expect(got.length - (acknowledged[g] as string[]).length).toBeLessThanOrEqual(1);
+    }
+
+    const heldUrl = `${second.url}/000000000000/held`;
+    const counts = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: heldUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }));
+    expect(counts.Attributes).toEqual({ ApproximateNumberOfMessages: "1", ApproximateNumberOfMessagesNotVisible: "2" });
+    const visible = await sqs.send(new ReceiveMessageCommand({ QueueUrl: heldUrl, MaxNumberOfMessages: 10 }));
+    expect(visible.Messages).toHaveLength(1);
+
+    second.child.kill("SIGTERM");
+    await once(second.child, "exit");
+  });
+});
