@@ -107,6 +107,31 @@ export function buildFrame(message: PlannedMessage, size: number, sentAt: number
   return buildMessage({ id: message.id, group: message.group, seq: message.seq, sentAt, data: "x".repeat(missing) });
 }
 
+/** A 13-digit stand-in for sentAt: epoch ms has 13 digits until the year 2286, so lengths match. */
+const SENT_AT_STANDIN = 1_000_000_000_000;
+const SENT_AT_KEY = '"sentAt":';
+
+/**
+ * The frame split around its sentAt value, so that it can be built before the clock starts and
+ * stamped with the real send time by concatenation. JSON work then stays out of the measured
+ * window, and the frame is still exactly what buildFrame (and so buildMessage) makes.
+ */
+export interface FrameTemplate {
+  before: string;
+  after: string;
+}
+
+export function frameTemplate(message: PlannedMessage, size: number): FrameTemplate {
+  const frame = buildFrame(message, size, SENT_AT_STANDIN);
+  const marker = `${SENT_AT_KEY}${SENT_AT_STANDIN}`;
+  const at = frame.indexOf(marker);
+  return { before: frame.slice(0, at + SENT_AT_KEY.length), after: frame.slice(at + marker.length) };
+}
+
+export function stampFrame(template: FrameTemplate, sentAt: number): string {
+  return `${template.before}${sentAt}${template.after}`;
+}
+
 /** Parse `--rate`: a positive number of messages per second, or `max`. Returns undefined when invalid. */
 export function parseRate(raw: string): Rate | undefined {
   if (raw.trim().toLowerCase() === "max") return { kind: "max" };

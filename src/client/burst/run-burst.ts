@@ -5,7 +5,7 @@ import { openWebSocket } from "../common/open-websocket.js";
 import { describeCloseCode } from "../common/close-codes.js";
 import { parseIncomingFrame } from "../../shared/pattern-messages.js";
 import { describeError, WsqError } from "../../shared/errors.js";
-import { buildFrame, connectionOpenDelayMs, type BurstPlan, type PlannedMessage } from "./plan.js";
+import { buildFrame, connectionOpenDelayMs, frameTemplate, stampFrame, type BurstPlan, type PlannedMessage } from "./plan.js";
 import type { QueueProbe } from "./queue-probe.js";
 import { computeReport } from "./stats.js";
 import type { BurstConfig, BurstErrors, BurstOutcome, BurstRawRun, BurstReport, DlqFinding, QueueSample, ReceivedRecord, SentRecord } from "./types.js";
@@ -74,8 +74,21 @@ interface Connection {
   index: number;
   socket: WebSocket | null;
   open: boolean;
-  /** Resolves when every frame handed to ws so far has been written to the socket. */
-  flushed: Promise<void>;
+  /** Frames handed to ws whose write callback has not fired yet. */
+  pendingWrites: number;
+  /** Waiting for pendingWrites to reach 0 (back-pressure and the end of sending). */
+  flushWaiters: (() => void)[];
+}
+
+/**
+ * Frames are built before the clock starts when they fit this budget; past it (a huge --count
+ * times --size), each is built when sent, which costs a little client delay but no memory.
+ */
+const PREBUILT_FRAME_BUDGET_BYTES = 64 * 1024 * 1024;
+
+function flushed(connection: Connection): Promise<void> {
+  if (connection.pendingWrites === 0) return Promise.resolve();
+  return new Promise((resolve) => connection.flushWaiters.push(resolve));
 }
 
 const THROTTLE_PATTERN = /too many requests|limit ?exceeded|throttl|rate exceeded/i;
@@ -114,8 +127,11 @@ export async function runBurstRaw(options: RunBurstOptions): Promise<BurstRawRun
     sendError: null,
   }));
 
+  const estimatedBytes = plan.messages.length * Math.max(config.size, 200);
+  const templates = estimatedBytes <= PREBUILT_FRAME_BUDGET_BYTES ? plan.messages.map((m) => frameTemplate(m, config.size)) : undefined;
+
   // 1. Connections, no faster than API Gateway accepts new ones.
-  const connections: Connection[] = Array.from({ length: plan.activeConnections }, (_, index) => ({ index, socket: null, open: false, flushed: Promise.resolve() }));
+  const connections: Connection[] = Array.from({ length: plan.activeConnections }, (_, index) => ({ index, socket: null, open: false, pendingWrites: 0, flushWaiters: [] }));
   let opened = 0;
   const connectStarted = performance.now();
   await Promise.all(
@@ -242,20 +258,23 @@ export async function runBurstRaw(options: RunBurstOptions): Promise<BurstRawRun
     const calledAt = now();
     record.sendCalledAt = calledAt;
     pendingWrites += 1;
-    connection.flushed = new Promise<void>((resolve) => {
-      socket.send(buildFrame(message, config.size, Math.round(originEpochMs + calledAt)), (error) => {
-        pendingWrites -= 1;
-        if (error) {
-          record.sendError = error.message;
-          errors.sendErrors += 1;
-        } else {
-          record.writtenAt = now();
-          written += 1;
-          if (answered.has(record.id)) answeredWritten += 1;
-        }
-        resolve();
-        check();
-      });
+    connection.pendingWrites += 1;
+    const sentAt = Math.round(originEpochMs + calledAt);
+    const template = templates?.[message.index];
+    const frame = template ? stampFrame(template, sentAt) : buildFrame(message, config.size, sentAt);
+    socket.send(frame, (error) => {
+      pendingWrites -= 1;
+      connection.pendingWrites -= 1;
+      if (error) {
+        record.sendError = error.message;
+        errors.sendErrors += 1;
+      } else {
+        record.writtenAt = now();
+        written += 1;
+        if (answered.has(record.id)) answeredWritten += 1;
+      }
+      if (connection.pendingWrites === 0) for (const wakeUp of connection.flushWaiters.splice(0)) wakeUp();
+      check();
     });
   };
 
@@ -275,10 +294,10 @@ export async function runBurstRaw(options: RunBurstOptions): Promise<BurstRawRun
         if (stopRequested()) break;
       }
       const socket = connections[message.connection]?.socket;
-      if (socket && socket.bufferedAmount > HIGH_WATER_BYTES) await (connections[message.connection] as Connection).flushed;
+      if (socket && socket.bufferedAmount > HIGH_WATER_BYTES) await flushed(connections[message.connection] as Connection);
       sendOne(message);
     }
-    await Promise.all(connections.map((c) => c.flushed));
+    await Promise.all(connections.map(flushed));
     sendingDone = true;
     emit({ type: "sending-done", at: now(), sent: written });
     check();

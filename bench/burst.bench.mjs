@@ -1,0 +1,128 @@
+// `wsq burst` on the local target against a raw `ws` echo, in the same run and through the same
+// client: 1,000 messages over 10 connections each time. The echo server answers every frame at once
+// with a result for it, so the difference is exactly what the pattern adds: API Gateway's
+// integration, a durable FIFO enqueue, the event source mapping, the handler and @connections.
+//
+// Targets (issue 8): the whole burst, durably queued, processed in order and answered, at no less
+// than 10% of the raw echo's throughput, with p99 under 250 ms.
+//
+// Needs `npm run build`. Uses its own WSQ_HOME (a temp dir), starts the local cloud, deploys, and
+// stops the cloud at the end.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { WebSocketServer } from "ws";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const WSQ = join(here, "..", "bin", "wsq.js");
+const COUNT = 1000;
+const CONNECTIONS = 10;
+const RUNS = 3;
+const TARGET_RATIO = 0.1;
+const TARGET_P99_MS = 250;
+
+const home = mkdtempSync(join(tmpdir(), "wsq-bench-burst-"));
+const env = { ...process.env, WSQ_HOME: home, NO_COLOR: "1" };
+
+function wsq(args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [WSQ, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.once("error", reject);
+    child.once("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function burst(extra) {
+  const run = await wsq(["burst", "--count", String(COUNT), "--connections", String(CONNECTIONS), "--json", "--timeout", "120", ...extra]);
+  if (!run.stdout.trim().startsWith("{")) throw new Error(`wsq burst failed (exit ${run.code}): ${run.stderr.trim().slice(-1500)}`);
+  return { code: run.code, report: JSON.parse(run.stdout) };
+}
+
+/** The raw baseline: answer each frame at once with a result naming it, as the handler would. */
+async function startEcho() {
+  const server = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+  await new Promise((resolve) => server.once("listening", resolve));
+  let n = 0;
+  server.on("connection", (socket) => {
+    const connectionId = `echo${++n}=`;
+    socket.on("message", (data) => {
+      const frame = JSON.parse(data.toString());
+      const now = Date.now();
+      socket.send(
+        JSON.stringify({
+          type: "result",
+          id: frame.id,
+          seq: frame.seq,
+          messageId: String(now),
+          group: frame.MessageGroupId,
+          sequenceNumber: null,
+          receiveCount: 1,
+          connectionId,
+          requestId: null,
+          queueWaitMs: 0,
+          processedAt: now,
+          data: frame.data,
+        }),
+      );
+    });
+  });
+  return { url: `ws://127.0.0.1:${server.address().port}/echo`, close: () => new Promise((r) => server.close(r)) };
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const fmt = (n, digits = 1) => (n === null || n === undefined ? "-" : Number(n).toFixed(digits));
+
+function describe(label, reports) {
+  const duration = median(reports.map((r) => r.durationMs));
+  const p99 = median(reports.map((r) => r.latency.endToEnd.p99));
+  const p50 = median(reports.map((r) => r.latency.endToEnd.p50));
+  const ok = reports.every((r) => r.verification.ok && r.outcome === "complete");
+  console.log(
+    `${label.padEnd(34)} ${fmt(duration)} ms for ${COUNT} (${Math.round((COUNT / duration) * 1000).toLocaleString("en-US")} msg/s)  p50 ${fmt(p50)} ms  p99 ${fmt(p99)} ms  ${ok ? "all answered, in order" : "CHECKS FAILED"}`,
+  );
+  return { duration, p99, ok };
+}
+
+let exitCode = 0;
+const echo = await startEcho();
+try {
+  // Baseline first: the same client, the same 1,000 messages, a server that answers at once.
+  await burst(["--url", echo.url]); // warm-up
+  const echoReports = [];
+  for (let i = 0; i < RUNS; i++) echoReports.push((await burst(["--url", echo.url])).report);
+  const base = describe("raw ws echo (baseline)", echoReports);
+
+  const start = await wsq(["local", "start", "--port", "0"]);
+  if (start.code !== 0) throw new Error(`wsq local start failed: ${start.stderr.trim()}`);
+  const deploy = await wsq(["deploy", "--yes"]);
+  if (deploy.code !== 0) throw new Error(`wsq deploy failed (exit ${deploy.code}): ${deploy.stderr.trim().slice(-1500)}`);
+
+  await burst([]); // warm-up: starts the function's workers
+  const patternReports = [];
+  for (let i = 0; i < RUNS; i++) patternReports.push((await burst([])).report);
+  const pattern = describe("wsq burst, local target (pattern)", patternReports);
+  const peak = median(patternReports.map((r) => r.queue.peakDepth ?? 0));
+  const wait = median(patternReports.map((r) => r.latency.queueWait.p99 ?? 0));
+  console.log(`${"".padEnd(34)} peak queue depth ${peak}, queue wait p99 ${fmt(wait)} ms`);
+
+  const ratio = base.duration / pattern.duration;
+  const ratioOk = ratio >= TARGET_RATIO;
+  const p99Ok = pattern.p99 !== null && pattern.p99 < TARGET_P99_MS;
+  console.log(`throughput ratio pattern/echo: ${fmt(ratio * 100)}%  (target ≥ ${TARGET_RATIO * 100}%)  ${ratioOk ? "MET" : "MISSED"}`);
+  console.log(`pattern p99: ${fmt(pattern.p99)} ms  (target < ${TARGET_P99_MS} ms)  ${p99Ok ? "MET" : "MISSED"}`);
+  if (!pattern.ok || !base.ok) exitCode = 1;
+} catch (error) {
+  console.log(`burst bench could not complete: ${error.message}`);
+  exitCode = 1;
+} finally {
+  await echo.close();
+  await wsq(["local", "stop"]);
+  rmSync(home, { recursive: true, force: true });
+}
+process.exitCode = exitCode;
