@@ -22,10 +22,14 @@ export interface DeployOptions {
   parameters: readonly string[];
   /** A user processing function to bundle instead of the built-in echo handler. */
   handlerFile?: string;
+  /** An already bundled handler (tests, or a caller that bundled it itself); wins over handlerFile. */
+  asset?: HandlerAsset;
   emit: EmitDeployEvent;
   confirm: (changes: { stackName: string; operation: "create" | "update"; changes: ChangeSummary[] }) => Promise<boolean>;
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
+  /** Overrides the target's polling interval (tests). */
+  pollMs?: number;
 }
 
 export interface DeployResult {
@@ -57,7 +61,9 @@ export async function deployPattern(options: DeployOptions): Promise<DeployResul
   const targetFlag = targetFlagFor(target);
 
   let asset: HandlerAsset;
-  if (options.handlerFile !== undefined) {
+  if (options.asset !== undefined) {
+    asset = options.asset;
+  } else if (options.handlerFile !== undefined) {
     emit({ type: "step", message: `Bundling ${options.handlerFile}` });
     asset = await bundleUserHandler(options.handlerFile);
   } else {
@@ -66,7 +72,7 @@ export async function deployPattern(options: DeployOptions): Promise<DeployResul
 
   const clients = createDeployClients(target);
   try {
-    const pollMs = pollIntervalMs(target);
+    const pollMs = options.pollMs ?? pollIntervalMs(target);
     const shared = { cfn: clients.cloudFormation, s3: clients.s3, pollMs, emit, targetFlag, ...(options.signal ? { signal: options.signal } : {}) };
     const bucket = await ensureAssetBucket(shared);
     emit({ type: "step", message: `Uploading the handler (${(asset.zip.length / 1024).toFixed(0)} KiB)` });

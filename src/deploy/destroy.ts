@@ -20,6 +20,8 @@ export interface DestroyOptions {
   confirm: (request: { stackName: string; resourceCount: number }) => Promise<boolean>;
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
+  /** Overrides the target's polling interval (tests). */
+  pollMs?: number;
 }
 
 export interface DestroyResult {
@@ -37,7 +39,7 @@ export async function destroyPattern(options: DestroyOptions): Promise<DestroyRe
   const targetFlag = targetFlagFor(target);
   const clients = createDeployClients(target);
   try {
-    const pollMs = pollIntervalMs(target);
+    const pollMs = options.pollMs ?? pollIntervalMs(target);
     const stack = await describeStack(clients.cloudFormation, stackName);
     let status: string | undefined;
     if (stack) {
