@@ -1,3 +1,8 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { onTestFinished } from "vitest";
 import { createServer, type Server, type Socket } from "node:net";
 import { randomBytes, randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
@@ -26,6 +31,8 @@ export interface FakePatternServer {
   behavior: { errorAll?: boolean; delayMs?: number };
   /** Close every open connection from the server side. */
   closeAll(code: number, reason: string): void;
+  /** Send a text frame to every open connection (an unsolicited message). */
+  push(text: string): void;
   stop(): Promise<void>;
 }
 
@@ -50,7 +57,7 @@ export async function startFakePatternServer(): Promise<FakePatternServer> {
       if (behavior.delayMs) setTimeout(go, behavior.delayMs);
       else go();
     };
-    socket.on("message", (data, isBinary) => {
+    socket.on("message", (data: Buffer, isBinary: boolean) => {
       if (isBinary) {
         socket.close(1003, "Binary frames are not supported");
         return;
@@ -115,6 +122,9 @@ export async function startFakePatternServer(): Promise<FakePatternServer> {
     closeAll(code, reason) {
       for (const socket of sockets) socket.close(code, reason);
     },
+    push(text) {
+      for (const socket of sockets) socket.send(text);
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.terminate();
@@ -149,4 +159,68 @@ export async function freePortUrl(): Promise<string> {
   const port = (server.address() as AddressInfo).port;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return `ws://127.0.0.1:${port}/production`;
+}
+
+// ---------------------------------------------------------------- running the built binary
+
+/** The built CLI (`npm run build` first). */
+export const WSQ_BIN = join(import.meta.dirname, "../../bin/wsq.js");
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as NDJSON, one object per line. */
+  records: Record<string, unknown>[];
+}
+
+/** A throwaway WSQ_HOME so that no test reads or writes the user's ~/.wsq. */
+export function tempHome(): string {
+  const dir = mkdtempSync(join(tmpdir(), "wsq-connect-"));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/**
+ * Run the built binary with piped stdio and wait for it to exit (killed after `timeoutMs`).
+ * Resolves on exit rather than on stream close, because `wsq local start` leaves a daemon behind
+ * that inherits nothing but may hold the pipes briefly.
+ */
+export function runWsq(args: string[], options: { input?: string; env?: NodeJS.ProcessEnv; home?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [WSQ_BIN, ...args], {
+      env: { ...process.env, NO_COLOR: "1", WSQ_HOME: options.home ?? tempHome(), ...options.env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    const killer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000);
+    let finished = false;
+    const finish = (code: number | null) => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(killer);
+      resolve({
+        code,
+        stdout,
+        stderr,
+        get records() {
+          return stdout
+            .split("\n")
+            .filter((line) => line.trim() !== "")
+            .map((line) => JSON.parse(line) as Record<string, unknown>);
+        },
+      });
+    };
+    child.on("close", (code) => finish(code));
+    child.on("exit", (code) => {
+      // Give the pipes a moment to drain, then stop waiting for a close a daemon may delay.
+      setTimeout(() => finish(code), 500).unref();
+    });
+    child.stdin.on("error", () => {});
+    child.stdin.end(options.input ?? "");
+  });
 }

@@ -29,6 +29,8 @@ export interface ResultMatch {
   rttMs: number | null;
   /** A later message of the same group (by seq) was answered before this one. */
   outOfOrder: boolean;
+  /** When out of order: the highest seq of the group answered before this result. */
+  overtakenBySeq: number | null;
   /** This message already had a result: a redelivery the handler processed again. */
   duplicate: boolean;
 }
@@ -95,17 +97,19 @@ export class Correlator {
     }
     if (duplicate) this.duplicateCount += 1;
     let outOfOrder = false;
+    let overtakenBySeq: number | null = null;
     const seq = typeof result.seq === "number" ? result.seq : null;
     if (seq !== null && !duplicate) {
       const highest = this.highestSeq.get(result.group);
       if (highest !== undefined && seq < highest) {
         outOfOrder = true;
+        overtakenBySeq = highest;
         this.outOfOrderCount += 1;
       } else {
         this.highestSeq.set(result.group, seq);
       }
     }
-    return { result, message, correlatedBy, rttMs, outOfOrder, duplicate };
+    return { result, message, correlatedBy, rttMs, outOfOrder, overtakenBySeq, duplicate };
   }
 
   /**

@@ -30,7 +30,7 @@ export function formatResult(event: Extract<SessionEvent, { type: "result" }>, c
   const timing = [`${formatMs(event.rttMs)} round trip`, `${formatMs(r.queueWaitMs)} in queue`];
   if (r.receiveCount > 1) timing.push(`delivery ${r.receiveCount}`);
   parts.push(c.dim(`(${timing.join(" · ")})`));
-  if (event.outOfOrder) parts.push(c.yellow(`⚠ out of order in group ${r.group} (seq ${r.seq})`));
+  if (event.outOfOrder) parts.push(c.yellow(`⚠ out of order in group ${r.group}: seq ${r.seq} after seq ${event.overtakenBySeq}`));
   if (event.duplicate) parts.push(c.yellow("⚠ duplicate: this message already had a result"));
   if (event.correlatedBy === "none") parts.push(c.yellow(r.id ? `(id ${r.id} was not sent by this session)` : "(no id: cannot tell which message it answers)"));
   return parts.join(" ");

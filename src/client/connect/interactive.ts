@@ -320,7 +320,7 @@ export async function runInteractive(session: ConnectSession, options: Interacti
   if (burstRedraw) clearTimeout(burstRedraw);
   const stats = session.stats();
   rl.close();
-  out.write(`\n${c.dim(`sent ${stats.sent} · answered ${stats.answered} · pending ${stats.pending}`)}\n`);
+  out.write(`\n${c.dim(`sent ${stats.sent} · answered ${stats.answered} · pending ${stats.pending}${stats.failed ? ` · failed ${stats.failed}` : ""}`)}\n`);
   await session.close();
   return exitCode;
 }

@@ -17,6 +17,8 @@ export type ConnectRecord =
       rttMs: number | null;
       queueWaitMs: number | null;
       outOfOrder: boolean;
+      /** When out of order: the highest seq of the group that was answered before this one. */
+      overtakenBySeq: number | null;
       duplicate: boolean;
       correlatedBy: "id" | "group-order" | "none";
       receiveCount: number;
@@ -48,6 +50,7 @@ export function recordForEvent(event: SessionEvent, lineOf: (message: SentMessag
           rttMs: event.rttMs === null ? null : round(event.rttMs),
           queueWaitMs: r.queueWaitMs ?? null,
           outOfOrder: event.outOfOrder,
+          overtakenBySeq: event.overtakenBySeq,
           duplicate: event.duplicate,
           correlatedBy: event.correlatedBy,
           receiveCount: r.receiveCount,
