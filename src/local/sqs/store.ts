@@ -160,9 +160,11 @@ export class SqsStore {
       ),
       dropDedup: db.prepare("DELETE FROM sqs_dedup WHERE queue = ?"),
       expiredDedup: db.prepare("DELETE FROM sqs_dedup WHERE expires_at <= ?"),
-      countVisible: db.prepare<[string, number], { n: number }>("SELECT COUNT(*) AS n FROM sqs_messages WHERE queue = ? AND visible_at <= ?"),
-      countInflight: db.prepare<[string, number], { n: number }>("SELECT COUNT(*) AS n FROM sqs_messages WHERE queue = ? AND receive_count > 0 AND visible_at > ?"),
-      countLater: db.prepare<[string, number], { n: number }>("SELECT COUNT(*) AS n FROM sqs_messages WHERE queue = ? AND visible_at > ?"),
+      countVisible: db.prepare<[string, number, number], { n: number }>("SELECT COUNT(*) AS n FROM sqs_messages WHERE queue = ? AND visible_at <= ? AND expires_at > ?"),
+      countInflight: db.prepare<[string, number, number], { n: number }>(
+        "SELECT COUNT(*) AS n FROM sqs_messages WHERE queue = ? AND receive_count > 0 AND visible_at > ? AND expires_at > ?",
+      ),
+      countLater: db.prepare<[string, number, number], { n: number }>("SELECT COUNT(*) AS n FROM sqs_messages WHERE queue = ? AND visible_at > ? AND expires_at > ?"),
       nextVisibleAt: db.prepare<[string, number], { t: number | null }>("SELECT MIN(visible_at) AS t FROM sqs_messages WHERE queue = ? AND visible_at > ?"),
       nextExpiry: db.prepare<[], { t: number | null }>("SELECT MIN(expires_at) AS t FROM sqs_messages"),
       nextDedupExpiry: db.prepare<[], { t: number | null }>("SELECT MIN(expires_at) AS t FROM sqs_dedup"),
@@ -245,9 +247,10 @@ export class SqsStore {
     this.s.putDedup.run(queue, scope, dedupId, messageId, seq, expiresAt);
   }
   counts(queue: string, now: number): { visible: number; inflight: number; delayed: number } {
-    const visible = this.s.countVisible.get(queue, now)?.n ?? 0;
-    const inflight = this.s.countInflight.get(queue, now)?.n ?? 0;
-    const later = this.s.countLater.get(queue, now)?.n ?? 0;
+    // Messages past retention count as gone even before the sweeper removes them.
+    const visible = this.s.countVisible.get(queue, now, now)?.n ?? 0;
+    const inflight = this.s.countInflight.get(queue, now, now)?.n ?? 0;
+    const later = this.s.countLater.get(queue, now, now)?.n ?? 0;
     return { visible, inflight, delayed: later - inflight };
   }
   nextVisibleAt(queue: string, now: number): number | undefined {
