@@ -78,6 +78,20 @@ describe("wsq local (built binary)", () => {
     expect(await (await fetch(`${second.url}/kept-bucket/note.txt`)).text()).toBe("still here");
   });
 
+  it("starts one instance when two starts race for the same data dir", async () => {
+    const [a, b] = await Promise.all([
+      runWsq(["local", "start", "--port", "0", "--json"], home),
+      runWsq(["local", "start", "--port", "0", "--json"], home),
+    ]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    const first = JSON.parse(a.stdout) as DaemonState & { alreadyRunning: boolean };
+    const second = JSON.parse(b.stdout) as DaemonState & { alreadyRunning: boolean };
+    expect(second.pid).toBe(first.pid);
+    expect(second.url).toBe(first.url);
+    expect([first.alreadyRunning, second.alreadyRunning].sort()).toEqual([false, true]);
+  });
+
   it("replaces a stale daemon.json whose process is gone", async () => {
     mkdirSync(dataDir, { recursive: true });
     // A pid above the kernel's pid_max can never be alive.

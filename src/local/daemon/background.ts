@@ -2,7 +2,8 @@ import { spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { WsqError } from "../../shared/errors.js";
-import { daemonLogPath, type DaemonState } from "./state.js";
+import { daemonLogPath, isProcessAlive, type DaemonState } from "./state.js";
+import { readLockOwner } from "./lock.js";
 import { ensureDataDir, rotateLogIfLarge } from "./data-dir.js";
 import { fetchHealth, probeInstance } from "./instance.js";
 import { isStartupReport, type StartupReport } from "./startup-report.js";
@@ -55,6 +56,21 @@ function logSize(dataDir: string): number {
   } catch {
     return 0;
   }
+}
+
+/** How often a start that lost a race checks whether the winner is up (no event crosses processes). */
+const RACE_POLL_MS = 100;
+
+async function waitForInstance(dataDir: string, timeoutMs: number): Promise<DaemonState | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const probe = await probeInstance(dataDir);
+    if (probe.kind === "running") return probe.state;
+    const owner = readLockOwner(dataDir);
+    if (owner === undefined || !isProcessAlive(owner)) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, RACE_POLL_MS));
+  }
+  return undefined;
 }
 
 type ChildOutcome = StartupReport | { type: "exited"; code: number | null; signal: NodeJS.Signals | null } | { type: "timeout" };
@@ -139,10 +155,17 @@ export async function startDaemon(options: DaemonStartOptions): Promise<DaemonSt
           hint: `See ${logPath}, then run \`wsq local stop\` and start again.`,
         });
       }
+      if (outcome.alreadyRunning === true) return { state: outcome.state, alreadyRunning: true };
       return { state: outcome.state, alreadyRunning: false, ...(existing.kind === "stale" ? { replacedStale: existing.state } : {}) };
     }
-    case "failed":
+    case "failed": {
+      if (outcome.code === "LOCAL_STARTING") {
+        // Lost a race with another start for the same data directory: that one is the instance.
+        const other = await waitForInstance(options.dataDir, options.timeoutMs ?? DAEMON_START_TIMEOUT_MS);
+        if (other !== undefined) return { state: other, alreadyRunning: true };
+      }
       throw new WsqError(outcome.code, outcome.message, { hint: outcome.hint ?? `See ${logPath}.` });
+    }
     case "exited": {
       const tail = logTail(options.dataDir, logStart);
       const how = outcome.signal ? `was killed by ${outcome.signal}` : `exited with code ${outcome.code}`;

@@ -4,6 +4,7 @@ import { DEFAULT_PORT, DEFAULT_REGION } from "../server/local-cloud.js";
 import { isProcessAlive, removeDaemonState, type DaemonState } from "./state.js";
 import { probeInstance, type HealthReply } from "./instance.js";
 import { startDaemon } from "./background.js";
+import { removeLockOf } from "./lock.js";
 
 /** A graceful stop lets in-flight writes finish; after this long the process is killed. */
 export const STOP_GRACE_MS = 10_000;
@@ -70,6 +71,7 @@ export async function stopLocalCloud(dataDir: string, graceMs = STOP_GRACE_MS): 
   }
   // A graceful exit removes the file itself; a killed process cannot.
   removeDaemonState(dataDir, pid);
+  removeLockOf(dataDir, pid);
   return { state: probe.state, stopped: true, killed, staleRemoved: false };
 }
 

@@ -46,7 +46,7 @@ export async function fetchHealth(url: string, timeoutMs = HEALTH_PROBE_TIMEOUT_
  * crash the recorded pid may belong to an unrelated program, which must never be signalled.
  * Where /proc is unavailable (macOS), a live pid is given the benefit of the doubt.
  */
-function looksLikeWsq(pid: number): boolean {
+export function looksLikeWsq(pid: number): boolean {
   try {
     const commandLine = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
     return commandLine.includes("local") && commandLine.includes("start");

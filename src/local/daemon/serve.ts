@@ -8,6 +8,7 @@ import { daemonLogPath, removeDaemonState, writeDaemonState, type DaemonState } 
 import { ensureDataDir, rotateLogIfLarge } from "./data-dir.js";
 import { probeInstance } from "./instance.js";
 import { reportStartupToParent } from "./startup-report.js";
+import { acquireDataDirLock } from "./lock.js";
 
 export interface ServeOptions {
   dataDir: string;
@@ -60,13 +61,21 @@ export async function serveLocalCloud(options: ServeOptions): Promise<ServingLoc
   try {
     ensureDataDir(options.dataDir);
     const existing = await probeInstance(options.dataDir);
-    if (existing.kind === "running") return { alreadyRunning: existing.state };
+    if (existing.kind === "running") return await reportAlreadyRunning(options, existing.state);
     if (existing.kind === "unresponsive") {
       throw new WsqError(
         "LOCAL_UNRESPONSIVE",
         `A local cloud process (pid ${existing.state.pid}) holds ${options.dataDir} but does not answer at ${existing.state.url}.`,
         { hint: "Stop it with `wsq local stop` (it is killed if it does not exit), then start again." },
       );
+    }
+    const lock = acquireDataDirLock(options.dataDir);
+    if (!lock.acquired) {
+      const now = await probeInstance(options.dataDir);
+      if (now.kind === "running") return await reportAlreadyRunning(options, now.state);
+      throw new WsqError("LOCAL_STARTING", `Another local cloud process (pid ${lock.owner}) is starting for ${options.dataDir}.`, {
+        hint: "Wait a moment and run `wsq local status`; one local cloud serves a data directory at a time.",
+      });
     }
     const { log, close: closeLog } = openLog(options);
     if (existing.kind === "stale") {
@@ -77,6 +86,7 @@ export async function serveLocalCloud(options: ServeOptions): Promise<ServingLoc
       cloud = await startLocalCloud({ dataDir: options.dataDir, port: options.port, host: options.host, region: options.region, log });
     } catch (error) {
       log.log("error", "the local cloud could not start", { error: (error as Error).message });
+      lock.release();
       await closeLog();
       throw error;
     }
@@ -99,6 +109,7 @@ export async function serveLocalCloud(options: ServeOptions): Promise<ServingLoc
           await cloud.stop();
         } finally {
           removeDaemonState(options.dataDir, process.pid);
+          lock.release();
           await closeLog();
         }
       })();
@@ -118,6 +129,11 @@ export async function serveLocalCloud(options: ServeOptions): Promise<ServingLoc
     }
     throw error;
   }
+}
+
+async function reportAlreadyRunning(options: ServeOptions, state: DaemonState): Promise<AlreadyRunning> {
+  if (options.mode === "daemon") await reportStartupToParent({ type: "ready", state, alreadyRunning: true });
+  return { alreadyRunning: state };
 }
 
 /** Resolves with the first stop signal; the handlers are removed afterwards. */
