@@ -1,0 +1,113 @@
+import { rmSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { buildMessage, parseIncomingFrame, type PatternResult } from "../../../src/shared/pattern-messages.js";
+import type { DeployResult } from "../../../src/deploy/deploy.js";
+import type { StatusResult } from "../../../src/deploy/status.js";
+import { runWsq, killRecorded } from "../../cli/local-helpers.js";
+import { tempDir } from "../../helpers/local-cloud.js";
+
+// The whole pattern on the local target, through the built binary (`npm run build` first), with a
+// private WSQ_HOME: deploy, a WebSocket message answered by the deployed handler, an update with a
+// changed parameter, a no-op redeploy, destroy.
+
+const home = tempDir("wsq-pattern-e2e-");
+const STEP_MS = 90_000;
+
+beforeAll(async () => {
+  // An ephemeral port, so that this test never collides with a local cloud on the default port.
+  const start = await runWsq(["local", "start", "--port", "0"], home);
+  expect(start.code, start.stderr).toBe(0);
+}, 60_000);
+
+afterAll(async () => {
+  await runWsq(["local", "stop"], home);
+  killRecorded(`${home}/local`);
+  rmSync(home, { recursive: true, force: true });
+}, 30_000);
+
+/** Sends one frame and resolves with the result that carries its id. */
+async function roundTrip(url: string, id: string, data: unknown): Promise<PatternResult> {
+  const socket = new WebSocket(url);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once("open", () => resolve());
+      socket.once("error", reject);
+    });
+    const result = new Promise<PatternResult>((resolve, reject) => {
+      socket.on("message", (raw: Buffer) => {
+        const frame = parseIncomingFrame(raw.toString("utf8"));
+        if (frame.kind === "result" && frame.result.id === id) resolve(frame.result);
+        else if (frame.kind === "api-error") reject(new Error(`API error frame: ${frame.error.message}`));
+      });
+      socket.once("close", (code) => reject(new Error(`closed (${code}) before the result arrived`)));
+    });
+    socket.send(buildMessage({ id, group: "e2e-group", seq: 1, data }));
+    return await result;
+  } finally {
+    socket.close();
+  }
+}
+
+describe("wsq deploy / status / destroy on the local target", () => {
+  it("refuses to deploy without --yes when there is no terminal, after listing the changes", async () => {
+    const run = await runWsq(["deploy", "--stack-name", "noconfirm"], home, STEP_MS);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("Changes to stack noconfirm (create");
+    expect(run.stderr).toContain("AWS::SQS::Queue");
+    expect(run.stderr).toMatch(/--yes/);
+    const status = await runWsq(["status", "--stack-name", "noconfirm"], home);
+    expect(status.code).toBe(1);
+    expect(status.stderr).toMatch(/No stack named "noconfirm"/);
+  }, STEP_MS);
+
+  it("deploys, answers a WebSocket message through queue and handler, updates, and destroys", async () => {
+    const deploy = await runWsq(["deploy", "--yes", "--json"], home, STEP_MS);
+    expect(deploy.code, deploy.stderr).toBe(0);
+    const created = JSON.parse(deploy.stdout) as DeployResult;
+    expect(created).toMatchObject({ stackName: "wsq", target: "local", operation: "create", status: "CREATE_COMPLETE", noChanges: false });
+    expect(created.outputs.WebSocketUrl).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/_aws\/execute-api\/[^/]+\/production$/);
+    expect(created.outputs.ConnectionsUrl).toBe(created.outputs.WebSocketUrl.replace(/^ws:/, "http:"));
+    expect(created.outputs.QueueUrl).toMatch(/wsq-requests\.fifo$/);
+    expect(created.outputs.FunctionName).toBe("wsq-handler");
+
+    const result = await roundTrip(created.outputs.WebSocketUrl, "e2e-1", { hello: "wörld & more=+" });
+    expect(result).toMatchObject({ type: "result", id: "e2e-1", seq: 1, group: "e2e-group", receiveCount: 1, data: { hello: "wörld & more=+" } });
+    expect(result.connectionId).not.toBe("");
+    expect(result.requestId).toEqual(expect.any(String));
+    expect(result.sequenceNumber).toMatch(/^\d+$/);
+    expect(result.queueWaitMs).toBeGreaterThanOrEqual(0);
+
+    const status = await runWsq(["status", "--json"], home);
+    expect(status.code, status.stderr).toBe(0);
+    const before = JSON.parse(status.stdout) as StatusResult;
+    expect(before.status).toBe("CREATE_COMPLETE");
+    expect(before.queue).toEqual({ ok: true, value: { visible: 0, inFlight: 0, deadLetter: 0 } });
+    expect(before.function).toMatchObject({ ok: true, value: { runtime: "nodejs22.x", architectures: ["arm64"], timeoutSeconds: 15, eventSource: { batchSize: 10, reportBatchItemFailures: true } } });
+
+    const update = await runWsq(["deploy", "--yes", "--json", "--parameter", "BatchSize=5"], home, STEP_MS);
+    expect(update.code, update.stderr).toBe(0);
+    const updated = JSON.parse(update.stdout) as DeployResult;
+    expect(updated).toMatchObject({ operation: "update", status: "UPDATE_COMPLETE", noChanges: false });
+    expect(updated.changes.map((c) => c.logicalId)).toContain("EventSourceMapping");
+    expect(updated.handler.uploaded).toBe(false);
+    const after = JSON.parse((await runWsq(["status", "--json"], home)).stdout) as StatusResult;
+    expect(after.parameters.BatchSize).toBe("5");
+    expect(after.function).toMatchObject({ ok: true, value: { eventSource: { batchSize: 5 } } });
+    // Still answering after the update.
+    expect((await roundTrip(updated.outputs.WebSocketUrl, "e2e-2", 2)).data).toBe(2);
+
+    // The same again: a clean "no changes", and the earlier BatchSize kept.
+    const again = await runWsq(["deploy", "--yes"], home, STEP_MS);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr + again.stdout).toMatch(/no changes|up to date/);
+
+    const destroy = await runWsq(["destroy", "--yes", "--purge-assets"], home, STEP_MS);
+    expect(destroy.code, destroy.stderr).toBe(0);
+    expect(destroy.stdout).toContain("Stack wsq deleted (DELETE_COMPLETE)");
+    expect(destroy.stdout).toContain("Asset bucket emptied");
+    const gone = await runWsq(["status"], home);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toMatch(/No stack named "wsq"/);
+  }, 4 * STEP_MS);
+});
