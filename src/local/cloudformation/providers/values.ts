@@ -27,7 +27,7 @@ export function optionalInteger(value: unknown): number | undefined {
 export function optionalBoolean(value: unknown): boolean | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === "boolean") return value;
-  return String(value).toLowerCase() === "true";
+  return optionalString(value)?.toLowerCase() === "true";
 }
 
 /** Policies and other JSON-typed properties may be given as objects or as JSON text. */
@@ -59,7 +59,7 @@ export function tagList(value: unknown): Record<string, string> | undefined {
 
 export function stringList(value: unknown): string[] | undefined {
   if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value)) return [String(value)];
+  if (!Array.isArray(value)) return [optionalString(value) ?? ""];
   return value.map((item) => optionalString(item) ?? "");
 }
 

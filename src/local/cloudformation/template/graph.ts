@@ -45,7 +45,7 @@ export function collectReferences(value: TemplateValue, conditionValue: (name: s
           into.add(variable.startsWith("AWS::") ? variable : variable.split(".")[0]!);
         }
       }
-      collectReferences(Object.values(variables) as TemplateValue[], conditionValue, into);
+      collectReferences(Object.values<TemplateValue>(variables), conditionValue, into);
       return into;
     }
     if (name === "Fn::If" && Array.isArray(args) && args.length === 3 && typeof args[0] === "string") {

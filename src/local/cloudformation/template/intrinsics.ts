@@ -7,6 +7,7 @@
  * created) evaluates to `UNKNOWN`, which spreads through every function that consumes it; change
  * sets use that to say "Replacement: Conditional" as AWS does for values resolved at deploy time.
  */
+import { scalarText } from "./parse.js";
 import { TemplateError } from "./errors.js";
 import type { TemplateValue } from "./parse.js";
 
@@ -74,7 +75,7 @@ export function resolveValue(value: TemplateValue | Resolved, scope: EvaluationS
   }
   const out: Record<string, Resolved> = {};
   for (const [key, item] of Object.entries(value)) {
-    const resolved = resolveValue(item as TemplateValue, scope);
+    const resolved = resolveValue(item, scope);
     if (resolved !== NO_VALUE) out[key] = resolved;
   }
   return out;
@@ -129,7 +130,7 @@ function resolveFunction(name: string, args: TemplateValue, scope: EvaluationSco
     case "Fn::GetAZs": {
       const region = resolveValue(args, scope);
       if (region === UNKNOWN) return UNKNOWN;
-      const target = region === "" || region === null ? scope.region : String(region);
+      const target = region === "" || region === null ? scope.region : scalarText(region);
       // The local cloud has no zones; it answers with the three a default VPC region shows.
       return ["a", "b", "c"].map((zone) => `${target}${zone}`);
     }
@@ -187,7 +188,7 @@ function resolveSub(args: TemplateValue, scope: EvaluationScope): Resolved {
     template = args;
   } else if (Array.isArray(args) && args.length === 2 && typeof args[0] === "string" && args[1] !== null && typeof args[1] === "object" && !Array.isArray(args[1])) {
     template = args[0];
-    variables = args[1] as Record<string, TemplateValue>;
+    variables = args[1];
   } else {
     throw new TemplateError("Template error: One or more Fn::Sub intrinsic functions don't specify expected arguments. Specify a string as first argument, and an optional second argument to specify a mapping of values to replace in the string");
   }
@@ -220,11 +221,11 @@ function resolveFindInMap(args: TemplateValue, scope: EvaluationScope): Resolved
   if (!Array.isArray(args) || args.length !== 3) throw new TemplateError("Template error: every Fn::FindInMap object requires three parameters, the map name, map key and the attribute for return value");
   const [mapName, topKey, secondKey] = args.map((item) => resolveValue(item, scope));
   if (mapName === UNKNOWN || topKey === UNKNOWN || secondKey === UNKNOWN) return UNKNOWN;
-  const mapping = scope.mapping(String(mapName));
-  if (mapping === undefined) throw new TemplateError(`Template error: Mapping named '${String(mapName)}' is not present in the 'Mappings' section of template.`);
-  const top = mapping[String(topKey)];
-  const value = top?.[String(secondKey)];
-  if (value === undefined) throw new TemplateError(`Template error: Unable to get mapping for ${String(mapName)}::${String(topKey)}::${String(secondKey)}`);
+  const mapping = scope.mapping(scalarText(mapName));
+  if (mapping === undefined) throw new TemplateError(`Template error: Mapping named '${scalarText(mapName)}' is not present in the 'Mappings' section of template.`);
+  const top = mapping[scalarText(topKey)];
+  const value = top?.[scalarText(secondKey)];
+  if (value === undefined) throw new TemplateError(`Template error: Unable to get mapping for ${scalarText(mapName)}::${scalarText(topKey)}::${scalarText(secondKey)}`);
   return value;
 }
 

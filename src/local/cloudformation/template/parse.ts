@@ -34,7 +34,7 @@ function convert(node: unknown, doc: Document): TemplateValue {
     for (const pair of node.items) {
       if (!isPair(pair)) continue;
       const key = convert(pair.key, doc);
-      object[String(key)] = convert(pair.value, doc);
+      object[scalarText(key)] = convert(pair.value, doc);
     }
     value = object;
   } else {
@@ -42,7 +42,7 @@ function convert(node: unknown, doc: Document): TemplateValue {
   }
   const tag = (node as Node).tag;
   if (tag === undefined || !tag.startsWith("!") || tag.startsWith("!!")) return value;
-  return applyShortTag(tag.slice(1), value, node as Node);
+  return applyShortTag(tag.slice(1), value, node);
 }
 
 function applyShortTag(name: string, value: TemplateValue, node: Node): TemplateValue {
@@ -82,4 +82,13 @@ export function parseTemplateBody(body: string): Record<string, TemplateValue> {
     throw new TemplateError("Template format error: JSON not well-formed. (the template must be an object)");
   }
   return parsed;
+}
+
+/** Text of a template value: scalars as written, anything else as JSON (never "[object Object]"). */
+export function scalarText(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
+  if (value === undefined) return "";
+  if (typeof value === "symbol") return value.description ?? "";
+  return JSON.stringify(value);
 }

@@ -5,7 +5,7 @@
  */
 import { TemplateError } from "./errors.js";
 import { isIntrinsic } from "./intrinsics.js";
-import { parseTemplateBody, type TemplateValue } from "./parse.js";
+import { parseTemplateBody, scalarText, type TemplateValue } from "./parse.js";
 
 const TOP_LEVEL_SECTIONS = new Set([
   "AWSTemplateFormatVersion", "Description", "Metadata", "Parameters", "Rules", "Mappings", "Conditions", "Transform", "Resources", "Outputs",
@@ -88,7 +88,7 @@ function parseParameter(name: string, spec: TemplateValue): ParameterDefinition 
   const allowed = spec.AllowedValues;
   if (allowed !== undefined && !Array.isArray(allowed)) throw new TemplateError(`Template format error: Every AllowedValues member must be a list`);
   const text = (value: TemplateValue | undefined): string | undefined =>
-    value === undefined || value === null ? undefined : Array.isArray(value) ? value.map(String).join(",") : String(value);
+    value === undefined || value === null ? undefined : Array.isArray(value) ? value.map(scalarText).join(",") : scalarText(value);
   for (const key of Object.keys(spec)) {
     if (!["Type", "Default", "AllowedValues", "AllowedPattern", "MinLength", "MaxLength", "MinValue", "MaxValue", "NoEcho", "Description", "ConstraintDescription"].includes(key)) {
       throw new TemplateError(`Template format error: Invalid template parameter property '${key}'`);
@@ -98,7 +98,7 @@ function parseParameter(name: string, spec: TemplateValue): ParameterDefinition 
     name,
     type,
     defaultValue: text(spec.Default),
-    allowedValues: allowed?.map((value) => String(value)),
+    allowedValues: allowed?.map((value) => scalarText(value)),
     allowedPattern: text(spec.AllowedPattern),
     minLength: optionalNumber(spec.MinLength, `MinLength of parameter ${name}`),
     maxLength: optionalNumber(spec.MaxLength, `MaxLength of parameter ${name}`),
@@ -122,7 +122,7 @@ function parseResource(logicalId: string, spec: TemplateValue, conditions: Recor
   if (!isObject(properties)) throw new TemplateError(`Template format error: [/Resources/${logicalId}/Properties] Properties must be an object`);
   let dependsOn: string[] = [];
   if (typeof spec.DependsOn === "string") dependsOn = [spec.DependsOn];
-  else if (Array.isArray(spec.DependsOn) && spec.DependsOn.every((item) => typeof item === "string")) dependsOn = spec.DependsOn as string[];
+  else if (Array.isArray(spec.DependsOn) && spec.DependsOn.every((item) => typeof item === "string")) dependsOn = spec.DependsOn;
   else if (spec.DependsOn !== undefined) throw new TemplateError(`Template format error: DependsOn must be a string or list of strings.`);
   const policy = (value: TemplateValue | undefined, attribute: string): string => {
     if (value === undefined) return "Delete";
@@ -160,7 +160,7 @@ export function loadTemplate(body: string, maxBytes = MAX_TEMPLATE_BODY_BYTES_LI
     throw new TemplateError(`Template format error: Transform ${JSON.stringify(raw.Transform)} is not supported by the wsq local cloud; deploy the processed template instead`);
   }
   if (raw.AWSTemplateFormatVersion !== undefined && raw.AWSTemplateFormatVersion !== "2010-09-09") {
-    throw new TemplateError(`Template format error: Unsupported template version ${String(raw.AWSTemplateFormatVersion)}`);
+    throw new TemplateError(`Template format error: Unsupported template version ${scalarText(raw.AWSTemplateFormatVersion)}`);
   }
   if (raw.Description !== undefined && typeof raw.Description !== "string") throw new TemplateError("Template format error: Every Description member must be a string.");
   const section = (name: string): Record<string, TemplateValue> => {

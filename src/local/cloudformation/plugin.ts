@@ -1,0 +1,71 @@
+import type { LocalContext } from "../context.js";
+import type { CloudFormationPlugin } from "../contracts.js";
+import type { CloudFormationDependencies } from "./dependencies.js";
+import { CloudFormationStore } from "./engine/store.js";
+import { StackOperations } from "./engine/operations.js";
+import { CloudFormationService } from "./engine/service.js";
+import { recoverInterruptedOperations } from "./engine/recovery.js";
+import { IamStore } from "./providers/iam-store.js";
+import { createQueryHandler } from "./query-protocol.js";
+import { loadSpecDatabase, type SpecDatabase } from "./schema/resource-specs.js";
+
+/** How often start-up checks whether the server listens yet, before it resumes interrupted operations. */
+const LISTEN_CHECK_INTERVAL_MS = 10;
+
+/**
+ * The CloudFormation service of the local cloud: the Query API, the template engine and the
+ * resource providers, with stacks kept in the shared database (tables cfn_*).
+ */
+export function createCloudFormationPlugin(context: LocalContext, deps: CloudFormationDependencies): CloudFormationPlugin {
+  const store = new CloudFormationStore(context.db);
+  const iam = new IamStore(context.db);
+  let specs: Promise<SpecDatabase | undefined> | undefined;
+  const loadSpecs = (): Promise<SpecDatabase | undefined> => (specs ??= loadSpecDatabase());
+  const operations = new StackOperations({
+    store,
+    iam,
+    deps,
+    region: context.region,
+    accountId: context.accountId,
+    baseUrl: () => context.baseUrl(),
+    now: () => context.clock.now(),
+    log: context.log,
+    specs: loadSpecs,
+  });
+  const service = new CloudFormationService({
+    store,
+    operations,
+    region: context.region,
+    accountId: context.accountId,
+    now: () => context.clock.now(),
+    s3: deps.s3,
+    specs: loadSpecs,
+  });
+  const query = createQueryHandler(service, context.log);
+
+  // Interrupted operations resume once the server listens: providers may need the endpoint URL.
+  let closed = false;
+  let timer: NodeJS.Timeout | undefined;
+  const resume = (): void => {
+    timer = undefined;
+    if (closed) return;
+    try {
+      context.baseUrl();
+    } catch {
+      timer = setTimeout(resume, LISTEN_CHECK_INTERVAL_MS);
+      return;
+    }
+    if (store.stacksInProgress().length > 0) context.log.log("info", "resuming interrupted stack operations");
+    recoverInterruptedOperations(store, operations);
+  };
+  timer = setTimeout(resume, 0);
+
+  return {
+    query,
+    close: async () => {
+      closed = true;
+      if (timer !== undefined) clearTimeout(timer);
+      await operations.drain();
+    },
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * The AWS Query protocol for CloudFormation: form-encoded `Action=…&Version=2010-05-15`
+ * requests, XML replies in the 2010-05-15 namespace, and `<ErrorResponse>` errors. This is the
+ * only file that knows the wire; CloudFormationService takes and returns plain objects.
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/Welcome.html
+ */
+import { AwsServiceError } from "../aws-error.js";
+import type { LocalLogger } from "../context.js";
+import { headerValue, type HttpHandler, type LocalRequest, type LocalResponse } from "../server/http-types.js";
+import type { CloudFormationService, Input, Output } from "./engine/service.js";
+
+export const CLOUDFORMATION_NAMESPACE = "http://cloudformation.amazonaws.com/doc/2010-05-15/";
+const API_VERSION = "2010-05-15";
+
+const ACTIONS = new Set([
+  "ValidateTemplate", "CreateStack", "UpdateStack", "DeleteStack", "DescribeStacks", "ListStacks", "DescribeStackEvents",
+  "DescribeStackResource", "DescribeStackResources", "ListStackResources", "GetTemplate", "ListExports",
+  "CreateChangeSet", "DescribeChangeSet", "ExecuteChangeSet", "DeleteChangeSet", "ListChangeSets",
+]);
+
+/**
+ * Query parameters are flat (`Parameters.member.1.ParameterKey=…`); this rebuilds the nested
+ * shape: `.member.N` (and `.entry.N` maps) become arrays, other dots become objects.
+ */
+export function parseQueryParameters(params: URLSearchParams): Input {
+  const root: Record<string, unknown> = {};
+  for (const [key, value] of params) {
+    const path = key.split(".");
+    let node: Record<string, unknown> | unknown[] = root;
+    for (let index = 0; index < path.length; index += 1) {
+      const segment = path[index]!;
+      const last = index === path.length - 1;
+      if ((segment === "member" || segment === "entry") && !last) continue;
+      const isIndex = /^\d+$/.test(segment) && (path[index - 1] === "member" || path[index - 1] === "entry");
+      const slot: string | number = isIndex ? Number(segment) - 1 : segment;
+      const nextIsList = path[index + 1] === "member" || path[index + 1] === "entry";
+      const container = node as Record<string | number, unknown>;
+      if (last) {
+        container[slot] = value;
+        break;
+      }
+      if (container[slot] === undefined) container[slot] = nextIsList ? [] : {};
+      node = container[slot] as Record<string, unknown> | unknown[];
+    }
+  }
+  return compact(root) as Input;
+}
+
+/** Sparse arrays (member.2 without member.1) are closed up. */
+function compact(value: unknown): unknown {
+  if (Array.isArray(value)) return value.filter((item) => item !== undefined).map(compact);
+  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, compact(item)]));
+  return value;
+}
+
+export function escapeXml(text: string): string {
+  return text.replace(/[&<>"'\r]/g, (char) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;", "\r": "&#13;" })[char]!);
+}
+
+/** Serialises a result: lists as `<member>` items, dates as ISO 8601, booleans as true/false. */
+export function toXml(name: string, value: unknown): string {
+  if (value === undefined || value === null) return "";
+  if (Array.isArray(value)) return `<${name}>${value.map((item) => toXml("member", item)).join("")}</${name}>`;
+  if (value instanceof Date) return `<${name}>${value.toISOString()}</${name}>`;
+  if (typeof value === "object") {
+    return `<${name}>${Object.entries(value as Record<string, unknown>).map(([key, item]) => toXml(key, item)).join("")}</${name}>`;
+  }
+  return `<${name}>${escapeXml(typeof value === "string" ? value : typeof value === "number" || typeof value === "boolean" ? String(value) : JSON.stringify(value))}</${name}>`;
+}
+
+function xmlResponse(status: number, body: string, requestId: string): LocalResponse {
+  return { status, headers: { "content-type": "text/xml", "x-amzn-requestid": requestId }, body: `<?xml version="1.0" encoding="UTF-8"?>\n${body}` };
+}
+
+export function errorResponse(error: AwsServiceError, requestId: string): LocalResponse {
+  const code = error.queryCode ?? error.code;
+  return xmlResponse(
+    error.status,
+    `<ErrorResponse xmlns="${CLOUDFORMATION_NAMESPACE}"><Error><Type>${error.fault}</Type><Code>${escapeXml(code)}</Code><Message>${escapeXml(error.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+    requestId,
+  );
+}
+
+function requestParameters(request: LocalRequest): URLSearchParams {
+  const contentType = (headerValue(request, "content-type") ?? "").toLowerCase();
+  const params = new URLSearchParams(request.query);
+  if (request.body.length > 0 && (contentType.startsWith("application/x-www-form-urlencoded") || contentType === "")) {
+    for (const [key, value] of new URLSearchParams(request.body.toString("utf8"))) params.append(key, value);
+  }
+  return params;
+}
+
+export function createQueryHandler(service: CloudFormationService, log: LocalLogger): HttpHandler {
+  return async (request) => {
+    const params = requestParameters(request);
+    const action = params.get("Action") ?? "";
+    try {
+      const version = params.get("Version");
+      if (version !== null && version !== API_VERSION) throw new AwsServiceError("InvalidParameterValue", `Invalid API version ${version}; CloudFormation speaks ${API_VERSION}`);
+      if (!ACTIONS.has(action)) throw new AwsServiceError("InvalidAction", `Could not find operation ${action} for version ${API_VERSION}`);
+      const input = parseQueryParameters(params);
+      const handler = (service as unknown as Record<string, (input: Input) => Promise<Output>>)[action]!;
+      const result = await handler.call(service, input);
+      const inner = Object.entries(result).map(([key, value]) => toXml(key, value)).join("");
+      return xmlResponse(
+        200,
+        `<${action}Response xmlns="${CLOUDFORMATION_NAMESPACE}"><${action}Result>${inner}</${action}Result><ResponseMetadata><RequestId>${request.requestId}</RequestId></ResponseMetadata></${action}Response>`,
+        request.requestId,
+      );
+    } catch (error) {
+      if (error instanceof AwsServiceError) return errorResponse(error, request.requestId);
+      log.log("error", "CloudFormation request failed", { action, error: (error as Error).stack ?? String(error) });
+      return errorResponse(new AwsServiceError("InternalFailure", `Internal failure: ${(error as Error).message}`, { status: 500 }), request.requestId);
+    }
+  };
+}
