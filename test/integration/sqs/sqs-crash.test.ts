@@ -46,7 +46,7 @@ async function startChild(bundle: string, dataDir: string): Promise<{ child: Chi
   onTestFinished(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   });
-  const lines = createInterface({ input: child.stdout! });
+  const lines = createInterface({ input: child.stdout });
   const [line] = (await Promise.race([once(lines, "line"), once(child, "exit").then(() => [undefined])])) as [string | undefined];
   if (line === undefined) throw new Error("the local cloud child exited before listening");
   return { child, url: (JSON.parse(line) as { url: string }).url };
