@@ -191,7 +191,9 @@ export async function runBurstRaw(options: RunBurstOptions): Promise<BurstRawRun
     socket.on("close", (code, reason) => {
       connection.open = false;
       if (!finished) {
-        errors.closes.push({ connection: connection.index, at: now(), code, reason: reason.toString(), meaning: describeCloseCode(code) });
+        const meaning = describeCloseCode(code);
+        errors.closes.push({ connection: connection.index, at: now(), code, reason: reason.toString(), meaning });
+        emit({ type: "warning", message: `connection #${connection.index} closed by the server: ${code} (${meaning})${reason.length > 0 ? `: ${reason.toString()}` : ""}` });
         check();
       }
     });

@@ -146,7 +146,17 @@ describe("runBurst against a fake pattern server", () => {
 
   test("a connection closed by the server is reported with its close code and meaning", async () => {
     const s = await server({ closeAfter: { frames: 3, code: 1011 } });
-    const report = await burst(s.url, { count: 20, connections: 1, rate: { kind: "fixed", perSecond: 200 }, timeoutMs: 3000 });
+    const warnings: string[] = [];
+    const report = await burst(s.url, {
+      count: 20,
+      connections: 1,
+      rate: { kind: "fixed", perSecond: 200 },
+      timeoutMs: 3000,
+      onEvent: (e) => {
+        if (e.type === "warning") warnings.push(e.message);
+      },
+    });
+    expect(warnings).toEqual(["connection #0 closed by the server: 1011 (internal server error): test close"]);
     expect(report.errors.closes).toEqual([expect.objectContaining({ code: 1011, meaning: "internal server error" })]);
     expect(report.outcome).toBe("connections-lost");
     expect(report.verification.notSent.length).toBeGreaterThan(0);

@@ -43,6 +43,11 @@ export function renderSummary(report: BurstReport, color: ChalkInstance, width =
     `  drain      ${q.drainMs === null ? "-" : fmtMs(q.drainMs)} from the last send to the last result` +
       (q.queueEmptyAfterSendMs !== null ? `; queue read empty ${fmtMs(q.queueEmptyAfterSendMs)} after it` : ""),
   );
+  lines.push(
+    color.dim(
+      `  (FIFO runs one batch per message group at a time: with ${c.groups} group${c.groups === 1 ? "" : "s"}, at most ${c.groups} batch${c.groups === 1 ? "" : "es"} at once; more --groups, more parallelism)`,
+    ),
+  );
   lines.push("");
 
   lines.push(color.bold("Latency (ms)".padEnd(20)) + color.dim(["n".padStart(7), ...["min", "p50", "p90", "p99", "p99.9", "max"].map((h) => h.padStart(8))].join("")));
