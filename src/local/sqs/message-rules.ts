@@ -132,8 +132,14 @@ function notForThisQueueType(parameter: string, value: unknown): never {
   throw sqsErrors.invalidParameterValue(`Value ${String(value)} for parameter ${parameter} is invalid. Reason: The request include parameter that is not valid for this queue type.`);
 }
 
+/** The message fields of SendMessage and of a SendMessageBatch entry. */
+export type MessageInput = Pick<
+  sqs.SendMessageRequest,
+  "MessageBody" | "DelaySeconds" | "MessageAttributes" | "MessageSystemAttributes" | "MessageDeduplicationId" | "MessageGroupId"
+>;
+
 /** All send rules of one message (SendMessage, or one SendMessageBatch entry). */
-export function validateMessage(input: sqs.SendMessageRequest | sqs.SendMessageBatchRequestEntry, queue: QueueKind): ValidatedMessage {
+export function validateMessage(input: MessageInput, queue: QueueKind): ValidatedMessage {
   const body = checkBody(input.MessageBody);
   const user = checkMessageAttributes(input.MessageAttributes, "user");
   const system = checkMessageAttributes(input.MessageSystemAttributes, "system");

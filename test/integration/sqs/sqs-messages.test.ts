@@ -172,7 +172,7 @@ describe("SQS standard queue messages through @aws-sdk/client-sqs", () => {
     );
     const sent = await client.send(new SendMessageCommand({ QueueUrl: source, MessageBody: "poison", MessageAttributes: { k: { DataType: "String", StringValue: "v" } } }));
     for (let i = 1; i <= 2; i++) {
-      const got = await client.send(new ReceiveMessageCommand({ QueueUrl: source, VisibilityTimeout: 0, AttributeNames: ["ApproximateReceiveCount"] }));
+      const got = await client.send(new ReceiveMessageCommand({ QueueUrl: source, VisibilityTimeout: 0, MessageSystemAttributeNames: ["ApproximateReceiveCount"] }));
       expect(got.Messages?.[0]?.Attributes?.ApproximateReceiveCount).toBe(String(i));
     }
     // The third receive would exceed maxReceiveCount: the message moves instead of being delivered.
