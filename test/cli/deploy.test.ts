@@ -1,0 +1,110 @@
+import { CloudFormationClient, CreateStackCommand, waitUntilStackCreateComplete } from "@aws-sdk/client-cloudformation";
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { WSQ_BIN, type RunResult } from "./local-helpers.js";
+import { sdkConfig, tempDir, useTestCloud } from "../helpers/local-cloud.js";
+
+/** The built binary with a private WSQ_HOME and extra environment; bounded in time. */
+function runWsq(args: string[], home: string, timeoutMs = 45_000, env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [WSQ_BIN, ...args], { env: { ...process.env, WSQ_HOME: home, NO_COLOR: "1", CI: "true", ...env }, timeout: timeoutMs }, (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, stdout, stderr });
+    });
+  });
+}
+
+// The deploy, destroy and status commands' failure paths through the built binary: every one a
+// message that names the fix, the right exit code, and no stack trace.
+
+/** An environment with no AWS configuration at all, so the SDK's own resolution is what is tested. */
+function noAws(home: string): NodeJS.ProcessEnv {
+  return {
+    AWS_CONFIG_FILE: join(home, "no-config"),
+    AWS_SHARED_CREDENTIALS_FILE: join(home, "no-credentials"),
+    AWS_EC2_METADATA_DISABLED: "true",
+    AWS_REGION: "",
+    AWS_DEFAULT_REGION: "",
+    AWS_PROFILE: "",
+    AWS_ACCESS_KEY_ID: "",
+    AWS_SECRET_ACCESS_KEY: "",
+    AWS_SESSION_TOKEN: "",
+  };
+}
+
+function expectUserError(run: { stderr: string }): void {
+  expect(run.stderr).toMatch(/^Error: /m);
+  expect(run.stderr).toMatch(/^Fix: /m);
+  expect(run.stderr).not.toMatch(/Internal error| {4}at /);
+}
+
+describe("wsq deploy/destroy/status errors", () => {
+  it("rejects a bad parameter, stack name or handler file as usage errors before starting anything", async () => {
+    const home = tempDir();
+    for (const args of [["--parameter", "Nope=1"], ["--parameter", "BatchSize=50"], ["--stack-name", "has_underscore"], ["--handler", join(home, "missing.ts")]]) {
+      const run = await runWsq(["deploy", "--yes", ...args], home);
+      expect(run.code, args.join(" ")).toBe(2);
+      expectUserError(run);
+    }
+    // No local cloud was started for input that could never deploy.
+    expect(existsSync(join(home, "local", "daemon.json"))).toBe(false);
+  });
+
+  it("names the fix when the endpoint does not answer", async () => {
+    const home = tempDir();
+    const run = await runWsq(["deploy", "--yes", "--endpoint-url", "http://127.0.0.1:9"], home);
+    expect(run.code).toBe(1);
+    expectUserError(run);
+    expect(run.stderr).toContain("Nothing answers at the endpoint");
+  });
+
+  it("asks for a region on AWS when none is configured", async () => {
+    const home = tempDir();
+    const run = await runWsq(["deploy", "--yes", "--target", "aws"], home, 45_000, noAws(home));
+    expect(run.code).toBe(1);
+    expectUserError(run);
+    expect(run.stderr).toContain("No AWS region is set");
+  });
+
+  it("asks for credentials on AWS when none are found", async () => {
+    const home = tempDir();
+    const run = await runWsq(["status", "--target", "aws", "--region", "eu-west-1"], home, 45_000, noAws(home));
+    expect(run.code).toBe(1);
+    expectUserError(run);
+    expect(run.stderr).toContain("No AWS credentials were found");
+  });
+
+  it("status on a stopped local cloud says how to start it", async () => {
+    const home = tempDir();
+    const run = await runWsq(["status"], home);
+    expect(run.code).toBe(1);
+    expectUserError(run);
+    expect(run.stderr).toContain("The local cloud is not running");
+  });
+
+  it("destroy asks for --yes without a terminal, deletes with it, and treats a missing stack as nothing to do", async () => {
+    const cloud = await useTestCloud();
+    const home = tempDir();
+    const cfn = new CloudFormationClient(sdkConfig(cloud));
+    try {
+      await cfn.send(new CreateStackCommand({ StackName: "other", TemplateBody: JSON.stringify({ Resources: { Q: { Type: "AWS::SQS::Queue" } } }) }));
+      await waitUntilStackCreateComplete({ client: cfn, maxWaitTime: 30, minDelay: 1 }, { StackName: "other" });
+    } finally {
+      cfn.destroy();
+    }
+    const refused = await runWsq(["destroy", "--stack-name", "other", "--endpoint-url", cloud.url], home);
+    expect(refused.code).toBe(2);
+    expectUserError(refused);
+    expect(refused.stderr).toContain("--yes");
+
+    const destroyed = await runWsq(["destroy", "--stack-name", "other", "--endpoint-url", cloud.url, "--yes"], home);
+    expect(destroyed.code, destroyed.stderr).toBe(0);
+    expect(destroyed.stdout).toContain("Stack other deleted (DELETE_COMPLETE)");
+    expect(destroyed.stderr).toMatch(/DELETE_COMPLETE\s+AWS::SQS::Queue\s+Q/);
+
+    const again = await runWsq(["destroy", "--stack-name", "other", "--endpoint-url", cloud.url, "--yes"], home);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain("No stack named other");
+  });
+});
