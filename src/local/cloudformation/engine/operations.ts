@@ -104,9 +104,13 @@ export class StackOperations {
     });
   }
 
-  setStackStatus(stack: StackRecord, status: string, reason?: string): void {
+  /**
+   * `keepReason`: a rollback's final status keeps the reason the rollback started with in
+   * DescribeStacks (the event itself carries none), so the cause stays visible on the stack.
+   */
+  setStackStatus(stack: StackRecord, status: string, reason?: string, keepReason = false): void {
     stack.status = status;
-    stack.statusReason = reason;
+    stack.statusReason = keepReason ? stack.statusReason : reason;
     if (status === "DELETE_COMPLETE") stack.deletionTime = this.env.now();
     this.env.store.putStack(stack);
     this.event(stack, stack.name, stack.stackId, STACK_TYPE, status, reason);
@@ -285,7 +289,7 @@ export class StackOperations {
       return;
     }
     stack.outputs = [];
-    this.setStackStatus(stack, "ROLLBACK_COMPLETE");
+    this.setStackStatus(stack, "ROLLBACK_COMPLETE", undefined, true);
   }
 
   // ---------------------------------------------------------------- outputs and exports
@@ -543,7 +547,7 @@ export class StackOperations {
       this.setStackStatus(stack, "UPDATE_ROLLBACK_FAILED", `The following resource(s) failed to update: [${outcome.failed.join(", ")}]. `);
       return;
     }
-    this.setStackStatus(stack, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS");
+    this.setStackStatus(stack, "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", undefined, true);
     await this.finishRollbackCleanup(stack);
   }
 
@@ -556,7 +560,7 @@ export class StackOperations {
     stack.outputs = snapshot.outputs;
     stack.cleanup = [];
     stack.previous = undefined;
-    this.setStackStatus(stack, "UPDATE_ROLLBACK_COMPLETE");
+    this.setStackStatus(stack, "UPDATE_ROLLBACK_COMPLETE", undefined, true);
   }
 
   // ---------------------------------------------------------------- change detection
