@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import * as pty from "node-pty";
@@ -21,6 +21,8 @@ interface Terminal {
   waitFor(pattern: RegExp): Promise<string>;
   mark(): void;
   output(): string;
+  /** Everything the program wrote, escape sequences included. */
+  raw(): string;
   exited: Promise<number>;
 }
 
@@ -59,6 +61,7 @@ function openTerminal(args: string[], env: NodeJS.ProcessEnv = {}): Terminal {
       from = text().length;
     },
     output: text,
+    raw: () => raw,
     exited,
     waitFor: (pattern) =>
       new Promise((resolve, reject) => {
@@ -120,10 +123,25 @@ describe("wsq connect (interactive, in a pty)", () => {
     t.type("/quit\r");
     expect(await t.exited).toBe(0);
     expect(t.output()).toMatch(/sent 3 · answered 3 · pending 0/);
+    // NO_COLOR: cursor control only, no color (SGR) sequences.
+    expect(t.raw()).not.toMatch(/\x1b\[[0-9;]*m/);
 
     // History persists across sessions (oldest first on disk).
     const history = readFileSync(join(home, "connect_history"), "utf8");
     expect(history.split("\n")).toEqual(expect.arrayContaining(["hello there", "/group orders", "/quit"]));
+    expect(statSync(join(home, "connect_history")).mode & 0o777).toBe(0o600);
+
+    // The next session recalls it with the up arrow, and does not write lines that look secret.
+    const again = openTerminal(["connect", "--url", server.url], { WSQ_HOME: home });
+    await again.waitFor(/g1> $/);
+    again.type('{"data":"my token is abc"}\r');
+    await again.waitFor(/my token is abc \(/);
+    again.mark();
+    again.type("\x1b[A\x1b[A");
+    await again.waitFor(/g1> \/quit$/);
+    again.type("\r");
+    expect(await again.exited).toBe(0);
+    expect(readFileSync(join(home, "connect_history"), "utf8")).not.toMatch(/token/);
   });
 
   it("refuses JSON that does not parse, sends nothing, and lets /text send it on purpose", async () => {
@@ -162,8 +180,25 @@ describe("wsq connect (interactive, in a pty)", () => {
     t.mark();
     t.type(" now\r");
     await t.waitFor(/← #1 half-typed now/);
+    // Ctrl-C on a half-typed line clears it (nothing is sent); on an empty line it leaves.
+    t.type("discard me");
+    await t.waitFor(/discard me$/);
+    t.mark();
+    t.type("\x03");
+    await t.waitFor(/g1> $/);
     t.type("\x03");
     expect(await t.exited).toBe(0);
+    expect(server.frames.some((f) => f.includes("discard me"))).toBe(false);
+  });
+
+  it("uses colors on a terminal unless NO_COLOR is set", async () => {
+    const t = openTerminal(["connect", "--url", server.url, "--no-history"], { NO_COLOR: "", FORCE_COLOR: "" });
+    await t.waitFor(/g1> $/);
+    t.type("colorful\r");
+    await t.waitFor(/← #1 colorful/);
+    t.type("/quit\r");
+    expect(await t.exited).toBe(0);
+    expect(t.raw()).toMatch(/\x1b\[36m← #1/);
   });
 
   it("shows a server-side close with its code and reason, the messages it cost, and reconnects with --reconnect", async () => {

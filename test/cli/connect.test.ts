@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePortUrl, startFakePatternServer, startSilentServer, type FakePatternServer } from "../helpers/fake-pattern-server.js";
-import { runWsq } from "../helpers/fake-pattern-server.js";
+import { spawn } from "node:child_process";
+import { freePortUrl, runWsq, startFakePatternServer, startSilentServer, tempHome, WSQ_BIN, type FakePatternServer } from "../helpers/fake-pattern-server.js";
 
 // `wsq connect` in non-interactive mode, the built binary against a fake pattern server that
 // answers like the deployed handler and misbehaves on demand (see the helper's header).
@@ -98,6 +98,47 @@ describe("wsq connect (non-interactive)", () => {
       { line: 2, reason: "connection-closed" },
     ]);
     expect(run.stderr).toMatch(/connection closed: 1009/);
+  });
+
+  it("with --reconnect reports what the lost connection cost and reconnects instead of failing (exit 3, not 1)", async () => {
+    const before = server.connections();
+    const run = await runWsq(["connect", "--url", server.url, "--reconnect", "--wait", "5", "-x", "!silent", "-x", "!close 1012 restarting"]);
+    expect(run.code).toBe(3);
+    expect(byType(run.records, "close")).toMatchObject([{ code: 1012, meaning: "service restart", reason: "restarting" }]);
+    expect(byType(run.records, "no-result").map((r) => [r.line, r.reason])).toEqual([
+      [1, "connection-closed"],
+      [2, "connection-closed"],
+    ]);
+    expect(run.stderr).toMatch(/reconnecting in \d\.\d s \(attempt 1\)/);
+    expect(server.connections()).toBeGreaterThan(before);
+  });
+
+  it("on Ctrl-C (SIGINT) while reading stdin, reports what is pending, prints the summary and exits 130", async () => {
+    const child = spawn(process.execPath, [WSQ_BIN, "connect", "--url", server.url], {
+      env: { ...process.env, NO_COLOR: "1", WSQ_HOME: tempHome() },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    await new Promise<void>((resolve) => {
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (/one message per input line/.test(stderr)) resolve();
+      });
+    });
+    // stdin stays open: only the signal can end this run.
+    const marker = `!silent ${Math.random()}`;
+    child.stdin.write(`${marker}\n`);
+    await server.waitForFrame((frame) => frame.includes(marker));
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    const records = stdout.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(records).toMatchObject([
+      { type: "no-result", line: 1, reason: "timeout" },
+      { type: "summary", sent: 1, answered: 0, unanswered: 1 },
+    ]);
   });
 
   it("fails fast with exit 1 when nothing listens at the URL", async () => {

@@ -16,7 +16,7 @@ import type { PatternMessage, PatternResult } from "../../src/shared/pattern-mes
  * message by its `data` text (so a test driving the built binary can trigger it), or for every
  * message through `behavior`:
  *   "!error"         answer with API Gateway's error frame instead of a result
- *   "!silent"        never answer
+ *   "!silent…"       never answer (any text after it is ignored)
  *   "!close CODE R"  close the connection with CODE and reason R
  *   "!hold"          hold this result (and the following ones) until "!release"
  *   "!release"       answer it, then release the held results in reverse order (out of order)
@@ -31,6 +31,8 @@ export interface FakePatternServer {
   behavior: { errorAll?: boolean; delayMs?: number };
   /** Close every open connection from the server side. */
   closeAll(code: number, reason: string): void;
+  /** Resolves with the first received frame (past or future) that matches. */
+  waitForFrame(predicate: (frame: string) => boolean): Promise<string>;
   /** Send a text frame to every open connection (an unsolicited message). */
   push(text: string): void;
   stop(): Promise<void>;
@@ -44,6 +46,7 @@ export async function startFakePatternServer(): Promise<FakePatternServer> {
   let accepted = 0;
   let sequence = 10_000_000_000_000_000n;
   const behavior: FakePatternServer["behavior"] = {};
+  const frameWaiters = new Set<(frame: string) => void>();
 
   wss.on("connection", (socket) => {
     accepted += 1;
@@ -64,6 +67,7 @@ export async function startFakePatternServer(): Promise<FakePatternServer> {
       }
       const raw = data.toString("utf8");
       frames.push(raw);
+      for (const waiter of [...frameWaiters]) waiter(raw);
       const requestId = randomBytes(11).toString("base64url").slice(0, 15) + "=";
       let message: PatternMessage;
       try {
@@ -78,7 +82,7 @@ export async function startFakePatternServer(): Promise<FakePatternServer> {
         send(JSON.stringify({ message: "Internal server error", connectionId, requestId }));
         return;
       }
-      if (text === "!silent") return;
+      if (text.startsWith("!silent")) return;
       const close = /^!close (\d{4})\s*(.*)$/.exec(text);
       if (close) {
         socket.close(Number(close[1]), close[2] ?? "");
@@ -121,6 +125,18 @@ export async function startFakePatternServer(): Promise<FakePatternServer> {
     behavior,
     closeAll(code, reason) {
       for (const socket of sockets) socket.close(code, reason);
+    },
+    waitForFrame(predicate) {
+      const seen = frames.find(predicate);
+      if (seen !== undefined) return Promise.resolve(seen);
+      return new Promise((resolve) => {
+        const waiter = (frame: string) => {
+          if (!predicate(frame)) return;
+          frameWaiters.delete(waiter);
+          resolve(frame);
+        };
+        frameWaiters.add(waiter);
+      });
     },
     push(text) {
       for (const socket of sockets) socket.send(text);
