@@ -1,12 +1,10 @@
-// Placeholder until the logs service lands; replaced by its real factory.
+// The CloudWatch Logs subset of the local cloud: service.ts (logic), store.ts (SQLite), json-protocol.ts (wire).
 import type { LocalContext } from "../context.js";
 import type { LogsPlugin } from "../contracts.js";
-import { notImplementedApi, notImplementedHandler } from "../server/not-implemented.js";
+import { createLogsJsonHandler } from "./json-protocol.js";
+import { LogsService } from "./service.js";
 
-export function createLogsPlugin(_context: LocalContext): LogsPlugin {
-  return {
-    api: notImplementedApi("logs"),
-    json: notImplementedHandler("logs"),
-    close: async () => {},
-  };
+export function createLogsPlugin(context: LocalContext): LogsPlugin {
+  const service = new LogsService(context);
+  return { api: service, json: createLogsJsonHandler(service, context.log), close: () => service.close() };
 }
