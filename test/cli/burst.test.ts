@@ -108,6 +108,23 @@ describe("wsq burst without a terminal", () => {
     expect((JSON.parse(embedded!.replace(/\\u003c/g, "<")) as BurstReport).counts.answered).toBe(200);
   });
 
+  test("--events writes an NDJSON log that --replay turns back into the same report and exit code", async () => {
+    const s = await server(suffixFaults({ drop: new Set(["4"]) }));
+    const dir = home();
+    const events = join(dir, "run.ndjson");
+    const run = await runWsq(["burst", "--url", s.url, "--count", "30", "--connections", "3", "--timeout", "1", "--json", "--events", events], { home: dir });
+    expect(run.code).toBe(3);
+    const lines = readFileSync(events, "utf8").trim().split("\n");
+    expect(lines.filter((l) => l.includes('"type":"send"'))).toHaveLength(30);
+    expect(lines.filter((l) => l.includes('"type":"result"'))).toHaveLength(29);
+    const replay = await runWsq(["burst", "--replay", events, "--json"], { home: dir });
+    expect(replay.code).toBe(3);
+    expect(parse(replay.stdout)).toEqual(parse(run.stdout));
+    const missing = await runWsq(["burst", "--replay", join(dir, "nope.ndjson")], { home: dir });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/Could not read .*nope\.ndjson/);
+  });
+
   test("Ctrl-C stops the burst, still prints the summary, and exits 130", async () => {
     const s = await server({ paused: true });
     let interrupted = false;

@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { CommandContext } from "../program.js";
@@ -9,9 +9,11 @@ import { validateWebSocketUrl } from "../../client/common/websocket-target.js";
 import { DEFAULT_CONNECT_TIMEOUT_MS } from "../../client/common/open-websocket.js";
 import { parseBurstFlags, type BurstFlags } from "../../client/burst/options.js";
 import { planBurst } from "../../client/burst/plan.js";
-import { runBurst } from "../../client/burst/run-burst.js";
+import { runBurstRaw } from "../../client/burst/run-burst.js";
+import { computeReport } from "../../client/burst/stats.js";
+import { fromEventLog, toEventLog } from "../../client/burst/event-log.js";
 import { inspectDeadLetterQueue, sqsQueueProbe } from "../../client/burst/queue-probe.js";
-import type { BurstConfig } from "../../client/burst/types.js";
+import type { BurstConfig, BurstReport } from "../../client/burst/types.js";
 import { renderSummary } from "../../client/burst/render/summary.js";
 import { createLiveView } from "../../client/burst/render/live.js";
 import { renderHtmlReport } from "../../client/burst/render/html.js";
@@ -27,6 +29,30 @@ interface BurstCommandFlags extends BurstFlags {
   endpointUrl?: string;
   json?: boolean;
   report?: string;
+  events?: string;
+  replay?: string;
+}
+
+function writeOutput(file: string, what: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (error) {
+    throw new WsqError("WRITE_FAILED", `Could not write the ${what} to ${file}: ${describeError(error)}`, { hint: "Check the path and its directory's permissions." });
+  }
+}
+
+/** Print the report the way the flags ask, write --report, and set the exit code from the checks. */
+function finish(report: BurstReport, flags: BurstCommandFlags, context: CommandContext): void {
+  const io = context.io;
+  if (flags.report !== undefined) writeOutput(flags.report, "report", renderHtmlReport(report));
+  if (flags.json) {
+    io.out(JSON.stringify(report, null, 2));
+  } else {
+    io.out(renderSummary(report, io.stdoutColor, io.stdout.columns ?? 80));
+    if (flags.report !== undefined) io.err(io.color.dim(`report written to ${flags.report}`));
+    if (flags.events !== undefined) io.err(io.color.dim(`events written to ${flags.events}`));
+  }
+  context.setExitCode(report.outcome === "interrupted" ? ExitCode.interrupted : report.verification.ok && report.outcome !== "timeout" ? ExitCode.ok : ExitCode.checkFailed);
 }
 
 /**
@@ -65,6 +91,8 @@ export function registerBurstCommand(program: Command, context: CommandContext):
     .option("--endpoint-url <url>", "AWS endpoint for CloudFormation and SQS calls")
     .option("--json", "print only the whole result as one JSON document on stdout")
     .option("--report <file.html>", "also write a self-contained HTML report (timelines and latency histogram)")
+    .option("--events <file.ndjson>", "also write every send, result and queue sample as NDJSON (replayable)")
+    .option("--replay <file.ndjson>", "send nothing: re-render the summary, --json or --report from an --events file")
     .option("-t, --timeout <seconds>", "stop waiting for results after this long (from the first send)", "60")
     .option("--poll-interval <ms>", "how often to read the queue's depth", "250")
     .option("--connect-timeout <seconds>", "give up opening a connection after this long", String(DEFAULT_CONNECT_TIMEOUT_MS / 1000))
@@ -89,6 +117,16 @@ Examples:
     )
     .action(async (flags: BurstCommandFlags) => {
       const io = context.io;
+      if (flags.replay !== undefined) {
+        let text: string;
+        try {
+          text = readFileSync(flags.replay, "utf8");
+        } catch (error) {
+          throw new WsqError("READ_FAILED", `Could not read ${flags.replay}: ${describeError(error)}`, { hint: "Pass a file written by `wsq burst --events FILE`.", exitCode: ExitCode.usage });
+        }
+        finish(computeReport(fromEventLog(text, flags.replay)), flags, context);
+        return;
+      }
       const settings = parseBurstFlags(flags);
       if (flags.url === undefined && (flags.queueUrl !== undefined || flags.dlqUrl !== undefined)) {
         throw new WsqError("QUEUE_URL_WITHOUT_URL", "--queue-url and --dlq-url go with --url; with a stack they come from its outputs.", { exitCode: ExitCode.usage });
@@ -140,7 +178,7 @@ Examples:
       const abort = new AbortController();
       void context.interrupted.then(() => abort.abort());
       try {
-        const report = await runBurst({
+        const raw = await runBurstRaw({
           url,
           plan,
           config,
@@ -151,20 +189,9 @@ Examples:
           connectTimeoutMs: settings.connectTimeoutMs,
         });
         live?.stop();
-        if (flags.report !== undefined) {
-          try {
-            writeFileSync(flags.report, renderHtmlReport(report));
-          } catch (error) {
-            throw new WsqError("REPORT_WRITE_FAILED", `Could not write the report to ${flags.report}: ${describeError(error)}`, { hint: "Check the path and its directory's permissions." });
-          }
-        }
-        if (flags.json) {
-          io.out(JSON.stringify(report, null, 2));
-        } else {
-          io.out(renderSummary(report, io.stdoutColor, io.stdout.columns ?? 80));
-          if (flags.report !== undefined) io.err(io.color.dim(`report written to ${flags.report}`));
-        }
-        context.setExitCode(report.outcome === "interrupted" ? ExitCode.interrupted : report.verification.ok && report.outcome !== "timeout" ? ExitCode.ok : ExitCode.checkFailed);
+        // The event log first: it is the raw record, worth keeping even if rendering fails.
+        if (flags.events !== undefined) writeOutput(flags.events, "event log", toEventLog(raw));
+        finish(computeReport(raw), flags, context);
       } finally {
         live?.stop();
         sqs?.destroy();
