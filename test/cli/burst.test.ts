@@ -174,6 +174,29 @@ describe("wsq burst errors", () => {
   });
 });
 
+describe("wsq burst finding the stack", () => {
+  test("without a running local cloud, says so and how to start one (exit 1)", async () => {
+    const run = await runWsq(["burst"], { home: home() });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/The local cloud is not running/);
+    expect(run.stderr).toMatch(/wsq local start/);
+  });
+
+  test("asks the local cloud's CloudFormation for the stack, and names a missing one (exit 1)", async () => {
+    const cloud = await useTestCloud();
+    const run = await runWsq(["burst", "--endpoint-url", cloud.url, "--stack-name", "nosuchstack"], { home: home() });
+    expect(run.stderr).not.toMatch(/Internal error/);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/No stack named "nosuchstack" is deployed on the local target/);
+  });
+
+  test("--url and --stack-name together is a usage error", async () => {
+    const run = await runWsq(["burst", "--url", "ws://127.0.0.1:9/p", "--stack-name", "wsq"], { home: home() });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/either --url or --stack-name/);
+  });
+});
+
 describe("wsq burst --queue-url with a real SQS queue (local cloud)", () => {
   test("polls the queue's depth and reports the peak while the consumer is stopped", async (ctx) => {
     const cloud = await useTestCloud();

@@ -79,7 +79,7 @@ export function registerBurstCommand(program: Command, context: CommandContext):
     .option("-n, --count <n>", "messages to send", "1000")
     .option("-c, --connections <n>", "WebSocket connections to send them over", "10")
     .option("-r, --rate <n|max>", "messages per second (open model), or max: as fast as the sockets accept", "max")
-    .option("-s, --size <bytes>", "pad each message frame to this many bytes (at most 32768)", "0")
+    .option("-s, --size <bytes>", "pad each message frame to this many bytes (at most 32768; 0: no padding, about 130 bytes)", "0")
     .option("-g, --groups <n>", "message groups to spread the messages over (default: one per connection)")
     .option("--stack-name <name>", `the stack whose WebSocketUrl, QueueUrl and DeadLetterQueueUrl to use (default "${DEFAULT_STACK_NAME}")`)
     .option("--url <url>", "send to this ws:// or wss:// URL instead of looking up a stack")
