@@ -20,6 +20,8 @@ export class GroupCommitter {
   private scheduled: NodeJS.Immediate | undefined;
   private closed = false;
   private readonly afterCommitHooks: (() => void)[] = [];
+  /** Commits and operations so far: operations / commits is the achieved grouping. */
+  readonly stats = { commits: 0, operations: 0 };
 
   constructor(
     private readonly db: Database.Database,
@@ -70,6 +72,8 @@ export class GroupCommitter {
       for (const operation of batch) operation.reject(error);
       return;
     }
+    this.stats.commits += 1;
+    this.stats.operations += batch.length;
     const hooks = this.afterCommitHooks.splice(0);
     batch.forEach((operation, index) => {
       const outcome = outcomes[index] as { ok: boolean; value: unknown };

@@ -59,7 +59,7 @@ const GROUP_PAGE = 64;
 
 export class SqsService implements SqsApi {
   readonly store: SqsStore;
-  private readonly committer: GroupCommitter;
+  readonly committer: GroupCommitter;
   readonly scheduler: Scheduler;
   private queues = new Map<string, QueueState>();
 
