@@ -124,6 +124,7 @@ describe("wsq connect (interactive, in a pty)", () => {
     expect(await t.exited).toBe(0);
     expect(t.output()).toMatch(/sent 3 · answered 3 · pending 0/);
     // NO_COLOR: cursor control only, no color (SGR) sequences.
+    // eslint-disable-next-line no-control-regex -- the escape character is what is being checked
     expect(t.raw()).not.toMatch(/\x1b\[[0-9;]*m/);
 
     // History persists across sessions (oldest first on disk).
@@ -198,6 +199,7 @@ describe("wsq connect (interactive, in a pty)", () => {
     await t.waitFor(/← #1 colorful/);
     t.type("/quit\r");
     expect(await t.exited).toBe(0);
+    // eslint-disable-next-line no-control-regex -- the escape character is what is being checked
     expect(t.raw()).toMatch(/\x1b\[36m← #1/);
   });
 

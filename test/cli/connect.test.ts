@@ -74,7 +74,8 @@ describe("wsq connect (non-interactive)", () => {
   });
 
   it("flags a second result for the same message as a duplicate", async () => {
-    const run = await runWsq(["connect", "--url", server.url, "-x", "!dup"]);
+    // The unanswered second message keeps the run open until --wait, so the copy has time to arrive.
+    const run = await runWsq(["connect", "--url", server.url, "--wait", "0.5", "-x", "!dup", "-x", "!silent"]);
     expect(run.code).toBe(3);
     expect(byType(run.records, "result").map((r) => [r.duplicate, r.receiveCount])).toEqual([
       [false, 1],
