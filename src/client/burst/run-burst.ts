@@ -67,6 +67,14 @@ const HIGH_WATER_BYTES = 1024 * 1024;
 const SEND_SLICE = 64;
 /** How long to wait for close handshakes at the end before dropping the sockets. */
 const CLOSE_GRACE_MS = 1000;
+/**
+ * With the queue watched, a burst whose queue has read empty for this long after sending ended,
+ * with no result arriving meanwhile, ends without waiting for --timeout (outcome "queue-empty"):
+ * what is still unanswered is not coming. At least 3 s or 8 polls, whichever is longer, so a result
+ * on its way back through @connections is not cut off, and one odd approximate reading cannot end it.
+ */
+const MIN_SETTLE_MS = 3000;
+const SETTLE_POLLS = 8;
 /** Poll errors kept in the report; a dead endpoint otherwise fills it at 4 per second. */
 const MAX_KEPT_POLL_ERRORS = 20;
 
@@ -202,13 +210,28 @@ export async function runBurstRaw(options: RunBurstOptions): Promise<BurstRawRun
   }
 
   // 2. Queue depth, polled on its own cadence; one request at a time, never overlapping.
+  const settleMs = Math.max(MIN_SETTLE_MS, SETTLE_POLLS * config.pollIntervalMs);
   let pollTimer: NodeJS.Timeout | undefined;
   let polling: Promise<void> = Promise.resolve();
+  // Since when the queue has read empty (visible, in flight and delayed all 0), without a break.
+  let emptySince: number | null = null;
+  let queueSettled = false;
   const poll = async () => {
     if (!options.probe) return;
     try {
       const depth = await options.probe.depth();
-      samples.push({ at: now(), ...depth });
+      const at = now();
+      samples.push({ at, ...depth });
+      const empty = depth.visible + depth.inFlight + depth.delayed === 0;
+      emptySince = empty ? (emptySince ?? at) : null;
+      // Nothing left to process and nothing arriving: the rest is lost (in the DLQ, or dropped), so
+      // waiting for --timeout would only delay the report. Judged only after sending ended, over a
+      // quiet window long enough for results already being posted back to land.
+      const lastResultAt = received.length > 0 ? (received[received.length - 1] as ReceivedRecord).at : 0;
+      if (sendingDone && emptySince !== null && at - Math.max(emptySince, lastResultAt) >= settleMs) {
+        queueSettled = true;
+        check();
+      }
     } catch (error) {
       if (errors.queuePollErrors.length < MAX_KEPT_POLL_ERRORS) errors.queuePollErrors.push({ at: now(), message: describeError(error) });
     }
@@ -314,10 +337,10 @@ export async function runBurstRaw(options: RunBurstOptions): Promise<BurstRawRun
       const everyAnswered = sendingDone && pendingWrites === 0 && answeredWritten === written;
       const noneOpen = connections.every((c) => !c.open);
       const allClosedEarly = noneOpen && errors.closes.length > 0 && (sendingDone || written === 0);
-      if (everyAnswered || allClosedEarly) {
+      if (everyAnswered || allClosedEarly || queueSettled) {
         clearTimeout(timeout);
         options.signal?.removeEventListener("abort", onAbort);
-        resolve(allClosedEarly ? "connections-lost" : "complete");
+        resolve(everyAnswered ? "complete" : allClosedEarly ? "connections-lost" : "queue-empty");
       }
     };
     if (options.signal?.aborted) onAbort();

@@ -60,7 +60,12 @@ export interface BurstErrors {
   queuePollErrors: { at: number; message: string }[];
 }
 
-export type BurstOutcome = "complete" | "timeout" | "interrupted" | "connections-lost";
+/**
+ * complete: every written message answered. timeout: --timeout passed first. interrupted: Ctrl-C.
+ * connections-lost: every connection closed early. queue-empty: the queue read empty for a quiet
+ * while with messages still unanswered, so they were lost (see run-burst.ts).
+ */
+export type BurstOutcome = "complete" | "timeout" | "interrupted" | "connections-lost" | "queue-empty";
 
 export interface DlqFinding {
   depth: { visible: number; inFlight: number } | null;

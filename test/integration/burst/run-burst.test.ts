@@ -211,3 +211,26 @@ describe("runBurst with a real SQS FIFO queue in the middle (local cloud)", () =
     expect(report.latency.queueWait.count).toBe(120);
   });
 });
+
+describe("runBurst ends early when the queue is empty and results stop", () => {
+  test("messages consumed without a result are lost once the queue has read empty for the quiet window, long before --timeout", async (ctx) => {
+    const cloud = await useTestCloud();
+    const sqs = new SQSClient(sdkConfig(cloud));
+    ctx.onTestFinished(() => sqs.destroy());
+    let fake: Awaited<ReturnType<typeof createSqsFakeQueue>>;
+    try {
+      fake = await createSqsFakeQueue(sqs);
+    } catch (error) {
+      ctx.skip(`the local cloud's SQS cannot create a FIFO queue yet (${(error as Error).message})`);
+      return;
+    }
+    const s = await server({ queue: fake.queue, drop: new Set(["t-3", "t-8"]) });
+    const report = await burst(s.url, { count: 20, connections: 2, probe: sqsQueueProbe(sqs, fake.queueUrl), timeoutMs: 25_000 });
+    expect(report.outcome).toBe("queue-empty");
+    expect(report.verification.lost).toEqual(["t-3", "t-8"]);
+    expect(report.counts.answered).toBe(18);
+    // The decision rests on what was polled: the last samples read empty.
+    const tail = report.queue.samples.slice(-3);
+    expect(tail.every((q) => q.visible + q.inFlight + q.delayed === 0)).toBe(true);
+  });
+});

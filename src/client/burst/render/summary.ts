@@ -15,7 +15,9 @@ export function renderSummary(report: BurstReport, color: ChalkInstance, width =
         ? color.red(`timed out after ${fmtMs(c.timeoutMs)}`)
         : report.outcome === "interrupted"
           ? color.yellow("interrupted (Ctrl-C)")
-          : color.red("every connection closed");
+          : report.outcome === "queue-empty"
+            ? color.red("stopped waiting: the queue read empty with messages still unanswered")
+            : color.red("every connection closed");
   lines.push(
     color.bold(`wsq burst`) +
       ` ${fmtCount(c.count)} messages over ${c.activeConnections} connection${c.activeConnections === 1 ? "" : "s"}, ${c.groups} group${c.groups === 1 ? "" : "s"}, rate ${rateLabel(c.rate)}, ${fmtBytes(c.size)} each`,
