@@ -14,7 +14,7 @@ const API_VERSION = "2010-05-15";
 
 const ACTIONS = new Set([
   "ValidateTemplate", "CreateStack", "UpdateStack", "DeleteStack", "DescribeStacks", "ListStacks", "DescribeStackEvents",
-  "DescribeStackResource", "DescribeStackResources", "ListStackResources", "GetTemplate", "ListExports",
+  "DescribeStackResource", "DescribeStackResources", "ListStackResources", "GetTemplate", "GetTemplateSummary", "ListExports",
   "CreateChangeSet", "DescribeChangeSet", "ExecuteChangeSet", "DeleteChangeSet", "ListChangeSets",
 ]);
 

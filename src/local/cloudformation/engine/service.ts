@@ -222,6 +222,32 @@ export class CloudFormationService {
     };
   }
 
+  /** What `aws cloudformation deploy` reads to carry parameters over (StackName or a template). */
+  async GetTemplateSummary(input: Input): Promise<Output> {
+    const stackName = text(input, "StackName");
+    const body = stackName !== undefined && text(input, "TemplateBody") === undefined && text(input, "TemplateURL") === undefined
+      ? { body: this.findStack(stackName).templateBody, maxBytes: MAX_TEMPLATE_URL_BYTES }
+      : await this.templateBody(input);
+    const template = this.parse(body.body, body.maxBytes);
+    const validated = await this.ValidateTemplate({ TemplateBody: body.body });
+    return {
+      Parameters: [...template.parameters.values()].map((parameter) => ({
+        ParameterKey: parameter.name,
+        DefaultValue: parameter.defaultValue,
+        ParameterType: parameter.type,
+        NoEcho: parameter.noEcho,
+        Description: parameter.description,
+        ParameterConstraints: parameter.allowedValues === undefined ? {} : { AllowedValues: parameter.allowedValues },
+      })),
+      Description: template.description,
+      Capabilities: validated.Capabilities,
+      CapabilitiesReason: validated.CapabilitiesReason,
+      ResourceTypes: [...new Set([...template.resources.values()].map((resource) => resource.type))],
+      Version: "2010-09-09",
+      DeclaredTransforms: [],
+    };
+  }
+
   async CreateStack(input: Input): Promise<Output> {
     const name = required(input, "StackName", "stackName");
     this.checkStackName(name);
