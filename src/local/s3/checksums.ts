@@ -38,10 +38,26 @@ function crc32Table(reflectedPolynomial: number): Uint32Array {
 const CRC32_TABLE = crc32Table(0xedb88320);
 const CRC32C_TABLE = crc32Table(0x82f63b78);
 
-function crc32With(table: Uint32Array, data: Uint8Array): number {
+/** An incremental checksum: large objects (multipart) are checksummed part by part. */
+export interface ChecksumHasher {
+  update(data: Uint8Array): void;
+  digest(): Buffer;
+}
+
+function crc32Hasher(table: Uint32Array): ChecksumHasher {
   let crc = 0xffffffff;
-  for (let i = 0; i < data.length; i++) crc = table[(crc ^ data[i]!) & 0xff]! ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
+  return {
+    update(data) {
+      let c = crc;
+      for (let i = 0; i < data.length; i++) c = table[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
+      crc = c;
+    },
+    digest() {
+      const out = Buffer.alloc(4);
+      out.writeUInt32BE((crc ^ 0xffffffff) >>> 0, 0);
+      return out;
+    },
+  };
 }
 
 /** CRC-64/NVME: reflected polynomial 0x9A6C9329AC4BC9B5, init and xorout all ones. */
@@ -59,43 +75,54 @@ const CRC64_TABLE: BigUint64Array = (() => {
 const CRC64_HI = Uint32Array.from(CRC64_TABLE, (v) => Number(v >> 32n));
 const CRC64_LO = Uint32Array.from(CRC64_TABLE, (v) => Number(v & 0xffffffffn));
 
-function crc64nvme(data: Uint8Array): Buffer {
+function crc64nvmeHasher(): ChecksumHasher {
   let hi = 0xffffffff;
   let lo = 0xffffffff;
-  for (let i = 0; i < data.length; i++) {
-    const index = (lo ^ data[i]!) & 0xff;
-    // (crc >> 8) ^ table[index], on two 32-bit halves
-    const shiftedLo = ((lo >>> 8) | ((hi & 0xff) << 24)) >>> 0;
-    const shiftedHi = hi >>> 8;
-    lo = (shiftedLo ^ CRC64_LO[index]!) >>> 0;
-    hi = (shiftedHi ^ CRC64_HI[index]!) >>> 0;
-  }
-  const out = Buffer.alloc(8);
-  out.writeUInt32BE((hi ^ 0xffffffff) >>> 0, 0);
-  out.writeUInt32BE((lo ^ 0xffffffff) >>> 0, 4);
-  return out;
+  return {
+    update(data) {
+      for (let i = 0; i < data.length; i++) {
+        const index = (lo ^ data[i]!) & 0xff;
+        // (crc >> 8) ^ table[index], on two 32-bit halves
+        const shiftedLo = ((lo >>> 8) | ((hi & 0xff) << 24)) >>> 0;
+        const shiftedHi = hi >>> 8;
+        lo = (shiftedLo ^ CRC64_LO[index]!) >>> 0;
+        hi = (shiftedHi ^ CRC64_HI[index]!) >>> 0;
+      }
+    },
+    digest() {
+      const out = Buffer.alloc(8);
+      out.writeUInt32BE((hi ^ 0xffffffff) >>> 0, 0);
+      out.writeUInt32BE((lo ^ 0xffffffff) >>> 0, 4);
+      return out;
+    },
+  };
 }
 
-function uint32Bytes(value: number): Buffer {
-  const out = Buffer.alloc(4);
-  out.writeUInt32BE(value, 0);
-  return out;
+function hashHasher(name: "sha1" | "sha256"): ChecksumHasher {
+  const hash = createHash(name);
+  return { update: (data) => void hash.update(data), digest: () => hash.digest() };
+}
+
+export function createChecksumHasher(algorithm: ChecksumAlgorithm): ChecksumHasher {
+  switch (algorithm) {
+    case "CRC32":
+      return crc32Hasher(CRC32_TABLE);
+    case "CRC32C":
+      return crc32Hasher(CRC32C_TABLE);
+    case "CRC64NVME":
+      return crc64nvmeHasher();
+    case "SHA1":
+      return hashHasher("sha1");
+    case "SHA256":
+      return hashHasher("sha256");
+  }
 }
 
 /** The raw checksum bytes. */
 export function checksumBytes(algorithm: ChecksumAlgorithm, data: Uint8Array): Buffer {
-  switch (algorithm) {
-    case "CRC32":
-      return uint32Bytes(crc32With(CRC32_TABLE, data));
-    case "CRC32C":
-      return uint32Bytes(crc32With(CRC32C_TABLE, data));
-    case "CRC64NVME":
-      return crc64nvme(data);
-    case "SHA1":
-      return createHash("sha1").update(data).digest();
-    case "SHA256":
-      return createHash("sha256").update(data).digest();
-  }
+  const hasher = createChecksumHasher(algorithm);
+  hasher.update(data);
+  return hasher.digest();
 }
 
 /** Base64, the form of the x-amz-checksum-* headers. */

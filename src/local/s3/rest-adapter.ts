@@ -3,10 +3,11 @@ import type { LocalContext } from "../context.js";
 import type { HttpHandler, LocalRequest, LocalResponse } from "../server/http-types.js";
 import { headerValue } from "../server/http-types.js";
 import { AwsServiceError, isAwsServiceError } from "../aws-error.js";
-import { checksumHeaderName } from "./checksums.js";
+import { CHECKSUM_ALGORITHMS, checksumHeaderName, computeChecksum, parseChecksumAlgorithm, type ChecksumAlgorithm } from "./checksums.js";
 import { verifyRequestBody, requireIntegrityHeader } from "./request-body.js";
 import { el, xmlDocument, childrenNamed, childText, parseXmlBody, type XmlNode } from "./xml.js";
 import { MAX_DELETE_OBJECTS, MAX_LIST_KEYS, type S3Service } from "./service.js";
+import { MAX_LIST_PARTS, MAX_LIST_UPLOADS, type UploadRecord } from "./multipart.js";
 import type { StoredObject } from "./store.js";
 import {
   DEFAULT_ENCRYPTION,
@@ -289,7 +290,7 @@ export function createS3RestHandler(context: LocalContext, service: S3Service): 
         el("LastModified", isoDate(o.lastModified)),
         el("ETag", `"${o.md5}"`),
         el("ChecksumAlgorithm", o.checksumAlgorithm),
-        el("ChecksumType", "FULL_OBJECT"),
+        el("ChecksumType", o.checksumType),
         el("Size", o.size),
         ...(fetchOwner || !v2 ? [ownerNode()] : []),
         el("StorageClass", "STANDARD"),
@@ -440,6 +441,7 @@ export function createS3RestHandler(context: LocalContext, service: S3Service): 
       return xmlReply(el("VersioningConfiguration", []));
     }
     if (has(request, "delete") && method === "POST") return deleteObjects(request, target);
+    if (has(request, "uploads") && method === "GET") return listMultipartUploads(request, target);
     const named = BUCKET_SUBRESOURCES.find((name) => has(request, name));
     if (named !== undefined) throw notImplemented(`The bucket sub-resource ?${named} (${method})`);
     return undefined;
@@ -503,7 +505,11 @@ export function createS3RestHandler(context: LocalContext, service: S3Service): 
       cacheControl: replace ? headerValue(request, "cache-control") : object.cacheControl,
       expires: replace ? headerValue(request, "expires") : object.expires,
       metadata: replace ? userMetadata(request) : object.metadata,
-      checksum: { algorithm: object.checksumAlgorithm, value: object.checksumValue },
+      // A composite (multipart) checksum describes parts the copy does not have.
+      checksum: {
+        algorithm: object.checksumAlgorithm,
+        value: object.checksumType === "COMPOSITE" ? computeChecksum(object.checksumAlgorithm, body) : object.checksumValue,
+      },
     });
     return xmlReply(
       el("CopyObjectResult", [
@@ -538,7 +544,7 @@ export function createS3RestHandler(context: LocalContext, service: S3Service): 
     // A checksum describes the whole object, so a range reply does not carry it (as on S3).
     const checksumHeaders: Record<string, string> =
       checksumWanted && range === undefined
-        ? { [checksumHeaderName(object.checksumAlgorithm)]: object.checksumValue, "x-amz-checksum-type": "FULL_OBJECT" }
+        ? { [checksumHeaderName(object.checksumAlgorithm)]: object.checksumValue, "x-amz-checksum-type": object.checksumType }
         : {};
     if (!withBody) {
       return { status: 200, headers: { ...base, ...checksumHeaders, "content-length": String(object.size) } };
@@ -561,6 +567,173 @@ export function createS3RestHandler(context: LocalContext, service: S3Service): 
   const deleteObject: Route = async (_request, target) => {
     await service.deleteObject(requireBucketName(target), target.key!);
     return empty(204);
+  };
+
+  // ---------------------------------------------------------------- multipart
+  const uploadNode = (upload: UploadRecord): XmlNode[] => [
+    el("Initiator", [el("ID", owner.id), el("DisplayName", owner.displayName)]),
+    ownerNode(),
+    el("StorageClass", "STANDARD"),
+    ...(upload.checksumAlgorithm ? [el("ChecksumAlgorithm", upload.checksumAlgorithm), el("ChecksumType", upload.checksumType)] : []),
+  ];
+
+  const multipartHeaders = (upload: UploadRecord): Record<string, string> =>
+    upload.checksumAlgorithm ? { "x-amz-checksum-algorithm": upload.checksumAlgorithm, "x-amz-checksum-type": upload.checksumType! } : {};
+
+  const createMultipartUpload: Route = (request, target) => {
+    const bucket = requireBucketName(target);
+    const algorithmHeader = headerValue(request, "x-amz-checksum-algorithm");
+    const checksumAlgorithm = algorithmHeader === undefined ? undefined : parseChecksumAlgorithm(algorithmHeader);
+    if (algorithmHeader !== undefined && checksumAlgorithm === undefined) {
+      throw new AwsServiceError("InvalidRequest", "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]", {
+        status: 400,
+      });
+    }
+    const upload = service.multipart.create({
+      bucket,
+      key: target.key!,
+      attributes: {
+        contentType: headerValue(request, "content-type"),
+        contentEncoding: headerValue(request, "content-encoding"),
+        contentDisposition: headerValue(request, "content-disposition"),
+        contentLanguage: headerValue(request, "content-language"),
+        cacheControl: headerValue(request, "cache-control"),
+        expires: headerValue(request, "expires"),
+        metadata: userMetadata(request),
+      },
+      checksumAlgorithm,
+      checksumType: headerValue(request, "x-amz-checksum-type"),
+    });
+    return xmlReply(
+      el("InitiateMultipartUploadResult", [el("Bucket", bucket), el("Key", upload.key), el("UploadId", upload.uploadId)]),
+      200,
+      { ...multipartHeaders(upload), "x-amz-server-side-encryption": bucketEncryption(bucket).algorithm },
+    );
+  };
+
+  const uploadPart: Route = async (request, target) => {
+    const bucket = requireBucketName(target);
+    if (headerValue(request, "x-amz-copy-source") !== undefined) throw notImplemented("UploadPartCopy");
+    const partNumberText = request.query.get("partNumber") ?? "";
+    if (!/^\d+$/.test(partNumberText)) {
+      throw new AwsServiceError("InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive", { status: 400 });
+    }
+    const verified = verifyRequestBody(request);
+    const part = await service.tracked(
+      service.multipart.uploadPart({
+        bucket,
+        key: target.key!,
+        uploadId: request.query.get("uploadId")!,
+        partNumber: Number(partNumberText),
+        body: verified.body,
+        checksum: verified.checksum,
+      }),
+    );
+    const upload = service.multipart.get(bucket, target.key!, request.query.get("uploadId")!);
+    return empty(200, {
+      etag: `"${part.md5}"`,
+      ...(upload.checksumAlgorithm && part.checksumValue ? { [checksumHeaderName(upload.checksumAlgorithm)]: part.checksumValue } : {}),
+      "x-amz-server-side-encryption": bucketEncryption(bucket).algorithm,
+    });
+  };
+
+  const completeMultipartUpload: Route = async (request, target) => {
+    const bucket = requireBucketName(target);
+    const uploadId = request.query.get("uploadId")!;
+    const upload = service.multipart.get(bucket, target.key!, uploadId);
+    // Here x-amz-checksum-* headers carry the whole object's checksum, not the XML body's.
+    const root = parseXmlBody(request.body, "CompleteMultipartUpload");
+    const parts = childrenNamed(root, "Part").map((part) => {
+      const numberText = childText(part, "PartNumber");
+      if (numberText === undefined || !/^\d+$/.test(numberText)) {
+        throw new AwsServiceError("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema", {
+          status: 400,
+        });
+      }
+      const checksum = upload.checksumAlgorithm === undefined ? undefined : childText(part, `Checksum${upload.checksumAlgorithm}`);
+      return { partNumber: Number(numberText), etag: childText(part, "ETag"), checksum };
+    });
+    let fullObjectChecksum: { algorithm: ChecksumAlgorithm; value: string } | undefined;
+    for (const algorithm of CHECKSUM_ALGORITHMS) {
+      const value = headerValue(request, checksumHeaderName(algorithm));
+      if (value !== undefined) fullObjectChecksum = { algorithm, value: value.trim() };
+    }
+    const ifNoneMatch = headerValue(request, "if-none-match");
+    const stored = await service.tracked(
+      service.multipart.complete({ bucket, key: target.key!, uploadId, parts, fullObjectChecksum, ifNoneMatch: ifNoneMatch?.trim() === "*" }),
+    );
+    const expectedSize = headerValue(request, "x-amz-mp-object-size");
+    if (expectedSize !== undefined && Number(expectedSize) !== stored.size) {
+      context.log.log("warn", "x-amz-mp-object-size did not match the completed object", { expected: expectedSize, actual: stored.size });
+    }
+    return xmlReply(
+      el("CompleteMultipartUploadResult", [
+        el("Location", `${context.baseUrl()}/${bucket}/${encodeURIComponent(stored.key).replace(/%2F/g, "/")}`),
+        el("Bucket", bucket),
+        el("Key", stored.key),
+        el("ETag", `"${stored.md5}"`),
+        el(`Checksum${stored.checksumAlgorithm}`, stored.checksumValue),
+        el("ChecksumType", stored.checksumType),
+      ]),
+      200,
+      { "x-amz-server-side-encryption": bucketEncryption(bucket).algorithm },
+    );
+  };
+
+  const abortMultipartUpload: Route = async (request, target) => {
+    await service.tracked(service.multipart.abort(requireBucketName(target), target.key!, request.query.get("uploadId")!));
+    return empty(204);
+  };
+
+  const listParts: Route = (request, target) => {
+    const bucket = requireBucketName(target);
+    const uploadId = request.query.get("uploadId")!;
+    const marker = request.query.get("part-number-marker");
+    const after = marker === null ? 0 : Number.parseInt(marker, 10) || 0;
+    const maxParts = parseMaxKeys(request.query.get("max-parts"), "max-parts");
+    const { upload, parts, isTruncated } = service.multipart.listParts(bucket, target.key!, uploadId, after, Math.min(maxParts, MAX_LIST_PARTS));
+    return xmlReply(
+      el("ListPartsResult", [
+        el("Bucket", bucket),
+        el("Key", upload.key),
+        el("UploadId", uploadId),
+        el("PartNumberMarker", after),
+        ...(isTruncated ? [el("NextPartNumberMarker", parts.at(-1)?.partNumber ?? after)] : []),
+        el("MaxParts", maxParts),
+        el("IsTruncated", isTruncated),
+        ...parts.map((part) =>
+          el("Part", [
+            el("PartNumber", part.partNumber),
+            el("LastModified", isoDate(part.lastModified)),
+            el("ETag", `"${part.md5}"`),
+            el("Size", part.size),
+            ...(upload.checksumAlgorithm && part.checksumValue ? [el(`Checksum${upload.checksumAlgorithm}`, part.checksumValue)] : []),
+          ]),
+        ),
+        ...uploadNode(upload),
+      ]),
+    );
+  };
+
+  const listMultipartUploads: Route = (request, target) => {
+    const bucket = requireBucketName(target);
+    const prefix = request.query.get("prefix") ?? "";
+    const maxUploads = parseMaxKeys(request.query.get("max-uploads"), "max-uploads");
+    const { uploads, isTruncated } = service.multipart.listUploads(bucket, prefix, Math.min(maxUploads, MAX_LIST_UPLOADS));
+    return xmlReply(
+      el("ListMultipartUploadsResult", [
+        el("Bucket", bucket),
+        el("KeyMarker", ""),
+        el("UploadIdMarker", ""),
+        ...(isTruncated ? [el("NextKeyMarker", uploads.at(-1)?.key ?? ""), el("NextUploadIdMarker", uploads.at(-1)?.uploadId ?? "")] : []),
+        el("Prefix", prefix),
+        el("MaxUploads", maxUploads),
+        el("IsTruncated", isTruncated),
+        ...uploads.map((upload) =>
+          el("Upload", [el("Key", upload.key), el("UploadId", upload.uploadId), ...uploadNode(upload), el("Initiated", isoDate(upload.initiated))]),
+        ),
+      ]),
+    );
   };
 
   // ---------------------------------------------------------------- dispatch
@@ -586,6 +759,14 @@ export function createS3RestHandler(context: LocalContext, service: S3Service): 
         default:
           throw methodNotAllowed();
       }
+    }
+    if (has(request, "uploads") && method === "POST") return createMultipartUpload(request, target);
+    if (has(request, "uploadId")) {
+      if (method === "PUT" && has(request, "partNumber")) return uploadPart(request, target);
+      if (method === "POST") return completeMultipartUpload(request, target);
+      if (method === "DELETE") return abortMultipartUpload(request, target);
+      if (method === "GET") return listParts(request, target);
+      throw methodNotAllowed();
     }
     const objectSub = OBJECT_SUBRESOURCES.find((name) => has(request, name));
     if (objectSub !== undefined) throw notImplemented(`The object sub-resource ?${objectSub} (${method})`);

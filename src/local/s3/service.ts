@@ -4,6 +4,7 @@ import { AwsServiceError } from "../aws-error.js";
 import { assertValidBucketName } from "./bucket-name.js";
 import { computeChecksum, DEFAULT_CHECKSUM_ALGORITHM, md5Hex, type ChecksumAlgorithm } from "./checksums.js";
 import { S3Store, type BucketConfigurationName, type StoredBucket, type StoredObject } from "./store.js";
+import { MultipartUploads } from "./multipart.js";
 
 /**
  * Limits S3 enforces that a client can hit here.
@@ -71,7 +72,7 @@ export function objectInfo(object: StoredObject): S3ObjectInfo {
   };
 }
 
-function assertValidKey(key: string): void {
+export function assertValidKey(key: string): void {
   if (key.length === 0) throw new AwsServiceError("InvalidArgument", "Object key must not be empty.", { status: 400 });
   if (Buffer.byteLength(key, "utf8") > MAX_KEY_BYTES) {
     throw new AwsServiceError("KeyTooLongError", "Your key is too long", { status: 400 });
@@ -84,11 +85,13 @@ function assertValidKey(key: string): void {
  */
 export class S3Service implements S3Api {
   readonly store: S3Store;
+  readonly multipart: MultipartUploads;
   private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
 
   constructor(private readonly context: LocalContext) {
     this.store = new S3Store(context.db, context.dataDir);
+    this.multipart = new MultipartUploads(context, context.db, this.store, this);
   }
 
   /** Tracks a write so close() can wait for it: a graceful stop lets in-flight puts finish. */
@@ -103,6 +106,15 @@ export class S3Service implements S3Api {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.allSettled([...this.inFlight]);
+  }
+
+  assertValidKey(key: string): void {
+    assertValidKey(key);
+  }
+
+  /** Tracks other writes (multipart) the same way, so a graceful stop waits for them too. */
+  tracked<T>(work: Promise<T>): Promise<T> {
+    return this.track(work);
   }
 
   requireBucket(bucket: string): StoredBucket {
@@ -137,11 +149,12 @@ export class S3Service implements S3Api {
   }
 
   async deleteBucket(bucket: string): Promise<void> {
-    const outcome = this.store.deleteBucket(bucket);
+    const { outcome, partBlobIds } = this.store.deleteBucket(bucket);
     if (outcome === "missing") throw noSuchBucket();
     if (outcome === "not-empty") {
       throw new AwsServiceError("BucketNotEmpty", "The bucket you tried to delete is not empty", { status: 409 });
     }
+    for (const blobId of partBlobIds) await this.store.removeBlob(blobId);
     this.context.log.log("info", "bucket deleted", { bucket });
   }
 
@@ -198,6 +211,8 @@ export class S3Service implements S3Api {
       metadata,
       checksumAlgorithm: checksum.algorithm,
       checksumValue: checksum.value,
+      checksumType: "FULL_OBJECT",
+      partsCount: undefined,
     };
     let outcome: { replacedBlobId: string | undefined; conflict: boolean };
     try {

@@ -24,6 +24,10 @@ export interface StoredObject {
   metadata: Record<string, string>;
   checksumAlgorithm: ChecksumAlgorithm;
   checksumValue: string;
+  /** FULL_OBJECT, or COMPOSITE (a checksum of the part checksums, `…-N`) for multipart uploads. */
+  checksumType: "FULL_OBJECT" | "COMPOSITE";
+  /** Number of parts of a multipart upload; undefined for a single PUT. */
+  partsCount: number | undefined;
 }
 
 export interface StoredBucket {
@@ -61,6 +65,8 @@ interface ObjectRow {
   metadata: string;
   checksum_algorithm: string;
   checksum_value: string;
+  checksum_type: string;
+  parts_count: number | null;
 }
 
 interface BucketRow {
@@ -99,9 +105,17 @@ CREATE TABLE IF NOT EXISTS s3_objects (
   metadata TEXT NOT NULL,
   checksum_algorithm TEXT NOT NULL,
   checksum_value TEXT NOT NULL,
+  checksum_type TEXT NOT NULL DEFAULT 'FULL_OBJECT',
+  parts_count INTEGER,
   PRIMARY KEY (bucket, key)
 ) WITHOUT ROWID;
 `;
+
+/** Columns added after the first release of the table, for databases created before them. */
+const ADDED_OBJECT_COLUMNS: Record<string, string> = {
+  checksum_type: "TEXT NOT NULL DEFAULT 'FULL_OBJECT'",
+  parts_count: "INTEGER",
+};
 
 const nullable = (value: string | null): string | undefined => (value === null ? undefined : value);
 
@@ -122,6 +136,8 @@ function toObject(row: ObjectRow): StoredObject {
     metadata: JSON.parse(row.metadata) as Record<string, string>,
     checksumAlgorithm: row.checksum_algorithm as ChecksumAlgorithm,
     checksumValue: row.checksum_value,
+    checksumType: row.checksum_type === "COMPOSITE" ? "COMPOSITE" : "FULL_OBJECT",
+    partsCount: row.parts_count ?? undefined,
   };
 }
 
@@ -156,6 +172,10 @@ export class S3Store {
     this.blobDir = join(dataDir, "s3", "blobs");
     mkdirSync(this.blobDir, { recursive: true, mode: 0o700 });
     db.exec(SCHEMA);
+    const existing = new Set(db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('s3_objects')").all().map((c) => c.name));
+    for (const [column, definition] of Object.entries(ADDED_OBJECT_COLUMNS)) {
+      if (!existing.has(column)) db.exec(`ALTER TABLE s3_objects ADD COLUMN ${column} ${definition}`);
+    }
     this.statements = {
       getBucket: db.prepare<[string], BucketRow>("SELECT * FROM s3_buckets WHERE name = ?"),
       listBuckets: db.prepare<[], BucketRow>("SELECT * FROM s3_buckets ORDER BY name"),
@@ -165,15 +185,17 @@ export class S3Store {
       getObject: db.prepare<[string, string], ObjectRow>("SELECT * FROM s3_objects WHERE bucket = ? AND key = ?"),
       upsertObject: db.prepare(
         `INSERT INTO s3_objects (bucket, key, blob_id, size, md5, last_modified, content_type, content_encoding,
-           content_disposition, content_language, cache_control, expires, metadata, checksum_algorithm, checksum_value)
+           content_disposition, content_language, cache_control, expires, metadata, checksum_algorithm, checksum_value,
+           checksum_type, parts_count)
          VALUES (@bucket, @key, @blobId, @size, @md5, @lastModified, @contentType, @contentEncoding,
-           @contentDisposition, @contentLanguage, @cacheControl, @expires, @metadata, @checksumAlgorithm, @checksumValue)
+           @contentDisposition, @contentLanguage, @cacheControl, @expires, @metadata, @checksumAlgorithm, @checksumValue,
+           @checksumType, @partsCount)
          ON CONFLICT (bucket, key) DO UPDATE SET blob_id = excluded.blob_id, size = excluded.size, md5 = excluded.md5,
            last_modified = excluded.last_modified, content_type = excluded.content_type,
            content_encoding = excluded.content_encoding, content_disposition = excluded.content_disposition,
            content_language = excluded.content_language, cache_control = excluded.cache_control,
            expires = excluded.expires, metadata = excluded.metadata, checksum_algorithm = excluded.checksum_algorithm,
-           checksum_value = excluded.checksum_value`,
+           checksum_value = excluded.checksum_value, checksum_type = excluded.checksum_type, parts_count = excluded.parts_count`,
       ),
       deleteObject: db.prepare("DELETE FROM s3_objects WHERE bucket = ? AND key = ?"),
       listFrom: db.prepare<[string, string, number], ObjectRow>(
@@ -202,14 +224,29 @@ export class S3Store {
     return result.changes === 1;
   }
 
-  /** "missing" | "not-empty" | "deleted", decided and applied atomically. */
-  deleteBucket(name: string): "missing" | "not-empty" | "deleted" {
-    return this.db.transaction((): "missing" | "not-empty" | "deleted" => {
-      if (this.statements.getBucket.get(name) === undefined) return "missing";
-      if (this.statements.anyObject.get(name) !== undefined) return "not-empty";
+  /**
+   * "missing" | "not-empty" | "deleted", decided and applied atomically. Multipart uploads still in
+   * progress go with the bucket; the blobs of their parts are returned for removal.
+   */
+  deleteBucket(name: string): { outcome: "missing" | "not-empty" | "deleted"; partBlobIds: string[] } {
+    return this.db.transaction((): { outcome: "missing" | "not-empty" | "deleted"; partBlobIds: string[] } => {
+      if (this.statements.getBucket.get(name) === undefined) return { outcome: "missing", partBlobIds: [] };
+      if (this.statements.anyObject.get(name) !== undefined) return { outcome: "not-empty", partBlobIds: [] };
+      let partBlobIds: string[] = [];
+      if (this.hasMultipartTables()) {
+        partBlobIds = this.db
+          .prepare<[string], { blob_id: string }>("SELECT p.blob_id FROM s3_parts p JOIN s3_uploads u ON u.upload_id = p.upload_id WHERE u.bucket = ?")
+          .all(name)
+          .map((row) => row.blob_id);
+        this.db.prepare("DELETE FROM s3_uploads WHERE bucket = ?").run(name);
+      }
       this.statements.deleteBucket.run(name);
-      return "deleted";
+      return { outcome: "deleted", partBlobIds };
     })();
+  }
+
+  private hasMultipartTables(): boolean {
+    return this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 's3_parts'").get() !== undefined;
   }
 
   setBucketConfiguration(name: string, which: BucketConfigurationName, value: string | undefined): void {
@@ -267,6 +304,7 @@ export class S3Store {
         cacheControl: object.cacheControl ?? null,
         expires: object.expires ?? null,
         metadata: JSON.stringify(object.metadata),
+        partsCount: object.partsCount ?? null,
       });
       return { replacedBlobId: previous?.blob_id, conflict: false };
     })();
@@ -301,6 +339,35 @@ export class S3Store {
     }
   }
 
+  /**
+   * Writes the concatenation of existing blobs as a new blob (multipart completion), durably as
+   * writeBlob does; `observe` sees every chunk, for checksums computed on the way.
+   */
+  async writeBlobFromParts(partBlobIds: string[], observe: (chunk: Buffer) => void): Promise<{ blobId: string; size: number }> {
+    const blobId = randomUUID();
+    const finalPath = this.blobPath(blobId);
+    const temporary = `${finalPath}.tmp`;
+    const handle = await open(temporary, "w", 0o600);
+    let size = 0;
+    try {
+      for (const partBlobId of partBlobIds) {
+        const chunk = await readFile(this.blobPath(partBlobId));
+        observe(chunk);
+        await handle.write(chunk);
+        size += chunk.length;
+      }
+      await handle.sync();
+    } catch (error) {
+      await handle.close();
+      await rm(temporary, { force: true });
+      throw error;
+    }
+    await handle.close();
+    await rename(temporary, finalPath);
+    this.syncBlobDir();
+    return { blobId, size };
+  }
+
   async removeBlob(blobId: string): Promise<void> {
     await rm(this.blobPath(blobId), { force: true });
   }
@@ -320,9 +387,16 @@ export class S3Store {
     }
   }
 
+  /** Blobs held by other tables (multipart parts); the multipart store creates its tables first. */
+  private extraReferencedBlobs(): string[] {
+    if (!this.hasMultipartTables()) return [];
+    return this.db.prepare<[], { blob_id: string }>("SELECT blob_id FROM s3_parts").all().map((row) => row.blob_id);
+  }
+
   /** Blobs no row points to are left by a crash between the file write and the commit. */
   private sweepOrphanBlobs(): void {
     const referenced = new Set(this.statements.allBlobIds.all().map((row) => row.blob_id));
+    for (const id of this.extraReferencedBlobs()) referenced.add(id);
     for (const name of readdirSync(this.blobDir)) {
       if (!referenced.has(name)) rmSync(join(this.blobDir, name), { force: true });
     }
