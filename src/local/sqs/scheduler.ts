@@ -20,6 +20,12 @@ interface Waiter {
 
 /** Longest single sleep; the timer re-arms itself, which also bounds clock drift. */
 const MAX_TIMER_MS = 60_000;
+/**
+ * Retention and dedup expiry are enforced by the queries themselves (they ignore expired rows),
+ * so the sweep is only garbage collection: at most this often, or a steady stream of sends would
+ * make each expiring dedup id its own wake-up and commit.
+ */
+const MIN_SWEEP_INTERVAL_MS = 30_000;
 
 export interface SchedulerSources {
   /** Earliest visible_at after `now` among the queue's messages. */
@@ -38,6 +44,7 @@ export class Scheduler {
   private timerAt = Infinity;
   private nextVisible = new Map<string, number>();
   private housekeepingAt: number | undefined;
+  private lastSweep = -Infinity;
   private closed = false;
 
   constructor(
@@ -89,6 +96,8 @@ export class Scheduler {
             this.nextVisible.delete(queue);
           }
           signal?.removeEventListener("abort", onAbort);
+          // Drops the timer when nothing is left to wait for.
+          this.arm();
           resolve(outcome);
         },
       };
@@ -109,7 +118,8 @@ export class Scheduler {
   rearm(): void {
     if (this.closed) return;
     for (const queue of this.waiters.keys()) this.refreshQueue(queue);
-    this.housekeepingAt = this.sources.nextHousekeeping();
+    const next = this.sources.nextHousekeeping();
+    this.housekeepingAt = next === undefined ? undefined : Math.max(next, this.lastSweep + MIN_SWEEP_INTERVAL_MS);
     this.arm();
   }
 
@@ -154,6 +164,7 @@ export class Scheduler {
     }
     if (this.housekeepingAt !== undefined && this.housekeepingAt <= now) {
       this.housekeepingAt = undefined;
+      this.lastSweep = now;
       this.sources.housekeep();
     }
     this.rearm();
