@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
-import { freePortUrl, runWsq, startFakePatternServer, startSilentServer, tempHome, WSQ_BIN, type FakePatternServer } from "../helpers/fake-pattern-server.js";
+import { freePortUrl, runWsq, startFakePatternServer, startRejectingServer, startSilentServer, tempHome, WSQ_BIN, type FakePatternServer } from "../helpers/fake-pattern-server.js";
 
 // `wsq connect` in non-interactive mode, the built binary against a fake pattern server that
 // answers like the deployed handler and misbehaves on demand (see the helper's header).
@@ -140,6 +140,23 @@ describe("wsq connect (non-interactive)", () => {
       { type: "no-result", line: 1, reason: "timeout" },
       { type: "summary", sent: 1, answered: 0, unanswered: 1 },
     ]);
+  });
+
+  it("passes --header values on the upgrade request", async () => {
+    const run = await runWsq(["connect", "--url", server.url, "-H", "Authorization: Bearer abc:def", "--header", "X-Trace:42", "-x", "hi"]);
+    expect(run.code).toBe(0);
+    expect(server.upgradeHeaders.at(-1)).toMatchObject({ authorization: "Bearer abc:def", "x-trace": "42" });
+  });
+
+  it("explains an HTTP status answered instead of an upgrade (exit 1)", async () => {
+    const refusing = await startRejectingServer(403);
+    try {
+      const run = await runWsq(["connect", "--url", refusing.url, "-x", "hi"]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/answered HTTP 403: the API refused the connection/);
+    } finally {
+      await refusing.stop();
+    }
   });
 
   it("fails fast with exit 1 when nothing listens at the URL", async () => {

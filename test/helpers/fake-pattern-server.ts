@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { onTestFinished } from "vitest";
 import { createServer, type Server, type Socket } from "node:net";
+import { createServer as createHttpServer, type IncomingHttpHeaders } from "node:http";
 import { randomBytes, randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
@@ -28,6 +29,8 @@ export interface FakePatternServer {
   frames: string[];
   /** Connections accepted so far. */
   connections(): number;
+  /** The upgrade request headers of each accepted connection, in order. */
+  upgradeHeaders: IncomingHttpHeaders[];
   behavior: { errorAll?: boolean; delayMs?: number };
   /** Close every open connection from the server side. */
   closeAll(code: number, reason: string): void;
@@ -48,8 +51,10 @@ export async function startFakePatternServer(): Promise<FakePatternServer> {
   const behavior: FakePatternServer["behavior"] = {};
   const frameWaiters = new Set<(frame: string) => void>();
 
-  wss.on("connection", (socket) => {
+  const upgradeHeaders: IncomingHttpHeaders[] = [];
+  wss.on("connection", (socket, request) => {
     accepted += 1;
+    upgradeHeaders.push(request.headers);
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
     // API Gateway's connection ids: 16 characters of URL-safe base64 ending in "=".
@@ -122,6 +127,7 @@ export async function startFakePatternServer(): Promise<FakePatternServer> {
     url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/production`,
     frames,
     connections: () => accepted,
+    upgradeHeaders,
     behavior,
     closeAll(code, reason) {
       for (const socket of sockets) socket.close(code, reason);
@@ -165,6 +171,19 @@ export async function startSilentServer(): Promise<{ url: string; stop(): Promis
         for (const socket of sockets) socket.destroy();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** An HTTP server that answers every WebSocket upgrade with `status` (an authorizer saying no, a wrong path). */
+export async function startRejectingServer(status: number): Promise<{ url: string; stop(): Promise<void> }> {
+  const server = createHttpServer((_request, response) => response.writeHead(status).end());
+  server.on("upgrade", (_request, socket: Socket) => {
+    socket.end(`HTTP/1.1 ${status} Refused\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/production`,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
 
