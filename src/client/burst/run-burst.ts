@@ -310,8 +310,12 @@ export async function runBurstRaw(options: RunBurstOptions): Promise<BurstRawRun
       if (stopRequested()) break;
       if (fixed) {
         // One timer at a time, to the next due message; everything already due goes out at once.
-        const wait = message.dueMs - now();
-        if (wait > 1) await abortableDelay(wait, options.signal);
+        // Never early: a message sent before its due time would flatter its latency.
+        let wait = message.dueMs - now();
+        while (wait > 0 && !stopRequested()) {
+          await abortableDelay(wait, options.signal);
+          wait = message.dueMs - now();
+        }
         if (stopRequested()) break;
       } else if (++sinceYield >= SEND_SLICE) {
         sinceYield = 0;
@@ -340,7 +344,7 @@ export async function runBurstRaw(options: RunBurstOptions): Promise<BurstRawRun
       if (everyAnswered || allClosedEarly || queueSettled) {
         clearTimeout(timeout);
         options.signal?.removeEventListener("abort", onAbort);
-        resolve(everyAnswered ? "complete" : allClosedEarly ? "connections-lost" : "queue-empty");
+        resolve(allClosedEarly ? "connections-lost" : everyAnswered ? "complete" : "queue-empty");
       }
     };
     if (options.signal?.aborted) onAbort();
