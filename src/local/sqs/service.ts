@@ -481,6 +481,11 @@ export class SqsService implements SqsApi {
       if (signal?.aborted) return {};
       const version = this.scheduler.version(queue.name);
       const received = await this.committer.submit(() => this.receiveNow(queue, max, visibility, attemptId));
+      if (received.length > 0 && signal?.aborted) {
+        // The caller gave up while the receive committed: hand the messages straight back.
+        await this.committer.submit(() => this.release(queue, received));
+        return {};
+      }
       if (received.length > 0) return { Messages: received.map((m) => this.render(queue, m, systemNames, wantAttribute)) };
       if (wait === 0) return {};
       const outcome = await this.scheduler.wait(queue.name, deadline, version, signal);
@@ -511,6 +516,16 @@ export class SqsService implements SqsApi {
       this.store.putAttempt(current.name, attemptId, now, JSON.stringify(received.map((m) => [m.row.seq, m.token])));
     }
     return received;
+  }
+
+  /** Makes messages of a receive nobody will see visible again (their receive still counts). */
+  private release(queue: QueueState, received: ReceivedMessage[]): void {
+    const now = this.ctx.clock.now();
+    for (const { row, token } of received) {
+      const current = this.store.message(row.seq);
+      if (current?.receipt_token === token) this.store.setVisibleAt(row.seq, now);
+    }
+    this.scheduler.markChanged(queue.name);
   }
 
   /**

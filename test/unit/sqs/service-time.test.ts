@@ -134,4 +134,16 @@ describe("SQS time rules (injected clock)", () => {
     advance(50_000);
     expect((await service.receiveMessage({ QueueUrl, MaxNumberOfMessages: 10 })).Messages?.map((m) => m.Body)).toEqual(["1", "2", "3"]);
   });
+
+  it("hands messages back when the receive was aborted while it committed", async () => {
+    const { service } = harness();
+    const { QueueUrl } = await service.createQueue({ QueueName: "q" });
+    await service.sendMessage({ QueueUrl, MessageBody: "m" });
+    const controller = new AbortController();
+    const receiving = service.receiveMessage({ QueueUrl, WaitTimeSeconds: 20 }, controller.signal);
+    controller.abort();
+    expect(await receiving).toEqual({});
+    const again = await service.receiveMessage({ QueueUrl, MessageSystemAttributeNames: ["ApproximateReceiveCount"] });
+    expect(again.Messages?.[0]?.Body).toBe("m");
+  });
 });
