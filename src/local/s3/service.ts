@@ -144,7 +144,18 @@ export class S3Service implements S3Api {
     );
   }
 
+  /**
+   * For in-process callers (CloudFormation's AWS::S3::Bucket): an existing bucket is always an
+   * error here, as CloudFormation reports "already exists" for a bucket name that is taken even
+   * in us-east-1, where the REST call itself would succeed.
+   */
   async createBucket(bucket: string): Promise<void> {
+    assertValidBucketName(bucket);
+    if (this.store.getBucket(bucket) !== undefined) {
+      throw new AwsServiceError("BucketAlreadyOwnedByYou", "Your previous request to create the named bucket succeeded and you already own it.", {
+        status: 409,
+      });
+    }
     this.createBucketIn(bucket, this.context.region);
   }
 

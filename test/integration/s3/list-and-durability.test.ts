@@ -199,6 +199,9 @@ describe("S3Api (in-process, for other services)", () => {
     expect(await api.bucketExists("code-bucket")).toBe(false);
     await api.createBucket("code-bucket");
     expect(await api.bucketExists("code-bucket")).toBe(true);
+    // CloudFormation's view: a taken name is an error, even in us-east-1.
+    await expect(api.createBucket("code-bucket")).rejects.toMatchObject({ code: "BucketAlreadyOwnedByYou" });
+    await expect(api.createBucket("Bad_Name")).rejects.toMatchObject({ code: "InvalidBucketName" });
     const info = await api.putObject("code-bucket", "fn.zip", new Uint8Array([1, 2, 3]), "application/zip");
     expect(info).toMatchObject({ bucket: "code-bucket", key: "fn.zip", size: 3, contentType: "application/zip" });
     expect(info.etag).toMatch(/^"[0-9a-f]{32}"$/);
