@@ -165,6 +165,18 @@ describe("wsq connect (interactive, in a pty)", () => {
     await t.waitFor(/\.\.\. $/);
     t.type('"data":"two lines"}\r');
     await t.waitFor(/← #2 two lines/);
+
+    // /pretty puts structured data on indented lines; /time stamps each printed line.
+    t.mark();
+    t.type("/pretty on\r");
+    await t.waitFor(/pretty data on/);
+    t.type('{"action":"send","MessageGroupId":"m","data":{"a":[1,2]}}\r');
+    await t.waitFor(/← #3 \([^)]*\)\r?\n {4}\{\r?\n {6}"a": \[\r?\n {8}1,/);
+    t.mark();
+    t.type("/time on\r");
+    await t.waitFor(/timestamps on/);
+    t.type("stamped\r");
+    await t.waitFor(/\d{2}:\d{2}:\d{2}\.\d{3} ← #4 stamped/);
     t.type("\x04");
     expect(await t.exited).toBe(0);
   });

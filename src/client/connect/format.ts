@@ -24,16 +24,31 @@ export function formatSent(message: SentMessage, c: ChalkInstance): string {
   return c.dim(`→ #${message.index} sent${where}${message.id === null ? " · no id: matched by group order" : ""}`);
 }
 
-export function formatResult(event: Extract<SessionEvent, { type: "result" }>, c: ChalkInstance): string {
+/** Local wall-clock time with milliseconds, for the /time prefix. */
+export function formatClock(date: Date): string {
+  const pad = (n: number, width = 2) => String(n).padStart(width, "0");
+  return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`;
+}
+
+export function formatResult(event: Extract<SessionEvent, { type: "result" }>, c: ChalkInstance, options: { pretty?: boolean } = {}): string {
   const r = event.result;
-  const parts = [c.cyan(`← ${label(event.message)}`), formatData(r.data)];
+  // Pretty mode puts structured data on its own indented lines after the timing.
+  const prettyData = options.pretty === true && typeof r.data === "object" && r.data !== null;
+  const parts = [c.cyan(`← ${label(event.message)}`)];
+  if (!prettyData) parts.push(formatData(r.data));
   const timing = [`${formatMs(event.rttMs)} round trip`, `${formatMs(r.queueWaitMs)} in queue`];
   if (r.receiveCount > 1) timing.push(`delivery ${r.receiveCount}`);
   parts.push(c.dim(`(${timing.join(" · ")})`));
   if (event.outOfOrder) parts.push(c.yellow(`⚠ out of order in group ${r.group}: seq ${r.seq} after seq ${event.overtakenBySeq}`));
   if (event.duplicate) parts.push(c.yellow("⚠ duplicate: this message already had a result"));
   if (event.correlatedBy === "none") parts.push(c.yellow(r.id ? `(id ${r.id} was not sent by this session)` : "(no id: cannot tell which message it answers)"));
-  return parts.join(" ");
+  const line = parts.join(" ");
+  if (!prettyData) return line;
+  const body = JSON.stringify(r.data, null, 2)
+    .split("\n")
+    .map((l) => `    ${l}`)
+    .join("\n");
+  return `${line}\n${body}`;
 }
 
 export function formatApiError(event: Extract<SessionEvent, { type: "api-error" }>, c: ChalkInstance): string {
@@ -67,6 +82,8 @@ export const HELP_TEXT = `Type a message and press Enter: plain text is sent as 
 a line starting with { or [ is sent exactly as typed (a pasted multi-line object is read until its brackets close).
   /help            this help
   /json [on|off]   show raw frames in and out
+  /pretty [on|off] print structured result data indented over several lines
+  /time [on|off]   prefix each printed line with the local time (ms)
   /group [NAME]    show or set the MessageGroupId for the next messages
   /burst N         send N messages at once and watch them come back
   /stats           sent, answered, pending, round-trip p50/p99

@@ -3,7 +3,7 @@ import type { ChalkInstance } from "chalk";
 import { ExitCode, describeError, isWsqError } from "../../shared/errors.js";
 import { classifyLine, isUnterminatedJson } from "./input.js";
 import { loadHistory, saveHistory, HISTORY_LIMIT } from "./history.js";
-import { HELP_TEXT, formatApiError, formatClose, formatMs, formatResult, formatSent, formatStats } from "./format.js";
+import { HELP_TEXT, formatApiError, formatClock, formatClose, formatMs, formatResult, formatSent, formatStats } from "./format.js";
 import type { SentMessage } from "./correlation.js";
 import type { ConnectSession, SessionEvent } from "./session.js";
 
@@ -40,6 +40,8 @@ export async function runInteractive(session: ConnectSession, options: Interacti
   const c = options.color;
   const out = options.output;
   let rawFrames = options.rawFrames;
+  let pretty = false;
+  let timestamps = false;
   let jsonBuffer: string[] = [];
   let burst: BurstWatch | undefined;
   let burstRedraw: NodeJS.Timeout | undefined;
@@ -75,8 +77,9 @@ export async function runInteractive(session: ConnectSession, options: Interacti
     if (rows > 0) readline.moveCursor(out, 0, -rows);
     readline.cursorTo(out, 0);
     readline.clearScreenDown(out);
+    const stamped = timestamps ? text.split("\n").map((line) => `${c.dim(formatClock(new Date()))} ${line}`).join("\n") : text;
     // readline's redraw moves up by the rows the cursor was on; the blank lines give it room.
-    out.write(`${text}\n${"\n".repeat(rows)}`);
+    out.write(`${stamped}\n${"\n".repeat(rows)}`);
     rl.setPrompt(c.bold(promptText()));
     rl.prompt(true);
   };
@@ -119,8 +122,8 @@ export async function runInteractive(session: ConnectSession, options: Interacti
           if (event.rttMs !== null) burst.roundTrips.push(event.rttMs);
         }
         const quiet = inBurst && burst && burst.total > BURST_QUIET_ABOVE;
-        if (!quiet) print(rawFrames ? `${c.cyan("←")} ${JSON.stringify(event.result)}` : formatResult(event, c));
-        else if (event.outOfOrder || event.duplicate) print(formatResult(event, c));
+        if (!quiet) print(rawFrames ? `${c.cyan("←")} ${JSON.stringify(event.result)}` : formatResult(event, c, { pretty }));
+        else if (event.outOfOrder || event.duplicate) print(formatResult(event, c, { pretty }));
         if (burst && burst.answered + burst.failed >= burst.total) finishBurst();
         else if (quiet) scheduleBurstRedraw();
         return;
@@ -187,6 +190,16 @@ export async function runInteractive(session: ConnectSession, options: Interacti
         const want = args.trim().toLowerCase();
         rawFrames = want === "on" ? true : want === "off" ? false : !rawFrames;
         print(c.dim(`raw frames ${rawFrames ? "on" : "off"}`));
+        return;
+      }
+      case "pretty":
+      case "time": {
+        const want = args.trim().toLowerCase();
+        const current = name === "pretty" ? pretty : timestamps;
+        const next = want === "on" ? true : want === "off" ? false : !current;
+        if (name === "pretty") pretty = next;
+        else timestamps = next;
+        print(c.dim(`${name === "pretty" ? "pretty data" : "timestamps"} ${next ? "on" : "off"}`));
         return;
       }
       case "group": {
