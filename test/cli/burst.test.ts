@@ -84,6 +84,7 @@ describe("wsq burst without a terminal", () => {
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/connected 2 connection\(s\)/);
     expect(run.stderr).toMatch(/sending done: 100 written/);
+    expect(run.stderr).toMatch(/\] complete: sent 100\/100 .* answered 100 /);
     expect(run.stdout).toMatch(/wsq burst 100 messages over 2 connections/);
     expect(run.stdout).toMatch(/every message answered exactly once, in order/);
     expect(run.stdout).toMatch(/lost\s+0/);

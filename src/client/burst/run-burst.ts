@@ -38,7 +38,8 @@ export type BurstEvent =
   | { type: "tick"; snapshot: LiveSnapshot }
   | { type: "sending-done"; at: number; sent: number }
   | { type: "warning"; message: string }
-  | { type: "inspecting-dlq"; lost: number };
+  | { type: "inspecting-dlq"; lost: number }
+  | { type: "finished"; outcome: BurstOutcome; snapshot: LiveSnapshot };
 
 export interface DeadLetterInspector {
   inspect(lostIds: ReadonlySet<string>): Promise<DlqFinding>;
@@ -247,7 +248,7 @@ export async function runBurstRaw(options: RunBurstOptions): Promise<BurstRawRun
   }
 
   // 3. Live ticks, for whoever renders.
-  const history: { at: number; sent: number; answered: number }[] = [];
+  const history: { at: number; sent: number; answered: number }[] = [{ at: 0, sent: 0, answered: 0 }];
   const snapshot = (): LiveSnapshot => {
     const at = now();
     history.push({ at, sent: written, answered: answered.size });
@@ -358,7 +359,7 @@ export async function runBurstRaw(options: RunBurstOptions): Promise<BurstRawRun
   await polling;
   // One last look at the queue: the figure a user checks "did it drain?" against.
   if (options.probe && outcome !== "interrupted") await poll();
-  emit({ type: "tick", snapshot: snapshot() });
+  emit({ type: "finished", outcome, snapshot: snapshot() });
 
   let dlq: DlqFinding | null = null;
   if (options.deadLetters && outcome !== "interrupted") {

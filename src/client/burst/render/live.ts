@@ -35,6 +35,8 @@ function plainView(stream: NodeJS.WritableStream): LiveView {
         stream.write(`[${(event.snapshot.at / 1000).toFixed(1)}s] ${line(event.snapshot)}\n`);
       } else if (event.type === "sending-done") {
         stream.write(`[${(event.at / 1000).toFixed(1)}s] sending done: ${fmtCount(event.sent)} written\n`);
+      } else if (event.type === "finished") {
+        stream.write(`[${(event.snapshot.at / 1000).toFixed(1)}s] ${event.outcome}: ${line(event.snapshot)}\n`);
       } else if (event.type === "inspecting-dlq") {
         stream.write(`looking for ${event.lost} lost message(s) in the dead-letter queue\n`);
       } else if (event.type === "warning") {
@@ -80,7 +82,7 @@ function ttyView(stream: NodeJS.WritableStream & { columns?: number }, color: Ch
         status = "sending done; waiting for results… (Ctrl-C stops)";
       } else if (event.type === "inspecting-dlq") {
         status = `looking for ${event.lost} lost message(s) in the dead-letter queue…`;
-      } else if (event.type === "tick") {
+      } else if (event.type === "tick" || event.type === "finished") {
         const q = event.snapshot.queue;
         if (q) depths.push(q.visible + q.inFlight);
         answeredRates.push(event.snapshot.receiveRate);

@@ -23,7 +23,7 @@ export function renderSummary(report: BurstReport, color: ChalkInstance, width =
       ` ${fmtCount(c.count)} messages over ${c.activeConnections} connection${c.activeConnections === 1 ? "" : "s"}, ${c.groups} group${c.groups === 1 ? "" : "s"}, rate ${rateLabel(c.rate)}, ${fmtBytes(c.size)} each`,
   );
   lines.push(color.dim(`  ${c.url}${c.queueUrl ? `  queue ${c.queueUrl}` : ""}`));
-  lines.push(`  ${outcome} in ${fmtMs(report.durationMs)} (connections opened in ${fmtMs(report.connectMs)})`);
+  lines.push(`  ${outcome}${report.outcome === "timeout" ? "" : ` in ${fmtMs(report.durationMs)}`} (connections opened in ${fmtMs(report.connectMs)})`);
   lines.push("");
 
   lines.push(color.bold("Throughput"));
