@@ -5,6 +5,9 @@ if (major < 20) {
   process.stderr.write(`wsq needs Node.js 20 or newer; this is ${process.version}. Install a current Node.js and try again.\n`);
   process.exit(1);
 }
+// The AWS SDK warns on Node 20 that its releases after January 2027 will need Node 22. wsq pins
+// its SDK versions and supports Node 20, so the warning tells a wsq user nothing they can act on.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 try {
   await import("../dist/cli/main.js");
 } catch (error) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseTemplateBody, type TemplateValue } from "../../../src/local/cloudformation/template/parse.js";
+import { parseTemplateBody } from "../../../src/local/cloudformation/template/parse.js";
 import { evaluateCondition, NO_VALUE, resolveValue, UNKNOWN, type EvaluationScope, type Resolved } from "../../../src/local/cloudformation/template/intrinsics.js";
 
 function scope(overrides: Partial<EvaluationScope> = {}): EvaluationScope {
@@ -30,7 +30,7 @@ function scope(overrides: Partial<EvaluationScope> = {}): EvaluationScope {
   };
 }
 
-const resolve = (yaml: string): Resolved => resolveValue((parseTemplateBody(`Value: ${yaml}`) as Record<string, TemplateValue>).Value!, scope());
+const resolve = (yaml: string): Resolved => resolveValue((parseTemplateBody(`Value: ${yaml}`)).Value!, scope());
 
 describe("YAML short forms", () => {
   it("turn every short-form tag into its long form", () => {
