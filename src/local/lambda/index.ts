@@ -1,14 +1,13 @@
-// Placeholder until the lambda service lands; replaced by its real factory.
+// The Lambda service of the local cloud: service.ts (logic), rest-protocol.ts (wire),
+// function-pool.ts / environment.ts / runtime/ (execution), event-source-mapping.ts (SQS polling).
 import type { LocalContext } from "../context.js";
-import type { LambdaPlugin, LogsApi, S3Api, SqsApi } from "../contracts.js";
-import { notImplementedApi, notImplementedHandler } from "../server/not-implemented.js";
+import type { LambdaPlugin } from "../contracts.js";
+import { createLambdaRestHandler } from "./rest-protocol.js";
+import { LambdaService, type LambdaDependencies } from "./service.js";
 
-export interface LambdaDependencies {
-  sqs: SqsApi;
-  s3: S3Api;
-  logs: LogsApi;
-}
+export type { LambdaDependencies } from "./service.js";
 
-export function createLambdaPlugin(_context: LocalContext, _deps: LambdaDependencies): LambdaPlugin {
-  return { api: notImplementedApi("lambda"), http: notImplementedHandler("lambda"), close: async () => {} };
+export function createLambdaPlugin(context: LocalContext, deps: LambdaDependencies): LambdaPlugin {
+  const service = new LambdaService(context, deps);
+  return { api: service, http: createLambdaRestHandler(service, context.log), close: () => service.close() };
 }

@@ -10,6 +10,7 @@ import type { LocalLogger } from "../context.js";
 import type { LogsService } from "./service.js";
 
 const CONTENT_TYPE = "application/x-amz-json-1.1";
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the JSON body is shape-checked by the service, field by field
 type Input = Record<string, any>;
 
 const ACTIONS: Record<string, (service: LogsService, input: Input) => Promise<unknown>> = {

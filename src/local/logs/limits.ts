@@ -6,7 +6,7 @@
 export const RETENTION_DAYS = new Set([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653]);
 /** https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html */
 export const MAX_LOG_GROUP_NAME_LENGTH = 512;
-export const LOG_GROUP_NAME = /^[\.\-_/#A-Za-z0-9]+$/;
+export const LOG_GROUP_NAME = /^[.\-_/#A-Za-z0-9]+$/;
 /** https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogStream.html */
 export const MAX_LOG_STREAM_NAME_LENGTH = 512;
 /** FilterLogEvents / GetLogEvents: `limit` is 1-10,000, and the default is as many as fit in 1 MB (10,000 events). */

@@ -1,0 +1,146 @@
+/**
+ * The execution environments of one function: warm ones are reused (most recently used first,
+ * so a trickle keeps one warm instead of many lukewarm), new ones are started up to the
+ * concurrency limit, and callers beyond it either wait (event source mappings) or are throttled
+ * (direct Invoke under ReservedConcurrentExecutions, TooManyRequestsException as on AWS).
+ */
+import { randomUUID } from "node:crypto";
+import { AwsServiceError } from "../aws-error.js";
+import type { InvokeOutcome } from "../contracts.js";
+import { ExecutionEnvironment, type EnvironmentDeps } from "./environment.js";
+import type { FunctionSpec } from "./function-spec.js";
+import { LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION } from "./limits.js";
+
+export interface InvokeOptions {
+  /** Throttle instead of waiting when every allowed environment is busy. */
+  throttle: boolean;
+  requestId?: string;
+  /** Receives the invocation's log lines as they are written. */
+  onLog?: (line: string) => void;
+}
+
+export class FunctionPool {
+  private readonly idle: ExecutionEnvironment[] = [];
+  private readonly all = new Set<ExecutionEnvironment>();
+  private readonly waiters: ((environment: ExecutionEnvironment | undefined) => void)[] = [];
+  private busy = 0;
+  private closed = false;
+
+  constructor(private spec: FunctionSpec, private readonly deps: EnvironmentDeps) {}
+
+  /** The concurrency this function may use. */
+  get limit(): number {
+    return Math.min(this.spec.reservedConcurrency ?? LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION, LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION);
+  }
+
+  /** A new code or configuration: idle environments go now, busy ones when their invocation ends. */
+  update(spec: FunctionSpec): void {
+    this.spec = spec;
+    for (const environment of this.idle.splice(0)) this.discard(environment);
+    this.wakeWaiters();
+  }
+
+  async invoke(eventJson: string, options: InvokeOptions): Promise<InvokeOutcome> {
+    if (this.closed) throw new AwsServiceError("ServiceException", "The local cloud is shutting down.", { status: 500 });
+    if (this.spec.reservedConcurrency === 0 || (options.throttle && this.idle.length === 0 && this.busy >= this.limit)) {
+      throw new AwsServiceError("TooManyRequestsException", "Rate Exceeded.", { status: 429 });
+    }
+    const environment = await this.acquire();
+    const requestId = options.requestId ?? randomUUID();
+    try {
+      return await environment.invoke(requestId, eventJson, options.onLog);
+    } finally {
+      this.release(environment);
+    }
+  }
+
+  /** Shuts down environments idle since before `idleBefore`. */
+  reap(idleBefore: number): void {
+    for (let index = this.idle.length - 1; index >= 0; index--) {
+      const environment = this.idle[index]!;
+      if (environment.lastUsed < idleBefore) {
+        this.idle.splice(index, 1);
+        this.discard(environment);
+      }
+    }
+  }
+
+  get environmentCount(): number {
+    return this.all.size;
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    for (const waiter of this.waiters.splice(0)) waiter(undefined);
+    const exits = [...this.all].map((environment) => new Promise<void>((resolve) => environment.onceExited(resolve)));
+    for (const environment of this.all) environment.kill();
+    this.idle.length = 0;
+    return Promise.all(exits).then(() => undefined);
+  }
+
+  private async acquire(): Promise<ExecutionEnvironment> {
+    for (;;) {
+      const warm = this.takeIdle();
+      if (warm) {
+        this.busy++;
+        return warm;
+      }
+      if (this.all.size < this.limit) {
+        this.busy++;
+        return this.start();
+      }
+      const handed = await new Promise<ExecutionEnvironment | undefined>((resolve) => this.waiters.push(resolve));
+      if (this.closed) throw new AwsServiceError("ServiceException", "The local cloud is shutting down.", { status: 500 });
+      if (handed) {
+        this.busy++;
+        return handed;
+      }
+    }
+  }
+
+  private takeIdle(): ExecutionEnvironment | undefined {
+    while (this.idle.length > 0) {
+      const environment = this.idle.pop()!;
+      if (environment.alive && environment.revisionId === this.spec.revisionId) return environment;
+      this.discard(environment);
+    }
+    return undefined;
+  }
+
+  private start(): ExecutionEnvironment {
+    const environment = new ExecutionEnvironment(this.spec, this.deps);
+    this.all.add(environment);
+    environment.onceExited(() => {
+      this.all.delete(environment);
+      const index = this.idle.indexOf(environment);
+      if (index !== -1) this.idle.splice(index, 1);
+      this.wakeWaiters();
+    });
+    return environment;
+  }
+
+  private release(environment: ExecutionEnvironment): void {
+    this.busy--;
+    if (this.closed || !environment.alive || environment.revisionId !== this.spec.revisionId) {
+      this.discard(environment);
+      this.wakeWaiters();
+      return;
+    }
+    const waiter = this.waiters.shift();
+    if (waiter) waiter(environment);
+    else this.idle.push(environment);
+  }
+
+  private discard(environment: ExecutionEnvironment): void {
+    environment.kill();
+  }
+
+  /** Slots freed up: let as many waiters retry as could start an environment now. */
+  private wakeWaiters(): void {
+    let room = this.limit - this.all.size;
+    while (room > 0 && this.waiters.length > 0) {
+      this.waiters.shift()!(undefined);
+      room--;
+    }
+  }
+}

@@ -1,0 +1,560 @@
+/**
+ * The Lambda service of the local cloud: functions and their code, execution environments
+ * (function-pool.ts, environment.ts), and SQS event source mappings (event-source-mapping.ts).
+ * Service logic only; rest-protocol.ts is the wire.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import type * as lambda from "@aws-sdk/client-lambda";
+import type { LocalContext } from "../context.js";
+import type { InvokeOutcome, LambdaApi, LogsApi, S3Api, SqsApi } from "../contracts.js";
+import { isAwsServiceError } from "../aws-error.js";
+import { LOCAL_CREDENTIALS } from "../../shared/target.js";
+import { bootstrapPath, sdkNodePath } from "./bootstrap-path.js";
+import { codeDirectory, describeCode, removeFunctionCode, unpackCode } from "./code.js";
+import type { EnvironmentDeps } from "./environment.js";
+import { lambdaErrors } from "./errors.js";
+import { isFifoArn, SqsPoller } from "./event-source-mapping.js";
+import { FunctionPool } from "./function-pool.js";
+import type { FunctionSpec } from "./function-spec.js";
+import * as limits from "./limits.js";
+import { logGroupName } from "./log-format.js";
+import { LambdaStore, type FunctionRecord, type MappingRecord } from "./store.js";
+import * as check from "./validation.js";
+
+export interface LambdaDependencies {
+  sqs: SqsApi;
+  s3: S3Api;
+  logs: LogsApi;
+}
+
+/** Lambda's LastModified: `2026-11-24T10:00:00.000+0000`. */
+function lastModified(now: number): string {
+  return new Date(now).toISOString().replace("Z", "+0000");
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export class LambdaService implements LambdaApi {
+  private readonly store: LambdaStore;
+  private readonly pools = new Map<string, FunctionPool>();
+  private readonly pollers = new Map<string, SqsPoller>();
+  private readonly stopping = new Set<Promise<void>>();
+  private readonly warned = new Set<string>();
+  private readonly reaper: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(private readonly ctx: LocalContext, private readonly deps: LambdaDependencies) {
+    this.store = new LambdaStore(ctx.db);
+    this.reaper = setInterval(() => {
+      for (const pool of this.pools.values()) pool.reap(Date.now() - limits.IDLE_ENVIRONMENT_MS);
+    }, limits.IDLE_SWEEP_MS);
+    this.reaper.unref();
+    // Mappings survive restarts: the enabled ones resume polling.
+    for (const mapping of this.store.listMappings()) if (mapping.enabled) this.startPoller(mapping);
+  }
+
+  functionArn(name: string): string {
+    return `arn:aws:lambda:${this.ctx.region}:${this.ctx.accountId}:function:${name}`;
+  }
+
+  // ---------------------------------------------------------------- functions
+  async createFunction(input: lambda.CreateFunctionRequest): Promise<lambda.FunctionConfiguration> {
+    const name = check.checkFunctionName(this.nameOf(input.FunctionName));
+    if (input.PackageType === "Image") throw lambdaErrors.invalidParameter("Container image functions are not supported by the wsq local cloud.");
+    const runtime = check.checkRuntime(input.Runtime);
+    const handler = check.checkHandler(input.Handler);
+    const role = check.checkRole(input.Role);
+    const timeout = check.checkTimeout(input.Timeout);
+    const memory = check.checkMemorySize(input.MemorySize);
+    const architectures = check.checkArchitectures(input.Architectures);
+    const variables = check.checkEnvironment(input.Environment);
+    if (this.store.getFunction(name)) throw lambdaErrors.conflict(`Function already exist: ${name}`);
+    const zip = await this.codeBytes(input.Code ?? {});
+    const code = describeCode(zip);
+    unpackCode(zip, this.ctx.dataDir, name, code.sha256);
+    const now = this.ctx.clock.now();
+    const configuration: lambda.FunctionConfiguration = {
+      FunctionName: name,
+      FunctionArn: this.functionArn(name),
+      Runtime: runtime as lambda.Runtime,
+      Role: role,
+      Handler: handler,
+      CodeSize: code.size,
+      Description: input.Description ?? "",
+      Timeout: timeout,
+      MemorySize: memory,
+      LastModified: lastModified(now),
+      CodeSha256: code.sha256,
+      Version: "$LATEST",
+      ...(Object.keys(variables).length > 0 ? { Environment: { Variables: variables } } : {}),
+      TracingConfig: { Mode: input.TracingConfig?.Mode ?? "PassThrough" },
+      RevisionId: randomUUID(),
+      ...(input.Layers && input.Layers.length > 0 ? { Layers: input.Layers.map((arn) => ({ Arn: arn, CodeSize: 0 })) } : {}),
+      ...(input.DeadLetterConfig?.TargetArn ? { DeadLetterConfig: input.DeadLetterConfig } : {}),
+      State: "Active",
+      LastUpdateStatus: "Successful",
+      PackageType: "Zip",
+      Architectures: architectures as lambda.Architecture[],
+      EphemeralStorage: { Size: input.EphemeralStorage?.Size ?? 512 },
+      SnapStart: { ApplyOn: "None", OptimizationStatus: "Off" },
+      LoggingConfig: { LogFormat: "Text", LogGroup: logGroupName(name) },
+    };
+    this.ctx.db.transaction(() => {
+      this.store.putFunction({ name, configuration, reservedConcurrency: undefined, tags: input.Tags ?? {} });
+      this.store.putCode(name, code.sha256, zip);
+    })();
+    this.warnAboutRuntime(name, runtime);
+    return configuration;
+  }
+
+  async updateFunctionCode(input: lambda.UpdateFunctionCodeRequest): Promise<lambda.FunctionConfiguration> {
+    const record = this.requireFunction(input.FunctionName);
+    if (input.RevisionId && input.RevisionId !== record.configuration.RevisionId) throw this.revisionMismatch();
+    const architectures = input.Architectures ? check.checkArchitectures(input.Architectures) : record.configuration.Architectures;
+    const zip = await this.codeBytes({ ZipFile: input.ZipFile, S3Bucket: input.S3Bucket, S3Key: input.S3Key });
+    const code = describeCode(zip);
+    if (input.DryRun) return { ...record.configuration, CodeSha256: code.sha256, CodeSize: code.size };
+    unpackCode(zip, this.ctx.dataDir, record.name, code.sha256);
+    const configuration: lambda.FunctionConfiguration = {
+      ...record.configuration,
+      CodeSha256: code.sha256,
+      CodeSize: code.size,
+      Architectures: architectures as lambda.Architecture[],
+      LastModified: lastModified(this.ctx.clock.now()),
+      RevisionId: randomUUID(),
+    };
+    this.ctx.db.transaction(() => {
+      this.store.putFunction({ ...record, configuration });
+      this.store.putCode(record.name, code.sha256, zip);
+    })();
+    this.refreshPool(record.name);
+    return configuration;
+  }
+
+  async updateFunctionConfiguration(input: lambda.UpdateFunctionConfigurationRequest): Promise<lambda.FunctionConfiguration> {
+    const record = this.requireFunction(input.FunctionName);
+    if (input.RevisionId && input.RevisionId !== record.configuration.RevisionId) throw this.revisionMismatch();
+    const previous = record.configuration;
+    const runtime = input.Runtime !== undefined ? check.checkRuntime(input.Runtime) : previous.Runtime;
+    const variables = input.Environment !== undefined ? check.checkEnvironment(input.Environment) : previous.Environment?.Variables;
+    const configuration: lambda.FunctionConfiguration = {
+      ...previous,
+      Runtime: runtime as lambda.Runtime,
+      Role: input.Role !== undefined ? check.checkRole(input.Role) : previous.Role,
+      Handler: input.Handler !== undefined ? check.checkHandler(input.Handler) : previous.Handler,
+      Description: input.Description ?? previous.Description,
+      Timeout: input.Timeout !== undefined ? check.checkTimeout(input.Timeout) : previous.Timeout,
+      MemorySize: input.MemorySize !== undefined ? check.checkMemorySize(input.MemorySize) : previous.MemorySize,
+      ...(input.TracingConfig?.Mode ? { TracingConfig: { Mode: input.TracingConfig.Mode } } : {}),
+      ...(input.EphemeralStorage?.Size ? { EphemeralStorage: { Size: input.EphemeralStorage.Size } } : {}),
+      ...(input.Layers !== undefined ? { Layers: input.Layers.map((arn) => ({ Arn: arn, CodeSize: 0 })) } : {}),
+      LastModified: lastModified(this.ctx.clock.now()),
+      RevisionId: randomUUID(),
+    };
+    if (variables !== undefined && Object.keys(variables).length > 0) configuration.Environment = { Variables: variables };
+    else delete configuration.Environment;
+    this.store.putFunction({ ...record, configuration });
+    this.warnAboutRuntime(record.name, runtime ?? "");
+    this.refreshPool(record.name);
+    return configuration;
+  }
+
+  async getFunctionConfiguration(input: lambda.GetFunctionConfigurationRequest): Promise<lambda.FunctionConfiguration> {
+    return this.requireFunction(input.FunctionName, input.Qualifier).configuration;
+  }
+
+  /** GetFunction: configuration, where the code can be downloaded, tags and reserved concurrency. */
+  async getFunction(input: lambda.GetFunctionRequest): Promise<lambda.GetFunctionResponse> {
+    const record = this.requireFunction(input.FunctionName, input.Qualifier);
+    return {
+      Configuration: record.configuration,
+      Code: { RepositoryType: "S3", Location: `${this.ctx.baseUrl()}/2015-03-31/functions/${record.name}/code-package` },
+      ...(Object.keys(record.tags).length > 0 ? { Tags: record.tags } : {}),
+      ...(record.reservedConcurrency !== undefined ? { Concurrency: { ReservedConcurrentExecutions: record.reservedConcurrency } } : {}),
+    };
+  }
+
+  codePackage(functionName: string): Buffer {
+    const record = this.requireFunction(functionName);
+    const code = this.store.getCode(record.name);
+    if (!code) throw lambdaErrors.functionNotFound(this.functionArn(record.name));
+    return code.zip;
+  }
+
+  async listFunctions(input: lambda.ListFunctionsRequest): Promise<lambda.ListFunctionsResponse> {
+    const maxItems = input.MaxItems ?? 50;
+    if (!Number.isInteger(maxItems) || maxItems < 1 || maxItems > 10_000) throw lambdaErrors.invalidParameter("MaxItems must be between 1 and 10000.");
+    const all = this.store.listFunctions();
+    const start = input.Marker ? Number(Buffer.from(input.Marker, "base64url").toString("utf8")) || 0 : 0;
+    const page = all.slice(start, start + maxItems);
+    return {
+      Functions: page.map((record) => record.configuration),
+      ...(start + maxItems < all.length ? { NextMarker: Buffer.from(String(start + maxItems)).toString("base64url") } : {}),
+    };
+  }
+
+  async deleteFunction(input: lambda.DeleteFunctionRequest): Promise<void> {
+    const record = this.requireFunction(input.FunctionName);
+    this.store.deleteFunction(record.name);
+    const pool = this.pools.get(record.name);
+    this.pools.delete(record.name);
+    if (pool) this.track(pool.close());
+    removeFunctionCode(this.ctx.dataDir, record.name);
+  }
+
+  async putFunctionConcurrency(input: lambda.PutFunctionConcurrencyRequest): Promise<void> {
+    const record = this.requireFunction(input.FunctionName);
+    const value = input.ReservedConcurrentExecutions;
+    if (value === undefined || !Number.isInteger(value) || value < 0 || value > 1000) {
+      throw lambdaErrors.invalidParameter(`1 validation error detected: Value '${value}' at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must have value between 0 and 1000`);
+    }
+    this.store.putFunction({ ...record, reservedConcurrency: value });
+    this.refreshPool(record.name);
+    this.restartPollersOf(record.name);
+  }
+
+  async deleteFunctionConcurrency(input: lambda.DeleteFunctionConcurrencyRequest): Promise<void> {
+    const record = this.requireFunction(input.FunctionName);
+    this.store.putFunction({ ...record, reservedConcurrency: undefined });
+    this.refreshPool(record.name);
+    this.restartPollersOf(record.name);
+  }
+
+  /** Recorded and shape-checked; the local cloud does not evaluate resource policies (docs/lambda.md). */
+  async addPermission(input: lambda.AddPermissionRequest): Promise<{ Statement: string }> {
+    const record = this.requireFunction(input.FunctionName, input.Qualifier);
+    if (!input.StatementId || !input.Action || !input.Principal) throw lambdaErrors.invalidParameter("StatementId, Action and Principal are required.");
+    const statement = JSON.stringify({
+      Sid: input.StatementId,
+      Effect: "Allow",
+      Principal: input.Principal.includes(".") ? { Service: input.Principal } : { AWS: input.Principal },
+      Action: input.Action,
+      Resource: this.functionArn(record.name),
+      ...(input.SourceArn ? { Condition: { ArnLike: { "AWS:SourceArn": input.SourceArn } } } : {}),
+    });
+    if (!this.store.putPermission(record.name, input.StatementId, statement)) {
+      throw lambdaErrors.conflict(`The statement id (${input.StatementId}) provided already exists. Please provide a new statement id, or remove the existing statement.`);
+    }
+    return { Statement: statement };
+  }
+
+  async removePermission(input: lambda.RemovePermissionRequest): Promise<void> {
+    const record = this.requireFunction(input.FunctionName, input.Qualifier);
+    if (!this.store.deletePermission(record.name, input.StatementId ?? "")) throw lambdaErrors.resourceNotFound();
+  }
+
+  // ---------------------------------------------------------------- invoke
+  async invoke(functionNameOrArn: string, payload: unknown): Promise<InvokeOutcome> {
+    const eventJson = JSON.stringify(payload === undefined ? {} : payload);
+    if (Buffer.byteLength(eventJson) > limits.MAX_SYNC_PAYLOAD_BYTES) {
+      throw lambdaErrors.requestTooLarge(`Request must be smaller than ${limits.MAX_SYNC_PAYLOAD_BYTES} bytes for the InvokeFunction operation`);
+    }
+    return this.invokeJson(functionNameOrArn, eventJson, true);
+  }
+
+  /** Invoke (RequestResponse) with the last 4 KB of the invocation's log, base64, when `tail` is set (LogType Tail). */
+  async invokeWithLog(functionNameOrArn: string, eventJson: string, tail: boolean): Promise<{ outcome: InvokeOutcome; logTail?: string }> {
+    if (!tail) return { outcome: await this.invokeJson(functionNameOrArn, eventJson, true) };
+    const lines: string[] = [];
+    const outcome = await this.invokeJson(functionNameOrArn, eventJson, true, (line) => lines.push(line));
+    const text = Buffer.from(lines.map((line) => `${line}\n`).join(""));
+    return { outcome, logTail: text.subarray(Math.max(0, text.length - limits.MAX_LOG_TAIL_BYTES)).toString("base64") };
+  }
+
+  /**
+   * Invocation type Event: accepted at once, run in the background. Lambda's own retries of
+   * failed asynchronous invocations (two, with back-off) are not emulated (docs/lambda.md).
+   */
+  invokeAsync(functionNameOrArn: string, eventJson: string): void {
+    const run = this.invokeJson(functionNameOrArn, eventJson, false).then(
+      (outcome) => {
+        if (outcome.functionError) this.ctx.log.log("info", "asynchronous invocation failed", { function: functionNameOrArn, error: outcome.error?.errorType });
+      },
+      (error: unknown) => this.ctx.log.log("warn", "asynchronous invocation could not run", { function: functionNameOrArn, error: String(error) }),
+    );
+    this.track(run);
+  }
+
+  /** Invoke with the event already serialized. `throttle`: refuse (429) rather than wait when every allowed environment is busy. */
+  async invokeJson(functionNameOrArn: string, eventJson: string, throttle: boolean, onLog?: (line: string) => void): Promise<InvokeOutcome> {
+    const record = this.requireFunction(functionNameOrArn);
+    await this.whenListening();
+    return this.poolFor(record).invoke(eventJson, { throttle, ...(onLog ? { onLog } : {}) });
+  }
+
+  // ---------------------------------------------------------------- event source mappings
+  async createEventSourceMapping(input: lambda.CreateEventSourceMappingRequest): Promise<lambda.EventSourceMappingConfiguration> {
+    const arn = input.EventSourceArn;
+    if (!arn) throw lambdaErrors.invalidParameter("1 validation error detected: Value null at 'eventSourceArn' failed to satisfy constraint: Member must not be null");
+    if (!/^arn:aws[a-zA-Z-]*:sqs:/.test(arn)) throw lambdaErrors.invalidParameter(`The wsq local cloud supports event source mappings for SQS queues only, not ${arn}.`);
+    if (input.StartingPosition !== undefined) throw lambdaErrors.invalidParameter("StartingPosition is not valid for SQS event sources.");
+    if (input.FilterCriteria?.Filters && input.FilterCriteria.Filters.length > 0) throw lambdaErrors.invalidParameter("FilterCriteria is not supported by the wsq local cloud.");
+    const record = this.requireFunction(input.FunctionName);
+    const fifo = isFifoArn(arn);
+    const settings = check.checkMappingSettings(input, fifo);
+    await this.checkQueue(arn, record);
+    const existing = this.store.listMappings().find((m) => m.eventSourceArn === arn && m.functionName === record.name);
+    if (existing) {
+      throw lambdaErrors.conflict(`An event source mapping with SQS arn (" ${arn} ") and function (" ${record.name} ") already exists. Please update or delete the existing mapping with UUID ${existing.uuid}`);
+    }
+    const mapping: MappingRecord = {
+      uuid: randomUUID(),
+      functionName: record.name,
+      eventSourceArn: arn,
+      ...settings,
+      enabled: input.Enabled ?? true,
+      lastModified: this.ctx.clock.now(),
+      lastProcessingResult: "No records processed",
+    };
+    this.store.putMapping(mapping);
+    if (mapping.enabled) this.startPoller(mapping);
+    return this.mappingConfiguration(mapping, "Creating");
+  }
+
+  async updateEventSourceMapping(input: lambda.UpdateEventSourceMappingRequest): Promise<lambda.EventSourceMappingConfiguration> {
+    const mapping = this.requireMapping(input.UUID);
+    let functionName = mapping.functionName;
+    if (input.FunctionName !== undefined) functionName = this.requireFunction(input.FunctionName).name;
+    if (input.FilterCriteria?.Filters && input.FilterCriteria.Filters.length > 0) throw lambdaErrors.invalidParameter("FilterCriteria is not supported by the wsq local cloud.");
+    const settings = check.checkMappingSettings(input, isFifoArn(mapping.eventSourceArn), mapping);
+    const updated: MappingRecord = { ...mapping, ...settings, functionName, enabled: input.Enabled ?? mapping.enabled, lastModified: this.ctx.clock.now() };
+    this.store.putMapping(updated);
+    this.stopPoller(mapping.uuid);
+    if (updated.enabled) this.startPoller(updated);
+    const state = input.Enabled === undefined || input.Enabled === mapping.enabled ? "Updating" : input.Enabled ? "Enabling" : "Disabling";
+    return this.mappingConfiguration(updated, state);
+  }
+
+  async deleteEventSourceMapping(input: lambda.DeleteEventSourceMappingRequest): Promise<lambda.EventSourceMappingConfiguration> {
+    const mapping = this.requireMapping(input.UUID);
+    this.store.deleteMapping(mapping.uuid);
+    this.stopPoller(mapping.uuid);
+    return this.mappingConfiguration(mapping, "Deleting");
+  }
+
+  async getEventSourceMapping(input: lambda.GetEventSourceMappingRequest): Promise<lambda.EventSourceMappingConfiguration> {
+    return this.mappingConfiguration(this.requireMapping(input.UUID));
+  }
+
+  async listEventSourceMappings(input: lambda.ListEventSourceMappingsRequest): Promise<lambda.ListEventSourceMappingsResponse> {
+    const maxItems = input.MaxItems ?? 100;
+    if (!Number.isInteger(maxItems) || maxItems < 1 || maxItems > 10_000) throw lambdaErrors.invalidParameter("MaxItems must be between 1 and 10000.");
+    const functionName = input.FunctionName !== undefined ? this.nameOf(input.FunctionName) : undefined;
+    const all = this.store.listMappings().filter((m) => (functionName === undefined || m.functionName === functionName) && (input.EventSourceArn === undefined || m.eventSourceArn === input.EventSourceArn));
+    const start = input.Marker ? Number(Buffer.from(input.Marker, "base64url").toString("utf8")) || 0 : 0;
+    return {
+      EventSourceMappings: all.slice(start, start + maxItems).map((m) => this.mappingConfiguration(m)),
+      ...(start + maxItems < all.length ? { NextMarker: Buffer.from(String(start + maxItems)).toString("base64url") } : {}),
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.reaper);
+    for (const uuid of [...this.pollers.keys()]) this.stopPoller(uuid);
+    // Killing the environments ends in-flight invocations (as failures: their batches are retried later).
+    await Promise.all([...this.pools.values()].map((pool) => pool.close()));
+    this.pools.clear();
+    await Promise.all([...this.stopping]);
+  }
+
+  // ---------------------------------------------------------------- internals
+  /** A bare name, a full ARN, or a partial ARN (`ACCOUNT:function:NAME`), optionally with `:$LATEST`. */
+  private nameOf(nameOrArn: string | undefined): string | undefined {
+    if (nameOrArn === undefined) return undefined;
+    const match = /^(?:arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:)?(?:\d{12}:)?(?:function:)?([a-zA-Z0-9-_]+)(?::(\$LATEST|[a-zA-Z0-9-_]+))?$/.exec(nameOrArn);
+    return match ? match[1] : nameOrArn;
+  }
+
+  private requireFunction(nameOrArn: string | undefined, qualifier?: string): FunctionRecord {
+    const name = this.nameOf(nameOrArn);
+    if (!name) throw lambdaErrors.invalidParameter("1 validation error detected: Value null at 'functionName' failed to satisfy constraint: Member must not be null");
+    const arnQualifier = /:function:[^:]+:([^:]+)$/.exec(nameOrArn ?? "")?.[1];
+    const wanted = qualifier ?? arnQualifier;
+    const record = this.store.getFunction(name);
+    if (!record || (wanted !== undefined && wanted !== "$LATEST")) throw lambdaErrors.functionNotFound(this.functionArn(name) + (wanted ? `:${wanted}` : ""));
+    return record;
+  }
+
+  private requireMapping(uuid: string | undefined): MappingRecord {
+    const mapping = uuid ? this.store.getMapping(uuid) : undefined;
+    if (!mapping) throw lambdaErrors.resourceNotFound();
+    return mapping;
+  }
+
+  private revisionMismatch() {
+    return lambdaErrors.preconditionFailed("The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id");
+  }
+
+  private async codeBytes(code: lambda.FunctionCode): Promise<Uint8Array> {
+    if (code.ImageUri) throw lambdaErrors.invalidParameter("Container image functions are not supported by the wsq local cloud.");
+    if (code.ZipFile && code.ZipFile.byteLength > 0) return code.ZipFile;
+    if (code.S3Bucket && code.S3Key) {
+      try {
+        return (await this.deps.s3.getObject(code.S3Bucket, code.S3Key)).body;
+      } catch (error) {
+        if (isAwsServiceError(error)) {
+          throw lambdaErrors.invalidParameter(`Error occurred while GetObject. S3 Error Code: ${error.code}. S3 Error Message: ${error.message}`);
+        }
+        throw error;
+      }
+    }
+    throw lambdaErrors.invalidParameter("Please provide a source for function code.");
+  }
+
+  /** AWS refuses a mapping whose queue would hand a message to another poller before the function could finish. */
+  private async checkQueue(arn: string, record: FunctionRecord): Promise<void> {
+    const queueUrl = this.deps.sqs.queueUrlFromArn(arn);
+    if (queueUrl === undefined) {
+      throw lambdaErrors.invalidParameter("Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The specified queue does not exist for this wsdl version.");
+    }
+    const attributes = (await this.deps.sqs.getQueueAttributes({ QueueUrl: queueUrl, AttributeNames: ["VisibilityTimeout"] })).Attributes ?? {};
+    const visibility = Number(attributes.VisibilityTimeout ?? 30);
+    const timeout = record.configuration.Timeout ?? limits.DEFAULT_TIMEOUT_SECONDS;
+    if (visibility < timeout) throw lambdaErrors.invalidParameter(`Queue visibility timeout: ${visibility} seconds is less than Function timeout: ${timeout} seconds`);
+  }
+
+  private mappingConfiguration(mapping: MappingRecord, state?: string): lambda.EventSourceMappingConfiguration {
+    return {
+      UUID: mapping.uuid,
+      BatchSize: mapping.batchSize,
+      MaximumBatchingWindowInSeconds: mapping.maximumBatchingWindowInSeconds,
+      EventSourceArn: mapping.eventSourceArn,
+      FunctionArn: this.functionArn(mapping.functionName),
+      LastModified: new Date(mapping.lastModified),
+      LastProcessingResult: mapping.lastProcessingResult,
+      State: state ?? (mapping.enabled ? "Enabled" : "Disabled"),
+      StateTransitionReason: "USER_INITIATED",
+      FunctionResponseTypes: mapping.functionResponseTypes as lambda.FunctionResponseType[],
+      ...(mapping.maximumConcurrency !== undefined ? { ScalingConfig: { MaximumConcurrency: mapping.maximumConcurrency } } : {}),
+      EventSourceMappingArn: `arn:aws:lambda:${this.ctx.region}:${this.ctx.accountId}:event-source-mapping:${mapping.uuid}`,
+    };
+  }
+
+  private startPoller(mapping: MappingRecord): void {
+    if (this.closed || this.pollers.has(mapping.uuid)) return;
+    const poller = new SqsPoller(mapping, {
+      sqs: this.deps.sqs,
+      region: this.ctx.region,
+      log: this.ctx.log,
+      invoke: (functionName, eventJson) => this.invokeJson(functionName, eventJson, false),
+      functionConcurrency: (functionName) => {
+        const record = this.store.getFunction(functionName);
+        return Math.min(record?.reservedConcurrency ?? limits.LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION, limits.LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION);
+      },
+      reportResult: (uuid, result) => this.reportResult(uuid, result),
+    });
+    this.pollers.set(mapping.uuid, poller);
+    poller.start();
+  }
+
+  private stopPoller(uuid: string): void {
+    const poller = this.pollers.get(uuid);
+    if (!poller) return;
+    this.pollers.delete(uuid);
+    this.track(poller.stop());
+  }
+
+  private restartPollersOf(functionName: string): void {
+    for (const [uuid, poller] of [...this.pollers]) {
+      if (poller.mapping.functionName !== functionName) continue;
+      this.stopPoller(uuid);
+      const mapping = this.store.getMapping(uuid);
+      if (mapping?.enabled) this.startPoller(mapping);
+    }
+  }
+
+  private reportResult(uuid: string, result: string): void {
+    const mapping = this.store.getMapping(uuid);
+    if (mapping && mapping.lastProcessingResult !== result) this.store.putMapping({ ...mapping, lastProcessingResult: result });
+  }
+
+  private track(promise: Promise<void>): void {
+    const tracked = promise.catch((error: unknown) => this.ctx.log.log("warn", "lambda shutdown step failed", { error: String(error) }));
+    this.stopping.add(tracked);
+    void tracked.finally(() => this.stopping.delete(tracked));
+  }
+
+  private spec(record: FunctionRecord): FunctionSpec {
+    const configuration = record.configuration;
+    const sha = configuration.CodeSha256 ?? "";
+    let directory = codeDirectory(this.ctx.dataDir, record.name, sha);
+    if (!existsSync(directory)) {
+      const code = this.store.getCode(record.name);
+      if (code) directory = unpackCode(code.zip, this.ctx.dataDir, record.name, code.sha256);
+    }
+    return {
+      name: record.name,
+      arn: this.functionArn(record.name),
+      runtime: configuration.Runtime ?? "nodejs22.x",
+      handler: configuration.Handler ?? "index.handler",
+      codeDirectory: directory,
+      timeoutSeconds: configuration.Timeout ?? limits.DEFAULT_TIMEOUT_SECONDS,
+      memoryMb: configuration.MemorySize ?? limits.DEFAULT_MEMORY_MB,
+      environment: (configuration.Environment?.Variables ?? {}),
+      reservedConcurrency: record.reservedConcurrency,
+      revisionId: createHash("sha256").update(`${configuration.RevisionId}/${record.reservedConcurrency}`).digest("hex"),
+    };
+  }
+
+  private poolFor(record: FunctionRecord): FunctionPool {
+    let pool = this.pools.get(record.name);
+    if (!pool) {
+      pool = new FunctionPool(this.spec(record), this.environmentDeps());
+      this.pools.set(record.name, pool);
+    }
+    return pool;
+  }
+
+  private refreshPool(name: string): void {
+    const pool = this.pools.get(name);
+    const record = this.store.getFunction(name);
+    if (pool && record) pool.update(this.spec(record));
+  }
+
+  private cachedEnvironmentDeps: EnvironmentDeps | undefined;
+  private environmentDeps(): EnvironmentDeps {
+    if (!this.cachedEnvironmentDeps) throw new Error("environment dependencies are resolved in whenListening()");
+    return this.cachedEnvironmentDeps;
+  }
+
+  /** Environments need the local cloud's URL, known only once it listens; mappings resumed at start-up wait for it here. */
+  private async whenListening(): Promise<void> {
+    if (this.cachedEnvironmentDeps) return;
+    for (;;) {
+      try {
+        const endpointUrl = this.ctx.baseUrl();
+        this.cachedEnvironmentDeps ??= {
+          logs: this.deps.logs,
+          log: this.ctx.log,
+          region: this.ctx.region,
+          endpointUrl,
+          credentials: { ...LOCAL_CREDENTIALS },
+          bootstrap: await bootstrapPath(),
+          nodePath: sdkNodePath(),
+          dataDir: this.ctx.dataDir,
+          now: () => this.ctx.clock.now(),
+        };
+        return;
+      } catch (error) {
+        if (this.closed) throw error;
+        if (!String(error).includes("before the local cloud listens")) throw error;
+        await sleep(20);
+      }
+    }
+  }
+
+  /** Functions declare a Node.js major; they run on the host's Node, and the log says so once. */
+  private warnAboutRuntime(name: string, runtime: string): void {
+    const declared = /^nodejs(\d+)\.x$/.exec(runtime)?.[1];
+    const host = process.versions.node.split(".")[0];
+    if (declared === undefined || declared === host || this.warned.has(`${name}/${runtime}`)) return;
+    this.warned.add(`${name}/${runtime}`);
+    const message = `Function ${name} declares ${runtime}; the local cloud runs it on the host's Node.js ${process.versions.node}.`;
+    this.ctx.log.log("warn", message, { function: name });
+    this.deps.logs.putLogEvents(logGroupName(name), "wsq-local-runtime", [{ timestamp: this.ctx.clock.now(), message: `WARNING ${message}` }]);
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The function runtime through @aws-sdk/client-lambda against the real local cloud: code from a
+ * zip, CommonJS and ESM handlers, the context object and environment, warm state, and isolation
+ * (a throw, a crash, process.exit, an endless loop and an unhandled rejection each fail only
+ * their own invocation; the next one runs in a fresh worker).
+ */
+import { describe, expect, it } from "vitest";
+import { GetFunctionConfigurationCommand, InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
+import { useTestCloud } from "../../helpers/local-cloud.js";
+import { clients, createFunction, functionLog } from "./helpers.js";
+
+const decoder = new TextDecoder();
+
+async function invoke(lambda: LambdaClient, name: string, payload: unknown = {}) {
+  const result = await lambda.send(new InvokeCommand({ FunctionName: name, Payload: new TextEncoder().encode(JSON.stringify(payload)) }));
+  return { functionError: result.FunctionError, payload: JSON.parse(decoder.decode(result.Payload)) as Record<string, unknown> };
+}
+
+const PROBE = `
+let invocations = 0;
+exports.handler = async (event, context) => {
+  invocations++;
+  if (event.mode === "throw") throw new TypeError("bad input");
+  if (event.mode === "exit") process.exit(3);
+  if (event.mode === "loop") for (;;) {}
+  if (event.mode === "reject") { Promise.reject(new Error("forgotten")); await new Promise((r) => setTimeout(r, 1000)); }
+  if (event.mode === "crash") { setTimeout(() => { throw new Error("late crash"); }, 0); await new Promise((r) => setTimeout(r, 1000)); }
+  console.log("probe", JSON.stringify(event));
+  return {
+    invocations, pid: process.pid,
+    requestId: context.awsRequestId, functionName: context.functionName, functionVersion: context.functionVersion,
+    arn: context.invokedFunctionArn, memory: context.memoryLimitInMB, group: context.logGroupName, stream: context.logStreamName,
+    remaining: context.getRemainingTimeInMillis(),
+    env: { region: process.env.AWS_REGION, name: process.env.AWS_LAMBDA_FUNCTION_NAME, endpoint: process.env.AWS_ENDPOINT_URL, custom: process.env.GREETING, key: process.env.AWS_ACCESS_KEY_ID },
+  };
+};`;
+
+describe("Lambda function runtime", () => {
+  it("runs a zip's CommonJS handler with Lambda's context and environment, warm between invocations", async () => {
+    const cloud = await useTestCloud();
+    const { lambda, logs } = clients(cloud);
+    await createFunction(lambda, "probe", { "index.js": PROBE }, { Environment: { Variables: { GREETING: "hello" } }, MemorySize: 256, Timeout: 7 });
+
+    const configuration = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: "probe" }));
+    expect(configuration).toMatchObject({ FunctionName: "probe", Runtime: "nodejs22.x", Handler: "index.handler", Timeout: 7, MemorySize: 256, State: "Active", FunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:probe" });
+
+    const first = await invoke(lambda, "probe", { n: 1 });
+    expect(first.functionError).toBeUndefined();
+    expect(first.payload).toMatchObject({
+      invocations: 1,
+      functionName: "probe",
+      functionVersion: "$LATEST",
+      arn: "arn:aws:lambda:us-east-1:000000000000:function:probe",
+      memory: "256",
+      group: "/aws/lambda/probe",
+      env: { region: "us-east-1", name: "probe", endpoint: cloud.url, custom: "hello", key: "wsqlocal" },
+    });
+    expect(first.payload.remaining).toBeGreaterThan(0);
+    expect(first.payload.remaining).toBeLessThanOrEqual(7000);
+    const second = await invoke(lambda, "probe", { n: 2 });
+    // The same warm worker: module state kept, same process.
+    expect(second.payload).toMatchObject({ invocations: 2, pid: first.payload.pid, stream: first.payload.stream });
+    expect(second.payload.requestId).not.toBe(first.payload.requestId);
+
+    const lines = await functionLog(logs, "probe");
+    const requestId = String(first.payload.requestId);
+    expect(lines).toContain(`START RequestId: ${requestId} Version: $LATEST`);
+    expect(lines).toContain(`END RequestId: ${requestId}`);
+    expect(lines.some((line) => line.includes(`\t${requestId}\tINFO\tprobe {"n":1}`))).toBe(true);
+    const report = lines.find((line) => line.startsWith(`REPORT RequestId: ${requestId}`));
+    expect(report).toMatch(/Duration: \d+\.\d\d ms\tBilled Duration: \d+ ms\tMemory Size: 256 MB\tMax Memory Used: \d+ MB\tInit Duration: \d+\.\d\d ms/);
+  });
+
+  it("runs an ESM handler in a subfolder", async () => {
+    const cloud = await useTestCloud();
+    const { lambda } = clients(cloud);
+    await createFunction(lambda, "esm", { "src/app.mjs": "export const main = async (event) => ({ doubled: event.n * 2 });" }, { Handler: "src/app.main" });
+    expect((await invoke(lambda, "esm", { n: 21 })).payload).toEqual({ doubled: 42 });
+  });
+
+  it("survives a throw, process.exit, an uncaught exception, an unhandled rejection and an endless loop", async () => {
+    const cloud = await useTestCloud();
+    const { lambda, logs } = clients(cloud);
+    await createFunction(lambda, "fragile", { "index.js": PROBE }, { Timeout: 1 });
+    const warm = await invoke(lambda, "fragile");
+
+    const thrown = await invoke(lambda, "fragile", { mode: "throw" });
+    expect(thrown.functionError).toBe("Unhandled");
+    expect(thrown.payload).toMatchObject({ errorType: "TypeError", errorMessage: "bad input" });
+    // A handled throw keeps the worker.
+    expect((await invoke(lambda, "fragile")).payload.pid).toBe(warm.payload.pid);
+
+    const exited = await invoke(lambda, "fragile", { mode: "exit" });
+    expect(exited.functionError).toBe("Unhandled");
+    expect(exited.payload).toMatchObject({ errorType: "Runtime.ExitError" });
+    expect(String(exited.payload.errorMessage)).toContain("exit status 3");
+
+    const crashed = await invoke(lambda, "fragile", { mode: "crash" });
+    expect(crashed.functionError).toBe("Unhandled");
+    expect(crashed.payload).toMatchObject({ errorType: "Error", errorMessage: "late crash" });
+
+    const rejected = await invoke(lambda, "fragile", { mode: "reject" });
+    expect(rejected.functionError).toBe("Unhandled");
+    expect(rejected.payload).toMatchObject({ errorType: "Runtime.UnhandledPromiseRejection", errorMessage: "Error: forgotten" });
+
+    const looped = await invoke(lambda, "fragile", { mode: "loop" });
+    expect(looped.functionError).toBe("Unhandled");
+    expect(String(looped.payload.errorMessage)).toContain("Task timed out after 1.00 seconds");
+
+    const after = await invoke(lambda, "fragile");
+    expect(after.functionError).toBeUndefined();
+    expect(after.payload.pid).not.toBe(warm.payload.pid);
+
+    const lines = await functionLog(logs, "fragile");
+    expect(lines.some((line) => /Task timed out after 1\.00 seconds$/.test(line))).toBe(true);
+    expect(lines.some((line) => line.includes("Status: timeout"))).toBe(true);
+  });
+});
