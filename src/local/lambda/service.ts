@@ -505,6 +505,7 @@ export class LambdaService implements LambdaApi {
     if (!pool) {
       pool = new FunctionPool(this.spec(record), this.environmentDeps());
       this.pools.set(record.name, pool);
+      this.warnInFunctionLog(record);
     }
     return pool;
   }
@@ -555,6 +556,17 @@ export class LambdaService implements LambdaApi {
     this.warned.add(`${name}/${runtime}`);
     const message = `Function ${name} declares ${runtime}; the local cloud runs it on the host's Node.js ${process.versions.node}.`;
     this.ctx.log.log("warn", message, { function: name });
-    this.deps.logs.putLogEvents(logGroupName(name), "wsq-local-runtime", [{ timestamp: this.ctx.clock.now(), message: `WARNING ${message}` }]);
+  }
+
+  /**
+   * The same warning in the function's own log, where `wsq logs` shows it, written when the
+   * function first runs: as on AWS, the log group appears with the first invocation.
+   */
+  private warnInFunctionLog(record: FunctionRecord): void {
+    const runtime = record.configuration.Runtime ?? "";
+    const declared = /^nodejs(\d+)\.x$/.exec(runtime)?.[1];
+    if (declared === undefined || declared === process.versions.node.split(".")[0]) return;
+    const message = `WARNING Function ${record.name} declares ${runtime}; the local cloud runs it on the host's Node.js ${process.versions.node}.`;
+    this.deps.logs.putLogEvents(logGroupName(record.name), "wsq-local-runtime", [{ timestamp: this.ctx.clock.now(), message }]);
   }
 }

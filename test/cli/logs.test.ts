@@ -1,0 +1,68 @@
+/**
+ * `wsq logs` through the built binary (`npm run build` first) against a real local cloud: the
+ * function's START/END/REPORT and console lines, --json, --filter, --follow until Ctrl-C, and the
+ * errors for a missing stack and a bad --since.
+ */
+import { describe, expect, it } from "vitest";
+import { InvokeCommand } from "@aws-sdk/client-lambda";
+import { tempDir, useTestCloud } from "../helpers/local-cloud.js";
+import { clients, createFunction } from "../integration/lambda/helpers.js";
+import { runWsq, spawnWsq, waitForExit, waitForOutput } from "./local-helpers.js";
+
+const HANDLER = `exports.handler = async (event) => { console.log("hello", event.name); if (event.fail) console.error("something broke"); return "ok"; };`;
+
+describe("wsq logs", () => {
+  it("prints a function's log lines, as text and as JSON, filtered on request", async () => {
+    const cloud = await useTestCloud();
+    const { lambda } = clients(cloud);
+    await createFunction(lambda, "greeter", { "index.js": HANDLER });
+    await lambda.send(new InvokeCommand({ FunctionName: "greeter", Payload: JSON.stringify({ name: "ada" }) }));
+    await lambda.send(new InvokeCommand({ FunctionName: "greeter", Payload: JSON.stringify({ name: "bob", fail: true }) }));
+    const home = tempDir();
+
+    const text = await runWsq(["logs", "--endpoint-url", cloud.url, "--function", "greeter"], home);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/START RequestId: [0-9a-f-]{36} Version: \$LATEST/);
+    expect(text.stdout).toMatch(/INFO\thello ada/);
+    expect(text.stdout).toMatch(/ERROR\tsomething broke/);
+    expect(text.stdout).toMatch(/REPORT RequestId: .*Duration: .*Max Memory Used/);
+
+    const json = await runWsq(["logs", "--endpoint-url", cloud.url, "--function", "greeter", "--json", "--filter", "hello"], home);
+    expect(json.code, json.stderr).toBe(0);
+    const lines = json.stdout.trim().split("\n").map((line) => JSON.parse(line) as { timestamp: string; stream: string; message: string });
+    expect(lines.map((line) => line.message.split("\t").slice(2).join("\t"))).toEqual(["INFO\thello ada", "INFO\thello bob"]);
+    expect(lines[0]!.stream).toMatch(/^\d{4}\/\d{2}\/\d{2}\/\[\$LATEST\][0-9a-f]{32}$/);
+    expect(Number.isNaN(Date.parse(lines[0]!.timestamp))).toBe(false);
+  });
+
+  it("follows new lines until interrupted", async () => {
+    const cloud = await useTestCloud();
+    const { lambda } = clients(cloud);
+    await createFunction(lambda, "follower", { "index.js": HANDLER });
+    const child = spawnWsq(["logs", "--endpoint-url", cloud.url, "--function", "follower", "--follow"], tempDir());
+    try {
+      await waitForOutput(child.stderr!, (text) => text.includes("No logs yet for follower"));
+      await lambda.send(new InvokeCommand({ FunctionName: "follower", Payload: JSON.stringify({ name: "first" }) }));
+      await waitForOutput(child.stdout!, (text) => text.includes("hello first") && text.includes("REPORT RequestId"));
+      await lambda.send(new InvokeCommand({ FunctionName: "follower", Payload: JSON.stringify({ name: "second" }) }));
+      const more = await waitForOutput(child.stdout!, (text) => text.includes("hello second"));
+      expect(more).not.toContain("hello first");
+      child.kill("SIGINT");
+      expect((await waitForExit(child)).code).toBe(130);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
+
+  it("explains a missing stack and a bad --since", async () => {
+    const cloud = await useTestCloud();
+    const home = tempDir();
+    const missing = await runWsq(["logs", "--endpoint-url", cloud.url, "--stack-name", "nothing-here"], home);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/nothing-here/);
+    expect(missing.stderr).toMatch(/^Fix: /m);
+    const since = await runWsq(["logs", "--endpoint-url", cloud.url, "--function", "x", "--since", "yesterday"], home);
+    expect(since.code).toBe(2);
+    expect(since.stderr).toMatch(/30s, 10m, 2h or 1d/);
+  });
+});
