@@ -5,9 +5,10 @@
  * their own invocation; the next one runs in a fresh worker).
  */
 import { describe, expect, it } from "vitest";
-import { GetFunctionConfigurationCommand, InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
+import { DeleteFunctionConcurrencyCommand, GetFunctionConfigurationCommand, InvokeCommand, PutFunctionConcurrencyCommand, type LambdaClient } from "@aws-sdk/client-lambda";
+import { CreateQueueCommand } from "@aws-sdk/client-sqs";
 import { useTestCloud } from "../../helpers/local-cloud.js";
-import { clients, createFunction, functionLog } from "./helpers.js";
+import { clients, createFunction, functionLog, receiveAll } from "./helpers.js";
 
 const decoder = new TextDecoder();
 
@@ -114,5 +115,31 @@ describe("Lambda function runtime", () => {
     const lines = await functionLog(logs, "fragile");
     expect(lines.some((line) => /Task timed out after 1\.00 seconds$/.test(line))).toBe(true);
     expect(lines.some((line) => line.includes("Status: timeout"))).toBe(true);
+  });
+
+  it("bounds concurrency by ReservedConcurrentExecutions: a direct Invoke beyond it is throttled (429), 0 stops the function", async () => {
+    const cloud = await useTestCloud();
+    const { lambda, sqs } = clients(cloud);
+    const started = await sqs.send(new CreateQueueCommand({ QueueName: "started" }));
+    const handler = `
+      const { SQSClient, SendMessageCommand } = require("@aws-sdk/client-sqs");
+      const sqs = new SQSClient({});
+      exports.handler = async (event) => {
+        await sqs.send(new SendMessageCommand({ QueueUrl: process.env.STARTED_URL, MessageBody: "started" }));
+        await new Promise((resolve) => setTimeout(resolve, event.holdMs));
+        return "done";
+      };`;
+    await createFunction(lambda, "bounded", { "index.js": handler }, { Environment: { Variables: { STARTED_URL: started.QueueUrl! } } });
+    await lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: "bounded", ReservedConcurrentExecutions: 1 }));
+
+    const holding = invoke(lambda, "bounded", { holdMs: 1500 });
+    await receiveAll(sqs, started.QueueUrl!, 1);
+    await expect(invoke(lambda, "bounded", { holdMs: 0 })).rejects.toMatchObject({ name: "TooManyRequestsException", $metadata: { httpStatusCode: 429 } });
+    expect((await holding).payload as unknown).toBe("done");
+
+    await lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: "bounded", ReservedConcurrentExecutions: 0 }));
+    await expect(invoke(lambda, "bounded", { holdMs: 0 })).rejects.toMatchObject({ name: "TooManyRequestsException" });
+    await lambda.send(new DeleteFunctionConcurrencyCommand({ FunctionName: "bounded" }));
+    expect((await invoke(lambda, "bounded", { holdMs: 0 })).payload as unknown).toBe("done");
   });
 });
