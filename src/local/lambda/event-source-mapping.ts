@@ -20,8 +20,8 @@ export interface PollerDeps {
   log: LocalLogger;
   /** Invokes and waits for a free execution environment; throws AwsServiceError when the function is missing. */
   invoke(functionName: string, eventJson: string): Promise<InvokeOutcome>;
-  /** How many environments the function may use (its reserved concurrency, capped locally). */
-  functionConcurrency(functionName: string): number;
+  /** How many environments the function may use (its reserved concurrency, capped locally); undefined when the function does not exist. */
+  functionConcurrency(functionName: string): number | undefined;
   /** LastProcessingResult, as GetEventSourceMapping reports it. */
   reportResult(uuid: string, result: string): void;
 }
@@ -49,13 +49,17 @@ export class SqsPoller {
 
   constructor(readonly mapping: MappingRecord, private readonly deps: PollerDeps) {}
 
+  /** Poll loops to run: MaximumConcurrency, bounded by what the function may use (0 when it may not run at all). */
   get concurrency(): number {
-    const functionLimit = this.deps.functionConcurrency(this.mapping.functionName);
-    return Math.max(1, Math.min(this.mapping.maximumConcurrency ?? functionLimit, functionLimit));
+    const functionLimit = this.deps.functionConcurrency(this.mapping.functionName) ?? 1;
+    return Math.min(this.mapping.maximumConcurrency ?? functionLimit, functionLimit);
   }
 
   start(): void {
     const count = this.concurrency;
+    // Reserved concurrency 0 throttles every invocation: receiving would only burn receive counts
+    // and push messages towards the DLQ, so the mapping does not poll until it changes.
+    if (count === 0) this.deps.reportResult(this.mapping.uuid, "PROBLEM: Function call failed because the function's reserved concurrency is 0.");
     for (let index = 0; index < count; index++) this.loops.push(this.loop());
   }
 
@@ -83,6 +87,12 @@ export class SqsPoller {
     const queueUrl = this.deps.sqs.queueUrlFromArn(this.mapping.eventSourceArn);
     if (queueUrl === undefined) {
       this.deps.reportResult(this.mapping.uuid, "PROBLEM: The event source queue does not exist.");
+      return "backoff";
+    }
+    // A message received for a function that cannot run would only come back with a higher
+    // receive count: check before receiving, not after.
+    if (this.deps.functionConcurrency(this.mapping.functionName) === undefined) {
+      this.deps.reportResult(this.mapping.uuid, "PROBLEM: Function not found.");
       return "backoff";
     }
     const messages = await this.gather(queueUrl, signal);

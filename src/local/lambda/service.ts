@@ -443,7 +443,8 @@ export class LambdaService implements LambdaApi {
       invoke: (functionName, eventJson) => this.invokeJson(functionName, eventJson, false),
       functionConcurrency: (functionName) => {
         const record = this.store.getFunction(functionName);
-        return Math.min(record?.reservedConcurrency ?? limits.LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION, limits.LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION);
+        if (record === undefined) return undefined;
+        return Math.min(record.reservedConcurrency ?? limits.LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION, limits.LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION);
       },
       reportResult: (uuid, result) => this.reportResult(uuid, result),
     });

@@ -4,7 +4,7 @@
  * SQSClient created inside the handler with no endpoint (AWS_ENDPOINT_URL reaches the local cloud).
  */
 import { describe, expect, it } from "vitest";
-import { GetEventSourceMappingCommand, ListEventSourceMappingsCommand } from "@aws-sdk/client-lambda";
+import { DeleteFunctionConcurrencyCommand, GetEventSourceMappingCommand, ListEventSourceMappingsCommand, PutFunctionConcurrencyCommand } from "@aws-sdk/client-lambda";
 import { CreateQueueCommand, SendMessageBatchCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { useTestCloud } from "../../helpers/local-cloud.js";
 import { clients, createFunction, fifoQueueWithDlq, mapQueue, receiveAll } from "./helpers.js";
@@ -195,5 +195,21 @@ describe("SQS event source mapping (FIFO)", () => {
     const seen = (await reports(sqs, report.QueueUrl!, 9)).flatMap((batch) => batch.records.map((r) => `${r.body}#${r.receiveCount}`));
     expect(seen.sort()).toEqual(["crash#1", "crash#2", "exit#1", "exit#2", "fine#1", "loop#1", "loop#2", "throw#1", "throw#2"]);
     expect(await receiveAll(sqs, queueUrl, 1, 1_500)).toEqual([]);
+  });
+
+  it("reserved concurrency 0 pauses the mapping without receiving; removing it resumes with first deliveries", async () => {
+    const cloud = await useTestCloud();
+    const { lambda, sqs } = clients(cloud);
+    const report = await sqs.send(new CreateQueueCommand({ QueueName: "reports" }));
+    const { queueUrl, queueArn } = await fifoQueueWithDlq(sqs, "paused", { maxReceiveCount: 1, visibilityTimeout: 5 });
+    await createFunction(lambda, "paused", { "index.js": reportingHandler("return {};") }, { Environment: { Variables: { REPORT_QUEUE_URL: report.QueueUrl! } } });
+    await lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: "paused", ReservedConcurrentExecutions: 0 }));
+    const mapping = await mapQueue(lambda, "paused", queueArn);
+    expect((await lambda.send(new GetEventSourceMappingCommand({ UUID: mapping.UUID }))).LastProcessingResult).toMatch(/reserved concurrency is 0/);
+    await sendGroups(sqs, queueUrl, 3, 2);
+    await lambda.send(new DeleteFunctionConcurrencyCommand({ FunctionName: "paused" }));
+    const seen = (await reports(sqs, report.QueueUrl!, 6)).flatMap((batch) => batch.records);
+    // With maxReceiveCount 1, a single wasted receive would have sent a message to the DLQ.
+    expect(seen.map((r) => r.receiveCount)).toEqual([1, 1, 1, 1, 1, 1]);
   });
 });
