@@ -13,6 +13,9 @@ import type { FunctionSpec } from "./function-spec.js";
 import type { FromWorker, LambdaErrorShape, ToWorker } from "./runtime/protocol.js";
 import { endLine, logGroupName, logStreamName, reportLine, startLine, timeoutLine } from "./log-format.js";
 
+/** https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html: "The Init phase is limited to 10 seconds." */
+export const INIT_TIMEOUT_MS = 10_000;
+
 export interface EnvironmentDeps {
   logs: LogsApi;
   log: LocalLogger;
@@ -126,17 +129,22 @@ export class ExecutionEnvironment {
     const started = performance.now();
     this.write(startLine(requestId));
     const outcome = await new Promise<InvokeOutcome>((resolve) => {
-      const timer = setTimeout(() => this.timeOut(), timeoutMs);
-      this.running = { requestId, started, timer, resolve };
+      // INIT has its own budget on Lambda (10 s); the function's timeout counts from the invoke
+      // phase, so a cold start does not eat into it.
+      const running: Running = { requestId, started, timer: setTimeout(() => this.timeOut(), INIT_TIMEOUT_MS + timeoutMs), resolve };
+      this.running = running;
       this.initialized.then(
         (init) => {
           if (this.running?.requestId !== requestId) return;
           if (init === undefined) return; // exited during INIT: onExit reports it
+          clearTimeout(running.timer);
+          running.timer = setTimeout(() => this.timeOut(), timeoutMs);
+          running.started = performance.now();
           const message: ToWorker = {
             type: "invoke",
             requestId,
             event: eventJson,
-            deadline: Date.now() + timeoutMs - (performance.now() - started),
+            deadline: Date.now() + timeoutMs,
             context: {
               functionName: this.spec.name,
               functionVersion: "$LATEST",
@@ -210,7 +218,7 @@ export class ExecutionEnvironment {
     if (running === undefined || running.requestId !== outcome.requestId) return;
     this.running = undefined;
     clearTimeout(running.timer);
-    const durationMs = performance.now() - running.started - (this.initReported ? 0 : (this.initDurationMs ?? 0));
+    const durationMs = performance.now() - running.started;
     this.write(endLine(running.requestId));
     this.write(
       reportLine(running.requestId, {

@@ -177,7 +177,7 @@ describe("SQS event source mapping (FIFO)", () => {
     const cloud = await useTestCloud();
     const { lambda, sqs } = clients(cloud);
     const report = await sqs.send(new CreateQueueCommand({ QueueName: "reports" }));
-    const { queueUrl, queueArn, dlqUrl } = await fifoQueueWithDlq(sqs, "failing", { maxReceiveCount: 2, visibilityTimeout: 1 });
+    const { queueUrl, queueArn, dlqUrl } = await fifoQueueWithDlq(sqs, "failing", { maxReceiveCount: 2, visibilityTimeout: 2 });
     const behaviour = `
       const body = event.Records[0].body;
       if (body === "throw") throw new Error("boom");
@@ -185,7 +185,8 @@ describe("SQS event source mapping (FIFO)", () => {
       if (body === "crash") { setTimeout(() => { throw new Error("crash"); }); await pause(5000); }
       if (body === "loop") for (;;) {}
       return {};`;
-    await createFunction(lambda, "failing", { "index.js": reportingHandler(behaviour) }, { Timeout: 1, Environment: { Variables: { REPORT_QUEUE_URL: report.QueueUrl! } } });
+    // 2 s, not 1: a healthy invocation on a loaded 2-core CI machine must not time out.
+    await createFunction(lambda, "failing", { "index.js": reportingHandler(behaviour) }, { Timeout: 2, Environment: { Variables: { REPORT_QUEUE_URL: report.QueueUrl! } } });
     await mapQueue(lambda, "failing", queueArn, { batchSize: 1, maximumConcurrency: 5 });
     for (const body of ["throw", "exit", "crash", "loop", "fine"]) {
       await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, MessageGroupId: body, MessageDeduplicationId: body }));
