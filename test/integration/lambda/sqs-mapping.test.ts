@@ -127,7 +127,7 @@ describe("SQS event source mapping (FIFO)", () => {
     const cloud = await useTestCloud();
     const { lambda, sqs } = clients(cloud);
     const report = await sqs.send(new CreateQueueCommand({ QueueName: "reports" }));
-    const { queueUrl, queueArn, dlqUrl } = await fifoQueueWithDlq(sqs, "partial", { maxReceiveCount: 3, visibilityTimeout: 1 });
+    const { queueUrl, queueArn, dlqUrl } = await fifoQueueWithDlq(sqs, "partial", { maxReceiveCount: 3, visibilityTimeout: 2 });
     // FIFO handlers stop at the first failure of a group and report it and everything after it.
     const behaviour = `
       const failed = new Set();
@@ -138,7 +138,7 @@ describe("SQS event source mapping (FIFO)", () => {
         if (fails) { failed.add(group); batchItemFailures.push({ itemIdentifier: r.messageId }); }
       }
       return { batchItemFailures };`;
-    await createFunction(lambda, "partial", { "index.js": reportingHandler(behaviour) }, { Timeout: 1, Environment: { Variables: { REPORT_QUEUE_URL: report.QueueUrl! } } });
+    await createFunction(lambda, "partial", { "index.js": reportingHandler(behaviour) }, { Timeout: 2, Environment: { Variables: { REPORT_QUEUE_URL: report.QueueUrl! } } });
     await mapQueue(lambda, "partial", queueArn, { batchSize: 10, maximumConcurrency: 2, reportBatchItemFailures: true });
 
     for (const [group, bodies] of [["a", ["a1", "flaky", "a3"]], ["b", ["poison"]], ["c", ["c1", "c2"]]] as const) {
@@ -162,9 +162,9 @@ describe("SQS event source mapping (FIFO)", () => {
     const cloud = await useTestCloud();
     const { lambda, sqs } = clients(cloud);
     const report = await sqs.send(new CreateQueueCommand({ QueueName: "reports" }));
-    const { queueUrl, queueArn } = await fifoQueueWithDlq(sqs, "malformed", { maxReceiveCount: 5, visibilityTimeout: 1 });
+    const { queueUrl, queueArn } = await fifoQueueWithDlq(sqs, "malformed", { maxReceiveCount: 5, visibilityTimeout: 2 });
     const behaviour = `if (event.Records[0].attributes.ApproximateReceiveCount === "1") return { batchItemFailures: [{ itemIdentifier: "not-a-message-of-this-batch" }] }; return {};`;
-    await createFunction(lambda, "malformed", { "index.js": reportingHandler(behaviour) }, { Timeout: 1, Environment: { Variables: { REPORT_QUEUE_URL: report.QueueUrl! } } });
+    await createFunction(lambda, "malformed", { "index.js": reportingHandler(behaviour) }, { Timeout: 2, Environment: { Variables: { REPORT_QUEUE_URL: report.QueueUrl! } } });
     await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: ["m1", "m2", "m3"].map((body) => ({ Id: body, MessageBody: body, MessageGroupId: "only", MessageDeduplicationId: body })) }));
     await mapQueue(lambda, "malformed", queueArn, { reportBatchItemFailures: true });
     const seen = await reports(sqs, report.QueueUrl!, 6);
