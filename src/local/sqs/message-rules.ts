@@ -211,19 +211,19 @@ export function newReceiptToken(): string {
   return randomBytes(12).toString("hex");
 }
 
-/** Opaque to clients; names the stored message and the receive that produced it. */
-export function encodeReceiptHandle(seq: number, token: string): string {
-  return Buffer.from(`${RECEIPT_PREFIX}:${seq}:${token}`, "utf8").toString("base64");
+/** Opaque to clients; names the queue, the stored message and the receive that produced it. */
+export function encodeReceiptHandle(queue: string, seq: number, token: string): string {
+  return Buffer.from(`${RECEIPT_PREFIX}:${queue}:${seq}:${token}`, "utf8").toString("base64");
 }
 
-export function decodeReceiptHandle(handle: string | undefined): { seq: number; token: string } {
+export function decodeReceiptHandle(handle: string | undefined): { queue: string; seq: number; token: string } {
   if (handle === undefined || handle === "") throw sqsErrors.missingParameter("ReceiptHandle");
   const parts = Buffer.from(handle, "base64").toString("utf8").split(":");
-  const seq = Number(parts[1]);
-  if (parts.length !== 3 || parts[0] !== RECEIPT_PREFIX || !Number.isSafeInteger(seq) || !/^[0-9a-f]{24}$/.test(parts[2] ?? "")) {
+  const seq = Number(parts[2]);
+  if (parts.length !== 4 || parts[0] !== RECEIPT_PREFIX || !Number.isSafeInteger(seq) || !/^[0-9a-f]{24}$/.test(parts[3] ?? "")) {
     throw sqsErrors.receiptHandleIsInvalid(`The input receipt handle "${handle}" is not a valid receipt handle.`);
   }
-  return { seq, token: parts[2] as string };
+  return { queue: parts[1] as string, seq, token: parts[3] as string };
 }
 
 /**

@@ -635,7 +635,7 @@ export class SqsService implements SqsApi {
     const row = received.row;
     const message: sqs.Message = {
       MessageId: row.message_id,
-      ReceiptHandle: encodeReceiptHandle(row.seq, received.token),
+      ReceiptHandle: encodeReceiptHandle(queue.name, row.seq, received.token),
       MD5OfBody: row.md5_body,
       Body: row.body,
     };
@@ -679,16 +679,23 @@ export class SqsService implements SqsApi {
   }
 
   // ---------------------------------------------------------------- deleting and visibility
+  /** A well-formed handle of this queue, or ReceiptHandleIsInvalid. */
+  private handleFor(queue: QueueState, handle: string): { seq: number; token: string } {
+    const decoded = decodeReceiptHandle(handle);
+    if (decoded.queue !== queue.name) throw sqsErrors.receiptHandleIsInvalid(`The receipt handle "${handle}" is not valid for this queue.`);
+    return decoded;
+  }
+
   /** Inside a transaction. Standard: a stale handle succeeds without deleting (API_DeleteMessage). */
   private deleteNow(queue: QueueState, handle: string): void {
     const current = this.stillThere(queue);
-    const { seq, token } = decodeReceiptHandle(handle);
+    const { seq, token } = this.handleFor(current, handle);
     const row = this.store.message(seq);
     if (row === undefined || row.queue !== current.name) return;
     const now = this.ctx.clock.now();
     if (current.fifo && (row.receipt_token !== token || row.visible_at <= now)) {
       // FIFO refuses a handle whose receive is over: the message may be with another consumer.
-      throw sqsErrors.receiptHandleIsInvalid("The receipt handle has expired.");
+      throw sqsErrors.invalidParameterValue(`Value ${handle} for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired.`);
     }
     if (row.receipt_token !== token) return;
     this.store.deleteMessage(row, current.fifo);
@@ -723,7 +730,7 @@ export class SqsService implements SqsApi {
 
   private changeVisibilityNow(queue: QueueState, handle: string, seconds: number): void {
     const current = this.stillThere(queue);
-    const { seq, token } = decodeReceiptHandle(handle);
+    const { seq, token } = this.handleFor(current, handle);
     const row = this.store.message(seq);
     const now = this.ctx.clock.now();
     if (row === undefined || row.queue !== current.name || row.receipt_token !== token) {

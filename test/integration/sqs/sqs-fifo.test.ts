@@ -72,8 +72,9 @@ describe("SQS FIFO queues through @aws-sdk/client-sqs", () => {
     expect(again.Messages?.[0]?.Attributes?.ApproximateReceiveCount).toBe("2");
     // The first receipt handle expired: FIFO refuses it.
     await expect(client.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: first.Messages![0]!.ReceiptHandle }))).rejects.toMatchObject({
-      name: "ReceiptHandleIsInvalid",
-      $metadata: { httpStatusCode: 404 },
+      name: "InvalidParameterValue",
+      message: expect.stringContaining("The receipt handle has expired."),
+      $metadata: { httpStatusCode: 400 },
     });
     // Releasing m2 while m1 and m3 stay in flight still delivers nothing of the group.
     await client.send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: again.Messages![1]!.ReceiptHandle, VisibilityTimeout: 0 }));

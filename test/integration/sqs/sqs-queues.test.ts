@@ -182,6 +182,14 @@ describe("SQS errors as real SQS returns them", () => {
   it("reports per-entry failures in batches while the valid entries succeed", async () => {
     const { sqs } = await client();
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: "partial" }));
+    const { QueueUrl: other } = await sqs.send(new CreateQueueCommand({ QueueName: "other" }));
+    await sqs.send(new SendMessageCommand({ QueueUrl: other, MessageBody: "elsewhere" }));
+    const foreign = (await sqs.send(new ReceiveMessageCommand({ QueueUrl: other }))).Messages![0]!.ReceiptHandle!;
+    // A handle of another queue is refused for this one.
+    await expect(sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: foreign }))).rejects.toMatchObject({
+      name: "ReceiptHandleIsInvalid",
+      message: expect.stringContaining("not valid for this queue"),
+    });
     const result = await sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: [{ Id: "ok", MessageBody: "fine" }, { Id: "bad", MessageBody: "\u0001" }] }));
     expect(result.Successful?.map((s) => s.Id)).toEqual(["ok"]);
     expect(result.Failed).toEqual([expect.objectContaining({ Id: "bad", Code: "InvalidMessageContents", SenderFault: true })]);

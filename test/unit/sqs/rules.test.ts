@@ -51,8 +51,8 @@ describe("message rules", () => {
   });
 
   it("round-trips receipt handles and refuses forged ones", () => {
-    const handle = encodeReceiptHandle(42, "0123456789abcdef01234567");
-    expect(decodeReceiptHandle(handle)).toEqual({ seq: 42, token: "0123456789abcdef01234567" });
+    const handle = encodeReceiptHandle("q.fifo", 42, "0123456789abcdef01234567");
+    expect(decodeReceiptHandle(handle)).toEqual({ queue: "q.fifo", seq: 42, token: "0123456789abcdef01234567" });
     expect(() => decodeReceiptHandle("junk")).toThrow(expect.objectContaining({ code: "ReceiptHandleIsInvalid", status: 404 }));
   });
 
