@@ -15,7 +15,7 @@ import { buildDependencyGraph, collectReferences } from "../template/graph.js";
 import type { ParameterValue } from "../template/parameters.js";
 import type { ResourceDefinition, Template } from "../template/template.js";
 import type { SpecDatabase } from "../schema/resource-specs.js";
-import { validateResourceProperties } from "../schema/validate-properties.js";
+import { coerceProperties, validateResourceProperties } from "../schema/validate-properties.js";
 import type { CloudFormationDependencies } from "../dependencies.js";
 import { RESOURCE_PROVIDERS } from "../providers/index.js";
 import type { IamStore } from "../providers/iam-store.js";
@@ -171,6 +171,7 @@ export class StackOperations {
     if (spec !== undefined) {
       const problem = validateResourceProperties(definition.logicalId, properties, spec);
       if (problem !== undefined) throw new TemplateError(problem);
+      return { properties: coerceProperties(properties, spec), provider };
     }
     return { properties, provider };
   }
@@ -495,8 +496,10 @@ export class StackOperations {
       scope.setResource(logicalId, { physicalId: existing.physicalId!, attributes: updated.attributes });
       this.event(stack, logicalId, existing.physicalId, definition.type, "UPDATE_COMPLETE", undefined, properties);
     } catch (error) {
+      // The attempted properties are recorded: the update may have half-applied, and the
+      // rollback then re-applies the previous ones over them, as CloudFormation does.
       const reason = failureReason(error);
-      this.record(stack, { ...existing, status: "UPDATE_FAILED", statusReason: reason });
+      this.record(stack, { ...existing, properties, status: "UPDATE_FAILED", statusReason: reason });
       this.event(stack, logicalId, existing.physicalId, definition.type, "UPDATE_FAILED", reason);
       throw new OperationFailed(reason);
     }

@@ -96,3 +96,43 @@ export function validateResourceProperties(logicalId: string, properties: Record
   const problem = checkObject(properties, spec.properties, "#", spec);
   return problem === undefined ? undefined : `Properties validation failed for resource ${logicalId} with message: [${problem}]`;
 }
+
+/**
+ * Converts scalars to the schema's types (a Number parameter arrives as "10"; the service API
+ * wants 10), as CloudFormation does before it calls a resource handler. Call after validation.
+ */
+export function coerceProperties(properties: Record<string, unknown>, spec: ResourceSpec): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(properties)) {
+    const property = spec.properties[name];
+    out[name] = property === undefined ? value : coerce(value, property.type, spec);
+  }
+  return out;
+}
+
+function coerce(value: unknown, type: SpecType, spec: ResourceSpec): unknown {
+  switch (type.type) {
+    case "integer":
+    case "number":
+      return typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value)) ? Number(value) : value;
+    case "boolean":
+      return value === "true" ? true : value === "false" ? false : value;
+    case "string":
+      return typeof value === "number" || typeof value === "boolean" ? String(value) : value;
+    case "array":
+      return Array.isArray(value) ? value.map((item) => coerce(item, type.element, spec)) : value;
+    case "map":
+      return isObject(value) ? Object.fromEntries(Object.entries(value).map(([key, item]) => [key, coerce(item, type.element, spec)])) : value;
+    case "ref": {
+      const definition = spec.definition(type.reference.$ref);
+      if (definition === undefined || !isObject(value)) return value;
+      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, definition.properties[key] === undefined ? item : coerce(item, definition.properties[key].type, spec)]));
+    }
+    case "union": {
+      // Prefer the member the value already is (a policy as object stays an object).
+      return value;
+    }
+    default:
+      return value;
+  }
+}
