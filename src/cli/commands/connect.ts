@@ -22,15 +22,16 @@ interface ConnectFlags {
   endpointUrl?: string;
   group: string;
   json?: boolean;
-  execute: string[];
+  execute?: string[];
   wait: string;
-  header: string[];
+  header?: string[];
   reconnect?: boolean;
   connectTimeout: string;
   history: boolean;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
+// No commander default for repeatable flags, so that help does not print "(default: [])".
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
 function seconds(flag: string, raw: string, allowZero: boolean): number {
   const value = Number(raw);
@@ -52,9 +53,9 @@ export function registerConnectCommand(program: Command, context: CommandContext
     .option("--endpoint-url <url>", "CloudFormation endpoint to look the stack up at")
     .option("--group <id>", "MessageGroupId for plain-text messages", "g1")
     .option("--json", "NDJSON records on stdout, one per result, error and close (also without a terminal)")
-    .option("-x, --execute <msg>", "send this message, wait for results, exit (repeatable)", collect, [])
+    .option("-x, --execute <msg>", "send this message, wait for results, exit (repeatable)", collect)
     .option("-w, --wait <seconds>", "non-interactive: after the last message, wait this long for results", String(DEFAULT_WAIT_SECONDS))
-    .option("-H, --header <key:value>", "extra header on the upgrade request (repeatable)", collect, [])
+    .option("-H, --header <key:value>", "extra header on the upgrade request (repeatable)", collect)
     .option("--reconnect", "reconnect with backoff when the connection is lost")
     .option("--connect-timeout <seconds>", "give up connecting after this long", String(DEFAULT_CONNECT_TIMEOUT_MS / 1000))
     .option("--no-history", "do not read or write the prompt history file")
@@ -76,7 +77,8 @@ Examples:
     )
     .action(async (flags: ConnectFlags) => {
       const io = context.io;
-      const headers = parseHeaders(flags.header);
+      const execute = flags.execute ?? [];
+      const headers = parseHeaders(flags.header ?? []);
       const waitMs = seconds("--wait", flags.wait, true);
       const connectTimeoutMs = seconds("--connect-timeout", flags.connectTimeout, false);
       if (!/^[!-~]{1,128}$/.test(flags.group)) {
@@ -84,7 +86,7 @@ Examples:
       }
       const url = await resolveWebSocketUrl(flags, io.env);
       const stdinIsTty = io.stdin.isTTY === true;
-      const interactive = stdinIsTty && io.stdout.isTTY === true && flags.execute.length === 0 && !flags.json;
+      const interactive = stdinIsTty && io.stdout.isTTY === true && execute.length === 0 && !flags.json;
 
       const session = new ConnectSession({ url, headers, group: flags.group, connectTimeoutMs, reconnect: flags.reconnect === true });
       if (!interactive) io.err(io.color.dim(`connecting to ${url} …`));
@@ -103,8 +105,8 @@ Examples:
         return;
       }
 
-      io.err(io.color.dim(`connected; ${flags.execute.length > 0 ? `sending ${flags.execute.length} message(s)` : "one message per input line"}`));
-      const lines = flags.execute.length > 0 ? flags.execute : readline.createInterface({ input: io.stdin, crlfDelay: Infinity, terminal: false });
+      io.err(io.color.dim(`connected; ${execute.length > 0 ? `sending ${execute.length} message(s)` : "one message per input line"}`));
+      const lines = execute.length > 0 ? execute : readline.createInterface({ input: io.stdin, crlfDelay: Infinity, terminal: false });
       const code = await runPiped(session, {
         lines,
         waitMs,

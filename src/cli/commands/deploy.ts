@@ -62,8 +62,18 @@ export function formatChanges(io: CliIo, stackName: string, operation: string, c
  * one plain line per event otherwise, nothing with --json. Failures are printed as they happen,
  * above the spinner, so they stay in view while the rollback scrolls by.
  */
-export function createDeployRenderer(io: CliIo, json: boolean): { emit: (event: DeployEvent) => void; progress: Progress } {
-  const progress = createProgress(io, { json });
+export interface DeployRenderer {
+  emit: (event: DeployEvent) => void;
+  /** The current spinner or line printer. */
+  readonly progress: Progress;
+  /** Stops the spinner for a prompt; `resume` starts a new one (a stopped ora does not redraw). */
+  pause(): void;
+  resume(): void;
+  stop(): void;
+}
+
+export function createDeployRenderer(io: CliIo, json: boolean): DeployRenderer {
+  let progress = createProgress(io, { json });
   const c = io.color;
   const plain = !io.interactive;
   const emit = (event: DeployEvent): void => {
@@ -101,11 +111,23 @@ export function createDeployRenderer(io: CliIo, json: boolean): { emit: (event: 
         const text = `Stack ${event.stackName}: ${event.status} (${event.progress.done}/${event.progress.total} resources)`;
         if (ok) progress.succeed(text);
         else progress.fail(text);
+        // succeed/fail stop the spinner; later steps (the pattern stack after the asset stack) need a new one.
+        progress = createProgress(io, { json });
         break;
       }
     }
   };
-  return { emit, progress };
+  return {
+    emit,
+    get progress() {
+      return progress;
+    },
+    pause: () => progress.stop(),
+    resume: () => {
+      progress = createProgress(io, { json });
+    },
+    stop: () => progress.stop(),
+  };
 }
 
 export function renderOutputs(io: CliIo, outputs: Record<string, string | undefined>): string[] {
@@ -158,11 +180,12 @@ Examples:
     .action(async (flags: DeployFlags) => {
       const { io } = context;
       const json = flags.json === true;
-      const { emit, progress } = createDeployRenderer(io, json);
+      const renderer = createDeployRenderer(io, json);
+      const { emit } = renderer;
       const signal = abortOn(context.interrupted);
       try {
         checkDeployInput({ stackName: flags.stackName, parameters: flags.parameter, ...(flags.handler !== undefined ? { handlerFile: flags.handler } : {}) });
-        progress.update("Preparing the target…");
+        renderer.progress.update("Preparing the target…");
         const target = await prepareTarget(flags, { start: true, onStart: (message) => emit({ type: "note", message }) });
         const result = await deployPattern({
           target,
@@ -179,16 +202,17 @@ Examples:
                 exitCode: ExitCode.usage,
               });
             }
-            progress.stop();
+            renderer.pause();
             const answer = await ask(io, "Apply these changes? [y/N] ", context.interrupted);
+            renderer.resume();
             return /^y(es)?$/i.test(answer);
           },
         });
-        progress.stop();
+        renderer.stop();
         if (json) io.out(JSON.stringify(result, null, 2));
         else renderResult(io, result);
       } catch (error) {
-        progress.stop();
+        renderer.stop();
         throw error;
       }
     });

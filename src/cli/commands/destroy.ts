@@ -33,11 +33,12 @@ export function registerDestroyCommand(program: Command, context: CommandContext
     .action(async (flags: DestroyFlags) => {
       const { io } = context;
       const json = flags.json === true;
-      const { emit, progress } = createDeployRenderer(io, json);
+      const renderer = createDeployRenderer(io, json);
+      const { emit } = renderer;
       const signal = abortOn(context.interrupted);
       try {
         validateStackName(flags.stackName);
-        progress.update("Preparing the target…");
+        renderer.progress.update("Preparing the target…");
         const target = await prepareTarget(flags, { start: true, onStart: (message) => emit({ type: "note", message }) });
         const result = await destroyPattern({
           target,
@@ -53,19 +54,20 @@ export function registerDestroyCommand(program: Command, context: CommandContext
                 exitCode: ExitCode.usage,
               });
             }
-            progress.stop();
+            renderer.pause();
             const answer = await ask(io, `This deletes stack ${io.color.bold(stackName)} and its ${resourceCount} resources, queued messages included. Type ${io.color.bold(stackName)} to confirm: `, context.interrupted);
+            renderer.resume();
             return answer === stackName;
           },
         });
-        progress.stop();
+        renderer.stop();
         if (json) io.out(JSON.stringify(result, null, 2));
         else {
           if (result.existed) io.out(`Stack ${result.stackName} deleted (${result.status}).`);
           if (result.assetsPurged) io.out("Asset bucket emptied and its stack deleted.");
         }
       } catch (error) {
-        progress.stop();
+        renderer.stop();
         throw error;
       }
     });
