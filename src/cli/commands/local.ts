@@ -94,10 +94,10 @@ async function runForeground(flags: StartFlags, context: CommandContext, dataDir
   const mode = flags.daemonChild ? "daemon" : "foreground";
   const serving = await serveLocalCloud({ dataDir, port, host: flags.host, region: flags.region, mode });
   if ("alreadyRunning" in serving) {
-    printInstance(io, serving.alreadyRunning, `The local cloud is already running for ${dataDir}.`, flags.json, { alreadyRunning: true });
+    printInstance(io, serving.alreadyRunning, "The local cloud is already running.", flags.json, { alreadyRunning: true });
     return;
   }
-  if (!flags.daemonChild) printInstance(io, serving.state, `Local cloud listening at ${io.stdoutColor.cyan(serving.state.url)}`, flags.json);
+  if (!flags.daemonChild) printInstance(io, serving.state, "Local cloud listening.", flags.json);
   const signal = await waitForStopSignal(flags.daemonChild ? undefined : context.interrupted);
   serving.log.log("info", `received ${signal}: stopping gracefully`);
   if (!flags.daemonChild) io.err("Stopping the local cloud (finishing in-flight writes)...");
@@ -129,8 +129,8 @@ async function runStart(flags: StartFlags, context: CommandContext): Promise<voi
     io.err(`${io.color.dim("Note:")} removed a stale daemon.json left by process ${result.replacedStale.pid}, which no longer runs.`);
   }
   const headline = result.alreadyRunning
-    ? `The local cloud is already running for ${dataDir}.`
-    : `Local cloud started at ${io.stdoutColor.cyan(result.state.url)}`;
+    ? "The local cloud is already running."
+    : "Local cloud started.";
   printInstance(io, result.state, headline, flags.json, { alreadyRunning: result.alreadyRunning });
 }
 

@@ -251,3 +251,67 @@ describe("rates, drain and the queue", () => {
     for (let i = 1; i < bins.length; i++) expect(bins[i]!.from).toBeCloseTo(bins[i - 1]!.to, 2);
   });
 });
+
+describe("verify, against a model (fast-check)", () => {
+  /** An arbitrary interleaving of the groups' results that keeps each group in seq order. */
+  const interleaving = (groupsCount: number, perGroup: number) =>
+    fc.array(fc.integer({ min: 0, max: groupsCount - 1 }), { minLength: groupsCount * perGroup * 2, maxLength: groupsCount * perGroup * 2 }).map((picks) => {
+      const next = new Array<number>(groupsCount).fill(0);
+      const order: number[] = [];
+      for (const g of picks) if (next[g]! < perGroup) order.push(g * perGroup + next[g]!++);
+      for (let g = 0; g < groupsCount; g++) while (next[g]! < perGroup) order.push(g * perGroup + next[g]!++);
+      return order; // indexes into "group-major" numbering
+    });
+
+  test("in-order interleavings with drops and duplicates: exactly those are reported, never an order violation", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 8 }), fc.integer(), (groupsCount, perGroup, seed) => {
+        const count = groupsCount * perGroup;
+        const sent = sentFor(count, groupsCount, groupsCount, { kind: "max" });
+        // group-major index k → the message that is the (k % perGroup + 1)-th of group k / perGroup
+        const byGroupSeq = new Map(sent.map((s) => [`${s.group}#${s.seq}`, s]));
+        const groupNames = [...new Set(sent.map((s) => s.group))];
+        return fc.assert(
+          fc.property(interleaving(groupsCount, perGroup), fc.array(fc.nat(count - 1)), fc.array(fc.nat(count - 1)), (order, dropsRaw, dupsRaw) => {
+            const drops = new Set(dropsRaw);
+            const dups = new Set(dupsRaw.filter((k) => !drops.has(k)));
+            const received: ReceivedRecord[] = [];
+            let t = 0;
+            for (const k of order) {
+              if (drops.has(k)) continue;
+              const s = byGroupSeq.get(`${groupNames[Math.floor(k / perGroup)]}#${(k % perGroup) + 1}`)!;
+              received.push({ at: ++t, connection: s.connection, result: result(s) });
+              if (dups.has(k)) received.push({ at: ++t, connection: s.connection, result: result(s, { receiveCount: 2 }) });
+            }
+            const v = verify(sent, received);
+            expect(v.orderViolations).toEqual([]);
+            expect(v.lost).toHaveLength(drops.size);
+            expect(v.duplicated).toHaveLength(dups.size);
+            expect(v.ok).toBe(drops.size === 0 && dups.size === 0);
+          }),
+          { numRuns: 15, seed },
+        );
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  test("swapping two results of one group is always caught as a violation", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 10 }), fc.nat(), fc.nat(), (perGroup, a, b) => {
+        const sent = sentFor(perGroup * 2, 2, 2, { kind: "max" });
+        const group0 = sent.filter((s) => s.group === sent[0]!.group);
+        const i = a % perGroup;
+        const j = b % perGroup;
+        fc.pre(i !== j);
+        const order = [...group0];
+        [order[i], order[j]] = [order[j]!, order[i]!];
+        const received = order.map((s, k) => ({ at: k, connection: s.connection, result: result(s) }));
+        const v = verify(group0, received);
+        expect(v.orderViolations.length).toBeGreaterThan(0);
+        expect(v.ok).toBe(false);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
