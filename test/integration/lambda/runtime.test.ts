@@ -65,6 +65,9 @@ describe("Lambda function runtime", () => {
 
     const lines = await functionLog(logs, "probe");
     const requestId = String(first.payload.requestId);
+    // The declared runtime's major differs from the host's: said once, first in the function's log.
+    const warnings = lines.filter((line) => line.includes("declares nodejs22.x; the local cloud runs it on the host's Node.js"));
+    expect(warnings).toHaveLength(process.versions.node.startsWith("22.") ? 0 : 1);
     expect(lines).toContain(`START RequestId: ${requestId} Version: $LATEST`);
     expect(lines).toContain(`END RequestId: ${requestId}`);
     expect(lines.some((line) => line.includes(`\t${requestId}\tINFO\tprobe {"n":1}`))).toBe(true);

@@ -4,7 +4,7 @@
  * SQSClient created inside the handler with no endpoint (AWS_ENDPOINT_URL reaches the local cloud).
  */
 import { describe, expect, it } from "vitest";
-import { DeleteFunctionConcurrencyCommand, GetEventSourceMappingCommand, ListEventSourceMappingsCommand, PutFunctionConcurrencyCommand } from "@aws-sdk/client-lambda";
+import { CreateEventSourceMappingCommand, DeleteFunctionConcurrencyCommand, GetEventSourceMappingCommand, ListEventSourceMappingsCommand, PutFunctionConcurrencyCommand, UpdateEventSourceMappingCommand } from "@aws-sdk/client-lambda";
 import { CreateQueueCommand, SendMessageBatchCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { useTestCloud } from "../../helpers/local-cloud.js";
 import { clients, createFunction, fifoQueueWithDlq, mapQueue, receiveAll } from "./helpers.js";
@@ -212,5 +212,27 @@ describe("SQS event source mapping (FIFO)", () => {
     const seen = (await reports(sqs, report.QueueUrl!, 6)).flatMap((batch) => batch.records);
     // With maxReceiveCount 1, a single wasted receive would have sent a message to the DLQ.
     expect(seen.map((r) => r.receiveCount)).toEqual([1, 1, 1, 1, 1, 1]);
+  });
+
+  it("standard queue: a batching window gathers a batch larger than one receive; a disabled mapping does not poll until enabled", async () => {
+    const cloud = await useTestCloud();
+    const { lambda, sqs } = clients(cloud);
+    const report = await sqs.send(new CreateQueueCommand({ QueueName: "reports" }));
+    const source = await sqs.send(new CreateQueueCommand({ QueueName: "standard-source", Attributes: { VisibilityTimeout: "30" } }));
+    const sourceArn = `arn:aws:sqs:us-east-1:000000000000:standard-source`;
+    await createFunction(lambda, "windowed", { "index.js": reportingHandler("return {};") }, { Environment: { Variables: { REPORT_QUEUE_URL: report.QueueUrl! } } });
+    // One poller (as on AWS, several pollers each gather their own batch).
+    await lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: "windowed", ReservedConcurrentExecutions: 1 }));
+    await expect(lambda.send(new CreateEventSourceMappingCommand({ FunctionName: "windowed", EventSourceArn: sourceArn, BatchSize: 25 }))).rejects.toMatchObject({ name: "InvalidParameterValueException" });
+    const mapping = await lambda.send(new CreateEventSourceMappingCommand({ FunctionName: "windowed", EventSourceArn: sourceArn, BatchSize: 25, MaximumBatchingWindowInSeconds: 2, Enabled: false }));
+    expect(mapping).toMatchObject({ BatchSize: 25, MaximumBatchingWindowInSeconds: 2 });
+    for (let start = 0; start < 25; start += 10) {
+      await sqs.send(new SendMessageBatchCommand({ QueueUrl: source.QueueUrl, Entries: Array.from({ length: Math.min(10, 25 - start) }, (_, i) => ({ Id: String(i), MessageBody: `m${start + i}` })) }));
+    }
+    expect((await lambda.send(new GetEventSourceMappingCommand({ UUID: mapping.UUID }))).State).toBe("Disabled");
+    await lambda.send(new UpdateEventSourceMappingCommand({ UUID: mapping.UUID, Enabled: true }));
+    const seen = await reports(sqs, report.QueueUrl!, 25);
+    expect(seen.map((batch) => batch.records.length)).toEqual([25]);
+    expect(seen[0]!.records.every((r) => r.receiveCount === 1)).toBe(true);
   });
 });
