@@ -1,8 +1,9 @@
 /**
  * The execution environments of one function: warm ones are reused (most recently used first,
  * so a trickle keeps one warm instead of many lukewarm), new ones are started up to the
- * concurrency limit, and callers beyond it either wait (event source mappings) or are throttled
- * (direct Invoke under ReservedConcurrentExecutions, TooManyRequestsException as on AWS).
+ * concurrency limit, and callers beyond it either wait (event source mappings, and any caller
+ * beyond the local cap) or are throttled (direct Invoke beyond ReservedConcurrentExecutions,
+ * TooManyRequestsException as on AWS).
  */
 import { randomUUID } from "node:crypto";
 import { AwsServiceError } from "../aws-error.js";
@@ -42,7 +43,10 @@ export class FunctionPool {
 
   async invoke(eventJson: string, options: InvokeOptions): Promise<InvokeOutcome> {
     if (this.closed) throw new AwsServiceError("ServiceException", "The local cloud is shutting down.", { status: 500 });
-    if (this.spec.reservedConcurrency === 0 || (options.throttle && this.idle.length === 0 && this.busy >= this.limit)) {
+    // Only ReservedConcurrentExecutions throttles, as on AWS. The local cap on environments is a
+    // resource limit of this machine, not an AWS quota: callers beyond it wait for a free one.
+    const reserved = this.spec.reservedConcurrency;
+    if (reserved === 0 || (options.throttle && reserved !== undefined && this.busy >= reserved)) {
       throw new AwsServiceError("TooManyRequestsException", "Rate Exceeded.", { status: 429 });
     }
     const environment = await this.acquire();

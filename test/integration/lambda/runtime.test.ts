@@ -144,5 +144,9 @@ describe("Lambda function runtime", () => {
     await expect(invoke(lambda, "bounded", { holdMs: 0 })).rejects.toMatchObject({ name: "TooManyRequestsException" });
     await lambda.send(new DeleteFunctionConcurrencyCommand({ FunctionName: "bounded" }));
     expect((await invoke(lambda, "bounded", { holdMs: 0 })).payload as unknown).toBe("done");
+    // Without a reservation only the account's concurrency (1,000) would throttle: calls beyond the
+    // local cloud's 10 environments wait for one instead of failing.
+    const burst = await Promise.all(Array.from({ length: 14 }, () => invoke(lambda, "bounded", { holdMs: 200 })));
+    expect(burst.map((result) => result.payload as unknown)).toEqual(Array.from({ length: 14 }, () => "done"));
   });
 });
