@@ -3,11 +3,12 @@
  * into dataDir/lambda/<function>/<sha256-hex>/, which becomes LAMBDA_TASK_ROOT.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve, sep } from "node:path";
 import { unzipSync } from "fflate";
 import { AwsServiceError } from "../aws-error.js";
 import { MAX_UNZIPPED_BYTES, MAX_ZIPPED_BYTES } from "./limits.js";
+import { sdkNodePath } from "./bootstrap-path.js";
 
 export interface CodeInfo {
   /** Base64 SHA-256 of the zip, as CodeSha256 reports it. */
@@ -84,9 +85,35 @@ export function unpackCode(zip: Uint8Array, dataDir: string, functionName: strin
  */
 function guardModuleType(dataDir: string): void {
   const file = join(dataDir, "lambda", "package.json");
-  if (existsSync(file)) return;
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  writeFileSync(file, `${JSON.stringify({ type: "commonjs", private: true })}\n`);
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(file, `${JSON.stringify({ type: "commonjs", private: true })}\n`);
+  }
+  linkRuntimeModules(dataDir);
+}
+
+/**
+ * Lambda's Node.js runtimes ship the AWS SDK v3 outside the function's code. NODE_PATH stands in
+ * for it for CommonJS, but ESM ignores NODE_PATH and only looks in node_modules folders above the
+ * importing file, so dataDir/lambda/node_modules links to the node_modules holding wsq's own SDK.
+ * A package the function bundles itself is found first, as on Lambda.
+ */
+function linkRuntimeModules(dataDir: string): void {
+  const link = join(dataDir, "lambda", "node_modules");
+  const target = sdkNodePath();
+  if (target === undefined) return;
+  try {
+    // A link left by another install of wsq (moved, upgraded) is replaced.
+    if (lstatSync(link).isSymbolicLink() && readlinkSync(link) === target) return;
+    rmSync(link, { recursive: true, force: true });
+  } catch {
+    // not there yet
+  }
+  try {
+    symlinkSync(target, link, "dir");
+  } catch {
+    // No symlinks (some Windows setups): CommonJS handlers still resolve through NODE_PATH.
+  }
 }
 
 export function removeFunctionCode(dataDir: string, functionName: string): void {

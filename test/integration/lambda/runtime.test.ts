@@ -75,11 +75,20 @@ describe("Lambda function runtime", () => {
     expect(report).toMatch(/Duration: \d+\.\d\d ms\tBilled Duration: \d+ ms\tMemory Size: 256 MB\tMax Memory Used: \d+ MB\tInit Duration: \d+\.\d\d ms/);
   });
 
-  it("runs an ESM handler in a subfolder", async () => {
+  it("runs an ESM handler in a subfolder that imports the runtime's AWS SDK", async () => {
     const cloud = await useTestCloud();
     const { lambda } = clients(cloud);
-    await createFunction(lambda, "esm", { "src/app.mjs": "export const main = async (event) => ({ doubled: event.n * 2 });" }, { Handler: "src/app.main" });
-    expect((await invoke(lambda, "esm", { n: 21 })).payload).toEqual({ doubled: 42 });
+    // ESM resolves packages only from node_modules folders above the file: the SDK must be found that way.
+    const source = [
+      'import { SQSClient, GetQueueUrlCommand } from "@aws-sdk/client-sqs";',
+      "const sqs = new SQSClient({});",
+      "export const main = async (event) => {",
+      "  const found = await sqs.send(new GetQueueUrlCommand({ QueueName: event.queue })).then((r) => r.QueueUrl, (e) => e.name);",
+      "  return { doubled: event.n * 2, found };",
+      "};",
+    ].join("\n");
+    await createFunction(lambda, "esm", { "src/app.mjs": source }, { Handler: "src/app.main" });
+    expect((await invoke(lambda, "esm", { n: 21, queue: "nothing-here" })).payload).toEqual({ doubled: 42, found: "QueueDoesNotExist" });
   });
 
   it("survives a throw, process.exit, an uncaught exception, an unhandled rejection and an endless loop", async () => {
