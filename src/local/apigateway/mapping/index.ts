@@ -1,0 +1,166 @@
+/**
+ * API Gateway mapping templates, selection expressions and request parameter mapping for
+ * WebSocket APIs. Velocity itself is velocityjs; this module adds only API Gateway's variable
+ * layer ($input, $context, $stageVariables, $util) and its expression languages.
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-mapping-template-reference.html
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-selection-expressions.html
+ */
+import velocity from "velocityjs";
+import { selectJsonPath } from "./json-path.js";
+import { base64Decode, base64Encode, escapeJavaScript, stringOf, urlDecode, urlEncode } from "./util.js";
+
+export interface MappingInput {
+  body: string;
+  context: Record<string, unknown>;
+  stageVariables?: Record<string, string>;
+}
+
+export class MappingTemplateError extends Error {
+  override readonly name = "MappingTemplateError";
+}
+
+/** API Gateway's quota on the size of one mapping template. */
+export const MAX_MAPPING_TEMPLATE_BYTES = 300 * 1024;
+
+type Ast = ReturnType<typeof velocity.parse>;
+/** Templates are few and rendered per frame: parse each once. Bounded so a churn of APIs cannot grow it. */
+const parsed = new Map<string, Ast>();
+const MAX_CACHED_TEMPLATES = 256;
+
+function compile(template: string): Ast {
+  const cached = parsed.get(template);
+  if (cached !== undefined) return cached;
+  if (Buffer.byteLength(template, "utf8") > MAX_MAPPING_TEMPLATE_BYTES) {
+    throw new MappingTemplateError(`Mapping template exceeds ${MAX_MAPPING_TEMPLATE_BYTES} bytes`);
+  }
+  let ast: Ast;
+  try {
+    ast = velocity.parse(template);
+  } catch (error) {
+    throw new MappingTemplateError(`Invalid mapping template: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
+  }
+  if (parsed.size >= MAX_CACHED_TEMPLATES) parsed.delete(parsed.keys().next().value as string);
+  parsed.set(template, ast);
+  return ast;
+}
+
+/** The body as JSON, or `{ json: false }` when it is not JSON (a text frame may hold anything). */
+function parseBody(body: string): { json: true; value: unknown } | { json: false } {
+  try {
+    return { json: true, value: JSON.parse(body) as unknown };
+  } catch {
+    return { json: false };
+  }
+}
+
+function inputVariable(body: string, parsedBody: ReturnType<typeof parseBody>) {
+  // A body that is not JSON is treated as one JSON string: `$input.json('$')` quotes it and
+  // `$input.path('$')` is the text; deeper paths select nothing. (AWS does not document this case.)
+  const root = parsedBody.json ? parsedBody.value : body;
+  return {
+    body,
+    json: (path: unknown): string => {
+      const value = selectJsonPath(root, stringOf(path));
+      return value === undefined ? "" : JSON.stringify(value);
+    },
+    path: (path: unknown): unknown => selectJsonPath(root, stringOf(path)),
+  };
+}
+
+function utilVariable() {
+  return {
+    escapeJavaScript,
+    urlEncode,
+    urlDecode,
+    base64Encode,
+    base64Decode,
+    parseJson: (text: unknown): unknown => {
+      try {
+        return JSON.parse(stringOf(text)) as unknown;
+      } catch {
+        throw new MappingTemplateError("$util.parseJson: the argument is not valid JSON");
+      }
+    },
+  };
+}
+
+/**
+ * Renders an API Gateway mapping template. References that resolve to nothing render as empty
+ * text, as API Gateway renders them (plain Velocity would print the reference itself).
+ */
+export function renderMappingTemplate(template: string, input: MappingInput): string {
+  const ast = compile(template);
+  const context = {
+    input: inputVariable(input.body, parseBody(input.body)),
+    context: input.context,
+    stageVariables: input.stageVariables ?? {},
+    util: utilVariable(),
+  };
+  try {
+    return new velocity.Compile(ast, { escape: false }).render(context, undefined, true);
+  } catch (error) {
+    if (error instanceof MappingTemplateError) throw error;
+    throw new MappingTemplateError(`Mapping template failed: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
+  }
+}
+
+/**
+ * Evaluates a selection expression. `\$default` (and any text without `$`) is a literal;
+ * `$request.body.PATH` / `${request.body.PATH}` select from the JSON body; the result is stringified.
+ * Returns undefined when the body is not JSON or the path selects nothing.
+ */
+export function evaluateSelectionExpression(expression: string, request: { body: string; context?: Record<string, unknown> }): string | undefined {
+  const text = expression.trim();
+  const braced = /^\$\{([^}]*)\}$/.exec(text);
+  const reference = braced !== null ? braced[1]! : text.startsWith("$") ? text.slice(1) : undefined;
+  if (reference === undefined) return text.replace(/\\\$/g, "$");
+  if (reference === "request.body") return request.body;
+  if (reference.startsWith("request.body.")) {
+    const parsedBody = parseBody(request.body);
+    if (!parsedBody.json) return undefined;
+    const value = selectJsonPath(parsedBody.value, "$." + reference.slice("request.body.".length));
+    return value === undefined || value === null ? undefined : stringOf(value);
+  }
+  if (reference.startsWith("context.") && request.context !== undefined) {
+    const value = lookup(request.context, reference.slice("context.".length));
+    return value === undefined || value === null ? undefined : stringOf(value);
+  }
+  return undefined;
+}
+
+function lookup(root: Record<string, unknown>, dotted: string): unknown {
+  let current: unknown = root;
+  for (const key of dotted.split(".")) {
+    if (current === null || typeof current !== "object" || !Object.prototype.hasOwnProperty.call(current, key)) return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
+/**
+ * Resolves one RequestParameters value: a quoted static value (`'application/json'`),
+ * `route.request.header.NAME` (case-insensitive), `route.request.querystring.NAME`,
+ * `context.NAME` or `stageVariables.NAME`.
+ */
+export function resolveParameterValue(
+  source: string,
+  request: { headers: Record<string, string>; query: Record<string, string>; context: Record<string, unknown>; stageVariables?: Record<string, string> },
+): string | undefined {
+  const text = source.trim();
+  const quoted = /^'(.*)'$/s.exec(text);
+  if (quoted !== null) return quoted[1];
+  const header = /^route\.request\.header\.(.+)$/.exec(text);
+  if (header !== null) {
+    const wanted = header[1]!.toLowerCase();
+    const found = Object.entries(request.headers).find(([name]) => name.toLowerCase() === wanted);
+    return found?.[1];
+  }
+  const query = /^route\.request\.querystring\.(.+)$/.exec(text);
+  if (query !== null) return request.query[query[1]!];
+  if (text.startsWith("context.")) {
+    const value = lookup(request.context, text.slice("context.".length));
+    return value === undefined || value === null ? undefined : stringOf(value);
+  }
+  if (text.startsWith("stageVariables.")) return request.stageVariables?.[text.slice("stageVariables.".length)];
+  return undefined;
+}
