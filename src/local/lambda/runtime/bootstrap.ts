@@ -148,6 +148,9 @@ async function main(): Promise<void> {
   const taskRoot = process.env.LAMBDA_TASK_ROOT ?? process.cwd();
   const handlerSetting = process.env._HANDLER ?? "";
   patchConsole();
+  // The local cloud went away (stopped, or killed with -9): a sandbox without its host has no
+  // reason to live, whatever timers or sockets the handler left open.
+  process.on("disconnect", () => process.exit(0));
 
   process.on("unhandledRejection", (reason) => {
     const inner = errorShape(reason);
