@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { InvokeCommand } from "@aws-sdk/client-lambda";
-import { tempDir, useTestCloud } from "../helpers/local-cloud.js";
+import { CloudFormationClient, CreateStackCommand } from "@aws-sdk/client-cloudformation";
+import { sdkConfig, tempDir, useTestCloud } from "../helpers/local-cloud.js";
+import { settle } from "../integration/cloudformation/helpers.js";
 import { clients, createFunction } from "../integration/lambda/helpers.js";
 import { runWsq, spawnWsq, waitForExit, waitForOutput } from "./local-helpers.js";
 
@@ -33,6 +35,34 @@ describe("wsq logs", () => {
     expect(lines.map((line) => line.message.split("\t").slice(2).join("\t"))).toEqual(["INFO\thello ada", "INFO\thello bob"]);
     expect(lines[0]!.stream).toMatch(/^\d{4}\/\d{2}\/\d{2}\/\[\$LATEST\][0-9a-f]{32}$/);
     expect(Number.isNaN(Date.parse(lines[0]!.timestamp))).toBe(false);
+  });
+
+  it("finds the function through the stack's FunctionName output (--stack-name)", async () => {
+    const cloud = await useTestCloud();
+    const { lambda } = clients(cloud);
+    const cfn = new CloudFormationClient(sdkConfig(cloud));
+    // The five outputs wsq's template has; only FunctionName matters to `wsq logs`.
+    const template = {
+      Resources: {
+        Role: { Type: "AWS::IAM::Role", Properties: { AssumeRolePolicyDocument: { Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] } } },
+        Function: { Type: "AWS::Lambda::Function", Properties: { Runtime: "nodejs22.x", Handler: "index.handler", Role: { "Fn::GetAtt": ["Role", "Arn"] }, Code: { ZipFile: HANDLER } } },
+      },
+      Outputs: {
+        FunctionName: { Value: { Ref: "Function" } },
+        WebSocketUrl: { Value: "ws://unused" },
+        ConnectionsUrl: { Value: "http://unused" },
+        QueueUrl: { Value: "http://unused" },
+        DeadLetterQueueUrl: { Value: "http://unused" },
+      },
+    };
+    await cfn.send(new CreateStackCommand({ StackName: "logged", TemplateBody: JSON.stringify(template), Capabilities: ["CAPABILITY_IAM"] }));
+    const stack = await settle(cfn, "logged");
+    expect(stack.StackStatus, stack.StackStatusReason).toBe("CREATE_COMPLETE");
+    const functionName = stack.Outputs!.find((o) => o.OutputKey === "FunctionName")!.OutputValue!;
+    await lambda.send(new InvokeCommand({ FunctionName: functionName, Payload: JSON.stringify({ name: "stacked" }) }));
+    const run = await runWsq(["logs", "--endpoint-url", cloud.url, "--stack-name", "logged"], tempDir());
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/INFO\thello stacked/);
   });
 
   it("follows new lines until interrupted", async () => {
