@@ -83,6 +83,24 @@ describe("wsq deploy/destroy/status errors", () => {
     expect(run.stderr).toContain("The local cloud is not running");
   });
 
+  it("on AWS, refuses to apply without a terminal or --yes, after listing the changes", async () => {
+    // The aws target pointed at a local cloud: the same code path as AWS, with throwaway credentials.
+    const cloud = await useTestCloud();
+    const home = tempDir();
+    const run = await runWsq(["deploy", "--target", "aws", "--endpoint-url", cloud.url, "--region", "us-east-1", "--stack-name", "noconfirm"], home, 60_000, {
+      AWS_ACCESS_KEY_ID: "wsqlocal",
+      AWS_SECRET_ACCESS_KEY: "wsqlocalsecret",
+    });
+    expect(run.code, run.stderr).toBe(2);
+    expectUserError(run);
+    expect(run.stderr).toContain("Changes to stack noconfirm (create");
+    expect(run.stderr).toContain("AWS::SQS::Queue");
+    expect(run.stderr).toContain("--yes");
+    const status = await runWsq(["status", "--stack-name", "noconfirm", "--endpoint-url", cloud.url], home);
+    expect(status.code).toBe(1);
+    expect(status.stderr).toMatch(/No stack named "noconfirm"/);
+  }, 90_000);
+
   it("destroy asks for --yes without a terminal, deletes with it, and treats a missing stack as nothing to do", async () => {
     const cloud = await useTestCloud();
     const home = tempDir();

@@ -162,7 +162,7 @@ export function registerDeployCommand(program: Command, context: CommandContext)
     .option("--endpoint-url <url>", "send every AWS call to this endpoint (an already running local cloud, or another emulator)")
     .option("--parameter <KEY=VALUE>", "template parameter, e.g. BatchSize=5 or FunctionTimeoutSeconds=30 (repeatable)", collect, [])
     .option("--handler <file>", "deploy your own processing function (.ts or .js exporting `process`) instead of the echo handler")
-    .option("-y, --yes", "apply the changes without asking (required without a terminal)")
+    .option("-y, --yes", "apply the changes without asking (required without a terminal, except on wsq's own local cloud)")
     .option("--json", "print the result (status, changes, outputs) as JSON on stdout")
     .addHelpText(
       "after",
@@ -196,6 +196,12 @@ Examples:
           signal,
           confirm: async ({ changes }) => {
             if (flags.yes) return true;
+            if (!canPrompt(io) && target.kind === "local" && flags.endpointUrl === undefined) {
+              // `npx wsq deploy` is README's set-up command and may run without a terminal; on wsq's
+              // own local cloud nothing but the user's emulator is at stake, so apply and say so.
+              emit({ type: "note", message: "No terminal to confirm on: applying the changes to the local cloud (AWS deploys always ask, or take --yes)." });
+              return true;
+            }
             if (!canPrompt(io)) {
               throw new WsqError("CONFIRMATION_REQUIRED", `Not applying ${changes.length} change${changes.length === 1 ? "" : "s"} without confirmation: there is no terminal to ask on.`, {
                 hint: "Review the changes listed above and run the command again with --yes.",

@@ -50,16 +50,17 @@ async function roundTrip(url: string, id: string, data: unknown): Promise<Patter
 }
 
 describe("wsq deploy / status / destroy on the local target", () => {
-  it("refuses to deploy without --yes when there is no terminal, after listing the changes", async () => {
+  it("applies to the local cloud without a terminal, after listing the changes and saying why it did not ask", async () => {
     const run = await runWsq(["deploy", "--stack-name", "noconfirm"], home, STEP_MS);
-    expect(run.code).toBe(2);
+    expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain("Changes to stack noconfirm (create");
     expect(run.stderr).toContain("AWS::SQS::Queue");
-    expect(run.stderr).toMatch(/--yes/);
+    expect(run.stderr).toContain("No terminal to confirm on: applying the changes to the local cloud");
     const status = await runWsq(["status", "--stack-name", "noconfirm"], home);
-    expect(status.code).toBe(1);
-    expect(status.stderr).toMatch(/No stack named "noconfirm"/);
-  }, STEP_MS);
+    expect(status.code, status.stderr).toBe(0);
+    const destroy = await runWsq(["destroy", "--stack-name", "noconfirm", "--yes"], home, STEP_MS);
+    expect(destroy.code, destroy.stderr).toBe(0);
+  }, STEP_MS * 2);
 
   it("deploys, answers a WebSocket message through queue and handler, updates, and destroys", async () => {
     const deploy = await runWsq(["deploy", "--yes", "--json"], home, STEP_MS);
