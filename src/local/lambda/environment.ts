@@ -11,6 +11,7 @@ import type { LocalLogger } from "../context.js";
 import type { InvokeOutcome, LogsApi } from "../contracts.js";
 import type { FunctionSpec } from "./function-spec.js";
 import type { FromWorker, LambdaErrorShape, ToWorker } from "./runtime/protocol.js";
+import { MAX_SYNC_PAYLOAD_BYTES } from "./limits.js";
 import { endLine, logGroupName, logStreamName, reportLine, startLine, timeoutLine } from "./log-format.js";
 
 /** https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html: "The Init phase is limited to 10 seconds." */
@@ -180,6 +181,12 @@ export class ExecutionEnvironment {
     const running = this.running;
     if (running === undefined || (message.requestId !== undefined && message.requestId !== running.requestId)) return;
     if (message.type === "result") {
+      if (message.payload !== undefined && Buffer.byteLength(message.payload) > MAX_SYNC_PAYLOAD_BYTES) {
+        // Lambda's answer to a response over the 6 MB synchronous limit.
+        const error = { errorType: "Function.ResponseSizeTooLarge", errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_SYNC_PAYLOAD_BYTES} bytes).` };
+        this.finish({ requestId: running.requestId, payload: error, functionError: "Unhandled", error }, "error");
+        return;
+      }
       this.finish({ requestId: running.requestId, payload: message.payload === undefined ? undefined : (JSON.parse(message.payload) as unknown) });
     } else if (message.fatal) {
       // The runtime exits after a fatal error; the invocation ends with this error once it has.

@@ -4,7 +4,10 @@
  * (a throw, a crash, process.exit, an endless loop and an unhandled rejection each fail only
  * their own invocation; the next one runs in a fresh worker).
  */
-import { describe, expect, it } from "vitest";
+import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { DeleteFunctionConcurrencyCommand, GetFunctionConfigurationCommand, InvokeCommand, PutFunctionConcurrencyCommand, type LambdaClient } from "@aws-sdk/client-lambda";
 import { CreateQueueCommand } from "@aws-sdk/client-sqs";
 import { useTestCloud } from "../../helpers/local-cloud.js";
@@ -157,5 +160,30 @@ describe("Lambda function runtime", () => {
     // local cloud's 10 environments wait for one instead of failing.
     const burst = await Promise.all(Array.from({ length: 14 }, () => invoke(lambda, "bounded", { holdMs: 200 })));
     expect(burst.map((result) => result.payload as unknown)).toEqual(Array.from({ length: 14 }, () => "done"));
+  });
+
+  it("reports INIT failures and oversized responses as Lambda does, and retries INIT on the next invocation", async () => {
+    const cloud = await useTestCloud();
+    const { lambda } = clients(cloud);
+    await createFunction(lambda, "no-module", { "index.js": "exports.handler = async () => 1;" }, { Handler: "missing.handler" });
+    expect((await invoke(lambda, "no-module")).payload).toMatchObject({ errorType: "Runtime.ImportModuleError" });
+    await createFunction(lambda, "no-export", { "index.js": "exports.handler = async () => 1;" }, { Handler: "index.nope" });
+    expect((await invoke(lambda, "no-export")).payload).toMatchObject({ errorType: "Runtime.HandlerNotFound", errorMessage: "index.nope is undefined or not exported" });
+    // INIT throws on the first attempt only (the marker file survives the reset sandbox).
+    const flaky = `
+      const fs = require("node:fs");
+      const marker = require("node:path").join(require("node:os").tmpdir(), "wsq-init-" + process.env.MARKER);
+      if (!fs.existsSync(marker)) { fs.writeFileSync(marker, "x"); throw new RangeError("first init fails"); }
+      exports.handler = async () => "initialised";`;
+    const marker = `${process.pid}-${Date.now()}`;
+    onTestFinished(() => rmSync(join(tmpdir(), `wsq-init-${marker}`), { force: true }));
+    await createFunction(lambda, "flaky-init", { "index.js": flaky }, { Environment: { Variables: { MARKER: marker } } });
+    const failed = await invoke(lambda, "flaky-init");
+    expect(failed.functionError).toBe("Unhandled");
+    expect(failed.payload).toMatchObject({ errorType: "RangeError", errorMessage: "first init fails" });
+    expect((await invoke(lambda, "flaky-init")).payload as unknown).toBe("initialised");
+
+    await createFunction(lambda, "big", { "index.js": "exports.handler = async () => 'x'.repeat(7 * 1024 * 1024);" });
+    expect((await invoke(lambda, "big")).payload).toMatchObject({ errorType: "Function.ResponseSizeTooLarge" });
   });
 });

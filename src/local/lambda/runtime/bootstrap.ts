@@ -187,7 +187,9 @@ async function main(): Promise<void> {
   async function invoke(message: ToWorker): Promise<void> {
     currentRequestId = message.requestId;
     if (handler === undefined) {
-      send({ type: "error", requestId: message.requestId, error: initError ?? { errorType: "Runtime.Unknown", errorMessage: "The handler could not be loaded." }, fatal: true, maxRssKb: maxRssKb() });
+      // As on Lambda, a failed INIT fails the invocation and the sandbox is reset: the next
+      // invocation starts a fresh environment that tries INIT again.
+      exitAfter({ type: "error", requestId: message.requestId, error: initError ?? { errorType: "Runtime.Unknown", errorMessage: "The handler could not be loaded." }, fatal: true, maxRssKb: maxRssKb() }, 1);
       return;
     }
     const context: Record<string, unknown> = {
