@@ -10,6 +10,7 @@ import { AwsServiceError, isAwsServiceError } from "../aws-error.js";
 import type { LocalLogger } from "../context.js";
 import { SQS_ACTIONS } from "./actions.js";
 import { sqsErrors } from "./errors.js";
+import { checkJsonInput } from "./json-shapes.js";
 import type { SqsService } from "./service.js";
 
 const CONTENT_TYPE = "application/x-amz-json-1.0";
@@ -53,6 +54,7 @@ export function createJsonHandler(service: SqsService, log: LocalLogger): HttpHa
         if (typeof input !== "object" || input === null || Array.isArray(input)) {
           throw new AwsServiceError("SerializationException", "The request body must be a JSON object.", { status: 400, queryCode: "MalformedInput" });
         }
+        checkJsonInput(input);
       }
       const result = await handler(service, input);
       return {
