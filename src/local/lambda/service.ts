@@ -14,12 +14,12 @@ import { bootstrapPath, sdkNodePath } from "./bootstrap-path.js";
 import { codeDirectory, describeCode, removeFunctionCode, unpackCode } from "./code.js";
 import type { EnvironmentDeps } from "./environment.js";
 import { lambdaErrors } from "./errors.js";
-import { isFifoArn, SqsPoller } from "./event-source-mapping.js";
+import { EventSourceMappings } from "./mappings.js";
 import { FunctionPool } from "./function-pool.js";
 import type { FunctionSpec } from "./function-spec.js";
 import * as limits from "./limits.js";
 import { logGroupName } from "./log-format.js";
-import { LambdaStore, type FunctionRecord, type MappingRecord } from "./store.js";
+import { LambdaStore, type FunctionRecord } from "./store.js";
 import * as check from "./validation.js";
 
 export interface LambdaDependencies {
@@ -40,7 +40,7 @@ function sleep(ms: number): Promise<void> {
 export class LambdaService implements LambdaApi {
   private readonly store: LambdaStore;
   private readonly pools = new Map<string, FunctionPool>();
-  private readonly pollers = new Map<string, SqsPoller>();
+  private readonly mappings: EventSourceMappings;
   private readonly stopping = new Set<Promise<void>>();
   private readonly warned = new Set<string>();
   private readonly reaper: NodeJS.Timeout;
@@ -52,8 +52,19 @@ export class LambdaService implements LambdaApi {
       for (const pool of this.pools.values()) pool.reap(Date.now() - limits.IDLE_ENVIRONMENT_MS);
     }, limits.IDLE_SWEEP_MS);
     this.reaper.unref();
-    // Mappings survive restarts: the enabled ones resume polling.
-    for (const mapping of this.store.listMappings()) if (mapping.enabled) this.startPoller(mapping);
+    this.mappings = new EventSourceMappings(ctx, this.store, { sqs: deps.sqs }, {
+      functionArn: (name) => this.functionArn(name),
+      nameOf: (nameOrArn) => this.nameOf(nameOrArn),
+      requireFunction: (nameOrArn) => this.requireFunction(nameOrArn),
+      invoke: (functionName, eventJson) => this.invokeJson(functionName, eventJson, false),
+      functionConcurrency: (functionName) => {
+        const record = this.store.getFunction(functionName);
+        if (record === undefined) return undefined;
+        return Math.min(record.reservedConcurrency ?? limits.LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION, limits.LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION);
+      },
+      track: (promise) => this.track(promise),
+    });
+    this.mappings.resume();
   }
 
   functionArn(name: string): string {
@@ -213,14 +224,14 @@ export class LambdaService implements LambdaApi {
     }
     this.store.putFunction({ ...record, reservedConcurrency: value });
     this.refreshPool(record.name);
-    this.restartPollersOf(record.name);
+    this.mappings.restartPollersOf(record.name);
   }
 
   async deleteFunctionConcurrency(input: lambda.DeleteFunctionConcurrencyRequest): Promise<void> {
     const record = this.requireFunction(input.FunctionName);
     this.store.putFunction({ ...record, reservedConcurrency: undefined });
     this.refreshPool(record.name);
-    this.restartPollersOf(record.name);
+    this.mappings.restartPollersOf(record.name);
   }
 
   /** Recorded and shape-checked; the local cloud does not evaluate resource policies (docs/lambda.md). */
@@ -285,76 +296,31 @@ export class LambdaService implements LambdaApi {
     return this.poolFor(record).invoke(eventJson, { throttle, ...(onLog ? { onLog } : {}) });
   }
 
-  // ---------------------------------------------------------------- event source mappings
-  async createEventSourceMapping(input: lambda.CreateEventSourceMappingRequest): Promise<lambda.EventSourceMappingConfiguration> {
-    const arn = input.EventSourceArn;
-    if (!arn) throw lambdaErrors.invalidParameter("1 validation error detected: Value null at 'eventSourceArn' failed to satisfy constraint: Member must not be null");
-    if (!/^arn:aws[a-zA-Z-]*:sqs:/.test(arn)) throw lambdaErrors.invalidParameter(`The wsq local cloud supports event source mappings for SQS queues only, not ${arn}.`);
-    if (input.StartingPosition !== undefined) throw lambdaErrors.invalidParameter("StartingPosition is not valid for SQS event sources.");
-    if (input.FilterCriteria?.Filters && input.FilterCriteria.Filters.length > 0) throw lambdaErrors.invalidParameter("FilterCriteria is not supported by the wsq local cloud.");
-    const record = this.requireFunction(input.FunctionName);
-    const fifo = isFifoArn(arn);
-    const settings = check.checkMappingSettings(input, fifo);
-    await this.checkQueue(arn, record);
-    const existing = this.store.listMappings().find((m) => m.eventSourceArn === arn && m.functionName === record.name);
-    if (existing) {
-      throw lambdaErrors.conflict(`An event source mapping with SQS arn (" ${arn} ") and function (" ${record.name} ") already exists. Please update or delete the existing mapping with UUID ${existing.uuid}`);
-    }
-    const mapping: MappingRecord = {
-      uuid: randomUUID(),
-      functionName: record.name,
-      eventSourceArn: arn,
-      ...settings,
-      enabled: input.Enabled ?? true,
-      lastModified: this.ctx.clock.now(),
-      lastProcessingResult: "No records processed",
-    };
-    this.store.putMapping(mapping);
-    if (mapping.enabled) this.startPoller(mapping);
-    return this.mappingConfiguration(mapping, "Creating");
+  // ---------------------------------------------------------------- event source mappings (mappings.ts)
+  createEventSourceMapping(input: lambda.CreateEventSourceMappingRequest): Promise<lambda.EventSourceMappingConfiguration> {
+    return this.mappings.createEventSourceMapping(input);
   }
 
-  async updateEventSourceMapping(input: lambda.UpdateEventSourceMappingRequest): Promise<lambda.EventSourceMappingConfiguration> {
-    const mapping = this.requireMapping(input.UUID);
-    let functionName = mapping.functionName;
-    if (input.FunctionName !== undefined) functionName = this.requireFunction(input.FunctionName).name;
-    if (input.FilterCriteria?.Filters && input.FilterCriteria.Filters.length > 0) throw lambdaErrors.invalidParameter("FilterCriteria is not supported by the wsq local cloud.");
-    const settings = check.checkMappingSettings(input, isFifoArn(mapping.eventSourceArn), mapping);
-    const updated: MappingRecord = { ...mapping, ...settings, functionName, enabled: input.Enabled ?? mapping.enabled, lastModified: this.ctx.clock.now() };
-    this.store.putMapping(updated);
-    this.stopPoller(mapping.uuid);
-    if (updated.enabled) this.startPoller(updated);
-    const state = input.Enabled === undefined || input.Enabled === mapping.enabled ? "Updating" : input.Enabled ? "Enabling" : "Disabling";
-    return this.mappingConfiguration(updated, state);
+  updateEventSourceMapping(input: lambda.UpdateEventSourceMappingRequest): Promise<lambda.EventSourceMappingConfiguration> {
+    return this.mappings.updateEventSourceMapping(input);
   }
 
-  async deleteEventSourceMapping(input: lambda.DeleteEventSourceMappingRequest): Promise<lambda.EventSourceMappingConfiguration> {
-    const mapping = this.requireMapping(input.UUID);
-    this.store.deleteMapping(mapping.uuid);
-    this.stopPoller(mapping.uuid);
-    return this.mappingConfiguration(mapping, "Deleting");
+  deleteEventSourceMapping(input: lambda.DeleteEventSourceMappingRequest): Promise<lambda.EventSourceMappingConfiguration> {
+    return this.mappings.deleteEventSourceMapping(input);
   }
 
-  async getEventSourceMapping(input: lambda.GetEventSourceMappingRequest): Promise<lambda.EventSourceMappingConfiguration> {
-    return this.mappingConfiguration(this.requireMapping(input.UUID));
+  getEventSourceMapping(input: lambda.GetEventSourceMappingRequest): Promise<lambda.EventSourceMappingConfiguration> {
+    return this.mappings.getEventSourceMapping(input);
   }
 
-  async listEventSourceMappings(input: lambda.ListEventSourceMappingsRequest): Promise<lambda.ListEventSourceMappingsResponse> {
-    const maxItems = input.MaxItems ?? 100;
-    if (!Number.isInteger(maxItems) || maxItems < 1 || maxItems > 10_000) throw lambdaErrors.invalidParameter("MaxItems must be between 1 and 10000.");
-    const functionName = input.FunctionName !== undefined ? this.nameOf(input.FunctionName) : undefined;
-    const all = this.store.listMappings().filter((m) => (functionName === undefined || m.functionName === functionName) && (input.EventSourceArn === undefined || m.eventSourceArn === input.EventSourceArn));
-    const start = input.Marker ? Number(Buffer.from(input.Marker, "base64url").toString("utf8")) || 0 : 0;
-    return {
-      EventSourceMappings: all.slice(start, start + maxItems).map((m) => this.mappingConfiguration(m)),
-      ...(start + maxItems < all.length ? { NextMarker: Buffer.from(String(start + maxItems)).toString("base64url") } : {}),
-    };
+  listEventSourceMappings(input: lambda.ListEventSourceMappingsRequest): Promise<lambda.ListEventSourceMappingsResponse> {
+    return this.mappings.listEventSourceMappings(input);
   }
 
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.reaper);
-    for (const uuid of [...this.pollers.keys()]) this.stopPoller(uuid);
+    this.mappings.close();
     // Killing the environments ends in-flight invocations (as failures: their batches are retried later).
     await Promise.all([...this.pools.values()].map((pool) => pool.close()));
     this.pools.clear();
@@ -363,13 +329,13 @@ export class LambdaService implements LambdaApi {
 
   // ---------------------------------------------------------------- internals
   /** A bare name, a full ARN, or a partial ARN (`ACCOUNT:function:NAME`), optionally with `:$LATEST`. */
-  private nameOf(nameOrArn: string | undefined): string | undefined {
+  nameOf(nameOrArn: string | undefined): string | undefined {
     if (nameOrArn === undefined) return undefined;
     const match = /^(?:arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:)?(?:\d{12}:)?(?:function:)?([a-zA-Z0-9-_]+)(?::(\$LATEST|[a-zA-Z0-9-_]+))?$/.exec(nameOrArn);
     return match ? match[1] : nameOrArn;
   }
 
-  private requireFunction(nameOrArn: string | undefined, qualifier?: string): FunctionRecord {
+  requireFunction(nameOrArn: string | undefined, qualifier?: string): FunctionRecord {
     const name = this.nameOf(nameOrArn);
     if (!name) throw lambdaErrors.invalidParameter("1 validation error detected: Value null at 'functionName' failed to satisfy constraint: Member must not be null");
     const arnQualifier = /:function:[^:]+:([^:]+)$/.exec(nameOrArn ?? "")?.[1];
@@ -377,12 +343,6 @@ export class LambdaService implements LambdaApi {
     const record = this.store.getFunction(name);
     if (!record || (wanted !== undefined && wanted !== "$LATEST")) throw lambdaErrors.functionNotFound(this.functionArn(name) + (wanted ? `:${wanted}` : ""));
     return record;
-  }
-
-  private requireMapping(uuid: string | undefined): MappingRecord {
-    const mapping = uuid ? this.store.getMapping(uuid) : undefined;
-    if (!mapping) throw lambdaErrors.resourceNotFound();
-    return mapping;
   }
 
   private revisionMismatch() {
@@ -403,74 +363,6 @@ export class LambdaService implements LambdaApi {
       }
     }
     throw lambdaErrors.invalidParameter("Please provide a source for function code.");
-  }
-
-  /** AWS refuses a mapping whose queue would hand a message to another poller before the function could finish. */
-  private async checkQueue(arn: string, record: FunctionRecord): Promise<void> {
-    const queueUrl = this.deps.sqs.queueUrlFromArn(arn);
-    if (queueUrl === undefined) {
-      throw lambdaErrors.invalidParameter("Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The specified queue does not exist for this wsdl version.");
-    }
-    const attributes = (await this.deps.sqs.getQueueAttributes({ QueueUrl: queueUrl, AttributeNames: ["VisibilityTimeout"] })).Attributes ?? {};
-    const visibility = Number(attributes.VisibilityTimeout ?? 30);
-    const timeout = record.configuration.Timeout ?? limits.DEFAULT_TIMEOUT_SECONDS;
-    if (visibility < timeout) throw lambdaErrors.invalidParameter(`Queue visibility timeout: ${visibility} seconds is less than Function timeout: ${timeout} seconds`);
-  }
-
-  private mappingConfiguration(mapping: MappingRecord, state?: string): lambda.EventSourceMappingConfiguration {
-    return {
-      UUID: mapping.uuid,
-      BatchSize: mapping.batchSize,
-      MaximumBatchingWindowInSeconds: mapping.maximumBatchingWindowInSeconds,
-      EventSourceArn: mapping.eventSourceArn,
-      FunctionArn: this.functionArn(mapping.functionName),
-      LastModified: new Date(mapping.lastModified),
-      LastProcessingResult: mapping.lastProcessingResult,
-      State: state ?? (mapping.enabled ? "Enabled" : "Disabled"),
-      StateTransitionReason: "USER_INITIATED",
-      FunctionResponseTypes: mapping.functionResponseTypes as lambda.FunctionResponseType[],
-      ...(mapping.maximumConcurrency !== undefined ? { ScalingConfig: { MaximumConcurrency: mapping.maximumConcurrency } } : {}),
-      EventSourceMappingArn: `arn:aws:lambda:${this.ctx.region}:${this.ctx.accountId}:event-source-mapping:${mapping.uuid}`,
-    };
-  }
-
-  private startPoller(mapping: MappingRecord): void {
-    if (this.closed || this.pollers.has(mapping.uuid)) return;
-    const poller = new SqsPoller(mapping, {
-      sqs: this.deps.sqs,
-      region: this.ctx.region,
-      log: this.ctx.log,
-      invoke: (functionName, eventJson) => this.invokeJson(functionName, eventJson, false),
-      functionConcurrency: (functionName) => {
-        const record = this.store.getFunction(functionName);
-        if (record === undefined) return undefined;
-        return Math.min(record.reservedConcurrency ?? limits.LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION, limits.LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION);
-      },
-      reportResult: (uuid, result) => this.reportResult(uuid, result),
-    });
-    this.pollers.set(mapping.uuid, poller);
-    poller.start();
-  }
-
-  private stopPoller(uuid: string): void {
-    const poller = this.pollers.get(uuid);
-    if (!poller) return;
-    this.pollers.delete(uuid);
-    this.track(poller.stop());
-  }
-
-  private restartPollersOf(functionName: string): void {
-    for (const [uuid, poller] of [...this.pollers]) {
-      if (poller.mapping.functionName !== functionName) continue;
-      this.stopPoller(uuid);
-      const mapping = this.store.getMapping(uuid);
-      if (mapping?.enabled) this.startPoller(mapping);
-    }
-  }
-
-  private reportResult(uuid: string, result: string): void {
-    const mapping = this.store.getMapping(uuid);
-    if (mapping && mapping.lastProcessingResult !== result) this.store.putMapping({ ...mapping, lastProcessingResult: result });
   }
 
   private track(promise: Promise<void>): void {
