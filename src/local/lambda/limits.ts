@@ -15,6 +15,8 @@ export const MAX_ZIPPED_BYTES = 50 * 1024 * 1024;
 export const MAX_UNZIPPED_BYTES = 262_144_000;
 /** Synchronous invocation: 6 MB request and response payloads. */
 export const MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
+/** https://docs.aws.amazon.com/lambda/latest/dg/configuration-tags.html: 50 tags per function. */
+export const MAX_TAGS = 50;
 /** Invoke with LogType Tail returns the last 4 KB of the execution log. */
 export const MAX_LOG_TAIL_BYTES = 4096;
 /** Environment variables: 4 KB in total. */

@@ -137,6 +137,16 @@ const ROUTES: Route[] = [
     return json(200, concurrency ?? {}, r.requestId);
   }),
   route("POST", "/2015-03-31/functions/{name}/policy", async (s, r, p, body) => json(201, await s.addPermission({ ...(body() as unknown as lambda.AddPermissionRequest), FunctionName: functionName(p, r) }), r.requestId)),
+  route("GET", "/2015-03-31/functions/{name}/policy", async (s, r, p) => json(200, await s.getPolicy({ FunctionName: functionName(p, r) }), r.requestId)),
+  route("GET", "/2017-03-31/tags/{arn}", async (s, r, p) => json(200, await s.listTags(p.arn ?? ""), r.requestId)),
+  route("POST", "/2017-03-31/tags/{arn}", async (s, r, p, body) => {
+    await s.tagResource(p.arn ?? "", (body().Tags ?? {}) as Record<string, string>);
+    return empty(204, r.requestId);
+  }),
+  route("DELETE", "/2017-03-31/tags/{arn}", async (s, r, p) => {
+    await s.untagResource(p.arn ?? "", r.query.getAll("tagKeys"));
+    return empty(204, r.requestId);
+  }),
   route("DELETE", "/2015-03-31/functions/{name}/policy/{sid}", async (s, r, p) => {
     await s.removePermission({ FunctionName: functionName(p, r), StatementId: p.sid });
     return empty(204, r.requestId);

@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import type * as lambda from "@aws-sdk/client-lambda";
 import type { LocalContext } from "../context.js";
 import type { InvokeOutcome, LambdaApi, LogsApi, S3Api, SqsApi } from "../contracts.js";
-import { isAwsServiceError } from "../aws-error.js";
+import { AwsServiceError, isAwsServiceError } from "../aws-error.js";
 import { LOCAL_CREDENTIALS } from "../../shared/target.js";
 import { bootstrapPath, sdkNodePath } from "./bootstrap-path.js";
 import { codeDirectory, describeCode, removeFunctionCode, unpackCode } from "./code.js";
@@ -255,6 +255,34 @@ export class LambdaService implements LambdaApi {
   async removePermission(input: lambda.RemovePermissionRequest): Promise<void> {
     const record = this.requireFunction(input.FunctionName, input.Qualifier);
     if (!this.store.deletePermission(record.name, input.StatementId ?? "")) throw lambdaErrors.resourceNotFound();
+  }
+
+  /** GetPolicy: the recorded statements as one resource policy document. */
+  async getPolicy(input: lambda.GetPolicyRequest): Promise<lambda.GetPolicyResponse> {
+    const record = this.requireFunction(input.FunctionName, input.Qualifier);
+    const statements = this.store.permissions(record.name);
+    if (statements.length === 0) throw new AwsServiceError("ResourceNotFoundException", "The resource you requested does not exist.", { status: 404 });
+    const policy = { Version: "2012-10-17", Id: "default", Statement: statements.map((text) => JSON.parse(text) as unknown) };
+    return { Policy: JSON.stringify(policy), RevisionId: record.configuration.RevisionId };
+  }
+
+  // ---------------------------------------------------------------- tags
+  async listTags(arn: string): Promise<lambda.ListTagsResponse> {
+    return { Tags: this.requireFunction(arn).tags };
+  }
+
+  async tagResource(arn: string, tags: Record<string, string>): Promise<void> {
+    const record = this.requireFunction(arn);
+    const merged = { ...record.tags, ...tags };
+    if (Object.keys(merged).length > limits.MAX_TAGS) throw lambdaErrors.invalidParameter(`A function can have at most ${limits.MAX_TAGS} tags.`);
+    this.store.putFunction({ ...record, tags: merged });
+  }
+
+  async untagResource(arn: string, keys: string[]): Promise<void> {
+    const record = this.requireFunction(arn);
+    const tags = { ...record.tags };
+    for (const key of keys) delete tags[key];
+    this.store.putFunction({ ...record, tags });
   }
 
   // ---------------------------------------------------------------- invoke
