@@ -26,6 +26,7 @@ interface StartFlags {
   dataDir?: string;
   region: string;
   host: string;
+  verifySignatures?: boolean;
   foreground?: boolean;
   daemonChild?: boolean;
   json?: boolean;
@@ -92,7 +93,7 @@ function warnIfExposed(io: CliIo, host: string): void {
 async function runForeground(flags: StartFlags, context: CommandContext, dataDir: string, port: number): Promise<void> {
   const { io } = context;
   const mode = flags.daemonChild ? "daemon" : "foreground";
-  const serving = await serveLocalCloud({ dataDir, port, host: flags.host, region: flags.region, mode });
+  const serving = await serveLocalCloud({ dataDir, port, host: flags.host, region: flags.region, mode, verifySignatures: flags.verifySignatures === true });
   if ("alreadyRunning" in serving) {
     printInstance(io, serving.alreadyRunning, "The local cloud is already running.", flags.json, { alreadyRunning: true });
     return;
@@ -119,7 +120,7 @@ async function runStart(flags: StartFlags, context: CommandContext): Promise<voi
   const progress = createProgress(io, { json: flags.json, initial: "Starting the local cloud..." });
   let result;
   try {
-    result = await startDaemon({ dataDir, port, host: flags.host, region: flags.region });
+    result = await startDaemon({ dataDir, port, host: flags.host, region: flags.region, verifySignatures: flags.verifySignatures === true });
   } catch (error) {
     progress.fail("The local cloud did not start.");
     throw error;
@@ -237,6 +238,7 @@ Examples:
     .addOption(dataDirOption())
     .option("--region <region>", "region the local cloud reports in ARNs and URLs", DEFAULT_REGION)
     .option("--host <host>", "interface to bind; anything but loopback exposes it to the network", "127.0.0.1")
+    .option("--verify-signatures", "refuse AWS API requests not SigV4-signed with the local credentials (wsqlocal / wsqlocalsecret), as AWS would")
     .option("--foreground", "run in this process, logging to stderr, until Ctrl-C or SIGTERM")
     .option("--json", "print the instance as JSON")
     .addOption(new Option("--daemon-child").hideHelp())

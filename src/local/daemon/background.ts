@@ -19,6 +19,8 @@ export interface DaemonStartOptions {
   port: number;
   host: string;
   region: string;
+  /** Verify SigV4 signatures against the local credentials (see LocalCloudOptions). */
+  verifySignatures?: boolean;
   timeoutMs?: number;
 }
 
@@ -119,6 +121,7 @@ export async function startDaemon(options: DaemonStartOptions): Promise<DaemonSt
     options.host,
     "--region",
     options.region,
+    ...(options.verifySignatures === true ? ["--verify-signatures"] : []),
   ];
   const child = spawn(process.execPath, args, {
     detached: true,

@@ -15,6 +15,7 @@ export interface ServeOptions {
   port: number;
   host: string;
   region: string;
+  verifySignatures?: boolean;
   /**
    * "daemon": spawned by `wsq local start`; stdout/stderr already go to the log file and the
    * outcome of start-up is reported to the parent over IPC. "foreground": run by the user in a
@@ -83,7 +84,7 @@ export async function serveLocalCloud(options: ServeOptions): Promise<ServingLoc
     }
     let cloud: LocalCloud;
     try {
-      cloud = await startLocalCloud({ dataDir: options.dataDir, port: options.port, host: options.host, region: options.region, log });
+      cloud = await startLocalCloud({ dataDir: options.dataDir, port: options.port, host: options.host, region: options.region, log, verifySignatures: options.verifySignatures === true });
     } catch (error) {
       log.log("error", "the local cloud could not start", { error: (error as Error).message });
       lock.release();

@@ -6,7 +6,9 @@ import type Database from "better-sqlite3";
 import { WsqError } from "../../shared/errors.js";
 import { systemClock, type Clock, type LocalContext, type LocalLogger } from "../context.js";
 import type { LocalRequest, LocalResponse } from "./http-types.js";
-import { routeRequest, type RouteTable } from "./router.js";
+import { routeRequest, type RequestGate, type RouteTable } from "./router.js";
+import { signatureErrorResponse, verifySignature } from "./sigv4-verify.js";
+import { LOCAL_CREDENTIALS } from "../../shared/target.js";
 import { openDatabase } from "./database.js";
 import { silentLogger } from "./logger.js";
 import { createS3Plugin } from "../s3/index.js";
@@ -33,6 +35,11 @@ export interface LocalCloudOptions {
   region?: string;
   clock?: Clock;
   log?: LocalLogger;
+  /**
+   * Verify the SigV4 signature of every AWS API request against the local credentials
+   * (wsqlocal / wsqlocalsecret), as AWS would. Off by default: any credentials work.
+   */
+  verifySignatures?: boolean;
 }
 
 export interface LocalCloudServices {
@@ -184,6 +191,15 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     },
   };
 
+  const gate: RequestGate | undefined = options.verifySignatures
+    ? async (request, protocol) => {
+        const problem = await verifySignature(request, LOCAL_CREDENTIALS);
+        if (problem === undefined) return undefined;
+        log.log("warn", "refused a request whose signature did not verify", { requestId: request.requestId, code: problem.code });
+        return signatureErrorResponse(problem, protocol, request.requestId);
+      }
+    : undefined;
+
   // 3. The server last, once every service can answer.
   const server: Server = createServer({ maxHeaderSize: 64 * 1024 }, (request, response) => {
     readBody(request)
@@ -193,7 +209,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           return;
         }
         const localRequest = toLocalRequest(request, body);
-        const reply = await routeRequest(localRequest, routes);
+        const reply = await routeRequest(localRequest, routes, gate);
         send(response, reply);
       })
       .catch((error: unknown) => {

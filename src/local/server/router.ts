@@ -2,6 +2,7 @@ import type { LocalRequest, LocalResponse, HttpHandler } from "./http-types.js";
 import { headerValue } from "./http-types.js";
 import { signedServiceName } from "./sigv4-scope.js";
 import { EXECUTE_API_PATH_PREFIX } from "../contracts.js";
+import type { WireProtocol } from "./sigv4-verify.js";
 
 /** The protocol adapters the router can hand a request to. */
 export interface RouteTable {
@@ -71,6 +72,25 @@ export function selectHandler(request: LocalRequest, routes: RouteTable): HttpHa
   return routes.s3;
 }
 
-export async function routeRequest(request: LocalRequest, routes: RouteTable): Promise<LocalResponse> {
-  return selectHandler(request, routes)(request);
+/** Checks a request before it reaches its service (SigV4 verification); returns a reply to refuse it. */
+export type RequestGate = (request: LocalRequest, protocol: WireProtocol) => Promise<LocalResponse | undefined>;
+
+function wireProtocolOf(handler: HttpHandler, routes: RouteTable): WireProtocol | undefined {
+  if (handler === routes.sqsJson) return "sqsJson";
+  if (handler === routes.logsJson) return "logsJson";
+  if (handler === routes.sqsQuery || handler === routes.cloudFormationQuery) return "query";
+  if (handler === routes.s3) return "s3";
+  if (handler === routes.lambda) return "lambda";
+  if (handler === routes.executeApi) return "executeApi";
+  return undefined;
+}
+
+export async function routeRequest(request: LocalRequest, routes: RouteTable, gate?: RequestGate): Promise<LocalResponse> {
+  const handler = selectHandler(request, routes);
+  const protocol = gate === undefined ? undefined : wireProtocolOf(handler, routes);
+  if (gate !== undefined && protocol !== undefined) {
+    const refusal = await gate(request, protocol);
+    if (refusal !== undefined) return refusal;
+  }
+  return handler(request);
 }
