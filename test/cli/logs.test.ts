@@ -17,7 +17,8 @@ describe("wsq logs", () => {
   it("prints a function's log lines, as text and as JSON, filtered on request", async () => {
     const cloud = await useTestCloud();
     const { lambda } = clients(cloud);
-    await createFunction(lambda, "greeter", { "index.js": HANDLER });
+    // A custom log group (LoggingConfig.LogGroup) is where the lines go, and where wsq logs looks.
+    await createFunction(lambda, "greeter", { "index.js": HANDLER }, { LoggingConfig: { LogFormat: "Text", LogGroup: "/custom/greeter" } });
     await lambda.send(new InvokeCommand({ FunctionName: "greeter", Payload: JSON.stringify({ name: "ada" }) }));
     await lambda.send(new InvokeCommand({ FunctionName: "greeter", Payload: JSON.stringify({ name: "bob", fail: true }) }));
     const home = tempDir();
@@ -91,6 +92,9 @@ describe("wsq logs", () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/nothing-here/);
     expect(missing.stderr).toMatch(/^Fix: /m);
+    const noFunction = await runWsq(["logs", "--endpoint-url", cloud.url, "--function", "nobody"], home);
+    expect(noFunction.code).toBe(1);
+    expect(noFunction.stderr).toMatch(/no function named nobody/);
     const since = await runWsq(["logs", "--endpoint-url", cloud.url, "--function", "x", "--since", "yesterday"], home);
     expect(since.code).toBe(2);
     expect(since.stderr).toMatch(/30s, 10m, 2h or 1d/);

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { CloudWatchLogsClient, FilterLogEventsCommand, type FilteredLogEvent } from "@aws-sdk/client-cloudwatch-logs";
+import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import type { CommandContext } from "../program.js";
 import type { CliIo } from "../output/io.js";
 import { WsqError } from "../../shared/errors.js";
@@ -106,6 +107,28 @@ export async function tailLogGroup(options: {
   }
 }
 
+/**
+ * The function's log group: `/aws/lambda/NAME` unless its LoggingConfig names another. A caller
+ * allowed to read logs but not the function's configuration still gets the default.
+ */
+async function functionLogGroup(target: Target, functionName: string): Promise<string> {
+  const fallback = `/aws/lambda/${functionName}`;
+  const client = new LambdaClient(clientConfig(target));
+  try {
+    const configuration = await client.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
+    return configuration.LoggingConfig?.LogGroup ?? fallback;
+  } catch (error) {
+    if ((error as { name?: string }).name === "ResourceNotFoundException") {
+      throw new WsqError("FUNCTION_NOT_FOUND", `There is no function named ${functionName} on the ${target.kind} target${target.region ? ` (${target.region})` : ""}.`, {
+        hint: "Check --function (or the stack's FunctionName output with `wsq status`).",
+      });
+    }
+    return fallback;
+  } finally {
+    client.destroy();
+  }
+}
+
 function toLine(event: FilteredLogEvent): LogLine {
   return { timestamp: event.timestamp ?? 0, stream: event.logStreamName ?? "", message: (event.message ?? "").replace(/\n$/, ""), eventId: event.eventId ?? `${event.timestamp}/${event.message}` };
 }
@@ -155,7 +178,7 @@ Examples:
       const since = parseSince(flags.since);
       const target = await prepareTarget(flags, { start: false });
       const functionName = flags.function ?? (await findStackOutputs(target, flags.stackName)).FunctionName;
-      const logGroupName = `/aws/lambda/${functionName}`;
+      const logGroupName = await functionLogGroup(target, functionName);
       const client = new CloudWatchLogsClient(clientConfig(target));
       const io = context.io;
       try {

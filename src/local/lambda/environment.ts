@@ -12,7 +12,7 @@ import type { InvokeOutcome, LogsApi } from "../contracts.js";
 import type { FunctionSpec } from "./function-spec.js";
 import type { FromWorker, LambdaErrorShape, ToWorker } from "./runtime/protocol.js";
 import { MAX_SYNC_PAYLOAD_BYTES } from "./limits.js";
-import { endLine, logGroupName, logStreamName, reportLine, startLine, timeoutLine } from "./log-format.js";
+import { endLine, logStreamName, reportLine, startLine, timeoutLine } from "./log-format.js";
 
 /** https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html: "The Init phase is limited to 10 seconds." */
 export const INIT_TIMEOUT_MS = 10_000;
@@ -53,7 +53,7 @@ export function sandboxEnvironment(spec: FunctionSpec, deps: EnvironmentDeps, st
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMb),
     AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
     AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
-    AWS_LAMBDA_LOG_GROUP_NAME: logGroupName(spec.name),
+    AWS_LAMBDA_LOG_GROUP_NAME: spec.logGroup,
     AWS_LAMBDA_LOG_STREAM_NAME: streamName,
     AWS_ACCESS_KEY_ID: deps.credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: deps.credentials.secretAccessKey,
@@ -151,7 +151,7 @@ export class ExecutionEnvironment {
               functionVersion: "$LATEST",
               invokedFunctionArn: this.spec.arn,
               memoryLimitInMB: String(this.spec.memoryMb),
-              logGroupName: logGroupName(this.spec.name),
+              logGroupName: this.spec.logGroup,
               logStreamName: this.streamName,
             },
           };
@@ -242,6 +242,6 @@ export class ExecutionEnvironment {
 
   private write(message: string): void {
     this.tap?.(message);
-    this.deps.logs.putLogEvents(logGroupName(this.spec.name), this.streamName, [{ timestamp: this.deps.now(), message }]);
+    this.deps.logs.putLogEvents(this.spec.logGroup, this.streamName, [{ timestamp: this.deps.now(), message }]);
   }
 }

@@ -8,6 +8,8 @@ export interface FunctionSpec {
   timeoutSeconds: number;
   memoryMb: number;
   environment: Record<string, string>;
+  /** LoggingConfig.LogGroup: `/aws/lambda/<name>` unless the function names another. */
+  logGroup: string;
   /** ReservedConcurrentExecutions, when set. */
   reservedConcurrency: number | undefined;
   /** Changes with every code or configuration update: environments of an older revision are retired. */

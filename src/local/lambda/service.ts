@@ -111,7 +111,8 @@ export class LambdaService implements LambdaApi {
       Architectures: architectures as lambda.Architecture[],
       EphemeralStorage: { Size: input.EphemeralStorage?.Size ?? 512 },
       SnapStart: { ApplyOn: "None", OptimizationStatus: "Off" },
-      LoggingConfig: { LogFormat: "Text", LogGroup: logGroupName(name) },
+      // Text is the only format written; a custom LogGroup is honoured.
+      LoggingConfig: { LogFormat: "Text", LogGroup: input.LoggingConfig?.LogGroup ?? logGroupName(name) },
     };
     this.ctx.db.transaction(() => {
       this.store.putFunction({ name, configuration, reservedConcurrency: undefined, tags: input.Tags ?? {} });
@@ -162,6 +163,7 @@ export class LambdaService implements LambdaApi {
       ...(input.TracingConfig?.Mode ? { TracingConfig: { Mode: input.TracingConfig.Mode } } : {}),
       ...(input.EphemeralStorage?.Size ? { EphemeralStorage: { Size: input.EphemeralStorage.Size } } : {}),
       ...(input.Layers !== undefined ? { Layers: input.Layers.map((arn) => ({ Arn: arn, CodeSize: 0 })) } : {}),
+      ...(input.LoggingConfig !== undefined ? { LoggingConfig: { LogFormat: "Text", LogGroup: input.LoggingConfig.LogGroup ?? logGroupName(record.name) } } : {}),
       LastModified: lastModified(this.ctx.clock.now()),
       RevisionId: randomUUID(),
     };
@@ -416,6 +418,7 @@ export class LambdaService implements LambdaApi {
       timeoutSeconds: configuration.Timeout ?? limits.DEFAULT_TIMEOUT_SECONDS,
       memoryMb: configuration.MemorySize ?? limits.DEFAULT_MEMORY_MB,
       environment: (configuration.Environment?.Variables ?? {}),
+      logGroup: configuration.LoggingConfig?.LogGroup ?? logGroupName(record.name),
       reservedConcurrency: record.reservedConcurrency,
       revisionId: createHash("sha256").update(`${configuration.RevisionId}/${record.reservedConcurrency}`).digest("hex"),
     };
@@ -488,6 +491,6 @@ export class LambdaService implements LambdaApi {
     const declared = /^nodejs(\d+)\.x$/.exec(runtime)?.[1];
     if (declared === undefined || declared === process.versions.node.split(".")[0]) return;
     const message = `WARNING Function ${record.name} declares ${runtime}; the local cloud runs it on the host's Node.js ${process.versions.node}.`;
-    this.deps.logs.putLogEvents(logGroupName(record.name), "wsq-local-runtime", [{ timestamp: this.ctx.clock.now(), message }]);
+    this.deps.logs.putLogEvents(record.configuration.LoggingConfig?.LogGroup ?? logGroupName(record.name), "wsq-local-runtime", [{ timestamp: this.ctx.clock.now(), message }]);
   }
 }
