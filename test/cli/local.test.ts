@@ -183,15 +183,18 @@ describe("wsq local (built binary)", () => {
     expect(logs.stdout.trim().split("\n")).toHaveLength(1);
     expect(logs.stdout).toContain(started.url);
 
-    const follower = spawnWsq(["local", "logs", "--follow", "--lines", "0"], home);
+    const follower = spawnWsq(["local", "logs", "--follow", "--lines", "1"], home);
     try {
-      // The follower prints nothing until the daemon writes; stopping it writes its stop lines.
+      // Once the follower has printed the last line it is following from the end of the log (a
+      // stop before that would write its lines before the follower looked, and they would count
+      // as history). Stopping the daemon then writes its stop lines.
+      const lastLine = (await waitForOutput(follower.stdout!, (text) => text.includes("\n"))).split("\n")[0]!;
       const followed = waitForOutput(follower.stdout!, (text) => text.includes("local cloud stopped"));
       const stopped = await runWsq(["local", "stop"], home);
       expect(stopped.code).toBe(0);
       const text = await followed;
       expect(text).toContain("SIGTERM");
-      expect(text).not.toContain("local cloud listening");
+      expect(text).not.toContain(lastLine);
       follower.kill("SIGINT");
       expect(await waitForExit(follower)).toMatchObject({ code: 0 });
     } finally {
