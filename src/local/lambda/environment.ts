@@ -78,6 +78,7 @@ export class ExecutionEnvironment {
   private running: Running | undefined;
   private maxRssKb = 0;
   private dead = false;
+  private condemned = false;
   private exitListeners: (() => void)[] = [];
   /** Receives every log line of the current invocation (Invoke with LogType Tail). */
   private tap: ((line: string) => void) | undefined;
@@ -113,8 +114,13 @@ export class ExecutionEnvironment {
     });
   }
 
+  /**
+   * Usable for another invocation. False from the moment the environment is condemned (killed,
+   * or its runtime reported a fatal error), not only once the exit event arrives: on a loaded
+   * machine that event can come after the pool has looked for a warm environment.
+   */
   get alive(): boolean {
-    return !this.dead;
+    return !this.dead && !this.condemned;
   }
 
   onceExited(listener: () => void): void {
@@ -156,6 +162,7 @@ export class ExecutionEnvironment {
             },
           };
           this.child.send(message, (error) => {
+            if (error) this.kill();
             if (error) this.finish({ requestId, payload: undefined, functionError: "Unhandled", error: { errorType: "Runtime.ExitError", errorMessage: `RequestId: ${requestId} Error: Runtime exited without providing a reason` } });
           });
         },
@@ -168,6 +175,7 @@ export class ExecutionEnvironment {
   }
 
   kill(): void {
+    this.condemned = true;
     if (!this.dead) this.child.kill("SIGKILL");
   }
 
@@ -177,6 +185,8 @@ export class ExecutionEnvironment {
       return;
     }
     if (message.type === "init") return;
+    // A fatal error ends the runtime even between invocations (a timer that throws late).
+    if (message.type === "error" && message.fatal) this.condemned = true;
     this.maxRssKb = Math.max(this.maxRssKb, message.maxRssKb);
     const running = this.running;
     if (running === undefined || (message.requestId !== undefined && message.requestId !== running.requestId)) return;
@@ -216,8 +226,8 @@ export class ExecutionEnvironment {
     if (running === undefined) return;
     this.write(timeoutLine(this.deps.now(), running.requestId, this.spec.timeoutSeconds));
     const error = { errorType: "Sandbox.Timedout", errorMessage: `RequestId: ${running.requestId} Error: Task timed out after ${this.spec.timeoutSeconds.toFixed(2)} seconds` };
-    this.finish({ requestId: running.requestId, payload: error, functionError: "Unhandled", error }, "timeout");
     this.kill();
+    this.finish({ requestId: running.requestId, payload: error, functionError: "Unhandled", error }, "timeout");
   }
 
   private finish(outcome: InvokeOutcome, status?: "timeout" | "error"): void {
