@@ -74,12 +74,14 @@ export async function tailLogGroup(options: {
   let reportedMissing = false;
   for (;;) {
     let nextToken: string | undefined;
+    // A nextToken belongs to the query that issued it: every page of one poll asks the same query.
+    const queryStart = from;
     try {
       do {
         const page = await options.client.send(
           new FilterLogEventsCommand({
             logGroupName: options.logGroupName,
-            startTime: from,
+            startTime: queryStart,
             ...(options.filterPattern ? { filterPattern: options.filterPattern } : {}),
             ...(nextToken ? { nextToken } : {}),
           }),
