@@ -60,12 +60,12 @@ describe("the pattern handler on the local Lambda", () => {
     const groups = 6;
     const perGroup = 5;
     const recorder = await connectionsRecorder(groups * perGroup, "g2-1");
-    const { queueUrl, queueArn } = await fifoQueueWithDlq(sqs, "requests", { maxReceiveCount: 5, visibilityTimeout: 2 });
+    const { queueUrl, queueArn } = await fifoQueueWithDlq(sqs, "requests", { maxReceiveCount: 5, visibilityTimeout: 4 });
     await createFunction(lambda, "pattern-handler", {}, {
       Handler: HANDLER_ENTRY,
       Architectures: ["arm64"],
       MemorySize: 256,
-      Timeout: 2,
+      Timeout: 4,
       Code: { S3Bucket: "assets", S3Key: "handler.zip" },
       Environment: { Variables: { WSQ_CONNECTIONS_URL: recorder.url } },
     });
