@@ -6,6 +6,7 @@
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-selection-expressions.html
  */
 import velocity from "velocityjs";
+import { renderAst } from "./engine.js";
 import { selectJsonPath } from "./json-path.js";
 import { base64Decode, base64Encode, escapeJavaScript, stringOf, urlDecode, urlEncode } from "./util.js";
 
@@ -13,6 +14,11 @@ export interface MappingInput {
   body: string;
   context: Record<string, unknown>;
   stageVariables?: Record<string, string>;
+  /**
+   * Request parameters for `$input.params()`. On a WebSocket API only `$connect` has them (the
+   * upgrade request's headers and query string); MESSAGE frames have none, so this is optional.
+   */
+  params?: { header?: Record<string, string>; querystring?: Record<string, string>; path?: Record<string, string> };
 }
 
 export class MappingTemplateError extends Error {
@@ -53,17 +59,37 @@ function parseBody(body: string): { json: true; value: unknown } | { json: false
   }
 }
 
-function inputVariable(body: string, parsedBody: ReturnType<typeof parseBody>) {
+type Params = NonNullable<MappingInput["params"]>;
+
+function inputVariable(body: string, parsedBody: ReturnType<typeof parseBody>, params: Params) {
   // A body that is not JSON is treated as one JSON string: `$input.json('$')` quotes it and
-  // `$input.path('$')` is the text; deeper paths select nothing. (AWS does not document this case.)
+  // `$input.path('$')` is the text; deeper paths select nothing. AWS does not document this case;
+  // this choice keeps the shipped template delivering such a frame instead of failing it.
   const root = parsedBody.json ? parsedBody.value : body;
+  const all = { path: { ...params.path }, querystring: { ...params.querystring }, header: { ...params.header } };
   return {
     body,
+    // JSON text of the selection; "" when it selects nothing (the text then reads as absent).
     json: (path: unknown): string => {
       const value = selectJsonPath(root, stringOf(path));
       return value === undefined ? "" : JSON.stringify(value);
     },
-    path: (path: unknown): unknown => selectJsonPath(root, stringOf(path)),
+    // A fresh copy each call: velocityjs writes into objects that templates call methods on.
+    path: (path: unknown): unknown => {
+      const value = selectJsonPath(root, stringOf(path));
+      return value === undefined ? undefined : structuredClone(value);
+    },
+    // `$input.params()` is the map {path, querystring, header}; `$input.params(name)` looks in
+    // path, then query string, then header, as API Gateway documents.
+    params: (name?: unknown): unknown => {
+      if (name === undefined) return structuredClone(all);
+      const key = stringOf(name);
+      for (const source of [all.path, all.querystring] as Record<string, string>[]) {
+        if (Object.prototype.hasOwnProperty.call(source, key)) return source[key];
+      }
+      const header = Object.entries(all.header).find(([headerName]) => headerName.toLowerCase() === key.toLowerCase());
+      return header?.[1];
+    },
   };
 }
 
@@ -90,14 +116,16 @@ function utilVariable() {
  */
 export function renderMappingTemplate(template: string, input: MappingInput): string {
   const ast = compile(template);
-  const context = {
-    input: inputVariable(input.body, parseBody(input.body)),
-    context: input.context,
-    stageVariables: input.stageVariables ?? {},
+  // Copies: velocityjs assigns into objects a template calls methods on, and #set can write into
+  // $context; neither may leak into the caller's request.
+  const data = {
+    input: inputVariable(input.body, parseBody(input.body), input.params ?? {}),
+    context: structuredClone(input.context),
+    stageVariables: { ...input.stageVariables },
     util: utilVariable(),
   };
   try {
-    return new velocity.Compile(ast, { escape: false }).render(context, undefined, true);
+    return renderAst(ast, data);
   } catch (error) {
     if (error instanceof MappingTemplateError) throw error;
     throw new MappingTemplateError(`Mapping template failed: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
