@@ -1,0 +1,397 @@
+/**
+ * The WebSocket data plane: upgrades on stage URLs, $connect during the upgrade, route selection
+ * and integrations per frame, $disconnect after close, the quotas API Gateway enforces, and the
+ * connection table the @connections API posts through.
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-overview.html
+ */
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocket, WebSocketServer } from "ws";
+import type { LocalContext, LocalLogger } from "../context.js";
+import { EXECUTE_API_PATH_PREFIX } from "../contracts.js";
+import type { ApiGatewayControlPlane, ServedStage } from "./control-plane.js";
+import { managementErrors } from "./errors.js";
+import { connectionStyleId } from "./ids.js";
+import { runIntegration, routeResponseText, type IntegrationDependencies } from "./integrations.js";
+import { BACKPRESSURE, WEBSOCKET_LIMITS } from "./limits.js";
+import { evaluateSelectionExpression } from "./mapping/index.js";
+import type { RouteRecord } from "./model.js";
+import { TokenBucket } from "./throttle.js";
+
+export interface GatewayOptions {
+  idleTimeoutMs?: number;
+  maxConnectionMs?: number;
+}
+
+interface Connection {
+  id: string;
+  apiId: string;
+  stageName: string;
+  socket: WebSocket;
+  connectedAt: number;
+  lastActiveAt: number;
+  sourceIp: string;
+  userAgent: string;
+  headers: Record<string, string>;
+  query: Record<string, string>;
+  domainName: string;
+  /** Frames waiting for their integration, in arrival order. */
+  pending: string[];
+  processing: boolean;
+  paused: boolean;
+  idleTimer: NodeJS.Timeout;
+  lifeTimer: NodeJS.Timeout;
+}
+
+export interface ConnectionInfo {
+  ConnectedAt: string;
+  LastActiveAt: string;
+  Identity: { SourceIp: string; UserAgent: string };
+}
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** requestContext.requestTime in Common Log Format, as API Gateway writes it. */
+function commonLogTime(epochMs: number): string {
+  const d = new Date(epochMs);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${pad(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} +0000`;
+}
+
+function rejectUpgrade(socket: Duplex, status: number, message: string): void {
+  const body = JSON.stringify({ message });
+  const reason = status === 403 ? "Forbidden" : status === 429 ? "Too Many Requests" : status === 401 ? "Unauthorized" : status >= 500 ? "Internal Server Error" : "Bad Request";
+  if (socket.writable) {
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  } else {
+    socket.destroy();
+  }
+}
+
+function flatHeaders(request: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(",") : value;
+  }
+  return headers;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+export class WebSocketGateway {
+  private readonly connections = new Map<string, Connection>();
+  private readonly server = new WebSocketServer({ noServer: true, maxPayload: WEBSOCKET_LIMITS.maxMessageBytes, perMessageDeflate: false });
+  private readonly newConnections: TokenBucket;
+  private readonly account: TokenBucket;
+  private readonly stageBuckets = new Map<string, { key: string; bucket: TokenBucket }>();
+  private readonly log: LocalLogger;
+  private readonly idleTimeoutMs: number;
+  private readonly maxConnectionMs: number;
+  private closing = false;
+
+  constructor(
+    private readonly ctx: LocalContext,
+    private readonly control: ApiGatewayControlPlane,
+    private readonly deps: IntegrationDependencies,
+    options: GatewayOptions = {},
+  ) {
+    this.log = ctx.log.child("apigateway");
+    const now = () => ctx.clock.now();
+    this.newConnections = new TokenBucket(WEBSOCKET_LIMITS.newConnectionsPerSecond, WEBSOCKET_LIMITS.newConnectionsPerSecond, now);
+    this.account = new TokenBucket(WEBSOCKET_LIMITS.accountRatePerSecond, WEBSOCKET_LIMITS.accountBurst, now);
+    this.idleTimeoutMs = options.idleTimeoutMs ?? WEBSOCKET_LIMITS.idleTimeoutMs;
+    this.maxConnectionMs = options.maxConnectionMs ?? WEBSOCKET_LIMITS.maxConnectionMs;
+    control.onRemoved = (apiId, stageName) => this.closeWhere((c) => c.apiId === apiId && (stageName === undefined || c.stageName === stageName), 1001, "Going away");
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  // ------------------------------------------------------------------ connecting
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const url = new URL(request.url ?? "/", "http://localhost");
+    if (!url.pathname.startsWith(EXECUTE_API_PATH_PREFIX)) return false;
+    const [apiId = "", stageName = "", ...rest] = url.pathname.slice(EXECUTE_API_PATH_PREFIX.length).split("/");
+    if (!this.control.hasApi(apiId)) return false;
+    if (this.closing) {
+      rejectUpgrade(socket, 503, "Service Unavailable");
+      return true;
+    }
+    const served = this.control.servedStage(apiId, decodeURIComponent(stageName));
+    if (served === undefined || rest.some((part) => part !== "")) {
+      rejectUpgrade(socket, 403, "Forbidden");
+      return true;
+    }
+    if (!this.newConnections.take()) {
+      rejectUpgrade(socket, 429, "Too Many Requests");
+      return true;
+    }
+    this.accept(request, socket, head, served, url).catch((error: unknown) => {
+      this.log.log("error", "upgrade failed", { error: error instanceof Error ? error.stack : String(error) });
+      rejectUpgrade(socket, 500, "Internal server error");
+    });
+    return true;
+  }
+
+  private async accept(request: IncomingMessage, socket: Duplex, head: Buffer, served: ServedStage, url: URL): Promise<void> {
+    const now = this.ctx.clock.now();
+    const headers = flatHeaders(request);
+    const partial = {
+      id: connectionStyleId(),
+      apiId: served.api.ApiId,
+      stageName: served.stage.StageName,
+      connectedAt: now,
+      lastActiveAt: now,
+      sourceIp: (request.socket.remoteAddress ?? "127.0.0.1").replace(/^::ffff:/, ""),
+      userAgent: headers["user-agent"] ?? "",
+      headers,
+      query: Object.fromEntries(url.searchParams),
+      domainName: headers.host ?? "127.0.0.1",
+    };
+    const connectRoute = served.configuration.routes.find((route) => route.RouteKey === "$connect");
+    if (connectRoute?.Target !== undefined) {
+      // $connect runs while the upgrade waits; a failing integration means no connection.
+      const requestId = connectionStyleId();
+      const outcome = await this.invokeRoute(served, connectRoute, partial, "CONNECT", "", requestId);
+      if (outcome === undefined || outcome.error !== undefined || outcome.status >= 300) {
+        const status = outcome === undefined ? 500 : outcome.status >= 400 ? outcome.status : 500;
+        this.log.log("warn", "$connect refused the connection", { requestId, apiId: served.api.ApiId, status, error: outcome?.error });
+        rejectUpgrade(socket, status, status === 403 ? "Forbidden" : status === 401 ? "Unauthorized" : "Internal server error");
+        return;
+      }
+    }
+    if (socket.destroyed) return;
+    this.server.handleUpgrade(request, socket, head, (ws) => this.attach(ws, partial));
+  }
+
+  private attach(socket: WebSocket, partial: Omit<Connection, "socket" | "pending" | "processing" | "paused" | "idleTimer" | "lifeTimer">): void {
+    const idleTimer = setTimeout(() => socket.close(1001, "Going away"), this.idleTimeoutMs).unref();
+    const lifeTimer = setTimeout(() => socket.close(1001, "Going away"), this.maxConnectionMs).unref();
+    const connection: Connection = { ...partial, socket, pending: [], processing: false, paused: false, idleTimer, lifeTimer };
+    this.connections.set(connection.id, connection);
+    socket.on("message", (data: Buffer, isBinary: boolean) => this.onFrame(connection, data, isBinary));
+    socket.on("ping", () => this.touch(connection));
+    socket.on("error", (error) => this.log.log("debug", "connection error", { connectionId: connection.id, error: error.message }));
+    socket.on("close", (code: number, reason: Buffer) => this.onClose(connection, code, reason.toString("utf8")));
+  }
+
+  private touch(connection: Connection): void {
+    connection.lastActiveAt = this.ctx.clock.now();
+    connection.idleTimer.refresh();
+  }
+
+  // ------------------------------------------------------------------ frames
+  private onFrame(connection: Connection, data: Buffer, isBinary: boolean): void {
+    this.touch(connection);
+    if (isBinary) {
+      // WebSocket APIs take text frames only.
+      connection.socket.close(1003, "Binary frames are not supported");
+      return;
+    }
+    connection.pending.push(data.toString("utf8"));
+    if (connection.pending.length >= BACKPRESSURE.maxPendingFrames && !connection.paused) {
+      // Stop reading from the client until its frames have gone through: no unbounded buffer.
+      connection.paused = true;
+      connection.socket.pause();
+    }
+    if (!connection.processing) void this.drain(connection);
+  }
+
+  /** Frames of one connection go through their integrations one at a time, in arrival order. */
+  private async drain(connection: Connection): Promise<void> {
+    connection.processing = true;
+    try {
+      for (let frame = connection.pending.shift(); frame !== undefined; frame = connection.pending.shift()) {
+        await this.handleFrame(connection, frame);
+        if (connection.paused && connection.pending.length <= BACKPRESSURE.maxPendingFrames / 2) {
+          connection.paused = false;
+          connection.socket.resume();
+        }
+      }
+    } finally {
+      connection.processing = false;
+    }
+  }
+
+  private async handleFrame(connection: Connection, body: string): Promise<void> {
+    const requestId = connectionStyleId();
+    const served = this.control.servedStage(connection.apiId, connection.stageName);
+    if (served === undefined) {
+      connection.socket.close(1001, "Going away");
+      return;
+    }
+    if (!this.account.take() || !this.stageBucket(served).take()) {
+      this.sendError(connection, "Too Many Requests", requestId);
+      return;
+    }
+    const key = evaluateSelectionExpression(served.api.RouteSelectionExpression, { body });
+    const routes = served.configuration.routes;
+    const route =
+      (key !== undefined && key !== "$connect" && key !== "$disconnect" ? routes.find((r) => r.RouteKey === key) : undefined) ?? routes.find((r) => r.RouteKey === "$default");
+    if (route === undefined) {
+      this.log.log("warn", "no route matched the message and there is no $default route", { requestId, connectionId: connection.id, selected: key });
+      this.sendError(connection, "Forbidden", requestId);
+      return;
+    }
+    const outcome = await this.invokeRoute(served, route, connection, "MESSAGE", body, requestId);
+    if (outcome === undefined || outcome.error !== undefined || outcome.status >= 400) {
+      this.log.log("warn", "integration failed", { requestId, connectionId: connection.id, routeKey: route.RouteKey, status: outcome?.status, error: outcome?.error ?? "no integration" });
+      this.sendError(connection, "Internal server error", requestId);
+      return;
+    }
+    const twoWay = route.RouteResponseSelectionExpression !== undefined && served.configuration.routeResponses.some((r) => r.RouteId === route.RouteId);
+    if (twoWay) {
+      const integration = this.integrationOf(served, route)!;
+      const text = routeResponseText(outcome, integration, served.configuration.integrationResponses, this.context(served, route, connection, "MESSAGE", requestId));
+      if (text !== "") this.deliver(connection, text);
+    }
+  }
+
+  private integrationOf(served: ServedStage, route: RouteRecord) {
+    const id = /^integrations\/(.+)$/.exec(route.Target ?? "")?.[1];
+    return id === undefined ? undefined : served.configuration.integrations.find((i) => i.IntegrationId === id);
+  }
+
+  private context(served: ServedStage, route: RouteRecord, connection: Pick<Connection, "id" | "connectedAt" | "sourceIp" | "userAgent" | "domainName">, eventType: "CONNECT" | "MESSAGE" | "DISCONNECT", requestId: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+    const now = this.ctx.clock.now();
+    return {
+      routeKey: route.RouteKey,
+      eventType,
+      ...(eventType === "MESSAGE" ? { messageId: connectionStyleId() } : {}),
+      extendedRequestId: requestId,
+      requestTime: commonLogTime(now),
+      messageDirection: "IN",
+      stage: served.stage.StageName,
+      connectedAt: connection.connectedAt,
+      requestTimeEpoch: now,
+      identity: { sourceIp: connection.sourceIp, userAgent: connection.userAgent },
+      requestId,
+      domainName: connection.domainName,
+      connectionId: connection.id,
+      apiId: served.api.ApiId,
+      ...extra,
+    };
+  }
+
+  private async invokeRoute(
+    served: ServedStage,
+    route: RouteRecord,
+    connection: Pick<Connection, "id" | "connectedAt" | "sourceIp" | "userAgent" | "domainName" | "headers" | "query">,
+    eventType: "CONNECT" | "MESSAGE" | "DISCONNECT",
+    body: string,
+    requestId: string,
+    extra: Record<string, unknown> = {},
+  ) {
+    const integration = this.integrationOf(served, route);
+    if (integration === undefined) return undefined;
+    return runIntegration(
+      {
+        route,
+        integration,
+        body,
+        context: this.context(served, route, connection, eventType, requestId, extra),
+        headers: connection.headers,
+        query: connection.query,
+        stageVariables: served.stage.StageVariables ?? {},
+        region: this.ctx.region,
+      },
+      this.deps,
+    );
+  }
+
+  private stageBucket(served: ServedStage): TokenBucket {
+    const settings = served.stage.DefaultRouteSettings ?? {};
+    const rate = settings.ThrottlingRateLimit ?? WEBSOCKET_LIMITS.accountRatePerSecond;
+    const burst = settings.ThrottlingBurstLimit ?? WEBSOCKET_LIMITS.accountBurst;
+    const id = `${served.api.ApiId}/${served.stage.StageName}`;
+    const key = `${rate}/${burst}`;
+    const existing = this.stageBuckets.get(id);
+    if (existing !== undefined && existing.key === key) return existing.bucket;
+    const bucket = new TokenBucket(rate, burst, () => this.ctx.clock.now());
+    this.stageBuckets.set(id, { key, bucket });
+    return bucket;
+  }
+
+  /** The frame API Gateway sends when it could not process a message. */
+  private sendError(connection: Connection, message: string, requestId: string): void {
+    this.deliver(connection, JSON.stringify({ message, connectionId: connection.id, requestId }));
+  }
+
+  /** Sends to the client unless it has stopped reading; such a client is dropped, not buffered for. */
+  private deliver(connection: Connection, data: string | Buffer, binary = false): boolean {
+    const socket = connection.socket;
+    if (socket.readyState !== WebSocket.OPEN) return false;
+    if (socket.bufferedAmount > BACKPRESSURE.maxUnsentBytes) {
+      this.log.log("warn", "dropping a connection that does not read what is sent to it", { connectionId: connection.id, unsentBytes: socket.bufferedAmount });
+      socket.terminate();
+      return false;
+    }
+    socket.send(data, { binary });
+    return true;
+  }
+
+  // ------------------------------------------------------------------ closing
+  private onClose(connection: Connection, code: number, reason: string): void {
+    clearTimeout(connection.idleTimer);
+    clearTimeout(connection.lifeTimer);
+    connection.pending.length = 0;
+    if (this.connections.get(connection.id) !== connection) return;
+    this.connections.delete(connection.id);
+    const served = this.control.servedStage(connection.apiId, connection.stageName);
+    const route = served?.configuration.routes.find((r) => r.RouteKey === "$disconnect");
+    if (served === undefined || route?.Target === undefined) return;
+    // $disconnect is best effort: the connection is already gone, nothing can be sent on it.
+    const requestId = connectionStyleId();
+    void this.invokeRoute(served, route, connection, "DISCONNECT", "", requestId, { disconnectStatusCode: code, disconnectReason: reason }).then((outcome) => {
+      if (outcome?.error !== undefined) this.log.log("warn", "$disconnect integration failed", { requestId, connectionId: connection.id, error: outcome.error });
+    });
+  }
+
+  private closeWhere(match: (connection: Connection) => boolean, code: number, reason: string): void {
+    for (const connection of this.connections.values()) if (match(connection)) connection.socket.close(code, reason);
+  }
+
+  // ------------------------------------------------------------------ @connections
+  private connectionFor(apiId: string, stageName: string, connectionId: string): Connection {
+    const connection = this.connections.get(connectionId);
+    if (connection === undefined || connection.apiId !== apiId || connection.stageName !== stageName || connection.socket.readyState !== WebSocket.OPEN) {
+      throw managementErrors.gone(connectionId);
+    }
+    return connection;
+  }
+
+  post(apiId: string, stageName: string, connectionId: string, data: Buffer): void {
+    const connection = this.connectionFor(apiId, stageName, connectionId);
+    if (data.length > WEBSOCKET_LIMITS.maxPostBytes) throw managementErrors.payloadTooLarge(WEBSOCKET_LIMITS.maxPostBytes);
+    let text: string | undefined;
+    try {
+      text = utf8.decode(data);
+    } catch {
+      text = undefined;
+    }
+    if (!(text !== undefined ? this.deliver(connection, text) : this.deliver(connection, data, true))) throw managementErrors.gone(connectionId);
+  }
+
+  info(apiId: string, stageName: string, connectionId: string): ConnectionInfo {
+    const connection = this.connectionFor(apiId, stageName, connectionId);
+    return {
+      ConnectedAt: new Date(connection.connectedAt).toISOString(),
+      LastActiveAt: new Date(connection.lastActiveAt).toISOString(),
+      Identity: { SourceIp: connection.sourceIp, UserAgent: connection.userAgent },
+    };
+  }
+
+  disconnect(apiId: string, stageName: string, connectionId: string): void {
+    this.connectionFor(apiId, stageName, connectionId).socket.close(1000, "");
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    this.closeWhere(() => true, 1001, "Going away");
+    const deadline = Date.now() + 2_000;
+    while (this.connections.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (const connection of this.connections.values()) connection.socket.terminate();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
