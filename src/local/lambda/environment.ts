@@ -27,6 +27,8 @@ export interface EnvironmentDeps {
   nodePath: string | undefined;
   dataDir: string;
   now(): number;
+  /** Told of every worker's pid as it starts and exits (worker-registry.ts). */
+  workers?: { add(pid: number | undefined): void; remove(pid: number | undefined): void };
 }
 
 interface Running {
@@ -94,6 +96,7 @@ export class ExecutionEnvironment {
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       serialization: "json",
     });
+    deps.workers?.add(this.child.pid);
     for (const stream of [this.child.stdout, this.child.stderr]) {
       if (stream) createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => this.write(line));
     }
@@ -108,6 +111,7 @@ export class ExecutionEnvironment {
     this.child.on("error", (error) => deps.log.log("warn", "execution environment error", { function: spec.name, error: String(error) }));
     this.child.on("exit", (code, signal) => {
       this.dead = true;
+      deps.workers?.remove(this.child.pid);
       settleInit(undefined);
       this.onExit(code, signal);
       for (const listener of this.exitListeners) listener();

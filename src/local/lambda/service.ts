@@ -15,6 +15,7 @@ import { codeDirectory, describeCode, removeFunctionCode, unpackCode } from "./c
 import type { EnvironmentDeps } from "./environment.js";
 import { lambdaErrors } from "./errors.js";
 import { EventSourceMappings } from "./mappings.js";
+import { WorkerRegistry } from "./worker-registry.js";
 import { FunctionPool } from "./function-pool.js";
 import type { FunctionSpec } from "./function-spec.js";
 import * as limits from "./limits.js";
@@ -41,6 +42,7 @@ export class LambdaService implements LambdaApi {
   private readonly store: LambdaStore;
   private readonly pools = new Map<string, FunctionPool>();
   private readonly mappings: EventSourceMappings;
+  private readonly workers: WorkerRegistry;
   private readonly stopping = new Set<Promise<void>>();
   private readonly warned = new Set<string>();
   private readonly reaper: NodeJS.Timeout;
@@ -48,6 +50,8 @@ export class LambdaService implements LambdaApi {
 
   constructor(private readonly ctx: LocalContext, private readonly deps: LambdaDependencies) {
     this.store = new LambdaStore(ctx.db);
+    this.workers = new WorkerRegistry(ctx.dataDir);
+    this.workers.reapLeftovers(ctx.log);
     this.reaper = setInterval(() => {
       for (const pool of this.pools.values()) pool.reap(Date.now() - limits.IDLE_ENVIRONMENT_MS);
     }, limits.IDLE_SWEEP_MS);
@@ -462,6 +466,7 @@ export class LambdaService implements LambdaApi {
           nodePath: sdkNodePath(),
           dataDir: this.ctx.dataDir,
           now: () => this.ctx.clock.now(),
+          workers: this.workers,
         };
         return;
       } catch (error) {
