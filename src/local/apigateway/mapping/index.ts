@@ -22,7 +22,7 @@ export interface MappingInput {
 }
 
 export class MappingTemplateError extends Error {
-  override readonly name = "MappingTemplateError";
+  override readonly name: string = "MappingTemplateError";
 }
 
 /** API Gateway's quota on the size of one mapping template. */
@@ -50,33 +50,51 @@ function compile(template: string): Ast {
   return ast;
 }
 
-/** The body as JSON, or `{ json: false }` when it is not JSON (a text frame may hold anything). */
-function parseBody(body: string): { json: true; value: unknown } | { json: false } {
-  try {
-    return { json: true, value: JSON.parse(body) as unknown };
-  } catch {
-    return { json: false };
-  }
+/**
+ * The body as a JSON value for `$input.json()` / `$input.path()`. An empty body reads as `{}`
+ * (REST APIs are observed to render `$input.json('$')` of a bodiless request as `{}`). A body that
+ * is not JSON is an error, raised only when the template actually asks for a JSONPath: API Gateway
+ * answers such a request with "Could not parse request body into json: ..." (observed on REST APIs;
+ * not documented for WebSocket APIs, where the gateway then sends its "Internal server error"
+ * frame). A template that uses only `$input.body` works with any text.
+ */
+function bodyRoot(body: string): () => unknown {
+  let parsed: { value: unknown } | undefined;
+  return () => {
+    if (parsed !== undefined) return parsed.value;
+    if (body.trim() === "") {
+      parsed = { value: {} };
+      return parsed.value;
+    }
+    try {
+      parsed = { value: JSON.parse(body) as unknown };
+    } catch (error) {
+      throw new InvalidJsonBodyError(`Could not parse request body into json: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    return parsed.value;
+  };
+}
+
+/** The body is not JSON but the template selects from it with `$input.json()` / `$input.path()`. */
+export class InvalidJsonBodyError extends MappingTemplateError {
+  override readonly name: string = "InvalidJsonBodyError";
 }
 
 type Params = NonNullable<MappingInput["params"]>;
 
-function inputVariable(body: string, parsedBody: ReturnType<typeof parseBody>, params: Params) {
-  // A body that is not JSON is treated as one JSON string: `$input.json('$')` quotes it and
-  // `$input.path('$')` is the text; deeper paths select nothing. AWS does not document this case;
-  // this choice keeps the shipped template delivering such a frame instead of failing it.
-  const root = parsedBody.json ? parsedBody.value : body;
+function inputVariable(body: string, params: Params) {
+  const root = bodyRoot(body);
   const all = { path: { ...params.path }, querystring: { ...params.querystring }, header: { ...params.header } };
   return {
     body,
     // JSON text of the selection; "" when it selects nothing (the text then reads as absent).
     json: (path: unknown): string => {
-      const value = selectJsonPath(root, stringOf(path));
+      const value = selectJsonPath(root(), stringOf(path));
       return value === undefined ? "" : JSON.stringify(value);
     },
     // A fresh copy each call: velocityjs writes into objects that templates call methods on.
     path: (path: unknown): unknown => {
-      const value = selectJsonPath(root, stringOf(path));
+      const value = selectJsonPath(root(), stringOf(path));
       return value === undefined ? undefined : structuredClone(value);
     },
     // `$input.params()` is the map {path, querystring, header}; `$input.params(name)` looks in
@@ -119,7 +137,7 @@ export function renderMappingTemplate(template: string, input: MappingInput): st
   // Copies: velocityjs assigns into objects a template calls methods on, and #set can write into
   // $context; neither may leak into the caller's request.
   const data = {
-    input: inputVariable(input.body, parseBody(input.body), input.params ?? {}),
+    input: inputVariable(input.body, input.params ?? {}),
     context: structuredClone(input.context),
     stageVariables: { ...input.stageVariables },
     util: utilVariable(),
@@ -144,9 +162,13 @@ export function evaluateSelectionExpression(expression: string, request: { body:
   if (reference === undefined) return text.replace(/\\\$/g, "$");
   if (reference === "request.body") return request.body;
   if (reference.startsWith("request.body.")) {
-    const parsedBody = parseBody(request.body);
-    if (!parsedBody.json) return undefined;
-    const value = selectJsonPath(parsedBody.value, "$." + reference.slice("request.body.".length));
+    let parsedBody: unknown;
+    try {
+      parsedBody = JSON.parse(request.body) as unknown;
+    } catch {
+      return undefined; // not JSON: the caller falls back to $default, as API Gateway does
+    }
+    const value = selectJsonPath(parsedBody, "$." + reference.slice("request.body.".length));
     return value === undefined || value === null ? undefined : stringOf(value);
   }
   if (reference.startsWith("context.") && request.context !== undefined) {

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { evaluateSelectionExpression, MappingTemplateError, renderMappingTemplate, resolveParameterValue } from "../../../../src/local/apigateway/mapping/index.js";
+import { evaluateSelectionExpression, InvalidJsonBodyError, MappingTemplateError, renderMappingTemplate, resolveParameterValue } from "../../../../src/local/apigateway/mapping/index.js";
 import { parseJsonPath, selectJsonPath } from "../../../../src/local/apigateway/mapping/json-path.js";
 import { escapeJavaScript, urlDecode, urlEncode } from "../../../../src/local/apigateway/mapping/util.js";
 import { parseTemplateBody } from "../../../../src/local/cloudformation/template/parse.js";
@@ -44,16 +44,59 @@ describe("the shipped SQS request template", () => {
     expect(form.get("MessageBody")).toBe('{"data":"hello world"}');
   });
 
-  it("sends a non-JSON frame as one JSON string in the connection's group", () => {
-    const form = new URLSearchParams(renderMappingTemplate(shippedRequestTemplate(), { body: "plain text & more", context }));
+  it("renders the brief's frames: with a group, and without one (the connection's group)", () => {
+    const template = shippedRequestTemplate();
+    const withGroup = new URLSearchParams(renderMappingTemplate(template, { body: '{"action":"sendmessage","data":"a&b=c ü","MessageGroupId":"g 1"}', context }));
+    expect(withGroup.get("MessageGroupId")).toBe("g 1");
+    expect(withGroup.get("MessageBody")).toBe('{"action":"sendmessage","data":"a&b=c ü","MessageGroupId":"g 1"}');
+    expect([...withGroup.keys()]).toHaveLength(13);
+    const without = new URLSearchParams(renderMappingTemplate(template, { body: '{"action":"sendmessage","data":"a&b=c ü"}', context }));
+    expect(without.get("MessageGroupId")).toBe("abc=");
+    expect(without.get("MessageDeduplicationId")).toBe("r-1");
+    expect(without.get("MessageBody")).toBe('{"action":"sendmessage","data":"a&b=c ü"}');
+  });
+
+  it("encodes '+', '=', '&', '%' and non-ASCII so no value leaks into another form field", () => {
+    const rendered = renderMappingTemplate(shippedRequestTemplate(), { body: '{"MessageGroupId":"a+b=c&d%e ü"}', context });
+    expect(rendered).toContain("&MessageGroupId=a%2Bb%3Dc%26d%25e+%C3%BC&");
+    expect(rendered).toContain("&MessageAttribute.1.Value.StringValue=abc%3D&");
+  });
+
+  it("treats a JSON null or empty group like a missing one", () => {
+    for (const group of ["null", '""']) {
+      const form = new URLSearchParams(renderMappingTemplate(shippedRequestTemplate(), { body: `{"MessageGroupId":${group}}`, context }));
+      expect(form.get("MessageGroupId")).toBe("abc=");
+    }
+  });
+
+  it("uses a numeric or object group as its text", () => {
+    expect(new URLSearchParams(renderMappingTemplate(shippedRequestTemplate(), { body: '{"MessageGroupId":7}', context })).get("MessageGroupId")).toBe("7");
+  });
+
+  it("fails a non-JSON frame as API Gateway does ('Could not parse request body into json')", () => {
+    expect(() => renderMappingTemplate(shippedRequestTemplate(), { body: "plain text & more", context })).toThrow(InvalidJsonBodyError);
+    expect(() => renderMappingTemplate(shippedRequestTemplate(), { body: "plain text & more", context })).toThrow(/Could not parse request body into json/);
+  });
+
+  it("reads an empty frame as {}", () => {
+    const form = new URLSearchParams(renderMappingTemplate(shippedRequestTemplate(), { body: "", context }));
+    expect(form.get("MessageBody")).toBe("{}");
     expect(form.get("MessageGroupId")).toBe("abc=");
-    expect(JSON.parse(form.get("MessageBody")!)).toBe("plain text & more");
+  });
+
+  it("keeps deep nesting and unicode (astral, combining, RTL) intact", () => {
+    let deep: unknown = "leaf ✓";
+    for (let i = 0; i < 200; i++) deep = { n: [deep] };
+    const frame = { data: deep, emoji: "😀 e\u0301 שלום \u0000\n\t\"", MessageGroupId: "grüppe 😀" };
+    const form = new URLSearchParams(renderMappingTemplate(shippedRequestTemplate(), { body: JSON.stringify(frame), context }));
+    expect(JSON.parse(form.get("MessageBody")!)).toEqual(frame);
+    expect(form.get("MessageGroupId")).toBe("grüppe 😀");
   });
 
   it("round-trips any body and group id through the form encoding", () => {
     const template = shippedRequestTemplate();
     fc.assert(
-      fc.property(fc.string(), fc.string({ minLength: 1 }), (data, group) => {
+      fc.property(fc.string({ unit: "binary" }), fc.string({ unit: "binary", minLength: 1 }).filter((g) => !/\p{Surrogate}/u.test(g)), (data, group) => {
         const frame = { data, MessageGroupId: group };
         const form = new URLSearchParams(renderMappingTemplate(template, { body: JSON.stringify(frame), context }));
         return form.get("MessageGroupId") === group && form.get("MessageBody") === JSON.stringify(frame) && form.get("Action") === "SendMessage";
@@ -149,5 +192,54 @@ describe("request parameter mapping", () => {
     expect(resolveParameterValue("stageVariables.v", request)).toBe("s");
     expect(resolveParameterValue("route.request.header.missing", request)).toBeUndefined();
     expect(resolveParameterValue("nonsense", request)).toBeUndefined();
+  });
+});
+
+describe("Java Velocity behaviour on velocityjs", () => {
+  const body = JSON.stringify({ n: null, s: "a,b,,", o: { k: 1 }, xs: [1, 2] });
+
+  it("keeps a variable's previous value when #set is given null (Velocity 1.7)", () => {
+    expect(renderMappingTemplate("#set($x = 'prev')#set($x = $input.path('$.n'))[$x]", { body, context })).toBe("[prev]");
+    expect(renderMappingTemplate("#set($x = 'prev')#set($x = $input.path('$.missing'))[$x]", { body, context })).toBe("[prev]");
+    expect(renderMappingTemplate("#set($x = 'prev')#set($x = '')[$x]", { body, context })).toBe("[]");
+    // The classic loop pitfall: a null inside #foreach does not clear the variable.
+    expect(renderMappingTemplate("#foreach($v in $input.path('$.vs'))#set($y = $v.k)$!y,#end", { body: '{"vs":[{"k":"a"},{},{"k":"c"}]}', context })).toBe("a,a,c,");
+  });
+
+  it("renders null and missing references as empty text, with or without '!'", () => {
+    expect(renderMappingTemplate("[$input.path('$.n')][$!{input.path('$.n')}][$context.nope.deeper][$stageVariables.none]", { body, context })).toBe("[][][][]");
+  });
+
+  it("offers the Java String, Map and List methods templates call", () => {
+    expect(renderMappingTemplate("$input.path('$.s').length()|$input.path('$.s').split(',').size()|$input.path('$.s').replaceAll('[ab]','x')|$input.path('$.s').replace(',', ';')|$input.path('$.s').isEmpty()|$input.path('$.s').contains('b,')|$input.path('$.s').matches('[a-z,]+')", { body, context })).toBe(
+      "5|2|x,x,,|a;b;;|false|true|true",
+    );
+    expect(renderMappingTemplate("#set($o = $input.path('$.o'))$o.containsKey('k')|$o.size()|$o.keySet()|$o|$input.path('$.xs').contains(2)|$input.path('$.xs').isEmpty()", { body, context })).toBe(
+      "true|1|[k]|{k=1}|true|false",
+    );
+  });
+
+  it("prints maps and lists the way Java does", () => {
+    expect(renderMappingTemplate("$input.path('$')", { body, context })).toBe("{n=null, s=a,b,,, o={k=1}, xs=[1, 2]}");
+  });
+
+  it("never writes into the caller's context", () => {
+    const mine = { connectionId: "c", identity: { sourceIp: "1.2.3.4" } };
+    expect(renderMappingTemplate("#set($context.connectionId = 'zz')#set($context.identity.sourceIp = 'x')$context.identity.get('sourceIp')$context.connectionId", { body, context: mine })).toBe("xzz");
+    expect(mine).toEqual({ connectionId: "c", identity: { sourceIp: "1.2.3.4" } });
+  });
+
+  it("gives $input.params() the path, query string and headers, and $input.params(name) looks them up in that order", () => {
+    const params = { header: { Host: "h", q: "from-header" }, querystring: { q: "1" } };
+    expect(renderMappingTemplate("$input.params('q')|$input.params('HOST')|$input.params().header.Host|$input.params().keySet()|$input.params('none')", { body, context, params })).toBe(
+      "1|h|h|[path, querystring, header]|",
+    );
+    expect(renderMappingTemplate("$input.params().querystring.size()", { body, context })).toBe("0");
+  });
+
+  it("selects from a non-JSON body only when the template asks for JSON", () => {
+    expect(renderMappingTemplate("$input.body|$util.urlEncode($input.body)", { body: "a b&c", context })).toBe("a b&c|a+b%26c");
+    expect(() => renderMappingTemplate("$input.json('$')", { body: "{oops", context })).toThrow(InvalidJsonBodyError);
+    expect(new InvalidJsonBodyError("x")).toBeInstanceOf(MappingTemplateError);
   });
 });
