@@ -35,9 +35,9 @@ interface Connection {
   headers: Record<string, string>;
   query: Record<string, string>;
   domainName: string;
-  /** Frames waiting for their integration, in arrival order. */
-  pending: string[];
-  processing: boolean;
+  /** Frames received while MAX_IN_FLIGHT were already being integrated, in arrival order. */
+  pending: { body: string; receivedAt: number }[];
+  inFlight: number;
   paused: boolean;
   idleTimer: NodeJS.Timeout;
   lifeTimer: NodeJS.Timeout;
@@ -165,10 +165,10 @@ export class WebSocketGateway {
     this.server.handleUpgrade(request, socket, head, (ws) => this.attach(ws, partial));
   }
 
-  private attach(socket: WebSocket, partial: Omit<Connection, "socket" | "pending" | "processing" | "paused" | "idleTimer" | "lifeTimer">): void {
+  private attach(socket: WebSocket, partial: Omit<Connection, "socket" | "pending" | "inFlight" | "paused" | "idleTimer" | "lifeTimer">): void {
     const idleTimer = setTimeout(() => socket.close(1001, "Going away"), this.idleTimeoutMs).unref();
     const lifeTimer = setTimeout(() => socket.close(1001, "Going away"), this.maxConnectionMs).unref();
-    const connection: Connection = { ...partial, socket, pending: [], processing: false, paused: false, idleTimer, lifeTimer };
+    const connection: Connection = { ...partial, socket, pending: [], inFlight: 0, paused: false, idleTimer, lifeTimer };
     this.connections.set(connection.id, connection);
     socket.on("message", (data: Buffer, isBinary: boolean) => this.onFrame(connection, data, isBinary));
     socket.on("ping", () => this.touch(connection));
@@ -189,32 +189,40 @@ export class WebSocketGateway {
       connection.socket.close(1003, "Binary frames are not supported");
       return;
     }
-    connection.pending.push(data.toString("utf8"));
+    const frame = { body: data.toString("utf8"), receivedAt: this.ctx.clock.now() };
+    if (connection.inFlight < BACKPRESSURE.maxInFlightFrames) {
+      this.start(connection, frame);
+      return;
+    }
+    connection.pending.push(frame);
     if (connection.pending.length >= BACKPRESSURE.maxPendingFrames && !connection.paused) {
       // Stop reading from the client until its frames have gone through: no unbounded buffer.
       connection.paused = true;
       connection.socket.pause();
     }
-    if (!connection.processing) void this.drain(connection);
   }
 
-  /** Frames of one connection go through their integrations one at a time, in arrival order. */
-  private async drain(connection: Connection): Promise<void> {
-    connection.processing = true;
-    try {
-      for (let frame = connection.pending.shift(); frame !== undefined; frame = connection.pending.shift()) {
-        await this.handleFrame(connection, frame);
+  /**
+   * Frames of one connection reach their integration in arrival order: everything up to the SQS
+   * call is synchronous, so the queue sees the frames in the order they came, while several of
+   * them can wait for the same durable commit (a frame at a time would cost a disk flush each).
+   */
+  private start(connection: Connection, frame: { body: string; receivedAt: number }): void {
+    connection.inFlight += 1;
+    this.handleFrame(connection, frame.body, frame.receivedAt)
+      .catch((error: unknown) => this.log.log("error", "frame handling failed", { connectionId: connection.id, error: error instanceof Error ? error.stack : String(error) }))
+      .finally(() => {
+        connection.inFlight -= 1;
+        const next = connection.pending.shift();
+        if (next !== undefined) this.start(connection, next);
         if (connection.paused && connection.pending.length <= BACKPRESSURE.maxPendingFrames / 2) {
           connection.paused = false;
           connection.socket.resume();
         }
-      }
-    } finally {
-      connection.processing = false;
-    }
+      });
   }
 
-  private async handleFrame(connection: Connection, body: string): Promise<void> {
+  private async handleFrame(connection: Connection, body: string, receivedAt: number): Promise<void> {
     const requestId = connectionStyleId();
     const served = this.control.servedStage(connection.apiId, connection.stageName);
     if (served === undefined) {
@@ -234,7 +242,7 @@ export class WebSocketGateway {
       this.sendError(connection, "Forbidden", requestId);
       return;
     }
-    const outcome = await this.invokeRoute(served, route, connection, "MESSAGE", body, requestId);
+    const outcome = await this.invokeRoute(served, route, connection, "MESSAGE", body, requestId, { requestTimeEpoch: receivedAt, requestTime: commonLogTime(receivedAt) });
     if (outcome === undefined || outcome.error !== undefined || outcome.status >= 400) {
       this.log.log("warn", "integration failed", { requestId, connectionId: connection.id, routeKey: route.RouteKey, status: outcome?.status, error: outcome?.error ?? "no integration" });
       this.sendError(connection, "Internal server error", requestId);

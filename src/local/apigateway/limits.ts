@@ -24,6 +24,8 @@ export const WEBSOCKET_LIMITS = {
  * for either; without a bound a slow or stuck peer would grow the process without limit.
  */
 export const BACKPRESSURE = {
+  /** Frames of one connection being integrated at once (they share durable commits). */
+  maxInFlightFrames: 64,
   maxPendingFrames: 256,
   maxUnsentBytes: 4 * 1024 * 1024,
 } as const;
