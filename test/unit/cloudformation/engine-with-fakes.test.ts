@@ -62,7 +62,7 @@ describe("the wsq template through the engine, against recording fakes of the se
     expect((route.input as { Target: string }).Target).toMatch(/^integrations\/[a-f0-9]{10}$/);
     expect(calls.indexOf(route)).toBeGreaterThan(integrationId);
     const stage = calls.find((call) => call.method === "createStage")!;
-    expect(stage.input).toMatchObject({ ApiId: apiId, StageName: "production", AutoDeploy: true, DefaultRouteSettings: { ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 500 } });
+    expect(stage.input).toMatchObject({ ApiId: apiId, StageName: "production", AutoDeploy: true, DefaultRouteSettings: { ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 } });
     expect(calls.indexOf(stage)).toBeGreaterThan(calls.indexOf(route));
     expect(calls.indexOf(calls.find((call) => call.method === "createFunction")!)).toBeGreaterThan(calls.indexOf(calls.find((call) => call.method === "createLogGroup")!));
     expect(stack.Outputs?.find((item) => item.OutputKey === "WebSocketUrl")?.OutputValue).toBe(`ws://127.0.0.1:4510/_aws/execute-api/${apiId}/production`);
