@@ -159,8 +159,20 @@ describe("JSONPath subset", () => {
     expect(parseJsonPath("$.a['b.c'][2].d")).toEqual(["a", "b.c", 2, "d"]);
     expect(parseJsonPath("$")).toEqual([]);
     expect(parseJsonPath("a.b")).toBeUndefined();
-    expect(parseJsonPath("$..a")).toBeUndefined();
     expect(parseJsonPath("$.a[?(@.x)]")).toBeUndefined();
+    expect(parseJsonPath("$.a[0:2]")).toBeUndefined();
+    expect(parseJsonPath("$.a.")).toBeUndefined();
+    expect(parseJsonPath("$..a")).toEqual([{ deep: "a" }]);
+  });
+
+  it("selects lists with wildcards and deep scan, and counts indexes from the end when negative", () => {
+    const doc = { a: [{ id: 1, x: { id: 2 } }, { id: 3 }], b: { id: 4 } };
+    expect(selectJsonPath(doc, "$.a[*].id")).toEqual([1, 3]);
+    expect(selectJsonPath(doc, "$.b.*")).toEqual([4]);
+    expect(selectJsonPath(doc, "$..id")).toEqual([1, 2, 3, 4]);
+    expect(selectJsonPath(doc, "$.a[-1].id")).toBe(3);
+    expect(selectJsonPath(doc, "$.nothing[*]")).toEqual([]);
+    expect(renderMappingTemplate("$input.json('$.a[*].id')|#foreach($i in $input.path('$..id'))$i#end", { body: JSON.stringify(doc), context })).toBe("[1,3]|1234");
   });
 
   it("selects nothing through the wrong types or inherited properties", () => {
