@@ -65,8 +65,17 @@ export function sandboxEnvironment(spec: FunctionSpec, deps: EnvironmentDeps, st
     AWS_CONFIG_FILE: join(deps.dataDir, "lambda", "no-aws-config"),
     AWS_SHARED_CREDENTIALS_FILE: join(deps.dataDir, "lambda", "no-aws-credentials"),
     ...(deps.nodePath !== undefined ? { NODE_PATH: deps.nodePath } : {}),
+    // The SDK warns when it runs on an older Node than it will soon need. A function declaring a
+    // newer runtime than the host's Node would not see that on Lambda: it is an artefact of running
+    // it here, so it stays out of the function's log.
+    ...(declaresNewerNode(spec.runtime) ? { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" } : {}),
     ...spec.environment,
   };
+}
+
+function declaresNewerNode(runtime: string): boolean {
+  const declared = Number(/^nodejs(\d+)\.x$/.exec(runtime)?.[1]);
+  return Number.isInteger(declared) && declared > Number(process.versions.node.split(".")[0]);
 }
 
 export class ExecutionEnvironment {
