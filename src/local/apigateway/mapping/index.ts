@@ -8,6 +8,7 @@
 import velocity from "velocityjs";
 import { renderAst } from "./engine.js";
 import { selectJsonPath } from "./json-path.js";
+import { evaluateSelection } from "./selection.js";
 import { base64Decode, base64Encode, escapeJavaScript, stringOf, urlDecode, urlEncode } from "./util.js";
 
 export interface MappingInput {
@@ -151,32 +152,18 @@ export function renderMappingTemplate(template: string, input: MappingInput): st
 }
 
 /**
- * Evaluates a selection expression. `\$default` (and any text without `$`) is a literal;
- * `$request.body.PATH` / `${request.body.PATH}` select from the JSON body; the result is stringified.
- * Returns undefined when the body is not JSON or the path selects nothing.
+ * Evaluates a selection expression like `$request.body.action`, `\$default` or
+ * `${request.body.version}-beta` (see selection.ts for the whole language). Undefined when the
+ * body is not JSON or a variable selects nothing; the caller then falls back to `$default`.
  */
-export function evaluateSelectionExpression(expression: string, request: { body: string; context?: Record<string, unknown> }): string | undefined {
-  const text = expression.trim();
-  const braced = /^\$\{([^}]*)\}$/.exec(text);
-  const reference = braced !== null ? braced[1]! : text.startsWith("$") ? text.slice(1) : undefined;
-  if (reference === undefined) return text.replace(/\\\$/g, "$");
-  if (reference === "request.body") return request.body;
-  if (reference.startsWith("request.body.")) {
-    let parsedBody: unknown;
-    try {
-      parsedBody = JSON.parse(request.body) as unknown;
-    } catch {
-      return undefined; // not JSON: the caller falls back to $default, as API Gateway does
-    }
-    const value = selectJsonPath(parsedBody, "$." + reference.slice("request.body.".length));
-    return value === undefined || value === null ? undefined : stringOf(value);
-  }
-  if (reference.startsWith("context.") && request.context !== undefined) {
-    const value = lookup(request.context, reference.slice("context.".length));
-    return value === undefined || value === null ? undefined : stringOf(value);
-  }
-  return undefined;
+export function evaluateSelectionExpression(
+  expression: string,
+  request: { body: string; context?: Record<string, unknown>; headers?: Record<string, string>; query?: Record<string, string>; stageVariables?: Record<string, string> },
+): string | undefined {
+  return evaluateSelection(expression, request);
 }
+
+export { evaluateSelection, selectKey, type SelectionRequest } from "./selection.js";
 
 function lookup(root: Record<string, unknown>, dotted: string): unknown {
   let current: unknown = root;

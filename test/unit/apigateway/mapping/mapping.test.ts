@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { evaluateSelectionExpression, InvalidJsonBodyError, MappingTemplateError, renderMappingTemplate, resolveParameterValue } from "../../../../src/local/apigateway/mapping/index.js";
+import { evaluateSelection, evaluateSelectionExpression, InvalidJsonBodyError, MappingTemplateError, renderMappingTemplate, resolveParameterValue, selectKey } from "../../../../src/local/apigateway/mapping/index.js";
 import { parseJsonPath, selectJsonPath } from "../../../../src/local/apigateway/mapping/json-path.js";
 import { escapeJavaScript, urlDecode, urlEncode } from "../../../../src/local/apigateway/mapping/util.js";
 import { parseTemplateBody } from "../../../../src/local/cloudformation/template/parse.js";
@@ -190,6 +190,26 @@ describe("selection expressions", () => {
     expect(evaluateSelectionExpression("$request.body.action", { body: '{"other":1}' })).toBeUndefined();
     expect(evaluateSelectionExpression("\\$default", { body: "{}" })).toBe("$default");
     expect(evaluateSelectionExpression("$context.routeKey", { body: "{}", context: { routeKey: "$default" } })).toBe("$default");
+    expect(evaluateSelectionExpression("$request.body.action", { body: '{"action":null}' })).toBeUndefined();
+    expect(evaluateSelectionExpression("$request.body.items[1].type", { body: '{"items":[{},{"type":"b"}]}' })).toBe("b");
+  });
+
+  it("interpolates several variables once, with literal text and escaped dollars around them", () => {
+    const body = '{"version":"2","action":"$request.body.version"}';
+    expect(evaluateSelectionExpression("${request.body.version}-beta", { body })).toBe("2-beta");
+    expect(evaluateSelectionExpression("$request.body.action:${request.body.version}", { body })).toBe("$request.body.version:2");
+    expect(evaluateSelectionExpression("\\$request.body.version", { body })).toBe("$request.body.version");
+    expect(evaluateSelectionExpression("${request.body.missing}-beta", { body })).toBeUndefined();
+    expect(evaluateSelectionExpression("$request.header.X-Api-Key|$request.querystring.v|$stageVariables.s", { body, headers: { "x-api-key": "k" }, query: { v: "1" }, stageVariables: { s: "st" } })).toBe("k|1|st");
+  });
+
+  it("picks keys exactly, then by /pattern/, then $default", () => {
+    expect(selectKey("sendmessage", ["sendmessage", "$default"])).toBe("sendmessage");
+    expect(selectKey("404", ["/2\\d\\d/", "/4\\d\\d/", "$default"])).toBe("/4\\d\\d/");
+    expect(selectKey("2000", ["/2\\d\\d/", "$default"])).toBe("$default");
+    expect(selectKey(undefined, ["a", "$default"])).toBe("$default");
+    expect(selectKey("x", ["a"])).toBeUndefined();
+    expect(evaluateSelection("${integration.response.statuscode}", { body: "", integrationStatusCode: 502 })).toBe("502");
   });
 });
 
