@@ -9,6 +9,7 @@ import velocity from "velocityjs";
 import { renderAst } from "./engine.js";
 import { selectJsonPath } from "./json-path.js";
 import { evaluateSelection } from "./selection.js";
+import { MappingTemplateError } from "./errors.js";
 import { base64Decode, base64Encode, escapeJavaScript, stringOf, urlDecode, urlEncode } from "./util.js";
 
 export interface MappingInput {
@@ -22,9 +23,7 @@ export interface MappingInput {
   params?: { header?: Record<string, string>; querystring?: Record<string, string>; path?: Record<string, string> };
 }
 
-export class MappingTemplateError extends Error {
-  override readonly name: string = "MappingTemplateError";
-}
+export { MappingTemplateError };
 
 /** API Gateway's quota on the size of one mapping template. */
 export const MAX_MAPPING_TEMPLATE_BYTES = 300 * 1024;

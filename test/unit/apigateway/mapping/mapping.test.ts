@@ -145,12 +145,29 @@ describe("util functions match Java's", () => {
     expect(urlEncode(12)).toBe("12");
   });
 
-  it("urlDecode inverts urlEncode for any string", () => {
-    fc.assert(fc.property(fc.string(), (text) => urlDecode(urlEncode(text)) === text), { numRuns: 300 });
+  it("urlEncode agrees with an independent form-encoding oracle on any well-formed string", () => {
+    // URLEncoder = encodeURIComponent, except that it also escapes !'()~ and writes space as '+'.
+    const oracle = (text: string) => encodeURIComponent(text).replace(/[!'()~]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase()).replace(/%20/g, "+");
+    const wellFormed = fc.string({ unit: "binary" }).filter((text) => !/\p{Surrogate}/u.test(text));
+    fc.assert(fc.property(wellFormed, (text) => urlEncode(text) === oracle(text)), { numRuns: 300 });
+  });
+
+  it("urlDecode inverts urlEncode for any well-formed string, and URLSearchParams reads it back", () => {
+    const wellFormed = fc.string({ unit: "binary" }).filter((text) => !/\p{Surrogate}/u.test(text));
+    fc.assert(fc.property(wellFormed, (text) => urlDecode(urlEncode(text)) === text && new URLSearchParams("v=" + urlEncode(text)).get("v") === text), { numRuns: 300 });
+  });
+
+  it("urlEncode writes a lone surrogate as '?', urlDecode replaces invalid UTF-8 and refuses broken escapes, as Java does", () => {
+    expect(urlEncode("a\uD800b")).toBe("a%3Fb");
+    expect(urlDecode("%FFx%C3%A9")).toBe("\uFFFDxé");
+    expect(() => urlDecode("100%")).toThrow(MappingTemplateError);
+    expect(() => urlDecode("%zz")).toThrow(/illegal escape/);
+    expect(() => renderMappingTemplate("$util.urlDecode('%g1')", { body: "{}", context })).toThrow(MappingTemplateError);
   });
 
   it("escapeJavaScript escapes quotes, slashes, controls and non-ASCII (surrogates as two escapes)", () => {
     expect(escapeJavaScript("\u0001\t😀")).toBe("\\u0001\\t\\uD83D\\uDE00");
+    expect(escapeJavaScript("\u007f~ \u00ff\u0100\u1234")).toBe("\u007f~ \\u00FF\\u0100\\u1234");
   });
 });
 
