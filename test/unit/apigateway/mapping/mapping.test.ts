@@ -292,3 +292,42 @@ describe("Java Velocity behaviour on velocityjs", () => {
     expect(new InvalidJsonBodyError("x")).toBeInstanceOf(MappingTemplateError);
   });
 });
+
+describe("templates in the shape AWS's examples use", () => {
+  it("renders a pass-everything template with #foreach, $foreach.hasNext and escapeJavaScript into valid JSON", () => {
+    const template = [
+      "#set($allParams = $input.params())",
+      "{",
+      '"body": $input.json(\'$\'),',
+      '"params": {',
+      "#foreach($type in $allParams.keySet())",
+      "#set($params = $allParams.get($type))",
+      '"$type": {',
+      "#foreach($name in $params.keySet())",
+      '"$name": "$util.escapeJavaScript($params.get($name))"#if($foreach.hasNext),#end',
+      "#end",
+      "}#if($foreach.hasNext),#end",
+      "#end",
+      "},",
+      '"connectionId": "$context.connectionId",',
+      '"sourceIp": "$context.identity.sourceIp"',
+      "}",
+    ].join("\n");
+    const rendered = renderMappingTemplate(template, {
+      body: '{"a":[1,{"b":"ü"}]}',
+      context: { connectionId: "abc=", identity: { sourceIp: "127.0.0.1" } },
+      params: { header: { "Sec-WebSocket-Key": 'k"1', Host: "localhost" }, querystring: { token: "t" } },
+    });
+    expect(JSON.parse(rendered)).toEqual({
+      body: { a: [1, { b: "ü" }] },
+      params: { path: {}, querystring: { token: "t" }, header: { "Sec-WebSocket-Key": 'k"1', Host: "localhost" } },
+      connectionId: "abc=",
+      sourceIp: "127.0.0.1",
+    });
+  });
+
+  it("supports #macro, #elseif, #break-free loops over ranges, and math", () => {
+    const template = "#macro(tag $v)<$v>#end#foreach($i in [1..3])#if($i == 1)#tag('one')#elseif($i == 2)#tag($i)#{else}#set($n = $i * 10)$n#end#end";
+    expect(renderMappingTemplate(template, { body: "{}", context })).toBe("<one><2>30");
+  });
+});
