@@ -25,7 +25,8 @@ export interface MappingInput {
 
 export { MappingTemplateError };
 
-/** API Gateway's quota on the size of one mapping template. */
+/** API Gateway's quota on the size of one mapping template (300 KB, not raisable).
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-execution-service-websocket-limits-table.html */
 export const MAX_MAPPING_TEMPLATE_BYTES = 300 * 1024;
 
 type Ast = ReturnType<typeof velocity.parse>;
