@@ -25,7 +25,7 @@ export interface MappingInput {
 
 export { MappingTemplateError };
 
-/** API Gateway's quota on the size of one mapping template (300 KB, not raisable).
+/** API Gateway's quota on the size of one mapping template (300 KB).
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-execution-service-websocket-limits-table.html */
 export const MAX_MAPPING_TEMPLATE_BYTES = 300 * 1024;
 
