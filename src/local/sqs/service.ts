@@ -458,9 +458,9 @@ export class SqsService implements SqsApi {
   async receiveMessage(input: sqs.ReceiveMessageRequest, signal?: AbortSignal): Promise<sqs.ReceiveMessageResult> {
     const queue = this.queueFor(input.QueueUrl);
     const max = checkIntegerParameter("MaxNumberOfMessages", input.MaxNumberOfMessages, 1, limits.MAX_RECEIVE_MESSAGES, "Must be between 1 and 10, if provided.") ?? 1;
-    const visibility =
-      checkIntegerParameter("VisibilityTimeout", input.VisibilityTimeout, 0, limits.MAX_VISIBILITY_TIMEOUT_SECONDS, "Must be between 0 and 43200, if provided.") ??
-      intAttribute(queue.attributes, "VisibilityTimeout", limits.DEFAULT_VISIBILITY_TIMEOUT_SECONDS);
+    // Without an override, the queue's visibility timeout as it is when a message is delivered
+    // (a long poll may outlast a SetQueueAttributes), not as it was when the poll began.
+    const visibility = checkIntegerParameter("VisibilityTimeout", input.VisibilityTimeout, 0, limits.MAX_VISIBILITY_TIMEOUT_SECONDS, "Must be between 0 and 43200, if provided.");
     const wait =
       checkIntegerParameter("WaitTimeSeconds", input.WaitTimeSeconds, 0, limits.MAX_WAIT_TIME_SECONDS, "Must be >= 0 and <= 20, if provided.") ??
       intAttribute(queue.attributes, "ReceiveMessageWaitTimeSeconds", 0);
@@ -494,9 +494,10 @@ export class SqsService implements SqsApi {
   }
 
   /** One receive attempt inside a transaction. */
-  private receiveNow(queue: QueueState, max: number, visibilitySeconds: number, attemptId: string | undefined): ReceivedMessage[] {
+  private receiveNow(queue: QueueState, max: number, visibilityOverride: number | undefined, attemptId: string | undefined): ReceivedMessage[] {
     const current = this.stillThere(queue);
     const now = this.ctx.clock.now();
+    const visibilitySeconds = visibilityOverride ?? intAttribute(current.attributes, "VisibilityTimeout", limits.DEFAULT_VISIBILITY_TIMEOUT_SECONDS);
     const visibleAt = now + visibilitySeconds * limits.SECONDS;
     if (attemptId !== undefined) {
       const replay = this.replayAttempt(current, attemptId, now, visibleAt);
