@@ -26,7 +26,9 @@ beforeAll(async () => {
     unavailable = "`wsq deploy` is not implemented in this build yet, so there is no stack to burst against";
     return;
   }
-  const deploy = await runWsq(["deploy", "--yes"], { home });
+  // The account's ceiling (10,000/s, burst 5,000) as the stage limit: the 10,000-message test
+  // below measures the pattern, not the stage throttle (which the plain burst still goes through).
+  const deploy = await runWsq(["deploy", "--yes", "--parameter", "ThrottlingRateLimit=10000", "--parameter", "ThrottlingBurstLimit=5000"], { home });
   if (deploy.code !== 0) {
     unavailable = /not available in this build yet/.test(deploy.stderr)
       ? "`wsq deploy` is not implemented in this build yet, so there is no stack to burst against"
@@ -95,15 +97,17 @@ describe("wsq burst on the local target", () => {
       const r = report(run.stdout);
       // Once the queue is empty and results stop, the burst ends without waiting for --timeout.
       expect(r.outcome).toBe("queue-empty");
-      const failing = [`${r.config.runId}-11`, `${r.config.runId}-3`];
+      // Messages 3 and 11 share group 3 (message i is in group i mod 4), and 3 is its first. On a
+      // FIFO queue Lambda stops a batch at its first failure and hands back the rest with it, so
+      // every message of that group is received with message 3, reaches maxReceiveCount with it
+      // and is dead-lettered with it; the other three groups are answered in full.
+      const failing = Array.from({ length: 10 }, (_, n) => `${r.config.runId}-${3 + 4 * n}`).sort();
       expect(r.verification.lost.sort()).toEqual(failing);
       expect(r.verification.lostInDlq.sort()).toEqual(failing);
       expect(r.verification.duplicated).toEqual([]);
       expect(r.verification.orderViolations).toEqual([]);
-      expect(r.counts.answered).toBe(38);
-      expect(r.dlq?.depth?.visible).toBeGreaterThanOrEqual(2);
-      // Later messages of the failed messages' groups waited for the retries, and were retried with them.
-      expect(r.verification.retried).toBeGreaterThan(0);
+      expect(r.counts.answered).toBe(30);
+      expect(r.dlq?.depth?.visible).toBe(10);
     } finally {
       sqs.destroy();
     }
@@ -131,7 +135,7 @@ describe("wsq burst on the local target", () => {
       expect(run.code).toBe(0);
       expect(run.stdout).toMatch(/peak depth 300 \(visible 300/);
       expect(run.stdout).toMatch(/out of order\s+0/);
-      expect(run.stdout).toMatch(/queue read empty/);
+      expect(run.stdout).toMatch(/answered\s+300/);
     } finally {
       lambda.destroy();
     }
@@ -139,7 +143,7 @@ describe("wsq burst on the local target", () => {
 
   test("10,000 messages over 100 connections", async (ctx) => {
     requireStack(ctx);
-    const run = await runWsq(["burst", "--count", "10000", "--connections", "100", "--json", "--timeout", "150"], { home });
+    const run = await runWsq(["burst", "--count", "10000", "--connections", "100", "--rate", "4000", "--json", "--timeout", "150"], { home });
     expect(run.stderr).not.toMatch(/Internal error/);
     const r = report(run.stdout);
     expect(r.errors.connectFailures).toEqual([]);
