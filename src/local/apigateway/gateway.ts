@@ -43,10 +43,11 @@ interface Connection {
   lifeTimer: NodeJS.Timeout;
 }
 
+/** GetConnection's body: REST-JSON member names (connectedAt, identity.sourceIp, …). */
 export interface ConnectionInfo {
-  ConnectedAt: string;
-  LastActiveAt: string;
-  Identity: { SourceIp: string; UserAgent: string };
+  connectedAt: string;
+  lastActiveAt: string;
+  identity: { sourceIp: string; userAgent: string };
 }
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -384,9 +385,9 @@ export class WebSocketGateway {
   info(apiId: string, stageName: string, connectionId: string): ConnectionInfo {
     const connection = this.connectionFor(apiId, stageName, connectionId);
     return {
-      ConnectedAt: new Date(connection.connectedAt).toISOString(),
-      LastActiveAt: new Date(connection.lastActiveAt).toISOString(),
-      Identity: { SourceIp: connection.sourceIp, UserAgent: connection.userAgent },
+      connectedAt: new Date(connection.connectedAt).toISOString(),
+      lastActiveAt: new Date(connection.lastActiveAt).toISOString(),
+      identity: { sourceIp: connection.sourceIp, userAgent: connection.userAgent },
     };
   }
 

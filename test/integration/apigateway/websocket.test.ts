@@ -1,0 +1,165 @@
+import { ApiGatewayManagementApiClient, DeleteConnectionCommand, GetConnectionCommand, PostToConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
+import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import type { LocalCloud } from "../../../src/local/server/local-cloud.js";
+import { sdkConfig, startTestCloud, tempDir, useTestCloud } from "../../helpers/local-cloud.js";
+
+// The local API Gateway's WebSocket data plane through real `ws` clients and the real
+// @connections client, with APIs built through its control plane (as CloudFormation builds them).
+
+interface Frames {
+  socket: WebSocket;
+  next(): Promise<string>;
+  closed: Promise<{ code: number; reason: string }>;
+}
+
+async function open(url: string): Promise<Frames> {
+  const socket = new WebSocket(url);
+  const queue: string[] = [];
+  const waiting: ((text: string) => void)[] = [];
+  socket.on("message", (data: Buffer) => {
+    const text = data.toString("utf8");
+    const waiter = waiting.shift();
+    if (waiter !== undefined) waiter(text);
+    else queue.push(text);
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.once("close", (code, reason) => resolve({ code, reason: reason.toString() })));
+  await new Promise<void>((resolve, reject) => {
+    socket.once("open", () => resolve());
+    socket.once("unexpected-response", (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+    socket.once("error", reject);
+  });
+  return {
+    socket,
+    closed,
+    next: () => (queue.length > 0 ? Promise.resolve(queue.shift()!) : new Promise((resolve) => waiting.push(resolve))),
+  };
+}
+
+/** An API with a two-way MOCK `echo` route, a `$default` route into an SQS queue, and a stage. */
+async function buildApi(cloud: LocalCloud, options: { stage?: { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }; connect?: number } = {}) {
+  const api = cloud.services.apigateway.api;
+  const sqs = new SQSClient(sdkConfig(cloud));
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: "in.fifo", Attributes: { FifoQueue: "true" } }));
+  const { ApiId, ApiEndpoint } = await api.createApi({ Name: "t", ProtocolType: "WEBSOCKET", RouteSelectionExpression: "$request.body.action" });
+  const mock = await api.createIntegration({ ApiId, IntegrationType: "MOCK", RequestTemplates: { $default: '{"statusCode": 200}' }, TemplateSelectionExpression: "\\$default" });
+  await api.createIntegrationResponse({ ApiId, IntegrationId: mock.IntegrationId, IntegrationResponseKey: "$default", ResponseTemplates: { $default: '{"route": "$context.routeKey", "connectionId": "$context.connectionId"}' } });
+  const echo = await api.createRoute({ ApiId, RouteKey: "echo", Target: `integrations/${mock.IntegrationId}`, RouteResponseSelectionExpression: "$default" });
+  await api.createRouteResponse({ ApiId, RouteId: echo.RouteId, RouteResponseKey: "$default" });
+  const toQueue = await api.createIntegration({
+    ApiId,
+    IntegrationType: "AWS",
+    IntegrationMethod: "POST",
+    IntegrationUri: `arn:aws:apigateway:${cloud.region}:sqs:path/000000000000/in.fifo`,
+    PassthroughBehavior: "NEVER",
+    RequestParameters: { "integration.request.header.Content-Type": "'application/x-www-form-urlencoded'" },
+    TemplateSelectionExpression: "\\$default",
+    RequestTemplates: { $default: "Action=SendMessage&MessageGroupId=$util.urlEncode($context.connectionId)&MessageDeduplicationId=$context.requestId&MessageBody=$util.urlEncode($input.body)" },
+  });
+  await api.createRoute({ ApiId, RouteKey: "$default", Target: `integrations/${toQueue.IntegrationId}` });
+  if (options.connect !== undefined) {
+    const gate = await api.createIntegration({ ApiId, IntegrationType: "MOCK", RequestTemplates: { $default: `{"statusCode": ${options.connect}}` } });
+    await api.createRoute({ ApiId, RouteKey: "$connect", Target: `integrations/${gate.IntegrationId}` });
+  }
+  await api.createStage({ ApiId, StageName: "dev", AutoDeploy: true, ...(options.stage ? { DefaultRouteSettings: options.stage } : {}) });
+  return { ApiId: ApiId!, url: `${ApiEndpoint}/dev`, connections: `${ApiEndpoint!.replace(/^ws/, "http")}/dev`, QueueUrl: QueueUrl!, sqs };
+}
+
+describe("local API Gateway WebSocket APIs", () => {
+  it("selects routes by the body: a two-way MOCK route answers, everything else goes to the queue", async () => {
+    const cloud = await useTestCloud();
+    const { url, QueueUrl, sqs } = await buildApi(cloud);
+    const client = await open(url);
+    try {
+      client.socket.send(JSON.stringify({ action: "echo", n: 1 }));
+      expect(JSON.parse(await client.next())).toEqual({ route: "echo", connectionId: expect.stringMatching(/^[A-Za-z0-9_-]{15}=$/) });
+      client.socket.send(JSON.stringify({ action: "other", text: "a&b=c ü" }));
+      client.socket.send("not json at all");
+      const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 5 }));
+      expect(received.Messages?.map((m) => m.Body)).toEqual([JSON.stringify({ action: "other", text: "a&b=c ü" }), "not json at all"]);
+    } finally {
+      client.socket.close();
+      sqs.destroy();
+    }
+  });
+
+  it("posts to, describes and closes a connection through the Management API", async () => {
+    const cloud = await useTestCloud();
+    const { url, connections, sqs, QueueUrl } = await buildApi(cloud);
+    const client = await open(url);
+    const management = new ApiGatewayManagementApiClient({ ...sdkConfig(cloud), endpoint: connections });
+    try {
+      await expect(management.send(new PostToConnectionCommand({ ConnectionId: "AAAAAAAAAAAAAAA=", Data: "x" }))).rejects.toMatchObject({ name: "GoneException", $metadata: { httpStatusCode: 410 } });
+      // The SQS integration records the connection id as the message group.
+      client.socket.send(JSON.stringify({ action: "other" }));
+      const [message] = (await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 5, MessageSystemAttributeNames: ["MessageGroupId"] }))).Messages ?? [];
+      const connectionId = message!.Attributes!.MessageGroupId!;
+      expect(connectionId).toMatch(/^[A-Za-z0-9_-]{15}=$/);
+
+      await management.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: new TextEncoder().encode('{"hello":true}') }));
+      expect(await client.next()).toBe('{"hello":true}');
+      const info = await management.send(new GetConnectionCommand({ ConnectionId: connectionId }));
+      expect(info.Identity?.SourceIp).toBe("127.0.0.1");
+      expect(info.ConnectedAt).toBeInstanceOf(Date);
+      await expect(management.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: new Uint8Array(128 * 1024 + 1) }))).rejects.toMatchObject({ name: "PayloadTooLargeException" });
+      await management.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
+      expect((await client.closed).code).toBe(1000);
+      await expect(management.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: "late" }))).rejects.toMatchObject({ name: "GoneException", $metadata: { httpStatusCode: 410 } });
+    } finally {
+      management.destroy();
+      sqs.destroy();
+    }
+  });
+
+  it("refuses what API Gateway refuses: unknown stage, a failing $connect, binary and oversized messages", async () => {
+    const cloud = await useTestCloud();
+    const { url, sqs } = await buildApi(cloud, { connect: 403 });
+    sqs.destroy();
+    await expect(open(url)).rejects.toThrow("HTTP 403");
+    await expect(open(url.replace(/\/dev$/, "/nope"))).rejects.toThrow("HTTP 403");
+    await expect(open(url.replace(/\/[a-z0-9]{10}\/dev$/, "/zzzzzzzzzz/dev"))).rejects.toThrow("HTTP 404");
+
+    const open2 = await buildApi(cloud);
+    open2.sqs.destroy();
+    const binary = await open(open2.url);
+    binary.socket.send(Buffer.from([1, 2, 3]), { binary: true });
+    expect((await binary.closed).code).toBe(1003);
+    const big = await open(open2.url);
+    big.socket.send("x".repeat(128 * 1024 + 1));
+    expect((await big.closed).code).toBe(1009);
+  });
+
+  it("throttles a stage with its route settings: the message over the burst gets 'Too Many Requests'", async () => {
+    const cloud = await useTestCloud();
+    const { url, sqs } = await buildApi(cloud, { stage: { ThrottlingRateLimit: 0.001, ThrottlingBurstLimit: 2 } });
+    sqs.destroy();
+    const client = await open(url);
+    try {
+      for (let i = 0; i < 3; i++) client.socket.send(JSON.stringify({ action: "echo", i }));
+      const frames = [await client.next(), await client.next(), await client.next()].map((text) => JSON.parse(text) as Record<string, unknown>);
+      expect(frames.filter((f) => f.message === "Too Many Requests")).toHaveLength(1);
+      expect(frames.filter((f) => f.route === "echo")).toHaveLength(2);
+    } finally {
+      client.socket.close();
+    }
+  });
+
+  it("keeps its APIs across a restart on the same data", async () => {
+    const dataDir = tempDir();
+    const first = await startTestCloud({ dataDir, keepData: true });
+    const { ApiId, sqs } = await buildApi(first);
+    sqs.destroy();
+    const port = first.port;
+    await first.stop();
+    const second = await useTestCloud({ dataDir, port });
+    const client = await open(`ws://127.0.0.1:${port}/_aws/execute-api/${ApiId}/dev`);
+    try {
+      client.socket.send(JSON.stringify({ action: "echo", again: true }));
+      expect(JSON.parse(await client.next())).toMatchObject({ route: "echo" });
+      expect((await second.services.apigateway.api.getApi({ ApiId })).Name).toBe("t");
+    } finally {
+      client.socket.close();
+    }
+  });
+});
