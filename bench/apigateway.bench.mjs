@@ -1,0 +1,110 @@
+// Inbound throughput of the local API Gateway: frames from 10 WebSocket connections through the
+// shipped template's SQS integration (mapping template, Query adapter, durable FIFO enqueue),
+// against a raw `ws` echo server measured in the same run over the same connections.
+//
+// Target (issue 3): at least 40% of the raw echo rate.
+//
+// Needs `npm run build`. Runs the local cloud in this process on an ephemeral loopback port.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import WebSocket, { WebSocketServer } from "ws";
+import { startLocalCloud } from "../dist/local/server/local-cloud.js";
+import { parseTemplateBody } from "../dist/local/cloudformation/template/parse.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const CONNECTIONS = 10;
+const MESSAGES = 5000;
+const RUNS = 3;
+const TARGET_RATIO = 0.4;
+
+function shippedRequestTemplate() {
+  const template = parseTemplateBody(readFileSync(join(here, "..", "templates", "wsq.yaml"), "utf8"));
+  const [separator, parts] = template.Resources.QueueIntegration.Properties.RequestTemplates.$default["Fn::Join"];
+  return parts.join(separator);
+}
+
+async function openAll(url) {
+  return Promise.all(
+    Array.from({ length: CONNECTIONS }, () => {
+      const socket = new WebSocket(url, { perMessageDeflate: false });
+      return new Promise((resolve, reject) => socket.once("open", () => resolve(socket)).once("error", reject));
+    }),
+  );
+}
+
+function frames(run) {
+  return Array.from({ length: MESSAGES }, (_, i) => JSON.stringify({ action: "send", id: `${run}-${i}`, MessageGroupId: `g${i % CONNECTIONS}`, seq: Math.floor(i / CONNECTIONS) + 1, data: i }));
+}
+
+async function echoRate(run) {
+  const server = new WebSocketServer({ host: "127.0.0.1", port: 0, perMessageDeflate: false });
+  await new Promise((resolve) => server.once("listening", resolve));
+  server.on("connection", (socket) => socket.on("message", (data) => socket.send(data)));
+  const sockets = await openAll(`ws://127.0.0.1:${server.address().port}`);
+  let answered = 0;
+  const done = new Promise((resolve) => sockets.forEach((s) => s.on("message", () => ++answered === MESSAGES && resolve())));
+  const all = frames(run);
+  const start = performance.now();
+  all.forEach((frame, i) => sockets[i % CONNECTIONS].send(frame));
+  await done;
+  const seconds = (performance.now() - start) / 1000;
+  sockets.forEach((s) => s.terminate());
+  await new Promise((resolve) => server.close(resolve));
+  return MESSAGES / seconds;
+}
+
+async function gatewayRate(cloud, run) {
+  const api = cloud.services.apigateway.api;
+  const queueName = `bench-${run}.fifo`;
+  const { QueueUrl } = await cloud.services.sqs.api.createQueue({ QueueName: queueName, Attributes: { FifoQueue: "true" } });
+  const { ApiId, ApiEndpoint } = await api.createApi({ Name: `bench-${run}`, ProtocolType: "WEBSOCKET", RouteSelectionExpression: "$request.body.action" });
+  const integration = await api.createIntegration({
+    ApiId,
+    IntegrationType: "AWS",
+    IntegrationMethod: "POST",
+    IntegrationUri: `arn:aws:apigateway:${cloud.region}:sqs:path/000000000000/${queueName}`,
+    PassthroughBehavior: "NEVER",
+    RequestParameters: { "integration.request.header.Content-Type": "'application/x-www-form-urlencoded'" },
+    TemplateSelectionExpression: "\\$default",
+    RequestTemplates: { $default: shippedRequestTemplate() },
+  });
+  await api.createRoute({ ApiId, RouteKey: "$default", Target: `integrations/${integration.IntegrationId}` });
+  await api.createStage({ ApiId, StageName: "bench", AutoDeploy: true, DefaultRouteSettings: { ThrottlingRateLimit: 10000, ThrottlingBurstLimit: 5000 } });
+  const sockets = await openAll(`${ApiEndpoint}/bench`);
+  const errors = [];
+  sockets.forEach((s) => s.on("message", (data) => errors.push(String(data))));
+  const all = frames(run);
+  const start = performance.now();
+  all.forEach((frame, i) => sockets[i % CONNECTIONS].send(frame));
+  for (;;) {
+    const a = (await cloud.services.sqs.api.getQueueAttributes({ QueueUrl, AttributeNames: ["ApproximateNumberOfMessages"] })).Attributes;
+    if (Number(a.ApproximateNumberOfMessages) + errors.length >= MESSAGES) break;
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  const seconds = (performance.now() - start) / 1000;
+  sockets.forEach((s) => s.terminate());
+  if (errors.length > 0) throw new Error(`${errors.length} frames were refused, e.g. ${errors[0]}`);
+  return MESSAGES / seconds;
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), "wsq-bench-apigw-"));
+const cloud = await startLocalCloud({ dataDir, port: 0 });
+try {
+  const echo = [];
+  const gateway = [];
+  for (let run = 0; run < RUNS; run++) {
+    echo.push(await echoRate(run));
+    gateway.push(await gatewayRate(cloud, run));
+  }
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const ratio = median(gateway) / median(echo);
+  console.log(`apigateway: ${MESSAGES} frames over ${CONNECTIONS} connections, median of ${RUNS} runs`);
+  console.log(`  raw ws echo                 ${Math.round(median(echo)).toLocaleString("en")} msg/s`);
+  console.log(`  gateway -> SQS FIFO (durable) ${Math.round(median(gateway)).toLocaleString("en")} msg/s`);
+  console.log(`  ratio ${ratio.toFixed(3)} (target >= ${TARGET_RATIO}) ${ratio >= TARGET_RATIO ? "MET" : "NOT MET"}`);
+} finally {
+  await cloud.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+}
