@@ -73,15 +73,17 @@ try {
   for (let i = 0; i < 5; i += 1) versions.push((await must(["--version"])).ms);
 
   // The first deploy also creates the asset stack and uploads the handler: shown apart.
-  const first = await must(["deploy", "--yes", "--json"]);
+  // Every cycle uses a stack of its own: SQS refuses a queue name for 60 s after its deletion
+  // (QueueDeletedRecently, as on AWS), and queue names derive from the stack name.
+  const first = await must(["deploy", "--yes", "--json", "--stack-name", "bench-first"]);
   const deployed = JSON.parse(first.stdout);
-  const firstDestroy = await must(["destroy", "--yes"]);
+  const firstDestroy = await must(["destroy", "--yes", "--stack-name", "bench-first"]);
 
   const deploys = [];
   const destroys = [];
   for (let i = 0; i < RUNS; i += 1) {
-    deploys.push((await must(["deploy", "--yes"])).ms);
-    destroys.push((await must(["destroy", "--yes"])).ms);
+    deploys.push((await must(["deploy", "--yes", "--stack-name", `bench-${i}`])).ms);
+    destroys.push((await must(["destroy", "--yes", "--stack-name", `bench-${i}`])).ms);
   }
 
   // Baseline 2: the same stack through the raw API, same parameters, same polling interval.
@@ -90,14 +92,14 @@ try {
   for (let i = 0; i < RUNS; i += 1) {
     const t0 = performance.now();
     await cfn.send(new CreateStackCommand({
-      StackName: "wsq",
+      StackName: `raw-${i}`,
       TemplateBody: TEMPLATE,
       Capabilities: ["CAPABILITY_IAM"],
       Parameters: [{ ParameterKey: "AssetBucket", ParameterValue: deployed.handler.bucket }, { ParameterKey: "AssetKey", ParameterValue: deployed.handler.key }],
     }));
-    await untilStatus(cfn, "wsq", ["CREATE_COMPLETE"]);
-    await cfn.send(new DeleteStackCommand({ StackName: "wsq" }));
-    await untilStatus(cfn, "wsq", ["DELETE_COMPLETE"]);
+    await untilStatus(cfn, `raw-${i}`, ["CREATE_COMPLETE"]);
+    await cfn.send(new DeleteStackCommand({ StackName: `raw-${i}` }));
+    await untilStatus(cfn, `raw-${i}`, ["DELETE_COMPLETE"]);
     raws.push(performance.now() - t0);
   }
   cfn.destroy();
