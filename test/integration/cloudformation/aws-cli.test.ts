@@ -1,27 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { execFile, spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { useTestCloud } from "../../helpers/local-cloud.js";
-import { LOCAL_CREDENTIALS } from "../../../src/shared/target.js";
 import { DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { clients, FIXTURES, settle } from "./helpers.js";
+import { awsCliEnv, hasAwsCli } from "../../helpers/aws-cli.js";
 
 const run = promisify(execFile);
-const hasAwsCli = spawnSync("aws", ["--version"], { stdio: "ignore" }).status === 0;
 
 describe.skipIf(!hasAwsCli)("the AWS CLI against the local CloudFormation", () => {
   it("creates, deploys (empty change set), describes, updates and deletes a stack with --endpoint-url", { timeout: 60_000 }, async () => {
     const cloud = await useTestCloud();
-    const env = {
-      ...process.env,
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-      AWS_DEFAULT_REGION: cloud.region,
-      AWS_CONFIG_FILE: "/dev/null",
-      AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-      AWS_PAGER: "",
-    };
+    const env = awsCliEnv(cloud);
     const aws = async (...args: string[]): Promise<string> => {
       const { stdout } = await run("aws", ["cloudformation", ...args, "--endpoint-url", cloud.url], { env });
       return stdout;

@@ -4,30 +4,21 @@
  * and get event source mappings, and an error with its code.
  */
 import { describe, expect, it } from "vitest";
-import { execFile, spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { writeFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { tempDir, useTestCloud } from "../../helpers/local-cloud.js";
-import { LOCAL_CREDENTIALS } from "../../../src/shared/target.js";
 import { ROLE, clients, fifoQueueWithDlq, zipOf } from "./helpers.js";
+import { awsCliEnv, hasAwsCli } from "../../helpers/aws-cli.js";
 
 const run = promisify(execFile);
-const hasAwsCli = spawnSync("aws", ["--version"], { stdio: "ignore" }).status === 0;
 
 describe.skipIf(!hasAwsCli)("the AWS CLI against the local Lambda", () => {
   it("creates, configures, invokes and maps a function with --endpoint-url", async () => {
     const cloud = await useTestCloud();
     const dir = tempDir();
-    const env = {
-      ...process.env,
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-      AWS_DEFAULT_REGION: cloud.region,
-      AWS_CONFIG_FILE: "/dev/null",
-      AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-      AWS_PAGER: "",
-    };
+    const env = awsCliEnv(cloud);
     const aws = async (...args: string[]) => {
       const { stdout } = await run("aws", ["lambda", ...args, "--endpoint-url", cloud.url, "--output", "json"], { env });
       return stdout.trim() === "" ? {} : (JSON.parse(stdout) as Record<string, unknown>);
