@@ -8,15 +8,12 @@
 //
 // Needs `npm run build`. Uses its own WSQ_HOME (a temp dir), starts the local cloud, deploys, and
 // stops the cloud at the end.
-import { spawn } from "node:child_process";
+import { wsqRunner } from "./wsq-process.mjs";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { WebSocketServer } from "ws";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const WSQ = join(here, "..", "bin", "wsq.js");
 const COUNT = 1000;
 const CONNECTIONS = 10;
 const RUNS = 3;
@@ -24,19 +21,8 @@ const TARGET_RATIO = 0.1;
 const TARGET_P99_MS = 250;
 
 const home = mkdtempSync(join(tmpdir(), "wsq-bench-burst-"));
-const env = { ...process.env, WSQ_HOME: home, NO_COLOR: "1" };
+const { wsq } = wsqRunner({ ...process.env, WSQ_HOME: home, NO_COLOR: "1" });
 
-function wsq(args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WSQ, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 async function burst(extra) {
   const run = await wsq(["burst", "--count", String(COUNT), "--connections", String(CONNECTIONS), "--json", "--timeout", "120", ...extra]);

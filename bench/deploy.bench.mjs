@@ -9,7 +9,7 @@
 //
 // Needs `npm run build`. Uses its own WSQ_HOME (a temp dir), starts the local cloud on a free port
 // and stops it at the end.
-import { spawn } from "node:child_process";
+import { wsqRunner } from "./wsq-process.mjs";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
@@ -17,32 +17,14 @@ import { fileURLToPath } from "node:url";
 import { CloudFormationClient, CreateStackCommand, DeleteStackCommand, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const WSQ = join(here, "..", "bin", "wsq.js");
 const TEMPLATE = readFileSync(join(here, "..", "templates", "wsq.yaml"), "utf8");
 const RUNS = 3;
 const TARGET_MS = 5_000;
 
 const home = mkdtempSync(join(tmpdir(), "wsq-bench-deploy-"));
-const env = { ...process.env, WSQ_HOME: home, NO_COLOR: "1", CI: "true" };
+const { wsq, must } = wsqRunner({ ...process.env, WSQ_HOME: home, NO_COLOR: "1", CI: "true" });
 
-function wsq(args) {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, [WSQ, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr, ms: performance.now() - started }));
-  });
-}
 
-async function must(args) {
-  const run = await wsq(args);
-  if (run.code !== 0) throw new Error(`wsq ${args.join(" ")} exited ${run.code}:\n${run.stderr.slice(-2000)}`);
-  return run;
-}
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const fmt = (ms) => `${ms.toFixed(0).padStart(6)} ms`;

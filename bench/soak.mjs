@@ -8,14 +8,11 @@
 // (/proc/PID/status) and open descriptors (/proc/PID/fd) are sampled. At the end the last third of
 // the samples is compared with the first third (after a warm-up cycle). Exit 1 when a message was
 // lost or duplicated, or when RSS grew by more than 25% or descriptors by more than 20.
-import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { wsqRunner } from "./wsq-process.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const WSQ = join(here, "..", "bin", "wsq.js");
 const minutesArg = process.argv.indexOf("--minutes");
 const minutes = minutesArg > 0 ? Number(process.argv[minutesArg + 1]) : 1;
 if (!(minutes > 0)) {
@@ -24,25 +21,9 @@ if (!(minutes > 0)) {
 }
 const CYCLE_MS = 10_000;
 const home = mkdtempSync(join(tmpdir(), "wsq-soak-"));
-const env = { ...process.env, WSQ_HOME: home, NO_COLOR: "1", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
+const { wsq, must } = wsqRunner({ ...process.env, WSQ_HOME: home, NO_COLOR: "1", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" });
 
-function wsq(args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [WSQ, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
-async function must(args) {
-  const run = await wsq(args);
-  if (run.code !== 0) throw new Error(`wsq ${args.join(" ")} exited ${run.code}: ${run.stderr.slice(-1500)}`);
-  return run;
-}
 
 function sample(pid) {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
