@@ -19,16 +19,26 @@ function errorResponse(error: AwsServiceError, requestId: string): LocalResponse
   };
 }
 
+/** A path segment decoded; a malformed escape is a path that names nothing (403, as API Gateway answers unknown paths). */
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new AwsServiceError("ForbiddenException", "Forbidden", { status: 403 });
+  }
+}
+
 export function createConnectionsHandler(gateway: WebSocketGateway, log: LocalLogger): HttpHandler {
   return async (request) => {
     try {
       const parts = request.rawPath.slice(EXECUTE_API_PATH_PREFIX.length).split("/");
       const [apiId, stage, marker, rawId, ...rest] = parts;
-      if (apiId === undefined || stage === undefined || marker !== "@connections" || rawId === undefined || rawId === "" || rest.length > 0) {
+      // SigV4-signing clients may send the path encoded (`%40connections`, `%3D` in the id).
+      if (apiId === undefined || stage === undefined || marker === undefined || safeDecode(marker) !== "@connections" || rawId === undefined || rawId === "" || rest.length > 0) {
         throw new AwsServiceError("ForbiddenException", "Forbidden", { status: 403 });
       }
-      const connectionId = decodeURIComponent(rawId);
-      const stageName = decodeURIComponent(stage);
+      const connectionId = safeDecode(rawId);
+      const stageName = safeDecode(stage);
       switch (request.method) {
         case "POST":
           gateway.post(apiId, stageName, connectionId, request.body);

@@ -86,8 +86,8 @@ export class WebSocketGateway {
   private readonly account: TokenBucket;
   private readonly stageBuckets = new Map<string, { key: string; bucket: TokenBucket }>();
   private readonly log: LocalLogger;
-  private readonly idleTimeoutMs: number;
-  private readonly maxConnectionMs: number;
+  private idleTimeoutMs: number;
+  private maxConnectionMs: number;
   private closing = false;
 
   constructor(
@@ -103,6 +103,16 @@ export class WebSocketGateway {
     this.idleTimeoutMs = options.idleTimeoutMs ?? WEBSOCKET_LIMITS.idleTimeoutMs;
     this.maxConnectionMs = options.maxConnectionMs ?? WEBSOCKET_LIMITS.maxConnectionMs;
     control.onRemoved = (apiId, stageName) => this.closeWhere((c) => c.apiId === apiId && (stageName === undefined || c.stageName === stageName), 1001, "Going away");
+  }
+
+  /**
+   * Lowers (or restores) the idle timeout and connection lifetime for connections made from now
+   * on, so tests of those quotas need not wait 10 minutes or 2 hours. local-cloud.ts builds the
+   * gateway without options; this is how a running cloud's quotas are changed.
+   */
+  configure(options: GatewayOptions): void {
+    this.idleTimeoutMs = options.idleTimeoutMs ?? this.idleTimeoutMs;
+    this.maxConnectionMs = options.maxConnectionMs ?? this.maxConnectionMs;
   }
 
   get connectionCount(): number {

@@ -1,0 +1,290 @@
+import { readFileSync } from "node:fs";
+import { ApiGatewayManagementApiClient, GetConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
+import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message } from "@aws-sdk/client-sqs";
+import { describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { parse } from "yaml";
+import type { WebSocketGateway } from "../../../src/local/apigateway/gateway.js";
+import type { LocalCloud } from "../../../src/local/server/local-cloud.js";
+import { sdkConfig, useTestCloud } from "../../helpers/local-cloud.js";
+
+// The checklist's finer points, driven through real `ws` clients, the SQS SDK and the
+// @connections SDK client: the shipped template's own mapping template, $connect/$disconnect,
+// $context values, per-connection order, integration failures and the time quotas.
+
+interface Client {
+  socket: WebSocket;
+  next(): Promise<string>;
+  closed: Promise<{ code: number; reason: string }>;
+}
+
+async function open(url: string): Promise<Client> {
+  const socket = new WebSocket(url, { headers: { "user-agent": "fidelity-test/1" } });
+  const queue: string[] = [];
+  const waiting: ((text: string) => void)[] = [];
+  socket.on("message", (data: Buffer) => {
+    const text = data.toString("utf8");
+    const waiter = waiting.shift();
+    if (waiter !== undefined) waiter(text);
+    else queue.push(text);
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.once("close", (code, reason) => resolve({ code, reason: reason.toString() })));
+  await new Promise<void>((resolve, reject) => {
+    socket.once("open", () => resolve());
+    socket.once("unexpected-response", (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+    socket.once("error", reject);
+  });
+  return { socket, closed, next: () => (queue.length > 0 ? Promise.resolve(queue.shift()!) : new Promise((resolve) => waiting.push(resolve))) };
+}
+
+/** The shipped template's SQS request template, exactly as templates/wsq.yaml writes it. */
+function shippedRequestTemplate(): string {
+  const template = parse(readFileSync(new URL("../../../templates/wsq.yaml", import.meta.url), "utf8"), { logLevel: "error" }) as {
+    Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+  };
+  const integration = Object.values(template.Resources).find((r) => r.Type === "AWS::ApiGatewayV2::Integration" && r.Properties.IntegrationType === "AWS");
+  const joined = (integration!.Properties.RequestTemplates as Record<string, unknown>).$default;
+  // `!Join ["", [...]]` reads as a plain two-element list once the tag is ignored.
+  const [separator, parts] = joined as [string, string[]];
+  return parts.join(separator);
+}
+
+async function receiveAll(sqs: SQSClient, QueueUrl: string, count: number): Promise<Message[]> {
+  const messages: Message[] = [];
+  while (messages.length < count) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 5, MessageAttributeNames: ["All"], MessageSystemAttributeNames: ["All"] }),
+    );
+    if (Messages.length === 0) throw new Error(`only ${messages.length} of ${count} messages arrived`);
+    messages.push(...Messages);
+    // A FIFO group stays locked while its messages are in flight: delete what was read.
+    await sqs.send(new DeleteMessageBatchCommand({ QueueUrl, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+  }
+  return messages;
+}
+
+/** A FIFO queue and an API whose `$default` (and optionally $connect/$disconnect) go to it through `template`. */
+async function queueApi(cloud: LocalCloud, template: string, options: { lifecycle?: boolean; queueName?: string; twoWayContext?: boolean } = {}) {
+  const api = cloud.services.apigateway.api;
+  const sqs = new SQSClient(sdkConfig(cloud));
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: "fidelity.fifo", Attributes: { FifoQueue: "true" } }));
+  const { ApiId, ApiEndpoint } = await api.createApi({ Name: "fidelity", ProtocolType: "WEBSOCKET", RouteSelectionExpression: "$request.body.action" });
+  const integration = (requestTemplate: string) =>
+    api.createIntegration({
+      ApiId,
+      IntegrationType: "AWS",
+      IntegrationMethod: "POST",
+      IntegrationUri: `arn:aws:apigateway:${cloud.region}:sqs:path/000000000000/${options.queueName ?? "fidelity.fifo"}`,
+      PassthroughBehavior: "NEVER",
+      RequestParameters: { "integration.request.header.Content-Type": "'application/x-www-form-urlencoded'" },
+      TemplateSelectionExpression: "\\$default",
+      RequestTemplates: { $default: requestTemplate },
+    });
+  const main = await integration(template);
+  await api.createRoute({ ApiId, RouteKey: "$default", Target: `integrations/${main.IntegrationId}` });
+  if (options.lifecycle === true) {
+    const lifecycle = await integration(
+      "Action=SendMessage&MessageGroupId=lifecycle&MessageDeduplicationId=$context.requestId" +
+        "&MessageBody=$util.urlEncode(\"$context.eventType $context.routeKey $context.connectionId $!context.disconnectStatusCode\")",
+    );
+    await api.createRoute({ ApiId, RouteKey: "$connect", Target: `integrations/${lifecycle.IntegrationId}` });
+    await api.createRoute({ ApiId, RouteKey: "$disconnect", Target: `integrations/${lifecycle.IntegrationId}` });
+  }
+  if (options.twoWayContext === true) {
+    const mock = await api.createIntegration({ ApiId, IntegrationType: "MOCK", RequestTemplates: { $default: '{"statusCode": 200}' }, TemplateSelectionExpression: "\\$default" });
+    await api.createIntegrationResponse({
+      ApiId,
+      IntegrationId: mock.IntegrationId,
+      IntegrationResponseKey: "$default",
+      ResponseTemplates: {
+        $default:
+          '{"connectionId": "$context.connectionId", "requestId": "$context.requestId", "requestTimeEpoch": $context.requestTimeEpoch, "connectedAt": $context.connectedAt,' +
+          ' "eventType": "$context.eventType", "messageId": "$context.messageId", "routeKey": "$context.routeKey", "domainName": "$context.domainName",' +
+          ' "stage": "$context.stage", "apiId": "$context.apiId", "sourceIp": "$context.identity.sourceIp"}',
+      },
+    });
+    const route = await api.createRoute({ ApiId, RouteKey: "context", Target: `integrations/${mock.IntegrationId}`, RouteResponseSelectionExpression: "$default" });
+    await api.createRouteResponse({ ApiId, RouteId: route.RouteId, RouteResponseKey: "$default" });
+  }
+  await api.createStage({ ApiId, StageName: "dev", AutoDeploy: true });
+  return { ApiId: ApiId!, url: `${ApiEndpoint}/dev`, connections: `${ApiEndpoint!.replace(/^ws/, "http")}/dev`, QueueUrl: QueueUrl!, sqs };
+}
+
+function gatewayOf(cloud: LocalCloud): WebSocketGateway {
+  return (cloud.services.apigateway as unknown as { gateway: WebSocketGateway }).gateway;
+}
+
+describe("local API Gateway: the shipped template and AWS details", () => {
+  it("lands frames through the shipped mapping template with the right group, dedup id, attributes and body, whatever the characters", async () => {
+    const cloud = await useTestCloud();
+    const { url, QueueUrl, sqs } = await queueApi(cloud, shippedRequestTemplate());
+    const client = await open(url);
+    try {
+      const frames = [
+        { action: "sendMessage", MessageGroupId: "g&1=%2+x/y?z", text: "a&b=c%20d + ü 😀" },
+        { action: "sendMessage", text: "no group: the connection's own" },
+      ];
+      const before = Date.now();
+      for (const frame of frames) client.socket.send(JSON.stringify(frame));
+      const messages = await receiveAll(sqs, QueueUrl, 2);
+      expect(messages.map((m) => JSON.parse(m.Body!) as unknown)).toEqual(frames);
+      const [grouped, own] = messages as [Message, Message];
+      expect(grouped.Attributes?.MessageGroupId).toBe("g&1=%2+x/y?z");
+      const connectionId = own.MessageAttributes?.connectionId?.StringValue;
+      expect(connectionId).toMatch(/^[A-Za-z0-9_-]{15}=$/);
+      expect(own.Attributes?.MessageGroupId).toBe(connectionId);
+      for (const message of messages) {
+        const attributes = message.MessageAttributes!;
+        expect(attributes.connectionId?.StringValue).toBe(connectionId);
+        expect(message.Attributes?.MessageDeduplicationId).toBe(attributes.requestId?.StringValue);
+        expect(attributes.requestTimeEpoch?.DataType).toBe("Number");
+        expect(Number(attributes.requestTimeEpoch?.StringValue)).toBeGreaterThanOrEqual(before - 1);
+      }
+      expect(messages[0]!.Attributes?.MessageDeduplicationId).not.toBe(messages[1]!.Attributes?.MessageDeduplicationId);
+
+      // SQS allows only ASCII letters, digits and punctuation in a group id: its 400 reaches the
+      // client as API Gateway's error frame, and nothing is queued.
+      client.socket.send(JSON.stringify({ action: "sendMessage", MessageGroupId: "ü 😀" }));
+      expect(JSON.parse(await client.next())).toMatchObject({ message: "Internal server error", connectionId });
+    } finally {
+      client.socket.close();
+      sqs.destroy();
+    }
+  });
+
+  it("keeps one connection's frames in the order they were sent", async () => {
+    const cloud = await useTestCloud();
+    const { url, QueueUrl, sqs } = await queueApi(cloud, shippedRequestTemplate());
+    const client = await open(url);
+    try {
+      const count = 150;
+      for (let i = 0; i < count; i++) client.socket.send(JSON.stringify({ action: "sendMessage", MessageGroupId: "one", i }));
+      const messages = await receiveAll(sqs, QueueUrl, count);
+      expect(messages.map((m) => (JSON.parse(m.Body!) as { i: number }).i)).toEqual(Array.from({ length: count }, (_, i) => i));
+    } finally {
+      client.socket.close();
+      sqs.destroy();
+    }
+  });
+
+  it("runs $connect during the upgrade and $disconnect after the close, with their $context", async () => {
+    const cloud = await useTestCloud();
+    const { url, QueueUrl, sqs } = await queueApi(cloud, shippedRequestTemplate(), { lifecycle: true });
+    try {
+      const client = await open(url);
+      // $connect's message is in the queue before the upgrade completed.
+      const [connect] = await receiveAll(sqs, QueueUrl, 1);
+      const [eventType, routeKey, connectionId] = connect!.Body!.split(" ");
+      expect([eventType, routeKey]).toEqual(["CONNECT", "$connect"]);
+      client.socket.close(4000, "bye");
+      await client.closed;
+      const [disconnect] = await receiveAll(sqs, QueueUrl, 1);
+      expect(disconnect!.Body).toBe(`DISCONNECT $disconnect ${connectionId} 4000`);
+    } finally {
+      sqs.destroy();
+    }
+  });
+
+  it("gives templates $context values shaped as on AWS", async () => {
+    const cloud = await useTestCloud();
+    const { ApiId, url, sqs } = await queueApi(cloud, shippedRequestTemplate(), { twoWayContext: true });
+    sqs.destroy();
+    const before = Date.now();
+    const client = await open(url);
+    try {
+      client.socket.send(JSON.stringify({ action: "context" }));
+      client.socket.send(JSON.stringify({ action: "context" }));
+      const first = JSON.parse(await client.next()) as Record<string, unknown>;
+      const second = JSON.parse(await client.next()) as Record<string, unknown>;
+      expect(first).toMatchObject({ eventType: "MESSAGE", routeKey: "context", stage: "dev", apiId: ApiId, sourceIp: "127.0.0.1", domainName: `127.0.0.1:${cloud.port}` });
+      expect(first.connectionId).toMatch(/^[A-Za-z0-9_-]{15}=$/);
+      expect(second.connectionId).toBe(first.connectionId);
+      expect(second.requestId).not.toBe(first.requestId);
+      expect(second.messageId).not.toBe(first.messageId);
+      expect(first.connectedAt).toBeGreaterThanOrEqual(before - 1);
+      expect(first.requestTimeEpoch).toBeGreaterThanOrEqual(first.connectedAt as number);
+    } finally {
+      client.socket.close();
+    }
+  });
+
+  it("answers a failing SQS integration with API Gateway's error frame and an unmatched route without $default with Forbidden", async () => {
+    const cloud = await useTestCloud();
+    const { url, sqs } = await queueApi(cloud, shippedRequestTemplate(), { queueName: "missing.fifo" });
+    sqs.destroy();
+    const client = await open(url);
+    try {
+      client.socket.send(JSON.stringify({ action: "sendMessage" }));
+      const frame = JSON.parse(await client.next()) as Record<string, unknown>;
+      expect(frame).toEqual({ message: "Internal server error", connectionId: expect.stringMatching(/^[A-Za-z0-9_-]{15}=$/), requestId: expect.any(String) });
+    } finally {
+      client.socket.close();
+    }
+
+    const api = cloud.services.apigateway.api;
+    const { ApiId, ApiEndpoint } = await api.createApi({ Name: "no-default", ProtocolType: "WEBSOCKET", RouteSelectionExpression: "$request.body.action" });
+    const mock = await api.createIntegration({ ApiId, IntegrationType: "MOCK", RequestTemplates: { $default: '{"statusCode": 200}' } });
+    await api.createRoute({ ApiId, RouteKey: "known", Target: `integrations/${mock.IntegrationId}` });
+    await api.createStage({ ApiId, StageName: "dev", AutoDeploy: true });
+    const other = await open(`${ApiEndpoint}/dev`);
+    try {
+      other.socket.send(JSON.stringify({ action: "unknown" }));
+      expect(JSON.parse(await other.next())).toMatchObject({ message: "Forbidden" });
+    } finally {
+      other.socket.close();
+    }
+  });
+
+  it("serves @connections on encoded paths, describes lastActiveAt and refuses other methods with 403", async () => {
+    const cloud = await useTestCloud();
+    const { url, connections, QueueUrl, sqs } = await queueApi(cloud, shippedRequestTemplate());
+    const client = await open(url);
+    const management = new ApiGatewayManagementApiClient({ ...sdkConfig(cloud), endpoint: connections });
+    try {
+      client.socket.send(JSON.stringify({ action: "x" }));
+      const [message] = await receiveAll(sqs, QueueUrl, 1);
+      const connectionId = message!.MessageAttributes!.connectionId!.StringValue!;
+      const info = await management.send(new GetConnectionCommand({ ConnectionId: connectionId }));
+      expect(info.Identity).toEqual({ SourceIp: "127.0.0.1", UserAgent: "fidelity-test/1" });
+      expect(info.LastActiveAt!.getTime()).toBeGreaterThanOrEqual(info.ConnectedAt!.getTime());
+
+      const encoded = `${connections}/%40connections/${encodeURIComponent(connectionId)}`;
+      expect(encoded).toContain("%3D");
+      const posted = await fetch(encoded, { method: "POST", body: "via encoded path" });
+      expect(posted.status).toBe(200);
+      expect(await client.next()).toBe("via encoded path");
+      const refused = await fetch(encoded, { method: "PUT", body: "x" });
+      expect(refused.status).toBe(403);
+      expect(refused.headers.get("x-amzn-errortype")).toBe("ForbiddenException");
+      expect((await fetch(`${connections}/@connections`, { method: "GET" })).status).toBe(403);
+    } finally {
+      client.socket.close();
+      management.destroy();
+      sqs.destroy();
+    }
+  });
+
+  it("closes idle connections and connections past their lifetime with 1001 (quotas lowered for the test)", async () => {
+    const cloud = await useTestCloud();
+    const { url, sqs } = await queueApi(cloud, shippedRequestTemplate());
+    sqs.destroy();
+    const gateway = gatewayOf(cloud);
+    try {
+      gateway.configure({ idleTimeoutMs: 150 });
+      const idle = await open(url);
+      expect((await idle.closed).code).toBe(1001);
+
+      gateway.configure({ idleTimeoutMs: 60_000, maxConnectionMs: 300 });
+      const busy = await open(url);
+      // Activity keeps an idle timer alive but not the lifetime.
+      const pinger = setInterval(() => busy.socket.ping(), 50);
+      try {
+        expect((await busy.closed).code).toBe(1001);
+      } finally {
+        clearInterval(pinger);
+      }
+    } finally {
+      gateway.configure({ idleTimeoutMs: 10 * 60 * 1000, maxConnectionMs: 2 * 60 * 60 * 1000 });
+    }
+  });
+});
