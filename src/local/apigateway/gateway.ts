@@ -11,6 +11,7 @@ import type { LocalContext, LocalLogger } from "../context.js";
 import { EXECUTE_API_PATH_PREFIX } from "../contracts.js";
 import type { ApiGatewayControlPlane, ServedStage } from "./control-plane.js";
 import { managementErrors } from "./errors.js";
+import { FrameSizeGuard } from "./frame-guard.js";
 import { connectionStyleId } from "./ids.js";
 import { runIntegration, routeResponseText, type IntegrationDependencies } from "./integrations.js";
 import { BACKPRESSURE, WEBSOCKET_LIMITS } from "./limits.js";
@@ -39,6 +40,8 @@ interface Connection {
   pending: { body: string; receivedAt: number }[];
   inFlight: number;
   paused: boolean;
+  /** Set once a frame over the frame limit arrived: nothing more from this client is integrated. */
+  refused: boolean;
   idleTimer: NodeJS.Timeout;
   lifeTimer: NodeJS.Timeout;
 }
@@ -173,14 +176,27 @@ export class WebSocketGateway {
       }
     }
     if (socket.destroyed) return;
-    this.server.handleUpgrade(request, socket, head, (ws) => this.attach(ws, partial));
+    this.server.handleUpgrade(request, socket, head, (ws) => this.attach(ws, partial, socket));
   }
 
-  private attach(socket: WebSocket, partial: Omit<Connection, "socket" | "pending" | "inFlight" | "paused" | "idleTimer" | "lifeTimer">): void {
+  private attach(socket: WebSocket, partial: Omit<Connection, "socket" | "pending" | "inFlight" | "paused" | "refused" | "idleTimer" | "lifeTimer">, raw: Duplex): void {
     const idleTimer = setTimeout(() => socket.close(1001, "Going away"), this.idleTimeoutMs).unref();
     const lifeTimer = setTimeout(() => socket.close(1001, "Going away"), this.maxConnectionMs).unref();
-    const connection: Connection = { ...partial, socket, pending: [], inFlight: 0, paused: false, idleTimer, lifeTimer };
+    const connection: Connection = { ...partial, socket, pending: [], inFlight: 0, paused: false, refused: false, idleTimer, lifeTimer };
     this.connections.set(connection.id, connection);
+    // Ahead of ws's own reader, which may complete a message from the same chunk synchronously:
+    // the frame limit must be known before that message would be integrated.
+    const guard = new FrameSizeGuard(WEBSOCKET_LIMITS.maxFrameBytes);
+    const onData = (chunk: Buffer) => {
+      if (connection.refused) return;
+      const oversized = guard.feed(chunk);
+      if (oversized === undefined) return;
+      connection.refused = true;
+      raw.off("data", onData);
+      this.log.log("warn", "closing a connection that sent a frame over the frame size limit", { connectionId: connection.id, frameBytes: oversized, limit: WEBSOCKET_LIMITS.maxFrameBytes });
+      socket.close(1009, "Frame too large");
+    };
+    raw.prependListener("data", onData);
     socket.on("message", (data: Buffer, isBinary: boolean) => this.onFrame(connection, data, isBinary));
     socket.on("ping", () => this.touch(connection));
     socket.on("error", (error) => this.log.log("debug", "connection error", { connectionId: connection.id, error: error.message }));
@@ -194,6 +210,7 @@ export class WebSocketGateway {
 
   // ------------------------------------------------------------------ frames
   private onFrame(connection: Connection, data: Buffer, isBinary: boolean): void {
+    if (connection.refused) return;
     this.touch(connection);
     if (isBinary) {
       // WebSocket APIs take text frames only.

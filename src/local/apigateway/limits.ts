@@ -5,6 +5,8 @@
 export const WEBSOCKET_LIMITS = {
   /** Message payload; a larger message closes the connection with 1009. */
   maxMessageBytes: 128 * 1024,
+  /** One WebSocket frame from the client; a larger one closes the connection with 1009. */
+  maxFrameBytes: 32 * 1024,
   /** @connections PostToConnection payload. */
   maxPostBytes: 128 * 1024,
   /** Idle connections are closed after 10 minutes. */

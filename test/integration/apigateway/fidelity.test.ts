@@ -287,4 +287,34 @@ describe("local API Gateway: the shipped template and AWS details", () => {
       gateway.configure({ idleTimeoutMs: 10 * 60 * 1000, maxConnectionMs: 2 * 60 * 60 * 1000 });
     }
   });
+
+  it("takes a message of up to 128 KB in frames of up to 32 KB, and closes with 1009 on a larger frame or message", async () => {
+    const cloud = await useTestCloud();
+    const { url, QueueUrl, sqs } = await queueApi(cloud, "Action=SendMessage&MessageGroupId=big&MessageDeduplicationId=$context.requestId&MessageBody=$util.urlEncode($input.body)");
+    try {
+      const fragments = async (client: Client, sizes: number[]) => {
+        for (const [i, size] of sizes.entries()) {
+          await new Promise<void>((resolve, reject) => client.socket.send("y".repeat(size), { fin: i === sizes.length - 1 }, (error) => (error ? reject(error) : resolve())));
+        }
+      };
+      const fine = await open(url);
+      await fragments(fine, [32 * 1024, 32 * 1024, 32 * 1024, 32 * 1024]);
+      const [message] = await receiveAll(sqs, QueueUrl, 1);
+      expect(message!.Body).toBe("y".repeat(128 * 1024));
+      fine.socket.close();
+
+      const bigFrame = await open(url);
+      bigFrame.socket.send("z".repeat(32 * 1024 + 1));
+      expect((await bigFrame.closed).code).toBe(1009);
+
+      const bigMessage = await open(url);
+      await fragments(bigMessage, [32 * 1024, 32 * 1024, 32 * 1024, 32 * 1024, 1]).catch(() => undefined);
+      expect((await bigMessage.closed).code).toBe(1009);
+      // Neither refused message reached the queue.
+      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 0 }));
+      expect(Messages).toEqual([]);
+    } finally {
+      sqs.destroy();
+    }
+  });
 });
