@@ -22,6 +22,9 @@ import { TokenBucket } from "./throttle.js";
 export interface GatewayOptions {
   idleTimeoutMs?: number;
   maxConnectionMs?: number;
+  /** New connections per second (and burst) across the account; AWS's default is 500. */
+  newConnectionsPerSecond?: number;
+  newConnectionsBurst?: number;
 }
 
 interface Connection {
@@ -85,7 +88,7 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 export class WebSocketGateway {
   private readonly connections = new Map<string, Connection>();
   private readonly server = new WebSocketServer({ noServer: true, maxPayload: WEBSOCKET_LIMITS.maxMessageBytes, perMessageDeflate: false });
-  private readonly newConnections: TokenBucket;
+  private newConnections: TokenBucket;
   private readonly account: TokenBucket;
   private readonly stageBuckets = new Map<string, { key: string; bucket: TokenBucket }>();
   private readonly log: LocalLogger;
@@ -101,7 +104,11 @@ export class WebSocketGateway {
   ) {
     this.log = ctx.log.child("apigateway");
     const now = () => ctx.clock.now();
-    this.newConnections = new TokenBucket(WEBSOCKET_LIMITS.newConnectionsPerSecond, WEBSOCKET_LIMITS.newConnectionsPerSecond, now);
+    this.newConnections = new TokenBucket(
+      options.newConnectionsPerSecond ?? WEBSOCKET_LIMITS.newConnectionsPerSecond,
+      options.newConnectionsBurst ?? options.newConnectionsPerSecond ?? WEBSOCKET_LIMITS.newConnectionsPerSecond,
+      now,
+    );
     this.account = new TokenBucket(WEBSOCKET_LIMITS.accountRatePerSecond, WEBSOCKET_LIMITS.accountBurst, now);
     this.idleTimeoutMs = options.idleTimeoutMs ?? WEBSOCKET_LIMITS.idleTimeoutMs;
     this.maxConnectionMs = options.maxConnectionMs ?? WEBSOCKET_LIMITS.maxConnectionMs;
@@ -110,12 +117,17 @@ export class WebSocketGateway {
 
   /**
    * Lowers (or restores) the idle timeout and connection lifetime for connections made from now
-   * on, so tests of those quotas need not wait 10 minutes or 2 hours. local-cloud.ts builds the
+   * on, and the new-connection rate, so tests of those quotas need not wait 10 minutes or 2 hours
+   * or open 500 connections. local-cloud.ts builds the
    * gateway without options; this is how a running cloud's quotas are changed.
    */
   configure(options: GatewayOptions): void {
     this.idleTimeoutMs = options.idleTimeoutMs ?? this.idleTimeoutMs;
     this.maxConnectionMs = options.maxConnectionMs ?? this.maxConnectionMs;
+    if (options.newConnectionsPerSecond !== undefined || options.newConnectionsBurst !== undefined) {
+      const rate = options.newConnectionsPerSecond ?? WEBSOCKET_LIMITS.newConnectionsPerSecond;
+      this.newConnections = new TokenBucket(rate, options.newConnectionsBurst ?? rate, () => this.ctx.clock.now());
+    }
   }
 
   get connectionCount(): number {

@@ -317,4 +317,22 @@ describe("local API Gateway: the shipped template and AWS details", () => {
       sqs.destroy();
     }
   });
+
+  it("refuses new connections over the account's rate with 429 during the upgrade (rate lowered for the test)", async () => {
+    const cloud = await useTestCloud();
+    const { url, sqs } = await queueApi(cloud, shippedRequestTemplate());
+    sqs.destroy();
+    const gateway = gatewayOf(cloud);
+    gateway.configure({ newConnectionsPerSecond: 0.001, newConnectionsBurst: 3 });
+    try {
+      const outcomes = await Promise.allSettled(Array.from({ length: 5 }, () => open(url)));
+      const opened = outcomes.flatMap((o) => (o.status === "fulfilled" ? [o.value] : []));
+      const refused = outcomes.flatMap((o) => (o.status === "rejected" ? [String(o.reason)] : []));
+      expect(opened).toHaveLength(3);
+      expect(refused).toEqual(["Error: HTTP 429", "Error: HTTP 429"]);
+      for (const client of opened) client.socket.close();
+    } finally {
+      gateway.configure({ newConnectionsPerSecond: 500 });
+    }
+  });
 });
