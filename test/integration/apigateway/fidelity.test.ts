@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { parse } from "yaml";
 import type { WebSocketGateway } from "../../../src/local/apigateway/gateway.js";
+import type { LocalLogger, LogLevel } from "../../../src/local/context.js";
 import type { LocalCloud } from "../../../src/local/server/local-cloud.js";
 import { sdkConfig, useTestCloud } from "../../helpers/local-cloud.js";
 
@@ -110,6 +111,21 @@ async function queueApi(cloud: LocalCloud, template: string, options: { lifecycl
   return { ApiId: ApiId!, url: `${ApiEndpoint}/dev`, connections: `${ApiEndpoint!.replace(/^ws/, "http")}/dev`, QueueUrl: QueueUrl!, sqs };
 }
 
+interface LogLine {
+  scope: string;
+  level: LogLevel;
+  message: string;
+  fields: Record<string, unknown>;
+}
+
+/** A logger that keeps the local cloud's structured lines for the test to read. */
+function capturingLogger(lines: LogLine[], scope = ""): LocalLogger {
+  return {
+    log: (level, message, fields = {}) => lines.push({ scope, level, message, fields }),
+    child: (child) => capturingLogger(lines, scope === "" ? child : `${scope}.${child}`),
+  };
+}
+
 function gatewayOf(cloud: LocalCloud): WebSocketGateway {
   return (cloud.services.apigateway as unknown as { gateway: WebSocketGateway }).gateway;
 }
@@ -209,7 +225,8 @@ describe("local API Gateway: the shipped template and AWS details", () => {
   });
 
   it("answers a failing SQS integration with API Gateway's error frame and an unmatched route without $default with Forbidden", async () => {
-    const cloud = await useTestCloud();
+    const lines: LogLine[] = [];
+    const cloud = await useTestCloud({ log: capturingLogger(lines) });
     const { url, sqs } = await queueApi(cloud, shippedRequestTemplate(), { queueName: "missing.fifo" });
     sqs.destroy();
     const client = await open(url);
@@ -217,6 +234,10 @@ describe("local API Gateway: the shipped template and AWS details", () => {
       client.socket.send(JSON.stringify({ action: "sendMessage" }));
       const frame = JSON.parse(await client.next()) as Record<string, unknown>;
       expect(frame).toEqual({ message: "Internal server error", connectionId: expect.stringMatching(/^[A-Za-z0-9_-]{15}=$/), requestId: expect.any(String) });
+      // The failure is logged under the request id the client was given, with SQS's reason.
+      const logged = lines.filter((line) => line.fields.requestId === frame.requestId && line.scope.includes("apigateway"));
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toMatchObject({ level: "warn", fields: { connectionId: frame.connectionId, error: expect.stringContaining("NonExistentQueue") } });
     } finally {
       client.socket.close();
     }
