@@ -25,6 +25,8 @@ export const DEFAULT_REGION = "us-east-1";
 export const LOCAL_ACCOUNT_ID = "000000000000";
 /** Request bodies above this are refused with 413 before they are buffered. */
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
+/** How long a graceful stop waits for requests being served before it closes the services. */
+const IN_FLIGHT_GRACE_MS = 5_000;
 
 export interface LocalCloudOptions {
   dataDir: string;
@@ -200,9 +202,12 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       }
     : undefined;
 
+  /** Requests being served, so that a graceful stop lets them finish before the services close. */
+  const inFlight = new Set<Promise<void>>();
+
   // 3. The server last, once every service can answer.
   const server: Server = createServer({ maxHeaderSize: 64 * 1024 }, (request, response) => {
-    readBody(request)
+    const serving = readBody(request)
       .then(async (body) => {
         if (body === "too-large") {
           send(response, { status: 413, headers: { "content-type": "text/plain" }, body: "Request body too large" });
@@ -216,7 +221,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         log.log("error", "unhandled error while serving a request", { url: request.url, error: (error as Error).stack ?? String(error) });
         if (!response.headersSent) send(response, { status: 500, headers: { "content-type": "text/plain" }, body: "Internal error" });
         else response.destroy();
-      });
+      })
+      .finally(() => inFlight.delete(serving));
+    inFlight.add(serving);
   });
   server.keepAliveTimeout = 65_000;
   server.on("upgrade", (request: IncomingMessage, socket, head: Buffer) => {
@@ -262,6 +269,13 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       log.log("info", "stopping local cloud");
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      // Requests already being served finish first (a long poll may hold on, hence the bound):
+      // closing the services under them would fail acknowledged work half-way.
+      if (inFlight.size > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([Promise.allSettled([...inFlight]), new Promise((resolve) => (timer = setTimeout(resolve, IN_FLIGHT_GRACE_MS)))]);
+        clearTimeout(timer);
+      }
       for (const step of shutdownOrder) {
         try {
           await step.close();
