@@ -88,11 +88,12 @@ describe("wsq burst on the local target", () => {
     expect(deploy.code, deploy.stderr).toBe(0);
     const { sqs, outputs } = clients();
     try {
-      // The template sets the visibility timeout to 6× the function timeout (90 s); one second lets
-      // the five deliveries before dead-lettering happen within the test.
+      // The template sets the visibility timeout to 6× the function timeout (90 s); three seconds
+      // let the five deliveries before dead-lettering happen within the test, while a batch slowed
+      // by a loaded machine still finishes before its messages would be handed out again.
       const o = await outputs("burstfail");
-      await sqs.send(new SetQueueAttributesCommand({ QueueUrl: o.QueueUrl, Attributes: { VisibilityTimeout: "1" } }));
-      const run = await runWsq(["burst", "--stack-name", "burstfail", "--count", "40", "--connections", "4", "--json", "--timeout", "45"], { home });
+      await sqs.send(new SetQueueAttributesCommand({ QueueUrl: o.QueueUrl, Attributes: { VisibilityTimeout: "3" } }));
+      const run = await runWsq(["burst", "--stack-name", "burstfail", "--count", "40", "--connections", "4", "--json", "--timeout", "60"], { home });
       expect(run.code).toBe(3);
       const r = report(run.stdout);
       // Once the queue is empty and results stop, the burst ends without waiting for --timeout.
