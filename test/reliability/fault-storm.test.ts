@@ -1,0 +1,72 @@
+import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
+import { SetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import type { DaemonState } from "../../src/local/daemon/state.js";
+import { LOCAL_CREDENTIALS } from "../../src/shared/target.js";
+import { killRecorded, runWsq } from "../cli/local-helpers.js";
+import { tempDir } from "../helpers/local-cloud.js";
+
+// A storm of handler faults through the whole pattern: the processing function throws, exits its
+// worker, hangs past its timeout or succeeds, by message, on first deliveries; a few messages fail
+// on every delivery. The local cloud stays up, and every message ends answered or dead-lettered.
+
+const home = tempDir("wsq-storm-");
+afterAll(async () => {
+  await runWsq(["local", "stop"], home);
+  killRecorded(`${home}/local`);
+  rmSync(home, { recursive: true, force: true });
+}, 30_000);
+
+describe("a storm of handler faults", () => {
+  it("keeps the local cloud up and ends every message answered or in the DLQ", async () => {
+    const started = await runWsq(["local", "start", "--port", "0", "--json"], home);
+    expect(started.code, started.stderr).toBe(0);
+    const state = JSON.parse(started.stdout) as DaemonState;
+    const handler = join(home, "storm.mjs");
+    writeFileSync(
+      handler,
+      [
+        "export async function process(message, context) {",
+        "  const n = Number(message.seq);",
+        "  if (n % 37 === 5) throw new Error('always fails: ' + message.id);",
+        "  if (context.receiveCount > 1) return message.data;",
+        "  if (n % 11 === 1) throw new Error('first delivery fails');",
+        "  if (n % 13 === 2) globalThis.process.exit(3);",
+        "  if (n % 17 === 3) await new Promise((resolve) => setTimeout(resolve, 7000));",
+        "  if (n % 19 === 4) return Promise.reject('not an Error');",
+        "  return message.data;",
+        "}",
+      ].join("\n"),
+    );
+    const deploy = await runWsq(["deploy", "--yes", "--handler", handler, "--parameter", "FunctionTimeoutSeconds=5"], home, 120_000);
+    expect(deploy.code, deploy.stderr).toBe(0);
+    const config = { endpoint: state.url, region: state.region, credentials: LOCAL_CREDENTIALS };
+    const cfn = new CloudFormationClient(config);
+    const outputs = Object.fromEntries(((await cfn.send(new DescribeStacksCommand({ StackName: "wsq" }))).Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
+    cfn.destroy();
+    // Retries come after the visibility timeout; 6 s is longer than the 5 s function timeout, so a
+    // hanging invocation is ended before its messages are handed out again.
+    const sqs = new SQSClient(config);
+    await sqs.send(new SetQueueAttributesCommand({ QueueUrl: outputs.QueueUrl, Attributes: { VisibilityTimeout: "6" } }));
+    sqs.destroy();
+
+    const run = await runWsq(["burst", "--count", "200", "--connections", "10", "--json", "--timeout", "150"], home, 200_000);
+    const report = JSON.parse(run.stdout) as {
+      counts: { sent: number; answered: number; lost: number };
+      verification: { lost: string[]; lostInDlq: string[] };
+      dlq?: { depth?: { visible: number } };
+    };
+    expect(report.counts.sent).toBe(200);
+    // Lost means dead-lettered, never vanished: the DLQ holds exactly what was not answered (the
+    // ids burst could read there are among them; it reads a FIFO DLQ only in part).
+    expect(report.dlq?.depth?.visible).toBe(report.counts.lost);
+    expect(report.counts.answered + report.counts.lost).toBe(200);
+    expect(report.counts.lost).toBeGreaterThan(0);
+    expect(report.verification.lostInDlq.every((id) => report.verification.lost.includes(id))).toBe(true);
+    // The local cloud is still the same process, and serves.
+    const status = await runWsq(["local", "status", "--json"], home);
+    expect((JSON.parse(status.stdout) as DaemonState).pid).toBe(state.pid);
+  }, 280_000);
+});
