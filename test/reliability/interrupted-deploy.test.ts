@@ -1,0 +1,64 @@
+import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
+import { rmSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import type { DaemonState } from "../../src/local/daemon/state.js";
+import { LOCAL_CREDENTIALS } from "../../src/shared/target.js";
+import { killRecorded, runWsq, spawnWsq, waitForExit, waitForOutput } from "../cli/local-helpers.js";
+import { tempDir } from "../helpers/local-cloud.js";
+
+// `wsq deploy` and `wsq destroy` killed with -9 half-way, then run again: CloudFormation (the
+// local cloud) carries on without the client, and running the command again converges.
+
+const home = tempDir("wsq-interrupted-");
+afterAll(async () => {
+  await runWsq(["local", "stop"], home);
+  killRecorded(`${home}/local`);
+  rmSync(home, { recursive: true, force: true });
+}, 30_000);
+
+async function settled(cfn: CloudFormationClient, stackName: string): Promise<string> {
+  for (;;) {
+    let status: string;
+    try {
+      status = (await cfn.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks?.[0]?.StackStatus ?? "NONE";
+    } catch {
+      return "NONE";
+    }
+    if (!status.endsWith("_IN_PROGRESS")) return status;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe("interrupted deploy and destroy", () => {
+  it("converges when run again after kill -9 of the wsq process", async () => {
+    const started = await runWsq(["local", "start", "--port", "0", "--json"], home);
+    expect(started.code, started.stderr).toBe(0);
+    const state = JSON.parse(started.stdout) as DaemonState;
+    const cfn = new CloudFormationClient({ endpoint: state.url, region: state.region, credentials: LOCAL_CREDENTIALS });
+    try {
+      // Kill the deploy once CloudFormation is creating the pattern's resources (the asset stack,
+      // with its bucket, comes first).
+      const deploy = spawnWsq(["deploy", "--yes"], home);
+      await waitForOutput(deploy.stderr!, (text) => /CREATE_IN_PROGRESS\s+AWS::SQS::Queue/.test(text));
+      deploy.kill("SIGKILL");
+      expect(await waitForExit(deploy)).toMatchObject({ signal: "SIGKILL" });
+      // The stack finishes without the client; deploying again is a clean no-op.
+      expect(await settled(cfn, "wsq")).toBe("CREATE_COMPLETE");
+      const again = await runWsq(["deploy", "--yes"], home, 90_000);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stdout + again.stderr).toMatch(/no changes/i);
+
+      // Kill the destroy once the deletion has begun; destroying again finds nothing left to do.
+      const destroy = spawnWsq(["destroy", "--yes"], home);
+      await waitForOutput(destroy.stderr!, (text) => /DELETE_IN_PROGRESS\s+AWS::/.test(text));
+      destroy.kill("SIGKILL");
+      await waitForExit(destroy);
+      await settled(cfn, "wsq");
+      const destroyAgain = await runWsq(["destroy", "--yes"], home, 90_000);
+      expect(destroyAgain.code, destroyAgain.stderr).toBe(0);
+      expect(await settled(cfn, "wsq")).toBe("NONE");
+    } finally {
+      cfn.destroy();
+    }
+  }, 240_000);
+});
