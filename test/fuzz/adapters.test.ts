@@ -173,6 +173,20 @@ describe("fuzzing the protocol adapters", () => {
     await stillHealthy();
   });
 
+  it("@connections: odd methods, ids, paths and bodies get Management API errors", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom("GET", "POST", "DELETE", "PUT", "PATCH"),
+        fc.constantFrom("/_aws/execute-api/abcdefghij/prod/@connections/", "/_aws/execute-api/abcdefghij/prod/%40connections/", "/_aws/execute-api/x/", "/_aws/execute-api/abcdefghij/prod/@connections/a/b/"),
+        fc.oneof(fc.string({ maxLength: 30 }).map((id) => encodeURIComponent(id)), fc.constantFrom("", "%", "%zz", "..%2F..", "AAAAAAAAAAAAAAA%3D")),
+        fc.oneof(text, fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.from(bytes).toString("latin1"))),
+        (method, prefix, id, body) => check({ method, path: prefix + id, headers: { "x-amz-date": NOW, authorization: authorization("execute-api") }, body }),
+      ),
+      { numRuns: 200 },
+    );
+    await stillHealthy();
+  });
+
   it("refuses huge headers without falling over", async () => {
     const response = await fetch(cloud.url + "/", { method: "POST", headers: { "x-amz-target": "AmazonSQS.ListQueues", "x-big": "a".repeat(64 * 1024) }, body: "{}", signal: AbortSignal.timeout(10_000) }).catch((error: unknown) => error);
     // Node's parser refuses it (400 or 431, or drops the connection); the server keeps serving.
