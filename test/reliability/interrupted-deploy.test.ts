@@ -61,4 +61,37 @@ describe("interrupted deploy and destroy", () => {
       cfn.destroy();
     }
   }, 240_000);
+
+  it("stops following on Ctrl-C with exit 130 and says how to check; running again converges", async () => {
+    const state = JSON.parse((await runWsq(["local", "status", "--json"], home)).stdout) as DaemonState;
+    const cfn = new CloudFormationClient({ endpoint: state.url, region: state.region, credentials: LOCAL_CREDENTIALS });
+    try {
+      const deploy = spawnWsq(["deploy", "--yes", "--stack-name", "ctrlc"], home);
+      const stderr = waitForOutput(deploy.stderr!, (text) => text.includes("Fix:"));
+      await waitForOutput(deploy.stderr!, (text) => /CREATE_IN_PROGRESS\s+AWS::SQS::Queue/.test(text));
+      deploy.kill("SIGINT");
+      const exit = await waitForExit(deploy);
+      // On a very slow machine the stack may complete before the interrupt is seen (exit 0).
+      if (exit.code !== 0) {
+        expect(exit).toMatchObject({ code: 130 });
+        const said = await stderr;
+        expect(said).toMatch(/Stopped following stack ctrlc; CloudFormation carries on/);
+        expect(said).toContain("wsq status --stack-name ctrlc");
+      }
+      expect(await settled(cfn, "ctrlc")).toBe("CREATE_COMPLETE");
+      const again = await runWsq(["deploy", "--yes", "--stack-name", "ctrlc"], home, 90_000);
+      expect(again.code, again.stderr).toBe(0);
+
+      const destroy = spawnWsq(["destroy", "--yes", "--stack-name", "ctrlc"], home);
+      await waitForOutput(destroy.stderr!, (text) => /DELETE_IN_PROGRESS\s+AWS::/.test(text));
+      destroy.kill("SIGINT");
+      expect([0, 130]).toContain((await waitForExit(destroy)).code);
+      await settled(cfn, "ctrlc");
+      const destroyAgain = await runWsq(["destroy", "--yes", "--stack-name", "ctrlc"], home, 90_000);
+      expect(destroyAgain.code, destroyAgain.stderr).toBe(0);
+      expect(await settled(cfn, "ctrlc")).toBe("NONE");
+    } finally {
+      cfn.destroy();
+    }
+  }, 240_000);
 });
