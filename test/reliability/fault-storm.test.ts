@@ -1,5 +1,5 @@
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
-import { SetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, SetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -52,21 +52,34 @@ describe("a storm of handler faults", () => {
     await sqs.send(new SetQueueAttributesCommand({ QueueUrl: outputs.QueueUrl, Attributes: { VisibilityTimeout: "6" } }));
     sqs.destroy();
 
-    const run = await runWsq(["burst", "--count", "200", "--connections", "10", "--json", "--timeout", "150"], home, 200_000);
+    // A minute of storm: 240 messages at 4 per second, faults all along.
+    const run = await runWsq(["burst", "--count", "240", "--rate", "4", "--connections", "10", "--json", "--timeout", "180"], home, 230_000);
     const report = JSON.parse(run.stdout) as {
       counts: { sent: number; answered: number; lost: number };
-      verification: { lost: string[]; lostInDlq: string[] };
-      dlq?: { depth?: { visible: number } };
+      verification: { lost: string[] };
     };
-    expect(report.counts.sent).toBe(200);
-    // Lost means dead-lettered, never vanished: the DLQ holds exactly what was not answered (the
-    // ids burst could read there are among them; it reads a FIFO DLQ only in part).
-    expect(report.dlq?.depth?.visible).toBe(report.counts.lost);
-    expect(report.counts.answered + report.counts.lost).toBe(200);
+    expect(report.counts.sent).toBe(240);
+    // Lost means dead-lettered, never vanished: every unanswered message is in the DLQ. (The DLQ
+    // may also hold messages that were answered once and later failed with a batch, as Lambda's
+    // at-least-once processing allows.)
+    expect(report.counts.answered + report.counts.lost).toBe(240);
     expect(report.counts.lost).toBeGreaterThan(0);
-    expect(report.verification.lostInDlq.every((id) => report.verification.lost.includes(id))).toBe(true);
+    const reader = new SQSClient(config);
+    const dead = new Set<string>();
+    try {
+      for (let empty = 0; empty < 2; ) {
+        const batch = await reader.send(new ReceiveMessageCommand({ QueueUrl: outputs.DeadLetterQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+        const messages = batch.Messages ?? [];
+        if (messages.length === 0) empty += 1;
+        for (const m of messages) dead.add((JSON.parse(m.Body!) as { id: string }).id);
+        if (messages.length > 0) await reader.send(new DeleteMessageBatchCommand({ QueueUrl: outputs.DeadLetterQueueUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+      }
+    } finally {
+      reader.destroy();
+    }
+    expect(report.verification.lost.filter((id) => !dead.has(id))).toEqual([]);
     // The local cloud is still the same process, and serves.
     const status = await runWsq(["local", "status", "--json"], home);
     expect((JSON.parse(status.stdout) as DaemonState).pid).toBe(state.pid);
-  }, 280_000);
+  }, 300_000);
 });
