@@ -6,6 +6,7 @@
 import { DescribeStackEventsCommand, DescribeStacksCommand, type CloudFormationClient, type Stack, type StackEvent } from "@aws-sdk/client-cloudformation";
 import { WsqError, ExitCode } from "../shared/errors.js";
 import type { ResourceEvent, StackOperation } from "./events.js";
+import { abortableDelay } from "../shared/delay.js";
 
 /** Terminal stack statuses each operation can end in. */
 const TERMINAL: Record<StackOperation, readonly string[]> = {
@@ -82,17 +83,6 @@ export class StackEventCursor {
   }
 }
 
-function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
 
 export interface WatchOptions {
   cfn: CloudFormationClient;
@@ -142,6 +132,6 @@ export async function watchStackOperation(options: WatchOptions): Promise<{ stat
         exitCode: ExitCode.interrupted,
       });
     }
-    await delay(options.pollMs, options.signal);
+    await abortableDelay(options.pollMs, options.signal);
   }
 }

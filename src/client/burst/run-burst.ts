@@ -9,6 +9,7 @@ import { buildFrame, connectionOpenDelayMs, frameTemplate, stampFrame, type Burs
 import type { QueueProbe } from "./queue-probe.js";
 import { computeReport } from "./stats.js";
 import type { BurstConfig, BurstErrors, BurstOutcome, BurstRawRun, BurstReport, DlqFinding, QueueSample, ReceivedRecord, SentRecord } from "./types.js";
+import { abortableDelay } from "../../shared/delay.js";
 
 /**
  * The burst's run loop: open connections at the API's allowed rate, send on an open-model
@@ -391,17 +392,6 @@ function lastOf(values: readonly number[]): number {
   return max;
 }
 
-function abortableDelay(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
 
 async function closeAll(connections: readonly Connection[]): Promise<void> {
   await Promise.all(
