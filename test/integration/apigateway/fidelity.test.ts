@@ -2,41 +2,21 @@ import { readFileSync } from "node:fs";
 import { ApiGatewayManagementApiClient, GetConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
 import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient, type Message } from "@aws-sdk/client-sqs";
 import { describe, expect, it } from "vitest";
-import WebSocket from "ws";
 import { parse } from "yaml";
 import type { WebSocketGateway } from "../../../src/local/apigateway/gateway.js";
 import type { LocalLogger, LogLevel } from "../../../src/local/context.js";
 import type { LocalCloud } from "../../../src/local/server/local-cloud.js";
 import { sdkConfig, useTestCloud } from "../../helpers/local-cloud.js";
+import { openFrameClient, type FrameClient } from "../../helpers/ws-client.js";
+
+type Client = FrameClient;
+/** Every client of this file says who it is, so that identity.userAgent can be checked. */
+const open = (url: string): Promise<Client> => openFrameClient(url, { "user-agent": "fidelity-test/1" });
 
 // The checklist's finer points, driven through real `ws` clients, the SQS SDK and the
 // @connections SDK client: the shipped template's own mapping template, $connect/$disconnect,
 // $context values, per-connection order, integration failures and the time quotas.
 
-interface Client {
-  socket: WebSocket;
-  next(): Promise<string>;
-  closed: Promise<{ code: number; reason: string }>;
-}
-
-async function open(url: string): Promise<Client> {
-  const socket = new WebSocket(url, { headers: { "user-agent": "fidelity-test/1" } });
-  const queue: string[] = [];
-  const waiting: ((text: string) => void)[] = [];
-  socket.on("message", (data: Buffer) => {
-    const text = data.toString("utf8");
-    const waiter = waiting.shift();
-    if (waiter !== undefined) waiter(text);
-    else queue.push(text);
-  });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.once("close", (code, reason) => resolve({ code, reason: reason.toString() })));
-  await new Promise<void>((resolve, reject) => {
-    socket.once("open", () => resolve());
-    socket.once("unexpected-response", (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-    socket.once("error", reject);
-  });
-  return { socket, closed, next: () => (queue.length > 0 ? Promise.resolve(queue.shift()!) : new Promise((resolve) => waiting.push(resolve))) };
-}
 
 /** The shipped template's SQS request template, exactly as templates/wsq.yaml writes it. */
 function shippedRequestTemplate(): string {

@@ -1,41 +1,13 @@
 import { ApiGatewayManagementApiClient, DeleteConnectionCommand, GetConnectionCommand, PostToConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { describe, expect, it } from "vitest";
-import WebSocket from "ws";
 import type { LocalCloud } from "../../../src/local/server/local-cloud.js";
 import { sdkConfig, startTestCloud, tempDir, useTestCloud } from "../../helpers/local-cloud.js";
+import { openFrameClient } from "../../helpers/ws-client.js";
 
 // The local API Gateway's WebSocket data plane through real `ws` clients and the real
 // @connections client, with APIs built through its control plane (as CloudFormation builds them).
 
-interface Frames {
-  socket: WebSocket;
-  next(): Promise<string>;
-  closed: Promise<{ code: number; reason: string }>;
-}
-
-async function open(url: string): Promise<Frames> {
-  const socket = new WebSocket(url);
-  const queue: string[] = [];
-  const waiting: ((text: string) => void)[] = [];
-  socket.on("message", (data: Buffer) => {
-    const text = data.toString("utf8");
-    const waiter = waiting.shift();
-    if (waiter !== undefined) waiter(text);
-    else queue.push(text);
-  });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.once("close", (code, reason) => resolve({ code, reason: reason.toString() })));
-  await new Promise<void>((resolve, reject) => {
-    socket.once("open", () => resolve());
-    socket.once("unexpected-response", (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-    socket.once("error", reject);
-  });
-  return {
-    socket,
-    closed,
-    next: () => (queue.length > 0 ? Promise.resolve(queue.shift()!) : new Promise((resolve) => waiting.push(resolve))),
-  };
-}
 
 /** An API with a two-way MOCK `echo` route, a `$default` route into an SQS queue, and a stage. */
 async function buildApi(cloud: LocalCloud, options: { stage?: { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }; connect?: number } = {}) {
@@ -70,7 +42,7 @@ describe("local API Gateway WebSocket APIs", () => {
   it("selects routes by the body: a two-way MOCK route answers, everything else goes to the queue", async () => {
     const cloud = await useTestCloud();
     const { url, QueueUrl, sqs } = await buildApi(cloud);
-    const client = await open(url);
+    const client = await openFrameClient(url);
     try {
       client.socket.send(JSON.stringify({ action: "echo", n: 1 }));
       expect(JSON.parse(await client.next())).toEqual({ route: "echo", connectionId: expect.stringMatching(/^[A-Za-z0-9_-]{15}=$/) });
@@ -87,7 +59,7 @@ describe("local API Gateway WebSocket APIs", () => {
   it("posts to, describes and closes a connection through the Management API", async () => {
     const cloud = await useTestCloud();
     const { url, connections, sqs, QueueUrl } = await buildApi(cloud);
-    const client = await open(url);
+    const client = await openFrameClient(url);
     const management = new ApiGatewayManagementApiClient({ ...sdkConfig(cloud), endpoint: connections });
     try {
       await expect(management.send(new PostToConnectionCommand({ ConnectionId: "AAAAAAAAAAAAAAA=", Data: "x" }))).rejects.toMatchObject({ name: "GoneException", $metadata: { httpStatusCode: 410 } });
@@ -116,16 +88,16 @@ describe("local API Gateway WebSocket APIs", () => {
     const cloud = await useTestCloud();
     const { url, sqs } = await buildApi(cloud, { connect: 403 });
     sqs.destroy();
-    await expect(open(url)).rejects.toThrow("HTTP 403");
-    await expect(open(url.replace(/\/dev$/, "/nope"))).rejects.toThrow("HTTP 403");
-    await expect(open(url.replace(/\/[a-z0-9]{10}\/dev$/, "/zzzzzzzzzz/dev"))).rejects.toThrow("HTTP 404");
+    await expect(openFrameClient(url)).rejects.toThrow("HTTP 403");
+    await expect(openFrameClient(url.replace(/\/dev$/, "/nope"))).rejects.toThrow("HTTP 403");
+    await expect(openFrameClient(url.replace(/\/[a-z0-9]{10}\/dev$/, "/zzzzzzzzzz/dev"))).rejects.toThrow("HTTP 404");
 
     const open2 = await buildApi(cloud);
     open2.sqs.destroy();
-    const binary = await open(open2.url);
+    const binary = await openFrameClient(open2.url);
     binary.socket.send(Buffer.from([1, 2, 3]), { binary: true });
     expect((await binary.closed).code).toBe(1003);
-    const big = await open(open2.url);
+    const big = await openFrameClient(open2.url);
     big.socket.send("x".repeat(128 * 1024 + 1));
     expect((await big.closed).code).toBe(1009);
   });
@@ -134,7 +106,7 @@ describe("local API Gateway WebSocket APIs", () => {
     const cloud = await useTestCloud();
     const { url, sqs } = await buildApi(cloud, { stage: { ThrottlingRateLimit: 0.001, ThrottlingBurstLimit: 2 } });
     sqs.destroy();
-    const client = await open(url);
+    const client = await openFrameClient(url);
     try {
       for (let i = 0; i < 3; i++) client.socket.send(JSON.stringify({ action: "echo", i }));
       const frames = [await client.next(), await client.next(), await client.next()].map((text) => JSON.parse(text) as Record<string, unknown>);
@@ -153,7 +125,7 @@ describe("local API Gateway WebSocket APIs", () => {
     const port = first.port;
     await first.stop();
     const second = await useTestCloud({ dataDir, port });
-    const client = await open(`ws://127.0.0.1:${port}/_aws/execute-api/${ApiId}/dev`);
+    const client = await openFrameClient(`ws://127.0.0.1:${port}/_aws/execute-api/${ApiId}/dev`);
     try {
       client.socket.send(JSON.stringify({ action: "echo", again: true }));
       expect(JSON.parse(await client.next())).toMatchObject({ route: "echo" });
