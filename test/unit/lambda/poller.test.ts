@@ -1,0 +1,120 @@
+import type * as sqs from "@aws-sdk/client-sqs";
+import { describe, expect, it } from "vitest";
+import type { SqsApi } from "../../../src/local/contracts.js";
+import type { LocalLogger } from "../../../src/local/context.js";
+import { SqsPoller } from "../../../src/local/lambda/event-source-mapping.js";
+import type { MappingRecord } from "../../../src/local/lambda/store.js";
+
+// The poller against a scripted queue: what it asks of SQS, in what order, and when stop() ends.
+
+const QUEUE_URL = "http://127.0.0.1/000000000000/q.fifo";
+const mapping: MappingRecord = {
+  uuid: "u1",
+  functionName: "f",
+  eventSourceArn: "arn:aws:sqs:us-east-1:000000000000:q.fifo",
+  batchSize: 10,
+  maximumBatchingWindowInSeconds: 0,
+  functionResponseTypes: ["ReportBatchItemFailures"],
+  maximumConcurrency: undefined,
+  enabled: true,
+  lastModified: 0,
+  lastProcessingResult: "",
+};
+
+const silent: LocalLogger = { log: () => undefined, child: () => silent };
+
+function message(id: string): sqs.Message {
+  return { MessageId: id, ReceiptHandle: `rh-${id}`, Body: "{}", Attributes: { MessageGroupId: "g" }, MessageAttributes: {} };
+}
+
+interface Script {
+  calls: string[];
+  /** Lets the oldest delete still waiting commit. */
+  releaseDelete: () => void;
+}
+
+/** A queue that hands out `batches` one receive at a time, then long-polls until aborted. */
+function scriptedQueue(batches: sqs.Message[][], holdDeletes: boolean): { api: SqsApi; script: Script } {
+  const calls: string[] = [];
+  const waiting: (() => void)[] = [];
+  const script: Script = { calls, releaseDelete: () => waiting.shift()?.() };
+  const api = {
+    queueUrlFromArn: () => QUEUE_URL,
+    receiveMessage: (_input: sqs.ReceiveMessageRequest, signal?: AbortSignal) => {
+      const next = batches.shift();
+      calls.push(`receive:${next ? next.map((m) => m.MessageId).join(",") : "empty"}`);
+      if (next) return Promise.resolve({ Messages: next });
+      return new Promise<sqs.ReceiveMessageResult>((resolve) => {
+        if (signal?.aborted) resolve({});
+        signal?.addEventListener("abort", () => resolve({}));
+      });
+    },
+    deleteMessageBatch: (input: sqs.DeleteMessageBatchRequest) => {
+      calls.push(`delete:${(input.Entries ?? []).map((e) => e.ReceiptHandle).join(",")}`);
+      const result: sqs.DeleteMessageBatchResult = { Successful: (input.Entries ?? []).map((e) => ({ Id: e.Id })), Failed: [] };
+      if (!holdDeletes) return Promise.resolve(result);
+      return new Promise<sqs.DeleteMessageBatchResult>((resolve) => {
+        waiting.push(() => {
+          calls.push("delete committed");
+          resolve(result);
+        });
+      });
+    },
+  } as unknown as SqsApi;
+  return { api, script };
+}
+
+function poller(api: SqsApi, invoked: string[]): SqsPoller {
+  return new SqsPoller(mapping, {
+    sqs: api,
+    region: "us-east-1",
+    log: silent,
+    invoke: (_name, eventJson) => {
+      const event = JSON.parse(eventJson) as { Records: { messageId: string }[] };
+      invoked.push(event.Records.map((r) => r.messageId).join(","));
+      return Promise.resolve({ payload: { batchItemFailures: [] }, requestId: "r" });
+    },
+    functionConcurrency: () => 1,
+    reportResult: () => undefined,
+  });
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setImmediate(resolve));
+  expect(condition()).toBe(true);
+}
+
+describe("SqsPoller", () => {
+  it("invokes each batch, deletes it once the invocation succeeded, and only then receives again", async () => {
+    const { api, script } = scriptedQueue([[message("a"), message("b")], [message("c")]], true);
+    const invoked: string[] = [];
+    const subject = poller(api, invoked);
+    subject.start();
+    await until(() => script.calls.includes("delete:rh-a,rh-b"));
+    // While the first delete commits, the loop does not receive: a FIFO group's next batch must
+    // not be asked for before the previous one is gone.
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(script.calls).toEqual(["receive:a,b", "delete:rh-a,rh-b"]);
+    script.releaseDelete();
+    await until(() => script.calls.includes("delete:rh-c"));
+    expect(script.calls.slice(0, 5)).toEqual(["receive:a,b", "delete:rh-a,rh-b", "delete committed", "receive:c", "delete:rh-c"]);
+    expect(invoked).toEqual(["a,b", "c"]);
+    script.releaseDelete();
+    await subject.stop();
+    expect(script.calls.filter((c) => c === "delete committed")).toHaveLength(2);
+  });
+
+  it("stop() resolves only once the delete of a processed batch has committed", async () => {
+    const { api, script } = scriptedQueue([[message("a")]], true);
+    const subject = poller(api, []);
+    subject.start();
+    await until(() => script.calls.includes("delete:rh-a"));
+    let stopped = false;
+    const stopping = subject.stop().then(() => (stopped = true));
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(stopped).toBe(false);
+    script.releaseDelete();
+    await stopping;
+    expect(script.calls.at(-1)).toBe("delete committed");
+  });
+});
