@@ -70,6 +70,22 @@ describe("wsq burst --json", () => {
   });
 });
 
+describe("wsq burst when connections close under it", () => {
+  test("lost messages written on a connection that then closed are named as such (their results had nowhere to go)", async () => {
+    // A consumer that never answers, and a gateway that drops every connection after 5 frames.
+    const s = await server({ paused: true, closeAfter: { frames: 5, code: 1001 } });
+    const run = await runWsq(["burst", "--url", s.url, "--count", "10", "--connections", "2", "--timeout", "2", "--json"], { home: home() });
+    expect(run.code).toBe(3);
+    const report = parse(run.stdout);
+    expect(report.errors.closes.map((c) => c.code)).toEqual([1001, 1001]);
+    expect(report.verification.lost.length).toBeGreaterThan(0);
+    expect(report.verification.lostOnClosed).toEqual(report.verification.lost);
+    const plain = await runWsq(["burst", "--url", s.url, "--count", "10", "--connections", "2", "--timeout", "2"], { home: home() });
+    expect(plain.code).toBe(3);
+    expect(plain.stdout).toMatch(/of the lost were written on connections that closed early/);
+  });
+});
+
 /** The fake matches ids exactly; the CLI picks a random run id, so match on "-<index>" instead. */
 function suffixFaults(faults: FakeServerOptions): FakeServerOptions {
   const bySuffix = (set: ReadonlySet<string> | undefined) =>

@@ -2,6 +2,7 @@ import * as hdr from "hdr-histogram-js";
 import type {
   BurstRawRun,
   BurstReport,
+  ConnectionClose,
   HistogramBin,
   LatencyStats,
   QueueSample,
@@ -115,7 +116,12 @@ function firstResults(received: readonly ReceivedRecord[]): { first: Map<string,
  * (results of one group all travel on one connection, so arrival order is the processing order);
  * a lost message was written but never answered.
  */
-export function verify(sent: readonly SentRecord[], received: readonly ReceivedRecord[], dlqIds: ReadonlySet<string> = new Set()): Verification {
+export function verify(
+  sent: readonly SentRecord[],
+  received: readonly ReceivedRecord[],
+  dlqIds: ReadonlySet<string> = new Set(),
+  closes: readonly ConnectionClose[] = [],
+): Verification {
   const sentById = new Map(sent.map((s) => [s.id, s]));
   const { first, countById } = firstResults(received);
   // Failed writes (the connection was gone); messages never attempted because the run was
@@ -124,6 +130,8 @@ export function verify(sent: readonly SentRecord[], received: readonly ReceivedR
   const written = sent.filter((s) => s.writtenAt !== null);
   const lost = written.filter((s) => !first.has(s.id)).map((s) => s.id);
   const lostInDlq = lost.filter((id) => dlqIds.has(id));
+  const closedConnections = new Set(closes.map((c) => c.connection));
+  const lostOnClosed = lost.filter((id) => closedConnections.has(sentById.get(id)?.connection ?? -1));
   const duplicated = [...countById].filter(([id, n]) => n > 1 && sentById.has(id)).map(([id, count]) => ({ id, count }));
 
   const unexpected = received.filter((r) => r.result.id === null || !sentById.has(r.result.id)).map((r) => ({ id: r.result.id, messageId: r.result.messageId }));
@@ -161,7 +169,7 @@ export function verify(sent: readonly SentRecord[], received: readonly ReceivedR
     for (const cid of ids) if (!ownerOf.has(cid)) ownerOf.set(cid, connection);
   }
   const ok = lost.length === 0 && notSent.length === 0 && duplicated.length === 0 && orderViolations.length === 0 && misrouted.length === 0 && connectionIdConflicts.length === 0;
-  return { ok, lost, lostInDlq, duplicated, orderViolations, misrouted, connectionIdConflicts, unexpected, notSent, retried };
+  return { ok, lost, lostInDlq, lostOnClosed, duplicated, orderViolations, misrouted, connectionIdConflicts, unexpected, notSent, retried };
 }
 
 /** Count of values ≤ t in an ascending array (binary search). */
@@ -242,7 +250,7 @@ export function queueFigures(samples: readonly QueueSample[], sendEndedAt: numbe
 
 export function computeReport(raw: BurstRawRun): BurstReport {
   const dlqIds = new Set(raw.dlq?.lostIds ?? []);
-  const verification = verify(raw.sent, raw.received, dlqIds);
+  const verification = verify(raw.sent, raw.received, dlqIds, raw.errors.closes);
   const { first } = firstResults(raw.received);
   const sentById = new Map(raw.sent.map((s) => [s.id, s]));
 

@@ -142,6 +142,12 @@ export interface Verification {
   lost: string[];
   /** Of the lost, those found in the dead-letter queue. */
   lostInDlq: string[];
+  /**
+   * Of the lost, those written on a connection that then closed early: their results had no
+   * connection to go to (API Gateway drops posts to a gone connection), so the queue may still
+   * hold them or the function may have processed them; the client cannot tell.
+   */
+  lostOnClosed: string[];
   duplicated: { id: string; count: number }[];
   orderViolations: { group: string; id: string; seq: number; afterId: string; afterSeq: number }[];
   /** Results that arrived on a different connection than the one that sent the message. */

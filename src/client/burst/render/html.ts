@@ -131,7 +131,7 @@ ${latRow("client delay", lat.clientDelay)}${latRow("from write", lat.fromWrite)}
 ${histogramChart("End-to-end latency distribution", lat.histogram)}
 <h2>Verification</h2>
 <table>
-${check("lost", v.lost)}${check("lost, found in DLQ", v.lostInDlq)}${check(
+${check("lost", v.lost)}${check("lost, found in DLQ", v.lostInDlq)}${check("lost, on a connection that closed early", v.lostOnClosed)}${check(
     "duplicated",
     v.duplicated.map((d) => `${d.id} ×${d.count}`),
   )}${check(

@@ -82,6 +82,13 @@ export function renderSummary(report: BurstReport, color: ChalkInstance, width =
   bad("out of order", v.orderViolations.length, listSome(v.orderViolations.map((o) => `${o.id} (seq ${o.seq} after ${o.afterSeq})`)));
   bad("misrouted", v.misrouted.length, listSome(v.misrouted.map((m) => `${m.id} (sent on #${m.sentOn}, came on #${m.arrivedOn})`)));
   bad("conn. ids", v.connectionIdConflicts.length, listSome(v.connectionIdConflicts.map((x) => `#${x.connection}: ${x.connectionIds.join("/")}`)));
+  if (v.lostOnClosed.length > 0) {
+    lines.push(
+      color.yellow(
+        `  ! ${v.lostOnClosed.length} of the lost were written on connections that closed early: their results had nowhere to go, so the queue may still hold them or the function may have processed them (\`wsq status\` shows the queue)`,
+      ),
+    );
+  }
   if (v.notSent.length > 0) lines.push(color.yellow(`  ! ${v.notSent.length} message(s) never written (their connection failed or closed)`));
   if (v.unexpected.length > 0) lines.push(color.dim(`  ${v.unexpected.length} result(s) for messages this run did not send (ignored)`));
   if (v.retried > 0) lines.push(color.dim(`  ${v.retried} result(s) came from a retry (receive count > 1)`));

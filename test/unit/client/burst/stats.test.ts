@@ -139,6 +139,19 @@ describe("verify", () => {
     expect(v.lostInDlq).toEqual(["t-7"]);
   });
 
+  test("lost messages written on a connection that closed early are named apart: their results had nowhere to go", () => {
+    const t4 = sent.find((s) => s.id === "t-4")!;
+    const t5 = sent.find((s) => s.id === "t-5")!;
+    expect(t4.connection).not.toBe(t5.connection);
+    const close = { connection: t4.connection, at: 5, code: 1006, reason: "", meaning: "abnormal closure" };
+    const v = verify(sent, clean.filter((r) => r.result.id !== "t-4" && r.result.id !== "t-5"), new Set(), [close]);
+    expect(v.ok).toBe(false);
+    expect(v.lost).toEqual(["t-4", "t-5"]);
+    expect(v.lostOnClosed).toEqual(["t-4"]);
+    // Answered messages on that connection are not affected.
+    expect(verify(sent, clean, new Set(), [close]).lostOnClosed).toEqual([]);
+  });
+
   test("a second result for an id is a duplicate, counted, and not an order violation", () => {
     const dup = { ...clean[2]!, at: 999 };
     const v = verify(sent, [...clean, dup]);
