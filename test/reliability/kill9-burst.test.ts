@@ -9,6 +9,7 @@ import type { DaemonState } from "../../src/local/daemon/state.js";
 import { buildMessage } from "../../src/shared/pattern-messages.js";
 import { LOCAL_CREDENTIALS } from "../../src/shared/target.js";
 import { killRecorded, runWsq } from "../cli/local-helpers.js";
+import { eventually } from "../helpers/eventually.js";
 import { tempDir } from "../helpers/local-cloud.js";
 
 // kill -9 of the local cloud while the function drains a burst, then a restart on the same data:
@@ -26,16 +27,6 @@ afterAll(async () => {
   killRecorded(`${home}/local`);
   rmSync(home, { recursive: true, force: true });
 }, 30_000);
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe("kill -9 of the local cloud in the middle of a burst", () => {
   it("loses nothing the gateway accepted, keeps every group's order, and redelivers only what was in flight", async () => {
@@ -94,11 +85,11 @@ describe("kill -9 of the local cloud in the middle of a burst", () => {
         const a = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["All"] }))).Attributes ?? {};
         return Number(a.ApproximateNumberOfMessages) + Number(a.ApproximateNumberOfMessagesNotVisible);
       };
-      await until("the burst to be queued", async () => ((await depth(outputs.QueueUrl)) === TOTAL ? true : undefined), 60_000);
+      await eventually(async () => (await depth(outputs.QueueUrl)) === TOTAL, "the burst to be queued", 60_000, 100);
 
       // 2. The function drains; once a few hundred are processed, the local cloud is killed.
       await lambda.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }));
-      await until("processing to be under way", async () => ((await depth(auditUrl!)) >= 300 ? true : undefined), 60_000);
+      await eventually(async () => (await depth(auditUrl!)) >= 300, "processing to be under way", 60_000, 100);
       process.kill(state.pid, "SIGKILL");
       for (const socket of sockets) socket.terminate();
 
@@ -113,8 +104,7 @@ describe("kill -9 of the local cloud in the middle of a burst", () => {
       const seen = new Map<string, number>();
       const order = new Map<string, number[]>();
       let records = 0;
-      await until(
-        "every message to be processed",
+      await eventually(
         async () => {
           const batch = await sqs.send(new ReceiveMessageCommand({ QueueUrl: auditUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 300 }));
           for (const m of batch.Messages ?? []) {
@@ -126,9 +116,11 @@ describe("kill -9 of the local cloud in the middle of a burst", () => {
           if ((batch.Messages ?? []).length > 0) {
             await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: auditUrl, Entries: batch.Messages!.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
           }
-          return seen.size === TOTAL ? true : undefined;
+          return seen.size === TOTAL;
         },
+        "every message to be processed",
         150_000,
+        100,
       );
 
       expect(seen.size).toBe(TOTAL);

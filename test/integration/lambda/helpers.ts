@@ -95,13 +95,4 @@ export async function functionLog(logs: CloudWatchLogsClient, functionName: stri
   return lines;
 }
 
-/** Waits for a condition that an event in another process makes true (no fixed sleeps). */
-export async function eventually<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+export { eventually } from "../../helpers/eventually.js";
