@@ -45,5 +45,11 @@ export function translateAwsError(error: unknown): WsqError | undefined {
       cause: error,
     });
   }
+  if (code === "ECONNRESET" || /ECONNRESET|socket hang up/i.test(message)) {
+    return new WsqError("ENDPOINT_DROPPED", `The endpoint dropped the connection mid-request: ${message}`, {
+      hint: "For the local target, check it is still running (`wsq local status`, `wsq local logs`) and run the command again; otherwise check your network or --endpoint-url.",
+      cause: error,
+    });
+  }
   return undefined;
 }

@@ -94,4 +94,49 @@ describe("interrupted deploy and destroy", () => {
       cfn.destroy();
     }
   }, 240_000);
+  it("kill -9 of the local cloud mid-deploy: the restart rolls the stack back, wsq names each next step, and it converges", async () => {
+    const before = JSON.parse((await runWsq(["local", "status", "--json"], home)).stdout) as DaemonState;
+    const deploy = spawnWsq(["deploy", "--yes", "--stack-name", "crash"], home);
+    const said = waitForOutput(deploy.stderr!, (text) => text.includes("Fix:")).catch(() => "");
+    await waitForOutput(deploy.stderr!, (text) => /CREATE_IN_PROGRESS\s+AWS::SQS::Queue/.test(text));
+    process.kill(before.pid, "SIGKILL");
+    // The client loses its endpoint: exit 1, naming the cause and the fix.
+    expect((await waitForExit(deploy)).code).toBe(1);
+    expect(await said).toMatch(/(Nothing answers at the endpoint|The endpoint dropped the connection)[\s\S]*wsq local (start|status)/);
+
+    // Restarted on the same data and port, the local cloud rolls the interrupted create back
+    // (as CloudFormation would after a failure) and says why.
+    const restarted = await runWsq(["local", "start", "--port", String(before.port), "--json"], home);
+    expect(restarted.code, restarted.stderr).toBe(0);
+    const rolledBackAt = Date.now();
+    const state = JSON.parse(restarted.stdout) as DaemonState;
+    const cfn = new CloudFormationClient({ endpoint: state.url, region: state.region, credentials: LOCAL_CREDENTIALS });
+    try {
+      const settledAs = await settled(cfn, "crash");
+      // The kill lands while the queues are being created; only a machine fast enough to finish
+      // the other eight resources first would see the create complete instead.
+      expect(["ROLLBACK_COMPLETE", "CREATE_COMPLETE"]).toContain(settledAs);
+      if (settledAs === "ROLLBACK_COMPLETE") await convergeAfterRollback(rolledBackAt);
+      const talk = await runWsq(["connect", "--stack-name", "crash", "--json", "--execute", '{"data":"after the crash"}'], home, 60_000);
+      expect(talk.code, talk.stderr).toBe(0);
+      expect(talk.stdout).toContain("after the crash");
+    } finally {
+      cfn.destroy();
+    }
+  }, 240_000);
 });
+
+/** After a rolled-back first create: status says why, deploy is refused naming destroy, destroy and deploy again converge. */
+async function convergeAfterRollback(rolledBackAt: number): Promise<void> {
+  const status = await runWsq(["status", "--stack-name", "crash"], home);
+  expect(status.stdout + status.stderr).toMatch(/local cloud stopped while this operation was in progress/);
+  // A stack whose first create rolled back cannot be updated (as on AWS): wsq says to destroy it.
+  const refused = await runWsq(["deploy", "--yes", "--stack-name", "crash"], home, 90_000);
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toContain("wsq destroy --stack-name crash --yes");
+  expect((await runWsq(["destroy", "--yes", "--stack-name", "crash"], home, 90_000)).code).toBe(0);
+  // The rollback deleted a queue: SQS refuses its name for 60 s, on AWS and here alike.
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, rolledBackAt + 61_000 - Date.now())));
+  const again = await runWsq(["deploy", "--yes", "--stack-name", "crash"], home, 90_000);
+  expect(again.code, again.stderr).toBe(0);
+}
