@@ -83,7 +83,6 @@ export class StackEventCursor {
   }
 }
 
-
 export interface WatchOptions {
   cfn: CloudFormationClient;
   stackId: string;

@@ -392,7 +392,6 @@ function lastOf(values: readonly number[]): number {
   return max;
 }
 
-
 async function closeAll(connections: readonly Connection[]): Promise<void> {
   await Promise.all(
     connections.map(

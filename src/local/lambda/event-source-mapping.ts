@@ -7,6 +7,7 @@
  * https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html
  */
 import type * as sqs from "@aws-sdk/client-sqs";
+import { abortableDelay } from "../../shared/delay.js";
 import type { LocalLogger } from "../context.js";
 import type { InvokeOutcome, SqsApi } from "../contracts.js";
 import { judgeBatch } from "./batch-result.js";
@@ -24,19 +25,6 @@ export interface PollerDeps {
   functionConcurrency(functionName: string): number | undefined;
   /** LastProcessingResult, as GetEventSourceMapping reports it. */
   reportResult(uuid: string, result: string): void;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done);
-  });
 }
 
 export function isFifoArn(arn: string): boolean {
@@ -74,11 +62,11 @@ export class SqsPoller {
     while (!signal.aborted) {
       try {
         const worked = await this.pollOnce(signal);
-        if (worked === "backoff") await sleep(MAPPING_ERROR_BACKOFF_MS, signal);
+        if (worked === "backoff") await abortableDelay(MAPPING_ERROR_BACKOFF_MS, signal);
       } catch (error) {
         this.deps.log.log("warn", "event source mapping poll failed", { uuid: this.mapping.uuid, error: String(error) });
         this.deps.reportResult(this.mapping.uuid, `PROBLEM: ${(error as Error).message ?? String(error)}`);
-        await sleep(MAPPING_ERROR_BACKOFF_MS, signal);
+        await abortableDelay(MAPPING_ERROR_BACKOFF_MS, signal);
       }
     }
   }
