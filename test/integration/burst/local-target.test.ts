@@ -100,15 +100,21 @@ describe("wsq burst on the local target", () => {
       expect(r.outcome).toBe("queue-empty");
       // Messages 3 and 11 share group 3 (message i is in group i mod 4), and 3 is its first. On a
       // FIFO queue Lambda stops a batch at its first failure and hands back the rest with it, so
-      // every message of that group is received with message 3, reaches maxReceiveCount with it
-      // and is dead-lettered with it; the other three groups are answered in full.
-      const failing = Array.from({ length: 10 }, (_, n) => `${r.config.runId}-${3 + 4 * n}`).sort();
-      expect(r.verification.lost.sort()).toEqual(failing);
-      expect(r.verification.lostInDlq.sort()).toEqual(failing);
+      // the group's later messages are received with the failing ones and dead-lettered with
+      // them once they reach maxReceiveCount too. Which ones do depends on timing: a message that
+      // reached the queue after one of the group's receives has a receive fewer than the messages
+      // before it, so it is still under the limit when they move to the DLQ, and is then
+      // answered. Either way both failing messages are lost, only group 3's messages are lost,
+      // all of them are in the DLQ, and every other message is answered, in order, once.
+      const groupThree = new Set(Array.from({ length: 10 }, (_, n) => `${r.config.runId}-${3 + 4 * n}`));
+      const lost = [...r.verification.lost].sort();
+      expect(lost).toEqual(expect.arrayContaining([`${r.config.runId}-3`, `${r.config.runId}-11`]));
+      expect(lost.filter((id) => !groupThree.has(id))).toEqual([]);
+      expect([...r.verification.lostInDlq].sort()).toEqual([...lost].sort());
       expect(r.verification.duplicated).toEqual([]);
       expect(r.verification.orderViolations).toEqual([]);
-      expect(r.counts.answered).toBe(30);
-      expect(r.dlq?.depth?.visible).toBe(10);
+      expect(r.counts.answered).toBe(40 - lost.length);
+      expect(r.dlq?.depth?.visible).toBe(lost.length);
     } finally {
       sqs.destroy();
     }
