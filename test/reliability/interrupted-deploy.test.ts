@@ -94,6 +94,7 @@ describe("interrupted deploy and destroy", () => {
       cfn.destroy();
     }
   }, 240_000);
+
   it("kill -9 of the local cloud mid-deploy: the restart rolls the stack back, wsq names each next step, and it converges", async () => {
     const before = JSON.parse((await runWsq(["local", "status", "--json"], home)).stdout) as DaemonState;
     const deploy = spawnWsq(["deploy", "--yes", "--stack-name", "crash"], home);

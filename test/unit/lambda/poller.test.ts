@@ -33,8 +33,11 @@ interface Script {
   releaseDelete: () => void;
 }
 
-/** A queue that hands out `batches` one receive at a time, then long-polls until aborted. */
-function scriptedQueue(batches: sqs.Message[][], holdDeletes: boolean): { api: SqsApi; script: Script } {
+/**
+ * A queue that hands out `batches` one receive at a time, then long-polls until aborted. Each
+ * delete waits until the test lets it commit (`releaseDelete`).
+ */
+function scriptedQueue(batches: sqs.Message[][]): { api: SqsApi; script: Script } {
   const calls: string[] = [];
   const waiting: (() => void)[] = [];
   const script: Script = { calls, releaseDelete: () => waiting.shift()?.() };
@@ -52,7 +55,6 @@ function scriptedQueue(batches: sqs.Message[][], holdDeletes: boolean): { api: S
     deleteMessageBatch: (input: sqs.DeleteMessageBatchRequest) => {
       calls.push(`delete:${(input.Entries ?? []).map((e) => e.ReceiptHandle).join(",")}`);
       const result: sqs.DeleteMessageBatchResult = { Successful: (input.Entries ?? []).map((e) => ({ Id: e.Id })), Failed: [] };
-      if (!holdDeletes) return Promise.resolve(result);
       return new Promise<sqs.DeleteMessageBatchResult>((resolve) => {
         waiting.push(() => {
           calls.push("delete committed");
@@ -79,6 +81,11 @@ function poller(api: SqsApi, invoked: string[]): SqsPoller {
   });
 }
 
+/** Lets `n` event-loop turns pass. */
+async function turns(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
 async function until(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setImmediate(resolve));
   expect(condition()).toBe(true);
@@ -86,14 +93,14 @@ async function until(condition: () => boolean): Promise<void> {
 
 describe("SqsPoller", () => {
   it("invokes each batch, deletes it once the invocation succeeded, and only then receives again", async () => {
-    const { api, script } = scriptedQueue([[message("a"), message("b")], [message("c")]], true);
+    const { api, script } = scriptedQueue([[message("a"), message("b")], [message("c")]]);
     const invoked: string[] = [];
     const subject = poller(api, invoked);
     subject.start();
     await until(() => script.calls.includes("delete:rh-a,rh-b"));
     // While the first delete commits, the loop does not receive: a FIFO group's next batch must
     // not be asked for before the previous one is gone.
-    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    await turns(20);
     expect(script.calls).toEqual(["receive:a,b", "delete:rh-a,rh-b"]);
     script.releaseDelete();
     await until(() => script.calls.includes("delete:rh-c"));
@@ -105,13 +112,13 @@ describe("SqsPoller", () => {
   });
 
   it("stop() resolves only once the delete of a processed batch has committed", async () => {
-    const { api, script } = scriptedQueue([[message("a")]], true);
+    const { api, script } = scriptedQueue([[message("a")]]);
     const subject = poller(api, []);
     subject.start();
     await until(() => script.calls.includes("delete:rh-a"));
     let stopped = false;
     const stopping = subject.stop().then(() => (stopped = true));
-    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    await turns(20);
     expect(stopped).toBe(false);
     script.releaseDelete();
     await stopping;
