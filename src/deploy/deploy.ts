@@ -12,7 +12,7 @@ import { bundleUserHandler, readBuiltinHandler, type HandlerAsset } from "./hand
 import { targetFlagFor } from "./prepare-target.js";
 import { deployStack } from "./stack-operations.js";
 import { describeStack } from "./stack-watch.js";
-import { outputsFromDescribe, saveStackOutputs, type StackOutputs } from "./stack-outputs.js";
+import { assertSamePort, outputsFromDescribe, saveStackOutputs, type StackOutputs } from "./stack-outputs.js";
 import { PATTERN_TEMPLATE, loadTemplate, parseParameterFlags, validateStackName, type LoadedTemplate } from "./template.js";
 
 export interface DeployOptions {
@@ -72,6 +72,11 @@ export async function deployPattern(options: DeployOptions): Promise<DeployResul
 
   const clients = createDeployClients(target);
   try {
+    // An update (or a no-op) keeps the endpoints a stack was created with: on the local target,
+    // a stack created on another port stays unreachable whatever this deploy changes.
+    const existing = await describeStack(clients.cloudFormation, stackName);
+    const existingUrl = existing?.Outputs?.find((o) => o.OutputKey === "WebSocketUrl")?.OutputValue;
+    if (existingUrl !== undefined) assertSamePort(target, stackName, { WebSocketUrl: existingUrl });
     const pollMs = options.pollMs ?? pollIntervalMs(target);
     const shared = { cfn: clients.cloudFormation, s3: clients.s3, pollMs, emit, targetFlag, ...(options.signal ? { signal: options.signal } : {}) };
     const bucket = await ensureAssetBucket(shared);

@@ -63,6 +63,46 @@ export function outputsFromDescribe(stackName: string, outputs: { OutputKey?: st
   return Object.fromEntries(OUTPUT_KEYS.map((key) => [key, byKey.get(key) as string])) as unknown as StackOutputs;
 }
 
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+function loopbackPort(url: string | undefined): number | undefined {
+  try {
+    const parsed = new URL(url ?? "");
+    if (!LOOPBACK.has(parsed.hostname) || parsed.port === "") return undefined;
+    return Number(parsed.port);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A local stack deployed while the local cloud listened on another port: its URLs (and its
+ * function's @connections endpoint) still name that port, so nothing answers there.
+ */
+export function localPortDrift(target: Target, outputs: Pick<StackOutputs, "WebSocketUrl">): { deployedPort: number; currentPort: number } | undefined {
+  if (target.kind !== "local") return undefined;
+  const currentPort = loopbackPort(target.endpoint);
+  const deployedPort = loopbackPort(outputs.WebSocketUrl);
+  if (currentPort === undefined || deployedPort === undefined || currentPort === deployedPort) return undefined;
+  return { deployedPort, currentPort };
+}
+
+/** Throws, naming both ways out, when the stack's URLs name another port than the local cloud's. */
+export function assertSamePort(target: Target, stackName: string, outputs: Pick<StackOutputs, "WebSocketUrl">): void {
+  const drift = localPortDrift(target, outputs);
+  if (drift === undefined) return;
+  const stackFlag = stackName === DEFAULT_STACK_NAME ? "" : ` --stack-name ${stackName}`;
+  throw new WsqError(
+    "STACK_ON_OTHER_PORT",
+    `Stack "${stackName}" was deployed while the local cloud listened on port ${drift.deployedPort}; it now listens on ${drift.currentPort}, and the stack's URLs (and its function's @connections endpoint) still name ${drift.deployedPort}.`,
+    {
+      hint:
+        `Restart the local cloud on that port: \`wsq local stop && wsq local start --port ${drift.deployedPort}\`. ` +
+        `Or rebuild the stack on this one: \`wsq destroy${stackFlag} --yes\`, then \`wsq deploy${stackFlag}\` (SQS refuses a deleted queue's name for 60 s).`,
+    },
+  );
+}
+
 /**
  * The outputs of a deployed stack, asked of CloudFormation (the truth, on either target).
  * Falls back to the outputs saved by the last `wsq deploy` only when CloudFormation cannot be reached.
@@ -73,7 +113,9 @@ export async function findStackOutputs(target: Target, stackName: string, env: N
     const reply = await client.send(new DescribeStacksCommand({ StackName: stackName }));
     const stack = reply.Stacks?.[0];
     if (!stack) throw new Error("no stack");
-    return outputsFromDescribe(stackName, stack.Outputs);
+    const outputs = outputsFromDescribe(stackName, stack.Outputs);
+    assertSamePort(target, stackName, outputs);
+    return outputs;
   } catch (error) {
     if (error instanceof WsqError) throw error;
     const message = (error as Error).message ?? "";

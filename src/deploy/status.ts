@@ -5,7 +5,7 @@ import { WsqError, describeError } from "../shared/errors.js";
 import type { Target } from "../shared/target.js";
 import { createDeployClients } from "./clients.js";
 import { describeStack } from "./stack-watch.js";
-import type { StackOutputs } from "./stack-outputs.js";
+import { assertSamePort, type StackOutputs } from "./stack-outputs.js";
 import { translateAwsError } from "../shared/aws-errors.js";
 
 export interface QueueDepth {
@@ -40,8 +40,20 @@ export interface StatusResult {
   lastUpdated: string | undefined;
   parameters: Record<string, string>;
   outputs: Partial<StackOutputs>;
+  /** Set when the stack cannot work as deployed (local: its URLs name another port); says the fix. */
+  problem: { code: string; message: string; hint: string | undefined } | undefined;
   queue: Part<QueueDepth> | undefined;
   function: Part<FunctionSettings> | undefined;
+}
+
+function portProblem(target: Target, stackName: string, outputs: Partial<StackOutputs>): StatusResult["problem"] {
+  try {
+    if (outputs.WebSocketUrl !== undefined) assertSamePort(target, stackName, { WebSocketUrl: outputs.WebSocketUrl });
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof WsqError)) throw error;
+    return { code: error.code, message: error.message, hint: error.hint };
+  }
 }
 
 async function part<T>(work: () => Promise<T>): Promise<Part<T>> {
@@ -107,6 +119,7 @@ export async function patternStatus(options: { target: Target; stackName: string
       lastUpdated: (stack.LastUpdatedTime ?? stack.CreationTime)?.toISOString(),
       parameters,
       outputs,
+      problem: portProblem(target, stackName, outputs),
       queue,
       function: fn,
     };

@@ -78,6 +78,16 @@ describe("wsq local (built binary)", () => {
     expect(await (await fetch(`${second.url}/kept-bucket/note.txt`)).text()).toBe("still here");
   });
 
+  it("listens again on the port it last used when started without --port", async () => {
+    const first = JSON.parse((await runWsq(["local", "start", "--port", "0", "--json"], home)).stdout) as DaemonState;
+    expect((await runWsq(["local", "stop"], home)).code).toBe(0);
+    const again = await runWsq(["local", "start", "--json"], home);
+    expect(again.code, again.stderr).toBe(0);
+    expect((JSON.parse(again.stdout) as DaemonState).port).toBe(first.port);
+    const help = await runWsq(["local", "start", "--help"], home);
+    expect(help.stdout.replace(/\s+/g, " ")).toContain("default: the port this data dir last used, else 4510");
+  });
+
   it("starts one instance when two starts race for the same data dir", async () => {
     const [a, b] = await Promise.all([
       runWsq(["local", "start", "--port", "0", "--json"], home),

@@ -12,6 +12,7 @@ import {
   followLog,
   formatUptime,
   localStatus,
+  readLastPort,
   readLogTail,
   serveLocalCloud,
   startDaemon,
@@ -22,7 +23,7 @@ import {
 } from "../../local/daemon/index.js";
 
 interface StartFlags {
-  port: string;
+  port?: string;
   dataDir?: string;
   region: string;
   host: string;
@@ -110,8 +111,9 @@ async function runForeground(flags: StartFlags, context: CommandContext, dataDir
 
 async function runStart(flags: StartFlags, context: CommandContext): Promise<void> {
   const { io } = context;
-  const port = parsePort(flags.port);
   const dataDir = resolveDataDir(flags.dataDir, io);
+  // The stacks deployed here name the port in their URLs: without --port, keep the last one.
+  const port = flags.port !== undefined ? parsePort(flags.port) : (readLastPort(dataDir) ?? DEFAULT_PORT);
   if (!flags.daemonChild) warnIfExposed(io, flags.host);
   if (flags.foreground || flags.daemonChild) {
     await runForeground(flags, context, dataDir, port);
@@ -222,7 +224,7 @@ export function registerLocalCommand(program: Command, context: CommandContext):
 One local cloud runs per data directory (default: $WSQ_HOME/local, or ~/.wsq/local).
 
 Examples:
-  $ wsq local start                 start it in the background on port ${DEFAULT_PORT}
+  $ wsq local start                 start it in the background (port ${DEFAULT_PORT}, or the one it used last)
   $ wsq local start --foreground    run it in this terminal (Ctrl-C stops it)
   $ wsq local status --json
   $ wsq local logs --follow
@@ -234,7 +236,7 @@ Examples:
   local
     .command("start")
     .description("start the local cloud (in the background unless --foreground)")
-    .option("--port <port>", "port to listen on; 0 picks a free one", String(DEFAULT_PORT))
+    .option("--port <port>", `port to listen on; 0 picks a free one (default: the port this data dir last used, else ${DEFAULT_PORT})`)
     .addOption(dataDirOption())
     .option("--region <region>", "region the local cloud reports in ARNs and URLs", DEFAULT_REGION)
     .option("--host <host>", "interface to bind; anything but loopback exposes it to the network", "127.0.0.1")

@@ -5,6 +5,7 @@ import { DEFAULT_STACK_NAME } from "../../deploy/stack-outputs.js";
 import { patternStatus, type StatusResult } from "../../deploy/status.js";
 import { prepareTarget } from "../../deploy/prepare-target.js";
 import { renderOutputs } from "./deploy.js";
+import { ExitCode } from "../../shared/errors.js";
 
 interface StatusFlags {
   target?: string;
@@ -20,6 +21,10 @@ function render(io: CliIo, s: StatusResult): void {
   const healthy = /_COMPLETE$/.test(s.status) && !s.status.includes("ROLLBACK") && !s.status.startsWith("DELETE");
   io.out(`Stack ${c.bold(s.stackName)}  ${healthy ? c.green(s.status) : c.yellow(s.status)}  (${s.target}${s.region ? `, ${s.region}` : ""}${s.lastUpdated ? `, updated ${s.lastUpdated}` : ""})`);
   if (s.statusReason) io.out(c.dim(`  ${s.statusReason}`));
+  if (s.problem) {
+    io.out(c.yellow(`  ${s.problem.message}`));
+    if (s.problem.hint) io.out(`  Fix: ${s.problem.hint}`);
+  }
   io.out("Outputs");
   for (const line of renderOutputs(io, s.outputs)) io.out(line);
   if (s.queue) {
@@ -59,5 +64,7 @@ export function registerStatusCommand(program: Command, context: CommandContext)
       const result = await patternStatus({ target, stackName: flags.stackName });
       if (flags.json) context.io.out(JSON.stringify(result, null, 2));
       else render(context.io, result);
+      // The stack answers nothing as it stands: a script checking the status must see that.
+      if (result.problem) context.setExitCode(ExitCode.failure);
     });
 }

@@ -1,7 +1,7 @@
 import { resolve as resolvePath } from "node:path";
 import { defaultLocalDataDir } from "../../shared/paths.js";
 import { DEFAULT_PORT, DEFAULT_REGION } from "../server/local-cloud.js";
-import { isProcessAlive, removeDaemonState, type DaemonState } from "./state.js";
+import { isProcessAlive, readLastPort, removeDaemonState, type DaemonState } from "./state.js";
 import { probeInstance, type HealthReply } from "./instance.js";
 import { startDaemon } from "./background.js";
 import { removeLockOf } from "./lock.js";
@@ -77,6 +77,7 @@ export async function stopLocalCloud(dataDir: string, graceMs = STOP_GRACE_MS): 
 
 export interface EnsureLocalCloudOptions {
   dataDir?: string;
+  /** Default: the port the data directory's local cloud last listened on, else 4510. */
   port?: number;
   region?: string;
   /** Called with a one-line message when a new instance had to be started. */
@@ -93,7 +94,7 @@ export async function ensureLocalCloudRunning(options: EnsureLocalCloudOptions =
   if (probe.kind === "running") return probe.state;
   const result = await startDaemon({
     dataDir,
-    port: options.port ?? DEFAULT_PORT,
+    port: options.port ?? readLastPort(dataDir) ?? DEFAULT_PORT,
     host: "127.0.0.1",
     region: options.region ?? DEFAULT_REGION,
   });

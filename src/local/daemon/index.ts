@@ -9,6 +9,7 @@ export { probeInstance, fetchHealth, formatUptime, type InstanceProbe, type Heal
 export { readLogTail, followLog } from "./logs.js";
 export {
   readDaemonState,
+  readLastPort,
   isProcessAlive,
   daemonLogPath,
   daemonStatePath,

@@ -4,7 +4,7 @@ import { createLineLogger } from "../server/logger.js";
 import type { LocalLogger } from "../context.js";
 import { VERSION } from "../../shared/version.js";
 import { WsqError, isWsqError } from "../../shared/errors.js";
-import { daemonLogPath, removeDaemonState, writeDaemonState, type DaemonState } from "./state.js";
+import { daemonLogPath, removeDaemonState, writeDaemonState, writeLastPort, type DaemonState } from "./state.js";
 import { ensureDataDir, rotateLogIfLarge } from "./data-dir.js";
 import { probeInstance } from "./instance.js";
 import { reportStartupToParent } from "./startup-report.js";
@@ -103,6 +103,7 @@ export async function serveLocalCloud(options: ServeOptions): Promise<ServingLoc
       mode: options.mode,
     };
     writeDaemonState(state);
+    writeLastPort(options.dataDir, cloud.port);
     let stopping: Promise<void> | undefined;
     const stop = (): Promise<void> => {
       stopping ??= (async () => {

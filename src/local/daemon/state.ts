@@ -18,6 +18,12 @@ export interface DaemonState {
 
 export const DAEMON_STATE_FILE = "daemon.json";
 export const DAEMON_LOG_FILE = "local.log";
+/**
+ * The port the data directory's local cloud last listened on. It outlives the process: the
+ * stacks deployed there name it in their URLs (as an API's endpoint on AWS never changes), so the
+ * next start without --port listens on it again.
+ */
+export const LAST_PORT_FILE = "port.json";
 
 export function daemonStatePath(dataDir: string): string {
   return join(dataDir, DAEMON_STATE_FILE);
@@ -65,16 +71,33 @@ function isZombie(pid: number): boolean {
  * never sees half a file, even if this process dies mid-write.
  */
 export function writeDaemonState(state: DaemonState): void {
-  const target = daemonStatePath(state.dataDir);
+  writeJsonAtomically(daemonStatePath(state.dataDir), state);
+}
+
+function writeJsonAtomically(target: string, value: unknown): void {
   const temporary = `${target}.${process.pid}.tmp`;
   const fd = openSync(temporary, "w", 0o600);
   try {
-    writeSync(fd, `${JSON.stringify(state, null, 2)}\n`);
+    writeSync(fd, `${JSON.stringify(value, null, 2)}\n`);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   renameSync(temporary, target);
+}
+
+/** The port this data directory's local cloud last listened on, if it ever did. */
+export function readLastPort(dataDir: string): number | undefined {
+  try {
+    const { port } = JSON.parse(readFileSync(join(dataDir, LAST_PORT_FILE), "utf8")) as { port?: unknown };
+    return typeof port === "number" && Number.isInteger(port) && port > 0 && port < 65536 ? port : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeLastPort(dataDir: string, port: number): void {
+  writeJsonAtomically(join(dataDir, LAST_PORT_FILE), { port });
 }
 
 /**
