@@ -2,7 +2,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test, type TestContext } from "vitest";
 import { LambdaClient, ListEventSourceMappingsCommand, UpdateEventSourceMappingCommand } from "@aws-sdk/client-lambda";
-import { SetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { GetQueueAttributesCommand, SetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { BurstReport } from "../../../src/client/burst/types.js";
 import { findStackOutputs, type StackOutputs } from "../../../src/deploy/stack-outputs.js";
 import { clientConfig, resolveTarget } from "../../../src/shared/target.js";
@@ -88,11 +88,17 @@ describe("wsq burst on the local target", () => {
     expect(deploy.code, deploy.stderr).toBe(0);
     const { sqs, outputs } = clients();
     try {
-      // The template sets the visibility timeout to 6× the function timeout (90 s); three seconds
-      // let the five deliveries before dead-lettering happen within the test, while a batch slowed
-      // by a loaded machine still finishes before its messages would be handed out again.
+      // The template sets the visibility timeout to 6× the function timeout (90 s) and dead-letters
+      // after 5 deliveries (its lowest allowed value). Through the SQS API, as any operator could:
+      // 2 deliveries 10 s apart, so the failing messages reach the DLQ within the test, while a
+      // batch slowed by a loaded machine (cold function environments included) still finishes long
+      // before its messages would be handed out again. (With 3 s, a loaded CI run saw whole
+      // batches delivered again while still being processed, and answered three times: what SQS
+      // does when the visibility timeout is shorter than the processing.)
       const o = await outputs("burstfail");
-      await sqs.send(new SetQueueAttributesCommand({ QueueUrl: o.QueueUrl, Attributes: { VisibilityTimeout: "3" } }));
+      const { Attributes: queueAttributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: o.QueueUrl, AttributeNames: ["RedrivePolicy"] }));
+      const redrive = { ...(JSON.parse(queueAttributes?.RedrivePolicy ?? "{}") as Record<string, unknown>), maxReceiveCount: 2 };
+      await sqs.send(new SetQueueAttributesCommand({ QueueUrl: o.QueueUrl, Attributes: { VisibilityTimeout: "10", RedrivePolicy: JSON.stringify(redrive) } }));
       const run = await runWsq(["burst", "--stack-name", "burstfail", "--count", "40", "--connections", "4", "--json", "--timeout", "60"], { home });
       expect(run.code).toBe(3);
       const r = report(run.stdout);
