@@ -16,7 +16,9 @@ import {
 import { WsqError, ExitCode } from "../shared/errors.js";
 import type { ChangeSummary, EmitDeployEvent, ResourceFailure, StackOperation } from "./events.js";
 import { StackProgress } from "./progress.js";
-import { deployModeFor, operationFailedError } from "./stack-state.js";
+import { deployModeFor, failureLines, operationFailedError } from "./stack-state.js";
+import { recentQueueNamesFreeAt } from "./queue-name-wait.js";
+import { abortableDelay } from "../shared/delay.js";
 import { SUCCESS, StackEventCursor, describeStack, toResourceEvent, watchStackOperation } from "./stack-watch.js";
 
 /** What CloudFormation says when a change set has nothing to do (create-change-set docs / SAM's check). */
@@ -84,6 +86,21 @@ async function waitForChangeSet(cfn: CloudFormationClient, changeSetId: string, 
   }
 }
 
+/** Waits, with a step saying why, until SQS takes this stack's queue names again. */
+async function waitForQueueNames(request: StackDeployRequest): Promise<void> {
+  const freeAt = await recentQueueNamesFreeAt(request.cfn, request.stackName, Date.now());
+  if (freeAt === undefined) return;
+  const seconds = Math.ceil((freeAt - Date.now()) / 1000);
+  request.emit({
+    type: "step",
+    message: `Waiting ${seconds} s: stack ${request.stackName}'s queues were deleted less than a minute ago, and SQS refuses a deleted queue's name for 60 s`,
+  });
+  await abortableDelay(Math.max(0, freeAt - Date.now()), request.signal);
+  if (request.signal?.aborted) {
+    throw new WsqError("INTERRUPTED", `Deploy of stack ${request.stackName} stopped while waiting for SQS; nothing was created.`, { exitCode: ExitCode.interrupted });
+  }
+}
+
 async function discardChangeSet(cfn: CloudFormationClient, changeSetId: string, stackName: string, operation: "create" | "update"): Promise<void> {
   await cfn.send(new DeleteChangeSetCommand({ ChangeSetName: changeSetId })).catch(() => undefined);
   // A declined first change set leaves an empty stack in REVIEW_IN_PROGRESS behind: remove it.
@@ -93,9 +110,18 @@ async function discardChangeSet(cfn: CloudFormationClient, changeSetId: string, 
 /** Create or update a stack through a change set. Throws a WsqError on failure or refusal. */
 export async function deployStack(request: StackDeployRequest): Promise<StackDeployResult> {
   const { cfn, stackName, emit } = request;
-  const before = await describeStack(cfn, stackName);
-  const pastFailures = before?.StackStatus?.endsWith("_FAILED") || before?.StackStatus === "ROLLBACK_COMPLETE" ? await recentFailures(cfn, stackName) : [];
+  let before = await describeStack(cfn, stackName);
+  if (before?.StackStatus === "ROLLBACK_COMPLETE") {
+    // Its first create failed and was rolled back: it holds nothing, and CloudFormation cannot
+    // update it. Deleted and created afresh, as the CDK does; why it failed is said first.
+    const failures = await recentFailures(cfn, stackName);
+    emit({ type: "note", message: `Stack ${stackName} failed to create earlier and was rolled back (ROLLBACK_COMPLETE), so it holds no resources: deleting it to create it again.${failureLines(failures)}` });
+    await deleteStack({ cfn, stack: before, stackName, resourceCount: 0, pollMs: request.pollMs, emit, targetFlag: request.targetFlag, ...(request.signal ? { signal: request.signal } : {}) });
+    before = undefined;
+  }
+  const pastFailures = before?.StackStatus?.endsWith("_FAILED") ? await recentFailures(cfn, stackName) : [];
   const operation = deployModeFor(before, stackName, request.targetFlag, pastFailures);
+  if (operation === "create") await waitForQueueNames(request);
   const existing = new Set((operation === "update" ? before?.Parameters ?? [] : []).map((p) => p.ParameterKey));
   const parameters: Parameter[] = request.templateParameters.flatMap((key): Parameter[] => {
     const value = request.parameters[key];

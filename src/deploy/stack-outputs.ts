@@ -98,7 +98,7 @@ export function assertSamePort(target: Target, stackName: string, outputs: Pick<
     {
       hint:
         `Restart the local cloud on that port: \`wsq local stop && wsq local start --port ${drift.deployedPort}\`. ` +
-        `Or rebuild the stack on this one: \`wsq destroy${stackFlag} --yes\`, then \`wsq deploy${stackFlag}\` (SQS refuses a deleted queue's name for 60 s).`,
+        `Or rebuild the stack on this one: \`wsq destroy${stackFlag} --yes\`, then \`wsq deploy${stackFlag}\`.`,
     },
   );
 }

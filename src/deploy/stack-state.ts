@@ -8,7 +8,7 @@ import type { ResourceFailure } from "./events.js";
 
 export type DeployMode = "create" | "update";
 
-function failureLines(failures: readonly ResourceFailure[]): string {
+export function failureLines(failures: readonly ResourceFailure[]): string {
   if (failures.length === 0) return "";
   return `\n${failures.map((f) => `  ${f.logicalId} (${f.resourceType}) ${f.status}: ${f.reason}`).join("\n")}`;
 }

@@ -119,19 +119,46 @@ describe("deployPattern against AWS (mocked SDK)", () => {
     expect(fake.stacks.has("wsq")).toBe(false);
   });
 
-  it("explains a stack left in ROLLBACK_COMPLETE, with the original failure and the fix", async () => {
+  it("deletes a stack left in ROLLBACK_COMPLETE and creates it again, after saying why its first create failed", async () => {
     fake = fakeCloud();
     fake.addStack("wsq-assets", "CREATE_COMPLETE", { AssetBucketName: "b1" });
     const stack = fake.addStack("wsq", "CREATE_IN_PROGRESS");
     fake.event(stack, "wsq", "Function", "AWS::Lambda::Function", "CREATE_FAILED", "Resource handler returned message: \"Error occurred while GetObject. S3 Error Code: NoSuchKey\"");
     fake.event(stack, "wsq", "Queue", "AWS::SQS::Queue", "CREATE_FAILED", "Resource creation cancelled");
     stack.status = "ROLLBACK_COMPLETE";
-    const error = await failure(deployPattern(options()));
-    expect(error.code).toBe("STACK_ROLLED_BACK");
-    expect(error.message).toContain("ROLLBACK_COMPLETE");
-    expect(error.message).toContain("Function (AWS::Lambda::Function) CREATE_FAILED: Resource handler returned message");
-    expect(error.message).not.toContain("cancelled");
-    expect(error.hint).toContain("wsq destroy --stack-name wsq --target aws --yes");
+    const o = options();
+    const result = await deployPattern(o);
+    expect(result).toMatchObject({ operation: "create", status: "CREATE_COMPLETE" });
+    const note = o.events.find((e): e is Extract<DeployEvent, { type: "note" }> => e.type === "note" && e.message.includes("ROLLBACK_COMPLETE"));
+    expect(note?.message).toContain("deleting it to create it again");
+    expect(note?.message).toContain("Function (AWS::Lambda::Function) CREATE_FAILED: Resource handler returned message");
+    expect(note?.message).not.toContain("cancelled");
+    // Deleted by its id, then created afresh through a CREATE change set.
+    expect(fake.cfn.commandCalls(DeleteStackCommand).map((c) => c.args[0].input.StackName)).toEqual([stack.id]);
+    expect(fake.cfn.commandCalls(CreateChangeSetCommand).filter((c) => c.args[0].input.StackName === "wsq").map((c) => c.args[0].input.ChangeSetType)).toEqual(["CREATE"]);
+    // The rolled-back queues were deleted long ago (the fake's clock): nothing to wait for.
+    expect(o.events.some((e) => e.type === "step" && e.message.startsWith("Waiting"))).toBe(false);
+  });
+
+  it("waits, saying why, while SQS still refuses the names of queues deleted less than a minute ago; Ctrl-C stops the wait", async () => {
+    fake = fakeCloud();
+    fake.addStack("wsq-assets", "CREATE_COMPLETE", { AssetBucketName: "b1" });
+    const old = fake.addStack("wsq", "DELETE_COMPLETE");
+    old.deletedAt = new Date(Date.now() - 20_000);
+    old.events.unshift({ EventId: "queue-deleted", StackId: old.id, StackName: "wsq", LogicalResourceId: "Queue", ResourceType: "AWS::SQS::Queue", ResourceStatus: "DELETE_COMPLETE", Timestamp: new Date(Date.now() - 25_000) });
+    const controller = new AbortController();
+    const o = options({
+      signal: controller.signal,
+      emit: (event) => {
+        o.events.push(event);
+        if (event.type === "step" && event.message.startsWith("Waiting")) controller.abort();
+      },
+    });
+    const error = await failure(deployPattern(o));
+    expect(error.code).toBe("INTERRUPTED");
+    const waiting = o.events.find((e) => e.type === "step" && e.message.startsWith("Waiting"));
+    // 60 s after the deletion, 25 s ago, and a second of margin: 36 s.
+    expect(waiting).toMatchObject({ message: expect.stringMatching(/^Waiting 3[5-6] s: stack wsq's queues were deleted less than a minute ago, and SQS refuses a deleted queue's name for 60 s/) });
     expect(fake.cfn.commandCalls(CreateChangeSetCommand).filter((c) => c.args[0].input.StackName === "wsq")).toHaveLength(0);
   });
 

@@ -13,6 +13,7 @@ import {
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
   ListStackResourcesCommand,
+  ListStacksCommand,
   type Change,
   type Parameter,
   type StackEvent,
@@ -32,6 +33,7 @@ export interface FakeStack {
   parameters: Parameter[];
   events: StackEvent[];
   lastUpdated?: Date;
+  deletedAt?: Date;
 }
 
 /** What executing a change set does: the resource events and the final status. */
@@ -52,8 +54,11 @@ export function fakeCloud() {
   const cfn = mockClient(CloudFormationClient);
   const s3 = mockClient(S3Client);
   const stacks = new Map<string, FakeStack>();
+  // Deleted stacks stay listed (and found by id) after a new stack took their name, as on AWS.
+  const deletedStacks: { name: string; stack: FakeStack }[] = [];
   const changeSets = new Map<string, { stackName: string; type: string; parameters: Parameter[]; status: string; reason?: string; changes: Change[] }>();
   let eventCounter = 0;
+  let stackCounter = 0;
   const script: { changes: Change[]; emptyUpdate: boolean; execution: ExecutionScript; deletion: ExecutionScript } = {
     changes: [{ Type: "Resource", ResourceChange: { Action: "Add", LogicalResourceId: "Queue", ResourceType: "AWS::SQS::Queue" } }, { Type: "Resource", ResourceChange: { Action: "Add", LogicalResourceId: "Function", ResourceType: "AWS::Lambda::Function" } }],
     emptyUpdate: false,
@@ -65,11 +70,12 @@ export function fakeCloud() {
     eventCounter += 1;
     stack.events.unshift({ EventId: `e${eventCounter}`, StackId: stack.id, StackName: stackName, LogicalResourceId: logicalId, ResourceType: type, ResourceStatus: status as never, ResourceStatusReason: reason, Timestamp: new Date(1_700_000_000_000 + eventCounter) });
   };
-  const find = (nameOrId: string): [string, FakeStack] | undefined => [...stacks.entries()].find(([name, s]) => name === nameOrId || s.id === nameOrId);
+  const find = (nameOrId: string): [string, FakeStack] | undefined =>
+    [...stacks.entries()].find(([name, s]) => name === nameOrId || s.id === nameOrId) ?? deletedStacks.map(({ name, stack }): [string, FakeStack] => [name, stack]).find(([, s]) => s.id === nameOrId);
   const notFound = (name: string) => awsError("ValidationError", `Stack with id ${name} does not exist`);
 
   function addStack(name: string, status: string, outputs: Record<string, string> = {}, parameters: Parameter[] = []): FakeStack {
-    const stack: FakeStack = { id: `arn:aws:cloudformation:eu-west-1:123456789012:stack/${name}/1`, status, outputs, parameters, events: [] };
+    const stack: FakeStack = { id: `arn:aws:cloudformation:eu-west-1:123456789012:stack/${name}/${++stackCounter}`, status, outputs, parameters, events: [] };
     stacks.set(name, stack);
     event(stack, name, name, "AWS::CloudFormation::Stack", status);
     return stack;
@@ -97,10 +103,20 @@ export function fakeCloud() {
     if (!found) throw notFound(input.StackName);
     return { StackEvents: found[1].events };
   });
+  cfn.on(ListStacksCommand).callsFake(async (input: { StackStatusFilter?: string[] }) => ({
+    StackSummaries: [...[...stacks.entries()].map(([name, stack]) => ({ name, stack })), ...deletedStacks]
+      .filter(({ stack }) => !input.StackStatusFilter || input.StackStatusFilter.includes(stack.status))
+      .map(({ name, stack }) => ({ StackName: name, StackId: stack.id, StackStatus: stack.status, CreationTime: new Date(1_700_000_000_000), DeletionTime: stack.deletedAt })),
+  }));
   cfn.on(ListStackResourcesCommand).callsFake(async () => ({ StackResourceSummaries: [{ LogicalResourceId: "Queue" }, { LogicalResourceId: "Function" }] }));
   cfn.on(CreateChangeSetCommand).callsFake(async (input: { StackName: string; ChangeSetName: string; ChangeSetType: string; Parameters: Parameter[] }) => {
     let stack = stacks.get(input.StackName);
-    if (input.ChangeSetType === "CREATE" && (!stack || stack.status !== "REVIEW_IN_PROGRESS")) stack = addStack(input.StackName, "REVIEW_IN_PROGRESS");
+    if (input.ChangeSetType === "CREATE" && (!stack || stack.status !== "REVIEW_IN_PROGRESS")) {
+      if (stack?.status === "DELETE_COMPLETE") {
+        deletedStacks.push({ name: input.StackName, stack });
+      }
+      stack = addStack(input.StackName, "REVIEW_IN_PROGRESS");
+    }
     if (!stack) throw notFound(input.StackName);
     const id = `arn:aws:cloudformation:eu-west-1:123456789012:changeSet/${input.ChangeSetName}/1`;
     const empty = input.ChangeSetType === "UPDATE" && script.emptyUpdate;
@@ -148,6 +164,7 @@ export function fakeCloud() {
     event(stack, name, name, "AWS::CloudFormation::Stack", "DELETE_IN_PROGRESS");
     for (const r of script.deletion.resources) event(stack, name, r.logicalId, r.type, r.status, r.reason);
     stack.status = script.deletion.finalStatus;
+    if (stack.status === "DELETE_COMPLETE") stack.deletedAt = new Date();
     event(stack, name, name, "AWS::CloudFormation::Stack", stack.status);
     return {};
   });
