@@ -73,7 +73,8 @@ export async function deployPattern(options: DeployOptions): Promise<DeployResul
   const clients = createDeployClients(target);
   try {
     // An update (or a no-op) keeps the endpoints a stack was created with: on the local target,
-    // a stack created on another port stays unreachable whatever this deploy changes.
+    // a stack created on another port stays unreachable whatever this deploy changes. Checked
+    // before anything is uploaded, hence apart from deployStack's own look at the stack.
     const existing = await describeStack(clients.cloudFormation, stackName);
     const existingUrl = existing?.Outputs?.find((o) => o.OutputKey === "WebSocketUrl")?.OutputValue;
     if (existingUrl !== undefined) assertSamePort(target, stackName, { WebSocketUrl: existingUrl });

@@ -13,17 +13,15 @@ export function failureLines(failures: readonly ResourceFailure[]): string {
   return `\n${failures.map((f) => `  ${f.logicalId} (${f.resourceType}) ${f.status}: ${f.reason}`).join("\n")}`;
 }
 
-/** For `deploy`: create, update, or an error naming what to do instead. */
+/**
+ * For `deploy`: create, update, or an error naming what to do instead. A stack in
+ * ROLLBACK_COMPLETE never gets here: deployStack deletes it first (it holds nothing).
+ */
 export function deployModeFor(stack: Stack | undefined, stackName: string, targetFlag: string, pastFailures: readonly ResourceFailure[] = []): DeployMode {
   if (stack === undefined) return "create";
   const status = stack.StackStatus ?? "";
   // A change set that was created but never executed leaves the stack in review: create again.
   if (status === "REVIEW_IN_PROGRESS") return "create";
-  if (status === "ROLLBACK_COMPLETE") {
-    throw new WsqError("STACK_ROLLED_BACK", `Stack ${stackName} failed to create and was rolled back (ROLLBACK_COMPLETE); CloudFormation cannot update a stack in that state.${failureLines(pastFailures)}`, {
-      hint: `Delete it with \`wsq destroy --stack-name ${stackName}${targetFlag} --yes\`, fix the cause above, and deploy again.`,
-    });
-  }
   if (status === "ROLLBACK_FAILED" || status === "DELETE_FAILED") {
     throw new WsqError("STACK_BROKEN", `Stack ${stackName} is in ${status}: a rollback or deletion could not finish.${failureLines(pastFailures)}`, {
       hint: `Run \`wsq destroy --stack-name ${stackName}${targetFlag}\` to try the deletion again; a resource that cannot be deleted must be removed by hand (console, or \`aws cloudformation delete-stack --retain-resources\`).`,
