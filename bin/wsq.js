@@ -6,7 +6,9 @@ if (major < 20) {
   process.exit(1);
 }
 // The AWS SDK warns on Node 20 that its releases after January 2027 will need Node 22. wsq pins
-// its SDK versions and supports Node 20, so the warning tells a wsq user nothing they can act on.
+// its SDK clients to patch releases of the versions it was tested with (~ ranges in package.json,
+// so an install from the registry cannot pull such a release either) and supports Node 20: the
+// warning tells a wsq user nothing they can act on.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 try {
   await import("../dist/cli/main.js");
