@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { WsqError } from "../shared/errors.js";
 import { wsqHome } from "../shared/paths.js";
+import { isLoopbackHost } from "../shared/loopback.js";
 import { clientConfig, type Target } from "../shared/target.js";
 
 export const DEFAULT_STACK_NAME = "wsq";
@@ -63,12 +64,10 @@ export function outputsFromDescribe(stackName: string, outputs: { OutputKey?: st
   return Object.fromEntries(OUTPUT_KEYS.map((key) => [key, byKey.get(key) as string])) as unknown as StackOutputs;
 }
 
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
-
 function loopbackPort(url: string | undefined): number | undefined {
   try {
     const parsed = new URL(url ?? "");
-    if (!LOOPBACK.has(parsed.hostname) || parsed.port === "") return undefined;
+    if (!isLoopbackHost(parsed.hostname) || parsed.port === "") return undefined;
     return Number(parsed.port);
   } catch {
     return undefined;
@@ -87,12 +86,12 @@ export function localPortDrift(target: Target, outputs: Pick<StackOutputs, "WebS
   return { deployedPort, currentPort };
 }
 
-/** Throws, naming both ways out, when the stack's URLs name another port than the local cloud's. */
-export function assertSamePort(target: Target, stackName: string, outputs: Pick<StackOutputs, "WebSocketUrl">): void {
+/** The error naming both ways out when the stack's URLs name another port than the local cloud's. */
+export function portDriftError(target: Target, stackName: string, outputs: Pick<StackOutputs, "WebSocketUrl">): WsqError | undefined {
   const drift = localPortDrift(target, outputs);
-  if (drift === undefined) return;
+  if (drift === undefined) return undefined;
   const stackFlag = stackName === DEFAULT_STACK_NAME ? "" : ` --stack-name ${stackName}`;
-  throw new WsqError(
+  return new WsqError(
     "STACK_ON_OTHER_PORT",
     `Stack "${stackName}" was deployed while the local cloud listened on port ${drift.deployedPort}; it now listens on ${drift.currentPort}, and the stack's URLs (and its function's @connections endpoint) still name ${drift.deployedPort}.`,
     {
@@ -101,6 +100,12 @@ export function assertSamePort(target: Target, stackName: string, outputs: Pick<
         `Or rebuild the stack on this one: \`wsq destroy${stackFlag} --yes\`, then \`wsq deploy${stackFlag}\`.`,
     },
   );
+}
+
+/** Throws portDriftError's error when there is one. */
+export function assertSamePort(target: Target, stackName: string, outputs: Pick<StackOutputs, "WebSocketUrl">): void {
+  const error = portDriftError(target, stackName, outputs);
+  if (error !== undefined) throw error;
 }
 
 /**

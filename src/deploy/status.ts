@@ -5,7 +5,7 @@ import { WsqError, describeError } from "../shared/errors.js";
 import type { Target } from "../shared/target.js";
 import { createDeployClients } from "./clients.js";
 import { describeStack } from "./stack-watch.js";
-import { assertSamePort, type StackOutputs } from "./stack-outputs.js";
+import { portDriftError, type StackOutputs } from "./stack-outputs.js";
 import { translateAwsError } from "../shared/aws-errors.js";
 
 export interface QueueDepth {
@@ -47,13 +47,8 @@ export interface StatusResult {
 }
 
 function portProblem(target: Target, stackName: string, outputs: Partial<StackOutputs>): StatusResult["problem"] {
-  try {
-    if (outputs.WebSocketUrl !== undefined) assertSamePort(target, stackName, { WebSocketUrl: outputs.WebSocketUrl });
-    return undefined;
-  } catch (error) {
-    if (!(error instanceof WsqError)) throw error;
-    return { code: error.code, message: error.message, hint: error.hint };
-  }
+  const error = outputs.WebSocketUrl === undefined ? undefined : portDriftError(target, stackName, { WebSocketUrl: outputs.WebSocketUrl });
+  return error === undefined ? undefined : { code: error.code, message: error.message, hint: error.hint };
 }
 
 async function part<T>(work: () => Promise<T>): Promise<Part<T>> {

@@ -21,6 +21,7 @@ import {
   STOP_GRACE_MS,
   type DaemonState,
 } from "../../local/daemon/index.js";
+import { isLoopbackHost } from "../../shared/loopback.js";
 
 interface StartFlags {
   port?: string;
@@ -32,8 +33,6 @@ interface StartFlags {
   daemonChild?: boolean;
   json?: boolean;
 }
-
-const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "::1"]);
 
 function parsePort(raw: string): number {
   const port = Number(raw);
@@ -84,7 +83,7 @@ function printInstance(io: CliIo, state: DaemonState, headline: string, json: bo
 }
 
 function warnIfExposed(io: CliIo, host: string): void {
-  if (LOOPBACK_HOSTS.has(host)) return;
+  if (isLoopbackHost(host)) return;
   io.err(
     `${io.color.yellow("Warning:")} listening on ${host} exposes the local cloud to your network. It has no authentication ` +
       "and runs function code; keep it on 127.0.0.1 unless you mean this.",
