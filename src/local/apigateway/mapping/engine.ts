@@ -92,7 +92,25 @@ interface ContextLookup {
   getContext(id: string): Record<string, unknown>;
 }
 
+/**
+ * velocityjs parses a double-quoted string with references in it (`"$!group"`) every time it
+ * evaluates it, which is once per frame for the shipped template's `#if`. The parse depends on the
+ * text only, so it is kept, like the templates' own (bounded, as there).
+ */
+const parsedStrings = new Map<string, Ast>();
+const MAX_PARSED_STRINGS = 1024;
+
 class JavaVelocity extends velocity.Compile {
+  protected override evalStr(str: string): string {
+    let asts = parsedStrings.get(str);
+    if (asts === undefined) {
+      asts = velocity.parse(str);
+      if (parsedStrings.size >= MAX_PARSED_STRINGS) parsedStrings.delete(parsedStrings.keys().next().value as string);
+      parsedStrings.set(str, asts);
+    }
+    return this.renderAstList(asts, this.contextId);
+  }
+
   protected override getReferences(ast: Parameters<InstanceType<typeof velocity.Compile>["getReferences"]>[0], isVal?: boolean): string {
     const value: unknown = super.getReferences(ast, isVal);
     return isVal === true && value === null ? "" : (value as string);

@@ -14,17 +14,22 @@
  */
 import { MappingTemplateError } from "./errors.js";
 
-/** java.net.URLEncoder.encode(value, "UTF-8"). */
+/** What URLEncoder writes for each UTF-8 byte. */
+const URL_ENCODED_BYTE: readonly string[] = Array.from({ length: 256 }, (_, byte) => {
+  const ch = String.fromCharCode(byte);
+  if (/[A-Za-z0-9.\-*_]/.test(ch)) return ch;
+  if (byte === 0x20) return "+";
+  return "%" + byte.toString(16).toUpperCase().padStart(2, "0");
+});
+
+/** java.net.URLEncoder.encode(value, "UTF-8"). Runs once per frame for each encoded value. */
 export function urlEncode(value: unknown): string {
+  const raw = stringOf(value);
+  if (/^[A-Za-z0-9.\-*_]*$/.test(raw)) return raw; // nothing to escape
   // Java's UTF-8 encoder writes a lone surrogate (not encodable) as '?'.
-  const text = stringOf(value).replace(/\p{Surrogate}/gu, "?");
+  const text = raw.replace(/\p{Surrogate}/gu, "?");
   let out = "";
-  for (const byte of Buffer.from(text, "utf8")) {
-    const ch = String.fromCharCode(byte);
-    if (/[A-Za-z0-9.\-*_]/.test(ch)) out += ch;
-    else if (byte === 0x20) out += "+";
-    else out += "%" + byte.toString(16).toUpperCase().padStart(2, "0");
-  }
+  for (const byte of Buffer.from(text, "utf8")) out += URL_ENCODED_BYTE[byte];
   return out;
 }
 

@@ -255,6 +255,12 @@ describe("Java Velocity behaviour on velocityjs", () => {
     expect(renderMappingTemplate("#foreach($v in $input.path('$.vs'))#set($y = $v.k)$!y,#end", { body: '{"vs":[{"k":"a"},{},{"k":"c"}]}', context })).toBe("a,a,c,");
   });
 
+  it("evaluates an interpolated string afresh in each render and each loop pass (its parse is reused)", () => {
+    const template = '#foreach($x in $input.path(\'$.xs\'))#set($s = "${x}:$context.connectionId")$s;#end#if("$!input.path(\'$.g\')" == "")none#{else}"$input.path(\'$.g\')"#end';
+    expect(renderMappingTemplate(template, { body: '{"xs":[1,2],"g":"a"}', context })).toBe('1:abc=;2:abc=;"a"');
+    expect(renderMappingTemplate(template, { body: '{"xs":[3]}', context: { ...context, connectionId: "zz" } })).toBe("3:zz;none");
+  });
+
   it("renders null and missing references as empty text, with or without '!'", () => {
     expect(renderMappingTemplate("[$input.path('$.n')][$!{input.path('$.n')}][$context.nope.deeper][$stageVariables.none]", { body, context })).toBe("[][][][]");
   });
