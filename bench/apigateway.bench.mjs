@@ -4,6 +4,11 @@
 //
 // Target (issue 3): at least 40% of the raw echo rate.
 //
+// It also measures two parts of the path on their own, with no WebSocket and no HTTP: rendering
+// the shipped mapping template (velocityjs) and the durable FIFO SendMessage itself (the SQS
+// service called directly, as many at a time as the gateway keeps in flight, sharing commits). Their sum is
+// a floor under the cost of a frame, printed next to the budget the target leaves.
+//
 // Needs `npm run build`. Runs the local cloud in this process on an ephemeral loopback port.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,12 +17,15 @@ import { fileURLToPath } from "node:url";
 import WebSocket, { WebSocketServer } from "ws";
 import { startLocalCloud } from "../dist/local/server/local-cloud.js";
 import { parseTemplateBody } from "../dist/local/cloudformation/template/parse.js";
+import { renderMappingTemplate } from "../dist/local/apigateway/mapping/index.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CONNECTIONS = 10;
 const MESSAGES = 5000;
 const RUNS = 3;
 const TARGET_RATIO = 0.4;
+/** Frames the gateway lets each connection have in flight (src/local/apigateway/limits.ts), times the connections. */
+const IN_FLIGHT = 64 * CONNECTIONS;
 
 function shippedRequestTemplate() {
   const template = parseTemplateBody(readFileSync(join(here, "..", "templates", "wsq.yaml"), "utf8"));
@@ -89,14 +97,51 @@ async function gatewayRate(cloud, run) {
   return MESSAGES / seconds;
 }
 
+/** µs per frame to render the shipped template alone, warm. */
+function renderCost(run) {
+  const template = shippedRequestTemplate();
+  const bodies = frames(run);
+  const context = (i) => ({ routeKey: "$default", eventType: "MESSAGE", messageId: `m${i}`, extendedRequestId: `r${i}`, requestTime: "04/Dec/2026:12:00:00 +0000", messageDirection: "IN", stage: "bench", connectedAt: Date.now(), requestTimeEpoch: Date.now(), identity: { sourceIp: "127.0.0.1", userAgent: "bench" }, requestId: `r${i}`, domainName: "127.0.0.1", connectionId: "L0SM9cOFvHcCIhw=", apiId: "bench" });
+  for (let i = 0; i < 1000; i++) renderMappingTemplate(template, { body: bodies[i], context: context(i) });
+  const start = performance.now();
+  for (let i = 0; i < MESSAGES; i++) renderMappingTemplate(template, { body: bodies[i], context: context(i) });
+  return ((performance.now() - start) * 1000) / MESSAGES;
+}
+
+/** µs per message for the durable FIFO SendMessage alone (the service's typed API, no HTTP). */
+async function sendCost(cloud, run) {
+  const sqs = cloud.services.sqs.api;
+  const { QueueUrl } = await sqs.createQueue({ QueueName: `bench-direct-${run}.fifo`, Attributes: { FifoQueue: "true" } });
+  const bodies = frames(run);
+  const start = performance.now();
+  for (let i = 0; i < MESSAGES; i += IN_FLIGHT) {
+    await Promise.all(
+      bodies.slice(i, i + IN_FLIGHT).map((MessageBody, j) =>
+        sqs.sendMessage({
+          QueueUrl,
+          MessageBody,
+          MessageGroupId: `g${j % CONNECTIONS}`,
+          MessageDeduplicationId: `d${i + j}`,
+          MessageAttributes: { connectionId: { DataType: "String", StringValue: "L0SM9cOFvHcCIhw=" }, requestId: { DataType: "String", StringValue: `r${i + j}` }, requestTimeEpoch: { DataType: "Number", StringValue: String(Date.now()) } },
+        }),
+      ),
+    );
+  }
+  return ((performance.now() - start) * 1000) / MESSAGES;
+}
+
 const dataDir = mkdtempSync(join(tmpdir(), "wsq-bench-apigw-"));
 const cloud = await startLocalCloud({ dataDir, port: 0 });
 try {
   const echo = [];
   const gateway = [];
+  const render = [];
+  const send = [];
   for (let run = 0; run < RUNS; run++) {
     echo.push(await echoRate(run));
     gateway.push(await gatewayRate(cloud, run));
+    render.push(renderCost(run));
+    send.push(await sendCost(cloud, run));
   }
   const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   const ratio = median(gateway) / median(echo);
@@ -104,6 +149,10 @@ try {
   console.log(`  raw ws echo                 ${Math.round(median(echo)).toLocaleString("en")} msg/s`);
   console.log(`  gateway -> SQS FIFO (durable) ${Math.round(median(gateway)).toLocaleString("en")} msg/s`);
   console.log(`  ratio ${ratio.toFixed(3)} (target >= ${TARGET_RATIO}) ${ratio >= TARGET_RATIO ? "MET" : "NOT MET"}`);
+  const budget = 1e6 / (TARGET_RATIO * median(echo));
+  const floor = median(render) + median(send);
+  console.log(`  per frame: ${(1e6 / median(gateway)).toFixed(1)} µs through the gateway; the target allows ${budget.toFixed(1)} µs`);
+  console.log(`  floor: mapping template alone ${median(render).toFixed(1)} µs + durable SendMessage alone ${median(send).toFixed(1)} µs = ${floor.toFixed(1)} µs (${floor > budget ? "above" : "within"} the budget)`);
 } finally {
   await cloud.stop();
   rmSync(dataDir, { recursive: true, force: true });
