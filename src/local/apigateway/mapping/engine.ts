@@ -93,22 +93,32 @@ interface ContextLookup {
 }
 
 /**
- * velocityjs parses a double-quoted string with references in it (`"$!group"`) every time it
- * evaluates it, which is once per frame for the shipped template's `#if`. The parse depends on the
- * text only, so it is kept, like the templates' own (bounded, as there).
+ * Parses are kept: templates are few and rendered per frame, and velocityjs parses a double-quoted
+ * string with references in it (`"$!group"`) every time it evaluates it, which is once per frame
+ * for the shipped template's `#if`. A parse depends on the text only. Bounded, so a churn of APIs
+ * cannot grow it.
  */
-const parsedStrings = new Map<string, Ast>();
-const MAX_PARSED_STRINGS = 1024;
+const parsed = new Map<string, Ast>();
+const MAX_PARSED = 1024;
+
+/**
+ * velocity.parse(text), from the cache when the same text was parsed before. `check` runs before a
+ * text is first parsed (and may throw); parse errors are thrown as velocityjs throws them.
+ */
+export function parseOnce(text: string, check?: (text: string) => void): Ast {
+  let asts = parsed.get(text);
+  if (asts === undefined) {
+    check?.(text);
+    asts = velocity.parse(text);
+    if (parsed.size >= MAX_PARSED) parsed.delete(parsed.keys().next().value as string);
+    parsed.set(text, asts);
+  }
+  return asts;
+}
 
 class JavaVelocity extends velocity.Compile {
   protected override evalStr(str: string): string {
-    let asts = parsedStrings.get(str);
-    if (asts === undefined) {
-      asts = velocity.parse(str);
-      if (parsedStrings.size >= MAX_PARSED_STRINGS) parsedStrings.delete(parsedStrings.keys().next().value as string);
-      parsedStrings.set(str, asts);
-    }
-    return this.renderAstList(asts, this.contextId);
+    return this.renderAstList(parseOnce(str), this.contextId);
   }
 
   protected override getReferences(ast: Parameters<InstanceType<typeof velocity.Compile>["getReferences"]>[0], isVal?: boolean): string {

@@ -6,7 +6,7 @@
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-selection-expressions.html
  */
 import velocity from "velocityjs";
-import { renderAst } from "./engine.js";
+import { parseOnce, renderAst } from "./engine.js";
 import { selectJsonPath } from "./json-path.js";
 import { evaluateSelection } from "./selection.js";
 import { MappingTemplateError } from "./errors.js";
@@ -30,25 +30,20 @@ export { MappingTemplateError };
 export const MAX_MAPPING_TEMPLATE_BYTES = 300 * 1024;
 
 type Ast = ReturnType<typeof velocity.parse>;
-/** Templates are few and rendered per frame: parse each once. Bounded so a churn of APIs cannot grow it. */
-const parsed = new Map<string, Ast>();
-const MAX_CACHED_TEMPLATES = 256;
 
-function compile(template: string): Ast {
-  const cached = parsed.get(template);
-  if (cached !== undefined) return cached;
+function checkSize(template: string): void {
   if (Buffer.byteLength(template, "utf8") > MAX_MAPPING_TEMPLATE_BYTES) {
     throw new MappingTemplateError(`Mapping template exceeds ${MAX_MAPPING_TEMPLATE_BYTES} bytes`);
   }
-  let ast: Ast;
+}
+
+function compile(template: string): Ast {
   try {
-    ast = velocity.parse(template);
+    return parseOnce(template, checkSize);
   } catch (error) {
+    if (error instanceof MappingTemplateError) throw error;
     throw new MappingTemplateError(`Invalid mapping template: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
   }
-  if (parsed.size >= MAX_CACHED_TEMPLATES) parsed.delete(parsed.keys().next().value as string);
-  parsed.set(template, ast);
-  return ast;
 }
 
 /**

@@ -14,10 +14,13 @@
  */
 import { MappingTemplateError } from "./errors.js";
 
+/** Text made only of what URLEncoder leaves as it is. */
+const ALL_URL_SAFE = /^[A-Za-z0-9.\-*_]*$/;
+
 /** What URLEncoder writes for each UTF-8 byte. */
 const URL_ENCODED_BYTE: readonly string[] = Array.from({ length: 256 }, (_, byte) => {
   const ch = String.fromCharCode(byte);
-  if (/[A-Za-z0-9.\-*_]/.test(ch)) return ch;
+  if (ALL_URL_SAFE.test(ch)) return ch;
   if (byte === 0x20) return "+";
   return "%" + byte.toString(16).toUpperCase().padStart(2, "0");
 });
@@ -25,7 +28,7 @@ const URL_ENCODED_BYTE: readonly string[] = Array.from({ length: 256 }, (_, byte
 /** java.net.URLEncoder.encode(value, "UTF-8"). Runs once per frame for each encoded value. */
 export function urlEncode(value: unknown): string {
   const raw = stringOf(value);
-  if (/^[A-Za-z0-9.\-*_]*$/.test(raw)) return raw; // nothing to escape
+  if (ALL_URL_SAFE.test(raw)) return raw; // nothing to escape
   // Java's UTF-8 encoder writes a lone surrogate (not encodable) as '?'.
   const text = raw.replace(/\p{Surrogate}/gu, "?");
   let out = "";
