@@ -18,14 +18,15 @@ import WebSocket, { WebSocketServer } from "ws";
 import { startLocalCloud } from "../dist/local/server/local-cloud.js";
 import { parseTemplateBody } from "../dist/local/cloudformation/template/parse.js";
 import { renderMappingTemplate } from "../dist/local/apigateway/mapping/index.js";
+import { BACKPRESSURE } from "../dist/local/apigateway/limits.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CONNECTIONS = 10;
 const MESSAGES = 5000;
 const RUNS = 3;
 const TARGET_RATIO = 0.4;
-/** Frames the gateway lets each connection have in flight (src/local/apigateway/limits.ts), times the connections. */
-const IN_FLIGHT = 64 * CONNECTIONS;
+/** Frames the gateway lets all the connections have in flight at once. */
+const IN_FLIGHT = BACKPRESSURE.maxInFlightFrames * CONNECTIONS;
 
 function shippedRequestTemplate() {
   const template = parseTemplateBody(readFileSync(join(here, "..", "templates", "wsq.yaml"), "utf8"));

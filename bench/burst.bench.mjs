@@ -168,9 +168,10 @@ try {
   console.log(`throughput ratio pattern/echo: ${fmt(ratio * 100)}%  (target ≥ ${TARGET_RATIO * 100}%)  ${ratioOk ? "MET" : "MISSED"}`);
   console.log(`pattern p99: ${fmt(pattern.p99)} ms  (target < ${TARGET_P99_MS} ms)  ${p99Ok ? "MET" : "MISSED"}`);
   const budget = base.duration / TARGET_RATIO;
+  const allowed = Math.min(budget, TARGET_P99_MS);
   console.log(
-    `the targets allow the whole burst ${fmt(Math.min(budget, TARGET_P99_MS))} ms here (min of ${fmt(budget)} ms from the ratio and ${TARGET_P99_MS} ms from p99); ` +
-      `the post-backs alone took ${fmt(floor.wallMs)} ms: ${floor.wallMs > Math.min(budget, TARGET_P99_MS) ? "unreachable on this machine with the SDK's post-backs" : "within reach"}`,
+    `the targets allow the whole burst ${fmt(allowed)} ms here (min of ${fmt(budget)} ms from the ratio and ${TARGET_P99_MS} ms from p99); ` +
+      `the post-backs alone took ${fmt(floor.wallMs)} ms: ${floor.wallMs > allowed ? "unreachable on this machine with the SDK's post-backs" : "within reach"}`,
   );
 
   // For comparison, not a target: the same burst with two function environments instead of ten.
