@@ -44,7 +44,9 @@ async function openAll(url) {
 }
 
 function frames(run) {
-  return Array.from({ length: MESSAGES }, (_, i) => JSON.stringify({ action: "send", id: `${run}-${i}`, MessageGroupId: `g${i % CONNECTIONS}`, seq: Math.floor(i / CONNECTIONS) + 1, data: i }));
+  return Array.from({ length: MESSAGES }, (_, i) =>
+    JSON.stringify({ action: "send", id: `${run}-${i}`, MessageGroupId: `g${i % CONNECTIONS}`, seq: Math.floor(i / CONNECTIONS) + 1, data: i }),
+  );
 }
 
 async function echoRate(run) {
@@ -102,7 +104,22 @@ async function gatewayRate(cloud, run) {
 function renderCost(run) {
   const template = shippedRequestTemplate();
   const bodies = frames(run);
-  const context = (i) => ({ routeKey: "$default", eventType: "MESSAGE", messageId: `m${i}`, extendedRequestId: `r${i}`, requestTime: "04/Dec/2026:12:00:00 +0000", messageDirection: "IN", stage: "bench", connectedAt: Date.now(), requestTimeEpoch: Date.now(), identity: { sourceIp: "127.0.0.1", userAgent: "bench" }, requestId: `r${i}`, domainName: "127.0.0.1", connectionId: "L0SM9cOFvHcCIhw=", apiId: "bench" });
+  const context = (i) => ({
+    routeKey: "$default",
+    eventType: "MESSAGE",
+    messageId: `m${i}`,
+    extendedRequestId: `r${i}`,
+    requestTime: "04/Dec/2026:12:00:00 +0000",
+    messageDirection: "IN",
+    stage: "bench",
+    connectedAt: Date.now(),
+    requestTimeEpoch: Date.now(),
+    identity: { sourceIp: "127.0.0.1", userAgent: "bench" },
+    requestId: `r${i}`,
+    domainName: "127.0.0.1",
+    connectionId: "L0SM9cOFvHcCIhw=",
+    apiId: "bench",
+  });
   for (let i = 0; i < 1000; i++) renderMappingTemplate(template, { body: bodies[i], context: context(i) });
   const start = performance.now();
   for (let i = 0; i < MESSAGES; i++) renderMappingTemplate(template, { body: bodies[i], context: context(i) });
@@ -123,7 +140,11 @@ async function sendCost(cloud, run) {
           MessageBody,
           MessageGroupId: `g${j % CONNECTIONS}`,
           MessageDeduplicationId: `d${i + j}`,
-          MessageAttributes: { connectionId: { DataType: "String", StringValue: "L0SM9cOFvHcCIhw=" }, requestId: { DataType: "String", StringValue: `r${i + j}` }, requestTimeEpoch: { DataType: "Number", StringValue: String(Date.now()) } },
+          MessageAttributes: {
+            connectionId: { DataType: "String", StringValue: "L0SM9cOFvHcCIhw=" },
+            requestId: { DataType: "String", StringValue: `r${i + j}` },
+            requestTimeEpoch: { DataType: "Number", StringValue: String(Date.now()) },
+          },
         }),
       ),
     );
@@ -153,7 +174,9 @@ try {
   const budget = 1e6 / (TARGET_RATIO * median(echo));
   const floor = median(render) + median(send);
   console.log(`  per frame: ${(1e6 / median(gateway)).toFixed(1)} µs through the gateway; the target allows ${budget.toFixed(1)} µs`);
-  console.log(`  floor: mapping template alone ${median(render).toFixed(1)} µs + durable SendMessage alone ${median(send).toFixed(1)} µs = ${floor.toFixed(1)} µs (${floor > budget ? "above" : "within"} the budget)`);
+  console.log(
+    `  floor: mapping template alone ${median(render).toFixed(1)} µs + durable SendMessage alone ${median(send).toFixed(1)} µs = ${floor.toFixed(1)} µs (${floor > budget ? "above" : "within"} the budget)`,
+  );
 } finally {
   await cloud.stop();
   rmSync(dataDir, { recursive: true, force: true });

@@ -31,7 +31,6 @@ const TARGET_P99_MS = 250;
 const home = mkdtempSync(join(tmpdir(), "wsq-bench-burst-"));
 const { wsq } = wsqRunner({ ...process.env, WSQ_HOME: home, NO_COLOR: "1" });
 
-
 async function burst(extra) {
   const run = await wsq(["burst", "--count", String(COUNT), "--connections", String(CONNECTIONS), "--json", "--timeout", "120", ...extra]);
   if (!run.stdout.trim().startsWith("{")) throw new Error(`wsq burst failed (exit ${run.code}): ${run.stderr.trim().slice(-1500)}`);

@@ -24,8 +24,6 @@ const TARGET_MS = 5_000;
 const home = mkdtempSync(join(tmpdir(), "wsq-bench-deploy-"));
 const { wsq, must } = wsqRunner({ ...process.env, WSQ_HOME: home, NO_COLOR: "1", CI: "true" });
 
-
-
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const fmt = (ms) => `${ms.toFixed(0).padStart(6)} ms`;
 
@@ -73,12 +71,17 @@ try {
   const raws = [];
   for (let i = 0; i < RUNS; i += 1) {
     const t0 = performance.now();
-    await cfn.send(new CreateStackCommand({
-      StackName: `raw-${i}`,
-      TemplateBody: TEMPLATE,
-      Capabilities: ["CAPABILITY_IAM"],
-      Parameters: [{ ParameterKey: "AssetBucket", ParameterValue: deployed.handler.bucket }, { ParameterKey: "AssetKey", ParameterValue: deployed.handler.key }],
-    }));
+    await cfn.send(
+      new CreateStackCommand({
+        StackName: `raw-${i}`,
+        TemplateBody: TEMPLATE,
+        Capabilities: ["CAPABILITY_IAM"],
+        Parameters: [
+          { ParameterKey: "AssetBucket", ParameterValue: deployed.handler.bucket },
+          { ParameterKey: "AssetKey", ParameterValue: deployed.handler.key },
+        ],
+      }),
+    );
     await untilStatus(cfn, `raw-${i}`, ["CREATE_COMPLETE"]);
     await cfn.send(new DeleteStackCommand({ StackName: `raw-${i}` }));
     await untilStatus(cfn, `raw-${i}`, ["DELETE_COMPLETE"]);

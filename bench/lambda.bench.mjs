@@ -65,7 +65,12 @@ async function fill(sqs, url) {
         await sqs.send(
           new SendMessageBatchCommand({
             QueueUrl: url,
-            Entries: Array.from({ length: 10 }, (_, k) => ({ Id: `e${k}`, MessageBody: JSON.stringify({ n: start + k, data: "x".repeat(64) }), MessageGroupId: `g${(start + k) % GROUPS}`, MessageDeduplicationId: `d${start + k}` })),
+            Entries: Array.from({ length: 10 }, (_, k) => ({
+              Id: `e${k}`,
+              MessageBody: JSON.stringify({ n: start + k, data: "x".repeat(64) }),
+              MessageGroupId: `g${(start + k) % GROUPS}`,
+              MessageDeduplicationId: `d${start + k}`,
+            })),
           }),
         );
       }
@@ -79,9 +84,19 @@ async function rawDrain(sqs, url) {
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (done < MESSAGES) {
-        const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageSystemAttributeNames: ["All"], MessageAttributeNames: ["All"] }));
+        const got = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: url,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 1,
+            MessageSystemAttributeNames: ["All"],
+            MessageAttributeNames: ["All"],
+          }),
+        );
         if (!got.Messages?.length) continue;
-        await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries: got.Messages.map((m, k) => ({ Id: `d${k}`, ReceiptHandle: m.ReceiptHandle })) }));
+        await sqs.send(
+          new DeleteMessageBatchCommand({ QueueUrl: url, Entries: got.Messages.map((m, k) => ({ Id: `d${k}`, ReceiptHandle: m.ReceiptHandle })) }),
+        );
         done += got.Messages.length;
       }
     }),
@@ -90,7 +105,9 @@ async function rawDrain(sqs, url) {
 }
 
 async function depth(sqs, url) {
-  const a = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }))).Attributes;
+  const a = (
+    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }))
+  ).Attributes;
   return Number(a.ApproximateNumberOfMessages) + Number(a.ApproximateNumberOfMessagesNotVisible);
 }
 
@@ -106,7 +123,14 @@ async function mappingDrain(sqs, lambda, queue) {
   );
   // Created disabled and enabled once the queue is full, so that the clock starts with a full queue.
   const mapping = await lambda.send(
-    new CreateEventSourceMappingCommand({ FunctionName: "noop", EventSourceArn: queue.arn, BatchSize: 10, FunctionResponseTypes: ["ReportBatchItemFailures"], ScalingConfig: { MaximumConcurrency: CONCURRENCY }, Enabled: false }),
+    new CreateEventSourceMappingCommand({
+      FunctionName: "noop",
+      EventSourceArn: queue.arn,
+      BatchSize: 10,
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+      ScalingConfig: { MaximumConcurrency: CONCURRENCY },
+      Enabled: false,
+    }),
   );
   await fill(sqs, queue.url);
   const started = performance.now();
@@ -135,10 +159,14 @@ async function ipcRoundTrip() {
   writeFileSync(file, "process.on('message', (m) => process.send(m));");
   const child = fork(file, [], { serialization: "json" });
   const event = JSON.stringify({ Records: [] });
-  const samples = await timeEach(INVOKES, () => new Promise((resolve) => {
-    child.once("message", resolve);
-    child.send({ type: "invoke", requestId: "r", event });
-  }));
+  const samples = await timeEach(
+    INVOKES,
+    () =>
+      new Promise((resolve) => {
+        child.once("message", resolve);
+        child.send({ type: "invoke", requestId: "r", event });
+      }),
+  );
   child.kill();
   return samples;
 }
@@ -167,7 +195,9 @@ try {
   console.log(`  Invoke through the SDK        ${ms(percentile(invokes, 50))} / ${ms(percentile(invokes, 99))}`);
   console.log(`  raw worker IPC round trip     ${ms(percentile(ipc, 50))} / ${ms(percentile(ipc, 99))} (baseline)`);
   console.log(`  SDK call doing nothing (GetQueueUrl) ${ms(percentile(sdkFloor, 50))} / ${ms(percentile(sdkFloor, 99))} (baseline)`);
-  console.log(`  Invoke p50 = IPC + ${ms(percentile(invokes, 50) - percentile(ipc, 50))}; = ${(percentile(invokes, 50) / percentile(sdkFloor, 50)).toFixed(2)}x the SDK floor`);
+  console.log(
+    `  Invoke p50 = IPC + ${ms(percentile(invokes, 50) - percentile(ipc, 50))}; = ${(percentile(invokes, 50) / percentile(sdkFloor, 50)).toFixed(2)}x the SDK floor`,
+  );
   sqs.destroy();
   lambda.destroy();
 } finally {

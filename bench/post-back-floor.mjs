@@ -65,7 +65,18 @@ async function client(endpoint, calls) {
   const { ApiGatewayManagementApiClient, PostToConnectionCommand } = await import("@aws-sdk/client-apigatewaymanagementapi");
   const sdk = new ApiGatewayManagementApiClient({ endpoint, region: "us-east-1", credentials: { accessKeyId: "AKIDBENCH", secretAccessKey: "bench" } });
   // A result as the handler posts it, about the same size.
-  const data = new TextEncoder().encode(JSON.stringify({ type: "result", id: "run-0001", seq: 1, messageId: "00000000-0000-4000-8000-000000000000", group: "g1", receiveCount: 1, queueWaitMs: 3, data: "x".repeat(32) }));
+  const data = new TextEncoder().encode(
+    JSON.stringify({
+      type: "result",
+      id: "run-0001",
+      seq: 1,
+      messageId: "00000000-0000-4000-8000-000000000000",
+      group: "g1",
+      receiveCount: 1,
+      queueWaitMs: 3,
+      data: "x".repeat(32),
+    }),
+  );
   const post = () => sdk.send(new PostToConnectionCommand({ ConnectionId: "L0SM9cOFvHcCIhw=", Data: data }));
   for (let i = 0; i < WARM_CALLS; i++) await post();
   process.stdout.write("ready\n");

@@ -15,7 +15,10 @@ const files = readdirSync(here)
 let failed = 0;
 for (const file of files) {
   process.stdout.write(`\n=== ${file}\n`);
-  const result = spawnSync(process.execPath, [join(here, file)], { stdio: "inherit", env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...process.env } });
+  const result = spawnSync(process.execPath, [join(here, file)], {
+    stdio: "inherit",
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...process.env },
+  });
   if (result.status !== 0) {
     failed += 1;
     process.stdout.write(`!!! ${file} exited with ${result.status ?? result.signal}\n`);

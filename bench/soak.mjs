@@ -24,8 +24,6 @@ const CYCLE_MS = 10_000;
 const home = mkdtempSync(join(tmpdir(), "wsq-soak-"));
 const { wsq, must } = wsqRunner({ ...process.env, WSQ_HOME: home, NO_COLOR: "1", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" });
 
-
-
 function sample(pid) {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
@@ -72,8 +70,12 @@ try {
   const p99Ratio = early.length > 0 ? avg(late, "p99") / avg(early, "p99") : 1;
   const flat = rssGrowth <= 0.25 && fdGrowth <= 20;
   console.log(`\nmessages lost ${lost}, duplicated ${duplicated}`);
-  console.log(`RSS first third ${early.length ? avg(early, "rssMiB").toFixed(1) : "-"} MiB -> last third ${late.length ? avg(late, "rssMiB").toFixed(1) : "-"} MiB (${(rssGrowth * 100).toFixed(1)}%)`);
-  console.log(`open fds first third ${early.length ? avg(early, "fds").toFixed(1) : "-"} -> last third ${late.length ? avg(late, "fds").toFixed(1) : "-"} (${fdGrowth >= 0 ? "+" : ""}${fdGrowth.toFixed(1)})`);
+  console.log(
+    `RSS first third ${early.length ? avg(early, "rssMiB").toFixed(1) : "-"} MiB -> last third ${late.length ? avg(late, "rssMiB").toFixed(1) : "-"} MiB (${(rssGrowth * 100).toFixed(1)}%)`,
+  );
+  console.log(
+    `open fds first third ${early.length ? avg(early, "fds").toFixed(1) : "-"} -> last third ${late.length ? avg(late, "fds").toFixed(1) : "-"} (${fdGrowth >= 0 ? "+" : ""}${fdGrowth.toFixed(1)})`,
+  );
   console.log(`steady p99 last third / first third: ${p99Ratio.toFixed(2)}x`);
   console.log(flat && lost === 0 && duplicated === 0 ? "flat: yes" : "flat: NO");
   if (!flat || lost > 0 || duplicated > 0) exitCode = 1;

@@ -150,10 +150,20 @@ async function drain(client, url, total, consumers) {
   await Promise.all(
     Array.from({ length: consumers }, async () => {
       while (received < total) {
-        const got = await client.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageSystemAttributeNames: ["All"], MessageAttributeNames: ["All"] }));
+        const got = await client.send(
+          new ReceiveMessageCommand({
+            QueueUrl: url,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 1,
+            MessageSystemAttributeNames: ["All"],
+            MessageAttributeNames: ["All"],
+          }),
+        );
         if (!got.Messages) continue;
         received += got.Messages.length;
-        await client.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries: got.Messages.map((m, k) => ({ Id: `d${k}`, ReceiptHandle: m.ReceiptHandle })) }));
+        await client.send(
+          new DeleteMessageBatchCommand({ QueueUrl: url, Entries: got.Messages.map((m, k) => ({ Id: `d${k}`, ReceiptHandle: m.ReceiptHandle })) }),
+        );
       }
     }),
   );
@@ -239,7 +249,11 @@ try {
       many,
       `${(many / raw.perInsert).toFixed(2)}x raw per-commit, ${(many / raw.perGroup).toFixed(2)}x raw grouped, ${(many / stubMany).toFixed(2)}x HTTP ceiling; target 5,000: ${many >= 5000 ? "met" : "MISSED"}`,
     ],
-    ["receive(10)+deleteBatch drain, FIFO 64 groups, 8 consumers", drained, `${(drained / raw.perGroup).toFixed(2)}x raw grouped; target 5,000: ${drained >= 5000 ? "met" : "MISSED"}`],
+    [
+      "receive(10)+deleteBatch drain, FIFO 64 groups, 8 consumers",
+      drained,
+      `${(drained / raw.perGroup).toFixed(2)}x raw grouped; target 5,000: ${drained >= 5000 ? "met" : "MISSED"}`,
+    ],
   ];
   for (const [name, value, note] of rows) process.stdout.write(`${name.padEnd(62)} ${fmt(value).padStart(8)} msg/s  ${note}\n`);
   const scale = await depth();

@@ -41,7 +41,16 @@ export async function ensureAssetBucket(context: AssetContext): Promise<string> 
   // The asset stack holds nothing but the (then empty) bucket: a failed attempt can be removed and retried.
   if (stack && (status === "ROLLBACK_COMPLETE" || status === "DELETE_FAILED" || status === "ROLLBACK_FAILED")) {
     context.emit({ type: "step", message: `Removing the failed asset stack ${ASSETS_STACK_NAME} (${status})` });
-    await deleteStack({ cfn, stack, stackName: ASSETS_STACK_NAME, resourceCount: 1, pollMs: context.pollMs, emit: context.emit, targetFlag: context.targetFlag, ...(context.signal ? { signal: context.signal } : {}) });
+    await deleteStack({
+      cfn,
+      stack,
+      stackName: ASSETS_STACK_NAME,
+      resourceCount: 1,
+      pollMs: context.pollMs,
+      emit: context.emit,
+      targetFlag: context.targetFlag,
+      ...(context.signal ? { signal: context.signal } : {}),
+    });
     stack = undefined;
   }
   const template = loadTemplate(ASSETS_TEMPLATE);
@@ -62,7 +71,10 @@ export async function ensureAssetBucket(context: AssetContext): Promise<string> 
   });
   stack = await describeStack(cfn, ASSETS_STACK_NAME);
   const bucket = stack && bucketOf(stack);
-  if (!bucket) throw new WsqError("ASSET_STACK_BROKEN", `Stack ${ASSETS_STACK_NAME} has no ${BUCKET_OUTPUT} output.`, { hint: `Delete it (wsq destroy --purge-assets) and deploy again.` });
+  if (!bucket)
+    throw new WsqError("ASSET_STACK_BROKEN", `Stack ${ASSETS_STACK_NAME} has no ${BUCKET_OUTPUT} output.`, {
+      hint: `Delete it (wsq destroy --purge-assets) and deploy again.`,
+    });
   return bucket;
 }
 
@@ -112,6 +124,15 @@ export async function purgeAssets(context: AssetContext): Promise<boolean> {
     context.emit({ type: "note", message: `Removed ${removed} object${removed === 1 ? "" : "s"} from ${bucket}` });
   }
   context.emit({ type: "step", message: `Deleting the asset stack ${ASSETS_STACK_NAME}` });
-  await deleteStack({ cfn, stack, stackName: ASSETS_STACK_NAME, resourceCount: 1, pollMs: context.pollMs, emit: context.emit, targetFlag: context.targetFlag, ...(context.signal ? { signal: context.signal } : {}) });
+  await deleteStack({
+    cfn,
+    stack,
+    stackName: ASSETS_STACK_NAME,
+    resourceCount: 1,
+    pollMs: context.pollMs,
+    emit: context.emit,
+    targetFlag: context.targetFlag,
+    ...(context.signal ? { signal: context.signal } : {}),
+  });
   return true;
 }

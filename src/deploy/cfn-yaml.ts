@@ -5,7 +5,26 @@ import { parse, type CollectionTag, type ScalarTag, type YAMLMap, type YAMLSeq }
  * into their JSON long forms, so the template can be inspected as plain data (parameters for
  * validation, resources for the schema test). CloudFormation itself receives the YAML text as is.
  */
-const FUNCTIONS = ["And", "Base64", "Cidr", "Equals", "FindInMap", "GetAZs", "If", "ImportValue", "Join", "Not", "Or", "Select", "Split", "Sub", "Transform", "Condition", "ToJsonString", "Length"];
+const FUNCTIONS = [
+  "And",
+  "Base64",
+  "Cidr",
+  "Equals",
+  "FindInMap",
+  "GetAZs",
+  "If",
+  "ImportValue",
+  "Join",
+  "Not",
+  "Or",
+  "Select",
+  "Split",
+  "Sub",
+  "Transform",
+  "Condition",
+  "ToJsonString",
+  "Length",
+];
 
 function longName(name: string): string {
   return name === "Ref" || name === "Condition" ? name : `Fn::${name}`;
@@ -29,7 +48,10 @@ export type TemplateValue = unknown;
 export interface CloudFormationTemplate {
   AWSTemplateFormatVersion?: string;
   Description?: string;
-  Parameters?: Record<string, { Type: string; Default?: unknown; AllowedValues?: unknown[]; MinValue?: number; MaxValue?: number; AllowedPattern?: string; Description?: string }>;
+  Parameters?: Record<
+    string,
+    { Type: string; Default?: unknown; AllowedValues?: unknown[]; MinValue?: number; MaxValue?: number; AllowedPattern?: string; Description?: string }
+  >;
   Mappings?: Record<string, Record<string, Record<string, unknown>>>;
   Resources: Record<string, { Type: string; Properties?: Record<string, TemplateValue>; DependsOn?: string | string[]; DeletionPolicy?: string }>;
   Outputs?: Record<string, { Value: TemplateValue; Description?: string; Export?: unknown }>;

@@ -45,12 +45,19 @@ export interface DeployResult {
 }
 
 /** The checks that need no AWS call: run them before starting anything (the local cloud included). */
-export function checkDeployInput(input: { stackName: string; parameters: readonly string[]; handlerFile?: string }): { stackName: string; parameters: Record<string, string>; template: LoadedTemplate } {
+export function checkDeployInput(input: { stackName: string; parameters: readonly string[]; handlerFile?: string }): {
+  stackName: string;
+  parameters: Record<string, string>;
+  template: LoadedTemplate;
+} {
   const stackName = validateStackName(input.stackName);
   const template = loadTemplate(PATTERN_TEMPLATE);
   const parameters = parseParameterFlags(input.parameters, template.parsed);
   if (input.handlerFile !== undefined && !existsSync(input.handlerFile)) {
-    throw new WsqError("HANDLER_NOT_FOUND", `The handler file ${input.handlerFile} does not exist.`, { hint: "Pass the path of a .ts or .js file that exports a `process` function.", exitCode: ExitCode.usage });
+    throw new WsqError("HANDLER_NOT_FOUND", `The handler file ${input.handlerFile} does not exist.`, {
+      hint: "Pass the path of a .ts or .js file that exports a `process` function.",
+      exitCode: ExitCode.usage,
+    });
   }
   return { stackName, parameters, template };
 }
@@ -100,7 +107,8 @@ export async function deployPattern(options: DeployOptions): Promise<DeployResul
       ...(options.signal ? { signal: options.signal } : {}),
     });
     const stack = await describeStack(clients.cloudFormation, stackName);
-    if (!stack) throw new WsqError("STACK_NOT_FOUND", `Stack ${stackName} disappeared right after its deploy.`, { hint: "Run `wsq status` to see what happened." });
+    if (!stack)
+      throw new WsqError("STACK_NOT_FOUND", `Stack ${stackName} disappeared right after its deploy.`, { hint: "Run `wsq status` to see what happened." });
     const outputs = outputsFromDescribe(stackName, stack.Outputs);
     saveStackOutputs(target, stackName, outputs, options.env);
     return {

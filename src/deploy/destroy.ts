@@ -53,7 +53,16 @@ export async function destroyPattern(options: DestroyOptions): Promise<DestroyRe
       if (!(await options.confirm({ stackName, resourceCount }))) {
         throw new WsqError("CANCELLED", `Destroy of stack ${stackName} cancelled; nothing was deleted.`);
       }
-      status = await deleteStack({ cfn: clients.cloudFormation, stack, stackName, resourceCount, pollMs, emit, targetFlag, ...(options.signal ? { signal: options.signal } : {}) });
+      status = await deleteStack({
+        cfn: clients.cloudFormation,
+        stack,
+        stackName,
+        resourceCount,
+        pollMs,
+        emit,
+        targetFlag,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
     } else {
       emit({ type: "note", message: `No stack named ${stackName} on the ${target.kind} target; nothing to delete.` });
     }
@@ -63,7 +72,14 @@ export async function destroyPattern(options: DestroyOptions): Promise<DestroyRe
       if (!stack && !(await options.confirm({ stackName: "wsq-assets", resourceCount: 1 }))) {
         throw new WsqError("CANCELLED", "Purge of the asset bucket cancelled.");
       }
-      assetsPurged = await purgeAssets({ cfn: clients.cloudFormation, s3: clients.s3, pollMs, emit, targetFlag, ...(options.signal ? { signal: options.signal } : {}) });
+      assetsPurged = await purgeAssets({
+        cfn: clients.cloudFormation,
+        s3: clients.s3,
+        pollMs,
+        emit,
+        targetFlag,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
       if (!assetsPurged) emit({ type: "note", message: "No asset stack to purge." });
     }
     return { stackName, target: target.kind, existed: stack !== undefined, status, assetsPurged };

@@ -97,10 +97,16 @@ const USER_HANDLER_EXTENSIONS = new Set([".ts", ".mts", ".cts", ".js", ".mjs", "
 export async function bundleUserHandler(file: string, root = packageRoot()): Promise<HandlerAsset> {
   const path = isAbsolute(file) ? file : resolve(file);
   if (!existsSync(path)) {
-    throw new WsqError("HANDLER_NOT_FOUND", `The handler file ${file} does not exist.`, { hint: "Pass the path of a .ts or .js file that exports a `process` function.", exitCode: 2 });
+    throw new WsqError("HANDLER_NOT_FOUND", `The handler file ${file} does not exist.`, {
+      hint: "Pass the path of a .ts or .js file that exports a `process` function.",
+      exitCode: 2,
+    });
   }
   if (!USER_HANDLER_EXTENSIONS.has(extname(path))) {
-    throw new WsqError("HANDLER_BAD_FILE", `The handler file ${file} is not TypeScript or JavaScript.`, { hint: "Pass a .ts, .mts, .js or .mjs file that exports a `process` function.", exitCode: 2 });
+    throw new WsqError("HANDLER_BAD_FILE", `The handler file ${file} is not TypeScript or JavaScript.`, {
+      hint: "Pass a .ts, .mts, .js or .mjs file that exports a `process` function.",
+      exitCode: 2,
+    });
   }
   // First look at what the module exports, so a missing `process` is a deploy-time error and not
   // a function that fails on every message.

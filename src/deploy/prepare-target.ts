@@ -6,7 +6,11 @@ import { resolveTarget, requireLocalEndpoint, type Target, type TargetFlags } fr
  * makes sure the local cloud runs, starting it in the background if needed; after that, the very
  * same SDK calls run as on AWS.
  */
-export async function prepareTarget(flags: TargetFlags, options: { start: boolean; onStart?: (message: string) => void }, env: NodeJS.ProcessEnv = process.env): Promise<Target> {
+export async function prepareTarget(
+  flags: TargetFlags,
+  options: { start: boolean; onStart?: (message: string) => void },
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Target> {
   const target = resolveTarget(flags, env);
   if (target.kind !== "local" || flags.endpointUrl !== undefined) return target;
   if (!options.start) {

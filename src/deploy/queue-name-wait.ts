@@ -40,7 +40,8 @@ export async function recentQueueNamesFreeAt(cfn: CloudFormationClient, stackNam
       const reply = await cfn.send(new ListStacksCommand({ StackStatusFilter: ["DELETE_COMPLETE"], ...(nextToken ? { NextToken: nextToken } : {}) }));
       for (const summary of reply.StackSummaries ?? []) {
         const deletedAt = summary.DeletionTime?.getTime();
-        if (summary.StackName === stackName && summary.StackId && deletedAt !== undefined && now - deletedAt < QUEUE_NAME_REUSE_MS + MARGIN_MS) deleted.push(summary.StackId);
+        if (summary.StackName === stackName && summary.StackId && deletedAt !== undefined && now - deletedAt < QUEUE_NAME_REUSE_MS + MARGIN_MS)
+          deleted.push(summary.StackId);
       }
       nextToken = reply.NextToken;
       if (!nextToken) break;

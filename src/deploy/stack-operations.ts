@@ -64,7 +64,11 @@ export async function recentFailures(cfn: CloudFormationClient, stackName: strin
   }
 }
 
-async function waitForChangeSet(cfn: CloudFormationClient, changeSetId: string, pollMs: number): Promise<{ status: string; reason: string | undefined; changes: ChangeSummary[] }> {
+async function waitForChangeSet(
+  cfn: CloudFormationClient,
+  changeSetId: string,
+  pollMs: number,
+): Promise<{ status: string; reason: string | undefined; changes: ChangeSummary[] }> {
   for (;;) {
     const first = await cfn.send(new DescribeChangeSetCommand({ ChangeSetName: changeSetId }));
     const status = first.Status ?? "";
@@ -75,7 +79,12 @@ async function waitForChangeSet(cfn: CloudFormationClient, changeSetId: string, 
         for (const change of reply.Changes ?? []) {
           const resource = change.ResourceChange;
           if (!resource) continue;
-          changes.push({ action: resource.Action ?? "", logicalId: resource.LogicalResourceId ?? "", resourceType: resource.ResourceType ?? "", replacement: resource.Replacement });
+          changes.push({
+            action: resource.Action ?? "",
+            logicalId: resource.LogicalResourceId ?? "",
+            resourceType: resource.ResourceType ?? "",
+            replacement: resource.Replacement,
+          });
         }
         if (!reply.NextToken) break;
         reply = await cfn.send(new DescribeChangeSetCommand({ ChangeSetName: changeSetId, NextToken: reply.NextToken }));
@@ -97,7 +106,9 @@ async function waitForQueueNames(request: StackDeployRequest): Promise<void> {
   });
   await abortableDelay(Math.max(0, freeAt - Date.now()), request.signal);
   if (request.signal?.aborted) {
-    throw new WsqError("INTERRUPTED", `Deploy of stack ${request.stackName} stopped while waiting for SQS; nothing was created.`, { exitCode: ExitCode.interrupted });
+    throw new WsqError("INTERRUPTED", `Deploy of stack ${request.stackName} stopped while waiting for SQS; nothing was created.`, {
+      exitCode: ExitCode.interrupted,
+    });
   }
 }
 
@@ -115,14 +126,26 @@ export async function deployStack(request: StackDeployRequest): Promise<StackDep
     // Its first create failed and was rolled back: it holds nothing, and CloudFormation cannot
     // update it. Deleted and created afresh, as the CDK does; why it failed is said first.
     const failures = await recentFailures(cfn, stackName);
-    emit({ type: "note", message: `Stack ${stackName} failed to create earlier and was rolled back (ROLLBACK_COMPLETE), so it holds no resources: deleting it to create it again.${failureLines(failures)}` });
-    await deleteStack({ cfn, stack: before, stackName, resourceCount: 0, pollMs: request.pollMs, emit, targetFlag: request.targetFlag, ...(request.signal ? { signal: request.signal } : {}) });
+    emit({
+      type: "note",
+      message: `Stack ${stackName} failed to create earlier and was rolled back (ROLLBACK_COMPLETE), so it holds no resources: deleting it to create it again.${failureLines(failures)}`,
+    });
+    await deleteStack({
+      cfn,
+      stack: before,
+      stackName,
+      resourceCount: 0,
+      pollMs: request.pollMs,
+      emit,
+      targetFlag: request.targetFlag,
+      ...(request.signal ? { signal: request.signal } : {}),
+    });
     before = undefined;
   }
   const pastFailures = before?.StackStatus?.endsWith("_FAILED") ? await recentFailures(cfn, stackName) : [];
   const operation = deployModeFor(before, stackName, request.targetFlag, pastFailures);
   if (operation === "create") await waitForQueueNames(request);
-  const existing = new Set((operation === "update" ? before?.Parameters ?? [] : []).map((p) => p.ParameterKey));
+  const existing = new Set((operation === "update" ? (before?.Parameters ?? []) : []).map((p) => p.ParameterKey));
   const parameters: Parameter[] = request.templateParameters.flatMap((key): Parameter[] => {
     const value = request.parameters[key];
     if (value !== undefined) return [{ ParameterKey: key, ParameterValue: value }];

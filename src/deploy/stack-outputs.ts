@@ -57,9 +57,13 @@ export function outputsFromDescribe(stackName: string, outputs: { OutputKey?: st
   const byKey = new Map((outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
   const missing = OUTPUT_KEYS.filter((key) => !byKey.get(key));
   if (missing.length > 0) {
-    throw new WsqError("NOT_A_WSQ_STACK", `Stack "${stackName}" has no ${missing.join(", ")} output${missing.length > 1 ? "s" : ""}: it was not deployed by wsq, or not completely.`, {
-      hint: `Deploy it with \`wsq deploy --stack-name ${stackName}\`.`,
-    });
+    throw new WsqError(
+      "NOT_A_WSQ_STACK",
+      `Stack "${stackName}" has no ${missing.join(", ")} output${missing.length > 1 ? "s" : ""}: it was not deployed by wsq, or not completely.`,
+      {
+        hint: `Deploy it with \`wsq deploy --stack-name ${stackName}\`.`,
+      },
+    );
   }
   return Object.fromEntries(OUTPUT_KEYS.map((key) => [key, byKey.get(key) as string])) as unknown as StackOutputs;
 }

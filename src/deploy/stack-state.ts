@@ -28,9 +28,13 @@ export function deployModeFor(stack: Stack | undefined, stackName: string, targe
     });
   }
   if (status === "UPDATE_ROLLBACK_FAILED") {
-    throw new WsqError("ROLLBACK_FAILED", `Stack ${stackName} is in UPDATE_ROLLBACK_FAILED: the rollback of its last update failed.${failureLines(pastFailures)}`, {
-      hint: `Fix the resource named above, then run \`aws cloudformation continue-update-rollback --stack-name ${stackName}\` (skip it with --resources-to-skip if it cannot be fixed), and deploy again.`,
-    });
+    throw new WsqError(
+      "ROLLBACK_FAILED",
+      `Stack ${stackName} is in UPDATE_ROLLBACK_FAILED: the rollback of its last update failed.${failureLines(pastFailures)}`,
+      {
+        hint: `Fix the resource named above, then run \`aws cloudformation continue-update-rollback --stack-name ${stackName}\` (skip it with --resources-to-skip if it cannot be fixed), and deploy again.`,
+      },
+    );
   }
   if (status.endsWith("_IN_PROGRESS")) {
     throw new WsqError("STACK_BUSY", `Stack ${stackName} is busy (${status}).`, {

@@ -25,7 +25,8 @@ export interface FunctionSettings {
   state: string | undefined;
   lastModified: string | undefined;
   codeSha256: string | undefined;
-  eventSource: { batchSize: number | undefined; maximumConcurrency: number | undefined; state: string | undefined; reportBatchItemFailures: boolean } | undefined;
+  eventSource:
+    { batchSize: number | undefined; maximumConcurrency: number | undefined; state: string | undefined; reportBatchItemFailures: boolean } | undefined;
 }
 
 /** A part that could not be read is reported with why, rather than failing the whole status. */
@@ -70,7 +71,9 @@ export async function patternStatus(options: { target: Target; stackName: string
       });
     }
     const outputs = Object.fromEntries((stack.Outputs ?? []).map((o) => [o.OutputKey ?? "", o.OutputValue ?? ""])) as Partial<StackOutputs>;
-    const parameters = Object.fromEntries((stack.Parameters ?? []).filter((p) => p.ParameterKey).map((p) => [p.ParameterKey as string, p.ParameterValue ?? ""]));
+    const parameters = Object.fromEntries(
+      (stack.Parameters ?? []).filter((p) => p.ParameterKey).map((p) => [p.ParameterKey as string, p.ParameterValue ?? ""]),
+    );
     const depth = async (url: string, names: ("ApproximateNumberOfMessages" | "ApproximateNumberOfMessagesNotVisible")[]) => {
       const reply = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: names }));
       return reply.Attributes ?? {};
@@ -79,8 +82,15 @@ export async function patternStatus(options: { target: Target; stackName: string
     const [queue, fn] = await Promise.all([
       queueUrl && dlqUrl
         ? part(async (): Promise<QueueDepth> => {
-            const [main, dead] = await Promise.all([depth(queueUrl, ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]), depth(dlqUrl, ["ApproximateNumberOfMessages"])]);
-            return { visible: Number(main.ApproximateNumberOfMessages ?? 0), inFlight: Number(main.ApproximateNumberOfMessagesNotVisible ?? 0), deadLetter: Number(dead.ApproximateNumberOfMessages ?? 0) };
+            const [main, dead] = await Promise.all([
+              depth(queueUrl, ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]),
+              depth(dlqUrl, ["ApproximateNumberOfMessages"]),
+            ]);
+            return {
+              visible: Number(main.ApproximateNumberOfMessages ?? 0),
+              inFlight: Number(main.ApproximateNumberOfMessagesNotVisible ?? 0),
+              deadLetter: Number(dead.ApproximateNumberOfMessages ?? 0),
+            };
           })
         : undefined,
       functionName
@@ -99,7 +109,12 @@ export async function patternStatus(options: { target: Target; stackName: string
               lastModified: config.LastModified,
               codeSha256: config.CodeSha256,
               eventSource: mapping
-                ? { batchSize: mapping.BatchSize, maximumConcurrency: mapping.ScalingConfig?.MaximumConcurrency, state: mapping.State, reportBatchItemFailures: (mapping.FunctionResponseTypes ?? []).includes("ReportBatchItemFailures") }
+                ? {
+                    batchSize: mapping.BatchSize,
+                    maximumConcurrency: mapping.ScalingConfig?.MaximumConcurrency,
+                    state: mapping.State,
+                    reportBatchItemFailures: (mapping.FunctionResponseTypes ?? []).includes("ReportBatchItemFailures"),
+                  }
                 : undefined,
             };
           })

@@ -41,7 +41,10 @@ export function validateStackName(name: string): string {
     });
   }
   if (name === ASSETS_STACK_NAME) {
-    throw new WsqError("BAD_STACK_NAME", `"${ASSETS_STACK_NAME}" is the name of wsq's asset stack.`, { hint: "Choose another --stack-name.", exitCode: ExitCode.usage });
+    throw new WsqError("BAD_STACK_NAME", `"${ASSETS_STACK_NAME}" is the name of wsq's asset stack.`, {
+      hint: "Choose another --stack-name.",
+      exitCode: ExitCode.usage,
+    });
   }
   return name;
 }
@@ -54,20 +57,32 @@ export function parseParameterFlags(flags: readonly string[], template: CloudFor
   for (const flag of flags) {
     const index = flag.indexOf("=");
     if (index <= 0) {
-      throw new WsqError("BAD_PARAMETER", `--parameter "${flag}" is not KEY=VALUE.`, { hint: `For example --parameter BatchSize=5. Parameters: ${userSettable.join(", ")}.`, exitCode: ExitCode.usage });
+      throw new WsqError("BAD_PARAMETER", `--parameter "${flag}" is not KEY=VALUE.`, {
+        hint: `For example --parameter BatchSize=5. Parameters: ${userSettable.join(", ")}.`,
+        exitCode: ExitCode.usage,
+      });
     }
     const key = flag.slice(0, index);
     const value = flag.slice(index + 1);
     const spec = declared[key];
     if ((MANAGED_PARAMETERS as readonly string[]).includes(key)) {
-      throw new WsqError("BAD_PARAMETER", `${key} is set by wsq itself.`, { hint: "Use --handler FILE to deploy other handler code.", exitCode: ExitCode.usage });
+      throw new WsqError("BAD_PARAMETER", `${key} is set by wsq itself.`, {
+        hint: "Use --handler FILE to deploy other handler code.",
+        exitCode: ExitCode.usage,
+      });
     }
     if (!spec) {
-      throw new WsqError("BAD_PARAMETER", `The template has no parameter "${key}".`, { hint: `Parameters: ${userSettable.join(", ")}.`, exitCode: ExitCode.usage });
+      throw new WsqError("BAD_PARAMETER", `The template has no parameter "${key}".`, {
+        hint: `Parameters: ${userSettable.join(", ")}.`,
+        exitCode: ExitCode.usage,
+      });
     }
     const problem = checkParameterValue(value, spec);
     if (problem) {
-      throw new WsqError("BAD_PARAMETER", `--parameter ${key}=${value}: ${problem}.`, { hint: spec.Description ?? `See the Parameters of templates/${PATTERN_TEMPLATE}.`, exitCode: ExitCode.usage });
+      throw new WsqError("BAD_PARAMETER", `--parameter ${key}=${value}: ${problem}.`, {
+        hint: spec.Description ?? `See the Parameters of templates/${PATTERN_TEMPLATE}.`,
+        exitCode: ExitCode.usage,
+      });
     }
     result[key] = value;
   }

@@ -15,7 +15,7 @@ export function translateAwsError(error: unknown): WsqError | undefined {
       cause: error,
     });
   }
-  if (name === "ExpiredToken" || name === "ExpiredTokenException" || /expired/i.test(message) && /token/i.test(message)) {
+  if (name === "ExpiredToken" || name === "ExpiredTokenException" || (/expired/i.test(message) && /token/i.test(message))) {
     return new WsqError("CREDENTIALS_EXPIRED", "Your AWS credentials have expired.", {
       hint: "Refresh them (for example `aws sso login --profile NAME`) and run the command again.",
       cause: error,

@@ -57,9 +57,7 @@ export interface ApiErrorFrame {
 }
 
 export type IncomingFrame =
-  | { kind: "result"; result: PatternResult }
-  | { kind: "api-error"; error: ApiErrorFrame }
-  | { kind: "other"; raw: string; json: unknown };
+  { kind: "result"; result: PatternResult } | { kind: "api-error"; error: ApiErrorFrame } | { kind: "other"; raw: string; json: unknown };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);

@@ -90,7 +90,13 @@ describe("wsq burst when connections close under it", () => {
 function suffixFaults(faults: FakeServerOptions): FakeServerOptions {
   const bySuffix = (set: ReadonlySet<string> | undefined) =>
     set === undefined ? undefined : ({ has: (id: string) => set.has(id.slice(id.lastIndexOf("-") + 1)) } as unknown as ReadonlySet<string>);
-  return { ...faults, drop: bySuffix(faults.drop), duplicate: bySuffix(faults.duplicate), reorder: bySuffix(faults.reorder), misroute: bySuffix(faults.misroute) };
+  return {
+    ...faults,
+    drop: bySuffix(faults.drop),
+    duplicate: bySuffix(faults.duplicate),
+    reorder: bySuffix(faults.reorder),
+    misroute: bySuffix(faults.misroute),
+  };
 }
 
 describe("wsq burst without a terminal", () => {

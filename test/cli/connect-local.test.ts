@@ -35,7 +35,24 @@ describe("wsq connect on the local target", () => {
   it("finds the stack's URL by name and gets every result back through SQS FIFO and the handler", async (context) => {
     if (deployProblem?.includes("not implemented")) context.skip(deployProblem);
     expect(deployProblem).toBeUndefined();
-    const run = await runWsq(["connect", "--stack-name", "wsq", "--group", "local-g", "--wait", "20", "-x", "one", "-x", "two", "-x", '{"action":"send","id":"raw-1","MessageGroupId":"local-g","seq":3,"data":{"n":3}}'], { home });
+    const run = await runWsq(
+      [
+        "connect",
+        "--stack-name",
+        "wsq",
+        "--group",
+        "local-g",
+        "--wait",
+        "20",
+        "-x",
+        "one",
+        "-x",
+        "two",
+        "-x",
+        '{"action":"send","id":"raw-1","MessageGroupId":"local-g","seq":3,"data":{"n":3}}',
+      ],
+      { home },
+    );
     expect(run.stderr).not.toMatch(/Internal error/);
     expect(run.code).toBe(0);
     const results = run.records.filter((r) => r.type === "result");

@@ -27,7 +27,7 @@ interface Terminal {
 }
 
 function openTerminal(args: string[], env: NodeJS.ProcessEnv = {}): Terminal {
-  const home = (env.WSQ_HOME) ?? tempHome();
+  const home = env.WSQ_HOME ?? tempHome();
   const term = pty.spawn(process.execPath, [WSQ_BIN, ...args], {
     name: "xterm-256color",
     cols: 120,

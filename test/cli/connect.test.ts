@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
-import { freePortUrl, runWsq, startFakePatternServer, startRejectingServer, startSilentServer, tempHome, WSQ_BIN, type FakePatternServer } from "../helpers/fake-pattern-server.js";
+import {
+  freePortUrl,
+  runWsq,
+  startFakePatternServer,
+  startRejectingServer,
+  startSilentServer,
+  tempHome,
+  WSQ_BIN,
+  type FakePatternServer,
+} from "../helpers/fake-pattern-server.js";
 
 // `wsq connect` in non-interactive mode, the built binary against a fake pattern server that
 // answers like the deployed handler and misbehaves on demand (see the helper's header).
@@ -37,7 +46,14 @@ describe("wsq connect (non-interactive)", () => {
 
   it("reads piped stdin line by line: text, raw JSON as typed, blank lines skipped, bad JSON refused (exit 3)", async () => {
     const before = server.frames.length;
-    const input = ['hello', '', '{"action":"send","id":"mine-1","MessageGroupId":"raw","seq":1,"data":{"n":1}}', '{"action":"send","MessageGroupId":"anon","data":"no id"}', '{"broken":', 'last'].join("\n");
+    const input = [
+      "hello",
+      "",
+      '{"action":"send","id":"mine-1","MessageGroupId":"raw","seq":1,"data":{"n":1}}',
+      '{"action":"send","MessageGroupId":"anon","data":"no id"}',
+      '{"broken":',
+      "last",
+    ].join("\n");
     const run = await runWsq(["connect", "--url", server.url], { input: `${input}\n` });
     expect(run.code).toBe(3);
     const sent = server.frames.slice(before);
@@ -93,7 +109,9 @@ describe("wsq connect (non-interactive)", () => {
   it("shows a server-side close with its code and meaning, lists the messages it cost, and exits 1", async () => {
     const run = await runWsq(["connect", "--url", server.url, "-x", "!hold", "-x", "!close 1009 Message too big"]);
     expect(run.code).toBe(1);
-    expect(byType(run.records, "close")).toMatchObject([{ code: 1009, reason: "Message too big", byClient: false, meaning: expect.stringMatching(/message too big/) }]);
+    expect(byType(run.records, "close")).toMatchObject([
+      { code: 1009, reason: "Message too big", byClient: false, meaning: expect.stringMatching(/message too big/) },
+    ]);
     expect(byType(run.records, "no-result")).toMatchObject([
       { line: 1, reason: "connection-closed" },
       { line: 2, reason: "connection-closed" },
@@ -135,7 +153,10 @@ describe("wsq connect (non-interactive)", () => {
     await server.waitForFrame((frame) => frame.includes(marker));
     child.kill("SIGINT");
     expect(await exited).toBe(130);
-    const records = stdout.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+    const records = stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(records).toMatchObject([
       { type: "no-result", line: 1, reason: "timeout" },
       { type: "summary", sent: 1, answered: 0, unanswered: 1 },

@@ -21,10 +21,12 @@ function terminal(args: string[], home: string): { type(text: string): void; wai
     raw += data;
     for (const check of [...waiters]) check();
   });
-  const exited = new Promise<number>((resolve) => term.onExit(({ exitCode }) => {
-    resolve(exitCode);
-    for (const check of [...waiters]) check();
-  }));
+  const exited = new Promise<number>((resolve) =>
+    term.onExit(({ exitCode }) => {
+      resolve(exitCode);
+      for (const check of [...waiters]) check();
+    }),
+  );
   onTestFinished(() => {
     try {
       term.kill();

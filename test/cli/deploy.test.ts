@@ -9,9 +9,14 @@ import { sdkConfig, tempDir, useTestCloud } from "../helpers/local-cloud.js";
 /** The built binary with a private WSQ_HOME and extra environment; bounded in time. */
 function runWsq(args: string[], home: string, timeoutMs = 45_000, env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [WSQ_BIN, ...args], { env: { ...process.env, WSQ_HOME: home, NO_COLOR: "1", CI: "true", ...env }, timeout: timeoutMs }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [WSQ_BIN, ...args],
+      { env: { ...process.env, WSQ_HOME: home, NO_COLOR: "1", CI: "true", ...env }, timeout: timeoutMs },
+      (error, stdout, stderr) => {
+        resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -42,7 +47,12 @@ function expectUserError(run: { stderr: string }): void {
 describe("wsq deploy/destroy/status errors", () => {
   it("rejects a bad parameter, stack name or handler file as usage errors before starting anything", async () => {
     const home = tempDir();
-    for (const args of [["--parameter", "Nope=1"], ["--parameter", "BatchSize=50"], ["--stack-name", "has_underscore"], ["--handler", join(home, "missing.ts")]]) {
+    for (const args of [
+      ["--parameter", "Nope=1"],
+      ["--parameter", "BatchSize=50"],
+      ["--stack-name", "has_underscore"],
+      ["--handler", join(home, "missing.ts")],
+    ]) {
       const run = await runWsq(["deploy", "--yes", ...args], home);
       expect(run.code, args.join(" ")).toBe(2);
       expectUserError(run);

@@ -89,10 +89,7 @@ describe("wsq local (built binary)", () => {
   });
 
   it("starts one instance when two starts race for the same data dir", async () => {
-    const [a, b] = await Promise.all([
-      runWsq(["local", "start", "--port", "0", "--json"], home),
-      runWsq(["local", "start", "--port", "0", "--json"], home),
-    ]);
+    const [a, b] = await Promise.all([runWsq(["local", "start", "--port", "0", "--json"], home), runWsq(["local", "start", "--port", "0", "--json"], home)]);
     expect(a.code, a.stderr).toBe(0);
     expect(b.code, b.stderr).toBe(0);
     const first = JSON.parse(a.stdout) as DaemonState & { alreadyRunning: boolean };

@@ -8,7 +8,12 @@ import { mockClient } from "aws-sdk-client-mock";
 import { CloudWatchLogsClient, FilterLogEventsCommand, ResourceNotFoundException } from "@aws-sdk/client-cloudwatch-logs";
 import { parseSince, tailLogGroup, type LogLine } from "../../src/cli/commands/logs.js";
 
-const event = (id: string, timestamp: number) => ({ eventId: id, timestamp, message: `m-${id}\n`, logStreamName: "2026/11/25/[$LATEST]0123456789abcdef0123456789abcdef" });
+const event = (id: string, timestamp: number) => ({
+  eventId: id,
+  timestamp,
+  message: `m-${id}\n`,
+  logStreamName: "2026/11/25/[$LATEST]0123456789abcdef0123456789abcdef",
+});
 
 describe("tailLogGroup", () => {
   it("reads every page, then follows from the last timestamp without repeating events of that millisecond", async () => {
@@ -48,12 +53,24 @@ describe("tailLogGroup", () => {
 
   it("without --follow reads once and returns; other errors propagate", async () => {
     const cw = mockClient(CloudWatchLogsClient);
-    cw.on(FilterLogEventsCommand).resolvesOnce({ events: [event("1", 100)] }).rejects(new Error("AccessDenied"));
+    cw.on(FilterLogEventsCommand)
+      .resolvesOnce({ events: [event("1", 100)] })
+      .rejects(new Error("AccessDenied"));
     const client = new CloudWatchLogsClient({ region: "us-east-1", credentials: { accessKeyId: "a", secretAccessKey: "b" } });
     const lines: LogLine[] = [];
-    await tailLogGroup({ client, logGroupName: "g", startTime: 0, follow: false, pollMs: 1, stopped: new Promise(() => undefined), onEvent: (line) => lines.push(line) });
+    await tailLogGroup({
+      client,
+      logGroupName: "g",
+      startTime: 0,
+      follow: false,
+      pollMs: 1,
+      stopped: new Promise(() => undefined),
+      onEvent: (line) => lines.push(line),
+    });
     expect(lines).toHaveLength(1);
-    await expect(tailLogGroup({ client, logGroupName: "g", startTime: 0, follow: false, pollMs: 1, stopped: new Promise(() => undefined), onEvent: () => undefined })).rejects.toThrow("AccessDenied");
+    await expect(
+      tailLogGroup({ client, logGroupName: "g", startTime: 0, follow: false, pollMs: 1, stopped: new Promise(() => undefined), onEvent: () => undefined }),
+    ).rejects.toThrow("AccessDenied");
   });
 });
 

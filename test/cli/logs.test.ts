@@ -32,7 +32,10 @@ describe("wsq logs", () => {
 
     const json = await runWsq(["logs", "--endpoint-url", cloud.url, "--function", "greeter", "--json", "--filter", "hello"], home);
     expect(json.code, json.stderr).toBe(0);
-    const lines = json.stdout.trim().split("\n").map((line) => JSON.parse(line) as { timestamp: string; stream: string; message: string });
+    const lines = json.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { timestamp: string; stream: string; message: string });
     expect(lines.map((line) => line.message.split("\t").slice(2).join("\t"))).toEqual(["INFO\thello ada", "INFO\thello bob"]);
     expect(lines[0]!.stream).toMatch(/^\d{4}\/\d{2}\/\d{2}\/\[\$LATEST\][0-9a-f]{32}$/);
     expect(Number.isNaN(Date.parse(lines[0]!.timestamp))).toBe(false);
@@ -45,8 +48,16 @@ describe("wsq logs", () => {
     // The five outputs wsq's template has; only FunctionName matters to `wsq logs`.
     const template = {
       Resources: {
-        Role: { Type: "AWS::IAM::Role", Properties: { AssumeRolePolicyDocument: { Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] } } },
-        Function: { Type: "AWS::Lambda::Function", Properties: { Runtime: "nodejs22.x", Handler: "index.handler", Role: { "Fn::GetAtt": ["Role", "Arn"] }, Code: { ZipFile: HANDLER } } },
+        Role: {
+          Type: "AWS::IAM::Role",
+          Properties: {
+            AssumeRolePolicyDocument: { Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] },
+          },
+        },
+        Function: {
+          Type: "AWS::Lambda::Function",
+          Properties: { Runtime: "nodejs22.x", Handler: "index.handler", Role: { "Fn::GetAtt": ["Role", "Arn"] }, Code: { ZipFile: HANDLER } },
+        },
       },
       Outputs: {
         FunctionName: { Value: { Ref: "Function" } },

@@ -38,40 +38,44 @@ async function startOn(port: number | undefined): Promise<DaemonState> {
 }
 
 describe("a local stack and the port it was deployed on", () => {
-  it("keeps working across restarts without --port, and names both fixes when the port changed", async () => {
-    const first = await startOn(0);
-    const deployed = await runWsq(["deploy", "--yes"], home, STEP_MS);
-    expect(deployed.code, deployed.stderr).toBe(0);
-    expect((await runWsq(["local", "stop"], home)).code).toBe(0);
+  it(
+    "keeps working across restarts without --port, and names both fixes when the port changed",
+    async () => {
+      const first = await startOn(0);
+      const deployed = await runWsq(["deploy", "--yes"], home, STEP_MS);
+      expect(deployed.code, deployed.stderr).toBe(0);
+      expect((await runWsq(["local", "stop"], home)).code).toBe(0);
 
-    // Without --port the data dir's last port comes back, and the stack with it.
-    expect((await startOn(undefined)).port).toBe(first.port);
-    const healthy = await runWsq(["status", "--json"], home);
-    expect(healthy.code, healthy.stderr).toBe(0);
-    expect((JSON.parse(healthy.stdout) as StatusResult).problem).toBeUndefined();
-    expect((await runWsq(["local", "stop"], home)).code).toBe(0);
+      // Without --port the data dir's last port comes back, and the stack with it.
+      expect((await startOn(undefined)).port).toBe(first.port);
+      const healthy = await runWsq(["status", "--json"], home);
+      expect(healthy.code, healthy.stderr).toBe(0);
+      expect((JSON.parse(healthy.stdout) as StatusResult).problem).toBeUndefined();
+      expect((await runWsq(["local", "stop"], home)).code).toBe(0);
 
-    const other = await freePortOtherThan(first.port);
-    await startOn(other);
-    const status = await runWsq(["status"], home);
-    expect(status.code).toBe(1);
-    expect(status.stdout).toContain(`was deployed while the local cloud listened on port ${first.port}; it now listens on ${other}`);
-    expect(status.stdout).toContain(`wsq local start --port ${first.port}`);
-    const statusJson = JSON.parse((await runWsq(["status", "--json"], home)).stdout) as StatusResult;
-    expect(statusJson.problem?.code).toBe("STACK_ON_OTHER_PORT");
+      const other = await freePortOtherThan(first.port);
+      await startOn(other);
+      const status = await runWsq(["status"], home);
+      expect(status.code).toBe(1);
+      expect(status.stdout).toContain(`was deployed while the local cloud listened on port ${first.port}; it now listens on ${other}`);
+      expect(status.stdout).toContain(`wsq local start --port ${first.port}`);
+      const statusJson = JSON.parse((await runWsq(["status", "--json"], home)).stdout) as StatusResult;
+      expect(statusJson.problem?.code).toBe("STACK_ON_OTHER_PORT");
 
-    // Deploying again cannot move an existing stack's endpoints: refused before changing anything.
-    const redeploy = await runWsq(["deploy", "--yes"], home, STEP_MS);
-    expect(redeploy.code).toBe(1);
-    expect(redeploy.stderr).toContain(`still name ${first.port}`);
-    expect(redeploy.stderr).not.toContain("Creating a change set");
-    expect(redeploy.stderr).not.toMatch(/\bat .*\.js:\d+/);
+      // Deploying again cannot move an existing stack's endpoints: refused before changing anything.
+      const redeploy = await runWsq(["deploy", "--yes"], home, STEP_MS);
+      expect(redeploy.code).toBe(1);
+      expect(redeploy.stderr).toContain(`still name ${first.port}`);
+      expect(redeploy.stderr).not.toContain("Creating a change set");
+      expect(redeploy.stderr).not.toMatch(/\bat .*\.js:\d+/);
 
-    // The first fix works.
-    expect((await runWsq(["local", "stop"], home)).code).toBe(0);
-    await startOn(first.port);
-    const fixed = await runWsq(["status"], home);
-    expect(fixed.code, fixed.stdout + fixed.stderr).toBe(0);
-    expect(fixed.stdout).not.toContain("was deployed while");
-  }, 4 * STEP_MS);
+      // The first fix works.
+      expect((await runWsq(["local", "stop"], home)).code).toBe(0);
+      await startOn(first.port);
+      const fixed = await runWsq(["status"], home);
+      expect(fixed.code, fixed.stdout + fixed.stderr).toBe(0);
+      expect(fixed.stdout).not.toContain("was deployed while");
+    },
+    4 * STEP_MS,
+  );
 });

@@ -42,10 +42,15 @@ async function drain(sqs: SQSClient, queueUrl: string, expected: number): Promis
   const out: { body: string; group: string }[] = [];
   const deadline = Date.now() + 20_000;
   while (out.length < expected && Date.now() < deadline) {
-    const batch = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageSystemAttributeNames: ["MessageGroupId"] }));
+    const batch = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageSystemAttributeNames: ["MessageGroupId"] }),
+    );
     const messages = batch.Messages ?? [];
     for (const m of messages) out.push({ body: m.Body!, group: m.Attributes!.MessageGroupId! });
-    if (messages.length > 0) await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+    if (messages.length > 0)
+      await sqs.send(
+        new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }),
+      );
   }
   return out;
 }
@@ -66,14 +71,19 @@ describe("fuzzing WebSocket frames through the shipped SQS integration", () => {
     socket.on("message", (data: Buffer) => errors.push(data.toString()));
     try {
       await fc.assert(
-        fc.asyncProperty(fc.array(fc.record({ MessageGroupId: groupId, data: fc.jsonValue({ maxDepth: 3 }), note: fc.string() }), { minLength: 1, maxLength: 5 }), async (frames) => {
-          for (const frame of frames) socket.send(JSON.stringify(frame));
-          const queued = await drain(sqs, queueUrl, frames.length);
-          expect(errors).toEqual([]);
-          // One group per frame may reorder across groups; compare as multisets keyed by group.
-          const key = (x: { body: string; group: string }) => `${x.group}\u0000${x.body}`;
-          expect(queued.map(key).sort()).toEqual(frames.map((f) => key({ group: f.MessageGroupId, body: JSON.stringify(JSON.parse(JSON.stringify(f))) })).sort());
-        }),
+        fc.asyncProperty(
+          fc.array(fc.record({ MessageGroupId: groupId, data: fc.jsonValue({ maxDepth: 3 }), note: fc.string() }), { minLength: 1, maxLength: 5 }),
+          async (frames) => {
+            for (const frame of frames) socket.send(JSON.stringify(frame));
+            const queued = await drain(sqs, queueUrl, frames.length);
+            expect(errors).toEqual([]);
+            // One group per frame may reorder across groups; compare as multisets keyed by group.
+            const key = (x: { body: string; group: string }) => `${x.group}\u0000${x.body}`;
+            expect(queued.map(key).sort()).toEqual(
+              frames.map((f) => key({ group: f.MessageGroupId, body: JSON.stringify(JSON.parse(JSON.stringify(f))) })).sort(),
+            );
+          },
+        ),
         { numRuns: 60 },
       );
     } finally {
@@ -89,7 +99,11 @@ describe("fuzzing WebSocket frames through the shipped SQS integration", () => {
     try {
       await fc.assert(
         fc.asyncProperty(
-          fc.oneof(fc.string(), fc.string({ unit: "grapheme" }), fc.constantFrom("", "{", "null", "[]", "{\"MessageGroupId\": 5}", "{\"MessageGroupId\": \"has space\"}", "[".repeat(2000) + "]".repeat(2000))),
+          fc.oneof(
+            fc.string(),
+            fc.string({ unit: "grapheme" }),
+            fc.constantFrom("", "{", "null", "[]", '{"MessageGroupId": 5}', '{"MessageGroupId": "has space"}', "[".repeat(2000) + "]".repeat(2000)),
+          ),
           async (text) => {
             const socket = new WebSocket(url);
             await new Promise((resolve) => socket.once("open", resolve));
@@ -110,7 +124,10 @@ describe("fuzzing WebSocket frames through the shipped SQS integration", () => {
         { numRuns: 60 },
       );
       // Invalid UTF-8 in a text frame and a binary frame each close the connection, with 1007 and 1003.
-      for (const [payload, binary, code] of [[Buffer.from([0xc3, 0x28]), false, 1007], [Buffer.from([1, 2]), true, 1003]] as const) {
+      for (const [payload, binary, code] of [
+        [Buffer.from([0xc3, 0x28]), false, 1007],
+        [Buffer.from([1, 2]), true, 1003],
+      ] as const) {
         const socket = new WebSocket(url);
         await new Promise((resolve) => socket.once("open", resolve));
         const closed = new Promise<number>((resolve) => socket.once("close", (c) => resolve(c)));

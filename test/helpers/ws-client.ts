@@ -18,7 +18,9 @@ export async function openFrameClient(url: string, headers: Record<string, strin
     if (waiter !== undefined) waiter(text);
     else queue.push(text);
   });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => socket.once("close", (code, reason) => resolve({ code, reason: reason.toString() })));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    socket.once("close", (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
   await new Promise<void>((resolve, reject) => {
     socket.once("open", () => resolve());
     socket.once("unexpected-response", (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));

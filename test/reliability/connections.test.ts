@@ -16,8 +16,18 @@ async function echoApi(cloud: LocalCloud): Promise<{ url: string; connections: s
   const api = cloud.services.apigateway.api;
   const { ApiId, ApiEndpoint } = await api.createApi({ Name: "churn", ProtocolType: "WEBSOCKET", RouteSelectionExpression: "$request.body.action" });
   const mock = await api.createIntegration({ ApiId, IntegrationType: "MOCK", RequestTemplates: { $default: '{"statusCode": 200}' } });
-  await api.createIntegrationResponse({ ApiId, IntegrationId: mock.IntegrationId, IntegrationResponseKey: "$default", ResponseTemplates: { $default: '{"connectionId": "$context.connectionId"}' } });
-  const route = await api.createRoute({ ApiId, RouteKey: "$default", Target: `integrations/${mock.IntegrationId}`, RouteResponseSelectionExpression: "$default" });
+  await api.createIntegrationResponse({
+    ApiId,
+    IntegrationId: mock.IntegrationId,
+    IntegrationResponseKey: "$default",
+    ResponseTemplates: { $default: '{"connectionId": "$context.connectionId"}' },
+  });
+  const route = await api.createRoute({
+    ApiId,
+    RouteKey: "$default",
+    Target: `integrations/${mock.IntegrationId}`,
+    RouteResponseSelectionExpression: "$default",
+  });
   await api.createRouteResponse({ ApiId, RouteId: route.RouteId, RouteResponseKey: "$default" });
   await api.createStage({ ApiId, StageName: "s", AutoDeploy: true, DefaultRouteSettings: { ThrottlingRateLimit: 10_000, ThrottlingBurstLimit: 5_000 } });
   return { url: `${ApiEndpoint}/s`, connections: `${ApiEndpoint!.replace(/^ws/, "http")}/s` };
@@ -35,7 +45,9 @@ async function until(what: string, check: () => boolean, timeoutMs = 20_000): Pr
 async function roundTrip(url: string): Promise<{ socket: WebSocket; connectionId: string }> {
   const socket = new WebSocket(url);
   await new Promise<void>((resolve, reject) => socket.once("open", () => resolve()).once("error", reject));
-  const reply = new Promise<string>((resolve) => socket.once("message", (data: Buffer) => resolve((JSON.parse(data.toString()) as { connectionId: string }).connectionId)));
+  const reply = new Promise<string>((resolve) =>
+    socket.once("message", (data: Buffer) => resolve((JSON.parse(data.toString()) as { connectionId: string }).connectionId)),
+  );
   socket.send("{}");
   return { socket, connectionId: await reply };
 }

@@ -44,7 +44,9 @@ describe("a storm of handler faults", () => {
     expect(deploy.code, deploy.stderr).toBe(0);
     const config = { endpoint: state.url, region: state.region, credentials: LOCAL_CREDENTIALS };
     const cfn = new CloudFormationClient(config);
-    const outputs = Object.fromEntries(((await cfn.send(new DescribeStacksCommand({ StackName: "wsq" }))).Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
+    const outputs = Object.fromEntries(
+      ((await cfn.send(new DescribeStacksCommand({ StackName: "wsq" }))).Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]),
+    );
     cfn.destroy();
     // Retries come after the visibility timeout; 6 s is longer than the 5 s function timeout, so a
     // hanging invocation is ended before its messages are handed out again.
@@ -67,12 +69,18 @@ describe("a storm of handler faults", () => {
     const reader = new SQSClient(config);
     const dead = new Set<string>();
     try {
-      for (let empty = 0; empty < 2; ) {
+      for (let empty = 0; empty < 2;) {
         const batch = await reader.send(new ReceiveMessageCommand({ QueueUrl: outputs.DeadLetterQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
         const messages = batch.Messages ?? [];
         if (messages.length === 0) empty += 1;
         for (const m of messages) dead.add((JSON.parse(m.Body!) as { id: string }).id);
-        if (messages.length > 0) await reader.send(new DeleteMessageBatchCommand({ QueueUrl: outputs.DeadLetterQueueUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+        if (messages.length > 0)
+          await reader.send(
+            new DeleteMessageBatchCommand({
+              QueueUrl: outputs.DeadLetterQueueUrl,
+              Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+            }),
+          );
       }
     } finally {
       reader.destroy();

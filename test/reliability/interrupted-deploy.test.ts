@@ -139,7 +139,9 @@ async function convergeAfterRollback(rolledBackAt: number): Promise<void> {
   const deployStartedAt = Date.now();
   const again = await runWsq(["deploy", "--yes", "--stack-name", "crash"], home, 150_000);
   expect(again.code, again.stderr).toBe(0);
-  expect(again.stderr).toContain("Stack crash failed to create earlier and was rolled back (ROLLBACK_COMPLETE), so it holds no resources: deleting it to create it again.");
+  expect(again.stderr).toContain(
+    "Stack crash failed to create earlier and was rolled back (ROLLBACK_COMPLETE), so it holds no resources: deleting it to create it again.",
+  );
   // The rollback deleted queues at the restart; unless the machine took most of that minute to
   // get here, deploy had to wait, and said so.
   if (deployStartedAt - rolledBackAt < 45_000) expect(again.stderr).toMatch(/Waiting \d+ s: stack crash's queues were deleted less than a minute ago/);

@@ -55,13 +55,26 @@ describe("kill -9 of the local cloud in the middle of a burst", () => {
         ].join("\n"),
       );
       const deploy = await runWsq(
-        ["deploy", "--yes", "--handler", handler, "--parameter", "FunctionTimeoutSeconds=5", "--parameter", "ThrottlingRateLimit=10000", "--parameter", "ThrottlingBurstLimit=5000"],
+        [
+          "deploy",
+          "--yes",
+          "--handler",
+          handler,
+          "--parameter",
+          "FunctionTimeoutSeconds=5",
+          "--parameter",
+          "ThrottlingRateLimit=10000",
+          "--parameter",
+          "ThrottlingBurstLimit=5000",
+        ],
         home,
         120_000,
       );
       expect(deploy.code, deploy.stderr).toBe(0);
       const cfn = new CloudFormationClient(config);
-      const outputs = Object.fromEntries(((await cfn.send(new DescribeStacksCommand({ StackName: "wsq" }))).Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
+      const outputs = Object.fromEntries(
+        ((await cfn.send(new DescribeStacksCommand({ StackName: "wsq" }))).Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]),
+      );
       cfn.destroy();
 
       // 1. The function is paused, so the whole burst is accepted into the queue first.
@@ -114,7 +127,12 @@ describe("kill -9 of the local cloud in the middle of a burst", () => {
             order.set(record.group, [...(order.get(record.group) ?? []), record.seq]);
           }
           if ((batch.Messages ?? []).length > 0) {
-            await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: auditUrl, Entries: batch.Messages!.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+            await sqs.send(
+              new DeleteMessageBatchCommand({
+                QueueUrl: auditUrl,
+                Entries: batch.Messages!.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+              }),
+            );
           }
           return seen.size === TOTAL;
         },

@@ -25,7 +25,15 @@ describe("the local cloud's files", () => {
       for (const name of ["../../escaped.js", "/abs/escaped.js", "a/../../escaped.js"]) {
         const zip = zipSync({ "index.js": strToU8("exports.handler = async () => 1;"), [name]: strToU8("bad") });
         await expect(
-          lambda.send(new CreateFunctionCommand({ FunctionName: `slip${name.length}`, Runtime: "nodejs22.x", Role: "arn:aws:iam::000000000000:role/r", Handler: "index.handler", Code: { ZipFile: zip } })),
+          lambda.send(
+            new CreateFunctionCommand({
+              FunctionName: `slip${name.length}`,
+              Runtime: "nodejs22.x",
+              Role: "arn:aws:iam::000000000000:role/r",
+              Handler: "index.handler",
+              Code: { ZipFile: zip },
+            }),
+          ),
         ).rejects.toMatchObject({ name: "InvalidParameterValueException" });
       }
       expect(readdirSync(parent)).toEqual(["data"]);

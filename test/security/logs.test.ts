@@ -8,7 +8,13 @@ describe("no secrets in the local cloud's log", () => {
   it("masks fields named like credentials and keeps the rest", () => {
     const lines: string[] = [];
     const log = createLineLogger((line) => lines.push(line), "debug");
-    log.log("info", "request", { authorization: "AWS4-HMAC-SHA256 Signature=abc123", secretAccessKey: "s3cr3t", password: "pw", sessionToken: "tok", QueueUrl: "http://q" });
+    log.log("info", "request", {
+      authorization: "AWS4-HMAC-SHA256 Signature=abc123",
+      secretAccessKey: "s3cr3t",
+      password: "pw",
+      sessionToken: "tok",
+      QueueUrl: "http://q",
+    });
     expect(lines.join("")).not.toMatch(/abc123|s3cr3t|"pw"|"tok"/);
     expect(lines.join("")).toContain('"QueueUrl":"http://q"');
     expect(lines.join("")).toContain('"authorization":"***"');
@@ -18,7 +24,11 @@ describe("no secrets in the local cloud's log", () => {
     const lines: string[] = [];
     const cloud = await useTestCloud({ verifySignatures: true, log: createLineLogger((line) => lines.push(line), "debug") });
     const good = new SQSClient({ endpoint: cloud.url, region: cloud.region, credentials: LOCAL_CREDENTIALS });
-    const bad = new SQSClient({ endpoint: cloud.url, region: cloud.region, credentials: { accessKeyId: LOCAL_CREDENTIALS.accessKeyId, secretAccessKey: "a-wrong-secret-value" } });
+    const bad = new SQSClient({
+      endpoint: cloud.url,
+      region: cloud.region,
+      credentials: { accessKeyId: LOCAL_CREDENTIALS.accessKeyId, secretAccessKey: "a-wrong-secret-value" },
+    });
     try {
       await good.send(new ListQueuesCommand({}));
       await expect(bad.send(new ListQueuesCommand({}))).rejects.toMatchObject({ name: "SignatureDoesNotMatch" });

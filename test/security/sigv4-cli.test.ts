@@ -14,7 +14,11 @@ describe("wsq local start --verify-signatures", () => {
       expect(started.code, started.stderr).toBe(0);
       const state = JSON.parse(started.stdout) as DaemonState;
       const good = new SQSClient({ endpoint: state.url, region: state.region, credentials: LOCAL_CREDENTIALS });
-      const bad = new SQSClient({ endpoint: state.url, region: state.region, credentials: { accessKeyId: LOCAL_CREDENTIALS.accessKeyId, secretAccessKey: "wrong" } });
+      const bad = new SQSClient({
+        endpoint: state.url,
+        region: state.region,
+        credentials: { accessKeyId: LOCAL_CREDENTIALS.accessKeyId, secretAccessKey: "wrong" },
+      });
       try {
         await good.send(new ListQueuesCommand({}));
         await expect(bad.send(new ListQueuesCommand({}))).rejects.toMatchObject({ name: "SignatureDoesNotMatch" });

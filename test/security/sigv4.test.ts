@@ -43,19 +43,39 @@ describe("opt-in SigV4 verification", () => {
   });
 
   it("refuses a wrong secret with each service's own error", async () => {
-    await expect(new SQSClient(wrongSecret()).send(new ListQueuesCommand({}))).rejects.toMatchObject({ name: "SignatureDoesNotMatch", $metadata: { httpStatusCode: 403 } });
-    await expect(new CloudFormationClient(wrongSecret()).send(new ListStacksCommand({}))).rejects.toMatchObject({ name: "SignatureDoesNotMatch", $metadata: { httpStatusCode: 403 } });
-    await expect(new LambdaClient(wrongSecret()).send(new ListFunctionsCommand({}))).rejects.toMatchObject({ name: "InvalidSignatureException", $metadata: { httpStatusCode: 403 } });
-    await expect(new S3Client({ ...wrongSecret(), forcePathStyle: true }).send(new GetObjectCommand({ Bucket: "signed-bucket", Key: "dir/a b+c.txt" }))).rejects.toMatchObject({
+    await expect(new SQSClient(wrongSecret()).send(new ListQueuesCommand({}))).rejects.toMatchObject({
+      name: "SignatureDoesNotMatch",
+      $metadata: { httpStatusCode: 403 },
+    });
+    await expect(new CloudFormationClient(wrongSecret()).send(new ListStacksCommand({}))).rejects.toMatchObject({
+      name: "SignatureDoesNotMatch",
+      $metadata: { httpStatusCode: 403 },
+    });
+    await expect(new LambdaClient(wrongSecret()).send(new ListFunctionsCommand({}))).rejects.toMatchObject({
+      name: "InvalidSignatureException",
+      $metadata: { httpStatusCode: 403 },
+    });
+    await expect(
+      new S3Client({ ...wrongSecret(), forcePathStyle: true }).send(new GetObjectCommand({ Bucket: "signed-bucket", Key: "dir/a b+c.txt" })),
+    ).rejects.toMatchObject({
       name: "SignatureDoesNotMatch",
       $metadata: { httpStatusCode: 403 },
     });
   });
 
   it("refuses an unknown access key and an unsigned request", async () => {
-    await expect(new SQSClient(wrongKey()).send(new ListQueuesCommand({}))).rejects.toMatchObject({ name: "InvalidClientTokenId", $metadata: { httpStatusCode: 403 } });
-    await expect(new S3Client({ ...wrongKey(), forcePathStyle: true }).send(new GetObjectCommand({ Bucket: "signed-bucket", Key: "x" }))).rejects.toMatchObject({ name: "InvalidAccessKeyId" });
-    const unsigned = await fetch(cloud.url + "/", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "Action=ListQueues&Version=2012-11-05" });
+    await expect(new SQSClient(wrongKey()).send(new ListQueuesCommand({}))).rejects.toMatchObject({
+      name: "InvalidClientTokenId",
+      $metadata: { httpStatusCode: 403 },
+    });
+    await expect(new S3Client({ ...wrongKey(), forcePathStyle: true }).send(new GetObjectCommand({ Bucket: "signed-bucket", Key: "x" }))).rejects.toMatchObject(
+      { name: "InvalidAccessKeyId" },
+    );
+    const unsigned = await fetch(cloud.url + "/", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "Action=ListQueues&Version=2012-11-05",
+    });
     expect(unsigned.status).toBe(403);
     expect(await unsigned.text()).toContain("<Code>MissingAuthenticationToken</Code>");
   });
@@ -64,9 +84,21 @@ describe("opt-in SigV4 verification", () => {
     const signer = new SignatureV4({ credentials: LOCAL_CREDENTIALS, region: cloud.region, service: "sqs", sha256: NodeSha256 });
     const url = new URL(cloud.url);
     const body = "Action=CreateQueue&QueueName=tampered&Version=2012-11-05";
-    const request = { method: "POST", protocol: "http:", hostname: url.hostname, port: Number(url.port), path: "/", query: {}, headers: { host: url.host, "content-type": "application/x-www-form-urlencoded" }, body };
+    const request = {
+      method: "POST",
+      protocol: "http:",
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: "/",
+      query: {},
+      headers: { host: url.host, "content-type": "application/x-www-form-urlencoded" },
+      body,
+    };
     const send = async (signed: { headers: Record<string, string> }, sentBody: string) =>
-      fetch(cloud.url + "/", { method: "POST", headers: signed.headers, body: sentBody }).then(async (response) => ({ status: response.status, text: await response.text() }));
+      fetch(cloud.url + "/", { method: "POST", headers: signed.headers, body: sentBody }).then(async (response) => ({
+        status: response.status,
+        text: await response.text(),
+      }));
 
     const good = await signer.sign(request);
     expect((await send(good, body)).status).toBe(200);
@@ -78,7 +110,15 @@ describe("opt-in SigV4 verification", () => {
     expect(stale.text).toContain("Signature expired");
 
     const s3Signer = new SignatureV4({ credentials: LOCAL_CREDENTIALS, region: cloud.region, service: "s3", sha256: NodeSha256, uriEscapePath: false });
-    const get = { method: "GET", protocol: "http:", hostname: url.hostname, port: Number(url.port), path: "/signed-bucket/dir/a%20b%2Bc.txt", query: {}, headers: { host: url.host } };
+    const get = {
+      method: "GET",
+      protocol: "http:",
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: "/signed-bucket/dir/a%20b%2Bc.txt",
+      query: {},
+      headers: { host: url.host },
+    };
     const presigned = await s3Signer.presign(get, { expiresIn: 60 });
     const query = new URLSearchParams(presigned.query as Record<string, string>);
     const fetched = await fetch(`${cloud.url}${get.path}?${query.toString()}`);

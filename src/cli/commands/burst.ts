@@ -37,7 +37,9 @@ function writeOutput(file: string, what: string, text: string): void {
   try {
     writeFileSync(file, text);
   } catch (error) {
-    throw new WsqError("WRITE_FAILED", `Could not write the ${what} to ${file}: ${describeError(error)}`, { hint: "Check the path and its directory's permissions." });
+    throw new WsqError("WRITE_FAILED", `Could not write the ${what} to ${file}: ${describeError(error)}`, {
+      hint: "Check the path and its directory's permissions.",
+    });
   }
 }
 
@@ -52,7 +54,9 @@ function finish(report: BurstReport, flags: BurstCommandFlags, context: CommandC
     if (flags.report !== undefined) io.err(io.color.dim(`report written to ${flags.report}`));
     if (flags.events !== undefined) io.err(io.color.dim(`events written to ${flags.events}`));
   }
-  context.setExitCode(report.outcome === "interrupted" ? ExitCode.interrupted : report.verification.ok && report.outcome !== "timeout" ? ExitCode.ok : ExitCode.checkFailed);
+  context.setExitCode(
+    report.outcome === "interrupted" ? ExitCode.interrupted : report.verification.ok && report.outcome !== "timeout" ? ExitCode.ok : ExitCode.checkFailed,
+  );
 }
 
 /**
@@ -66,7 +70,10 @@ function sqsConfig(target: Target, queueUrl: string | null): ReturnType<typeof c
     try {
       return { ...config, endpoint: new URL(queueUrl).origin };
     } catch {
-      throw new WsqError("BAD_QUEUE_URL", `"${queueUrl}" is not a queue URL.`, { hint: "Pass the QueueUrl output of the stack (`wsq status`).", exitCode: ExitCode.usage });
+      throw new WsqError("BAD_QUEUE_URL", `"${queueUrl}" is not a queue URL.`, {
+        hint: "Pass the QueueUrl output of the stack (`wsq status`).",
+        exitCode: ExitCode.usage,
+      });
     }
   }
   return config;
@@ -122,14 +129,19 @@ Examples:
         try {
           text = readFileSync(flags.replay, "utf8");
         } catch (error) {
-          throw new WsqError("READ_FAILED", `Could not read ${flags.replay}: ${describeError(error)}`, { hint: "Pass a file written by `wsq burst --events FILE`.", exitCode: ExitCode.usage });
+          throw new WsqError("READ_FAILED", `Could not read ${flags.replay}: ${describeError(error)}`, {
+            hint: "Pass a file written by `wsq burst --events FILE`.",
+            exitCode: ExitCode.usage,
+          });
         }
         finish(computeReport(fromEventLog(text, flags.replay)), flags, context);
         return;
       }
       const settings = parseBurstFlags(flags);
       if (flags.url === undefined && (flags.queueUrl !== undefined || flags.dlqUrl !== undefined)) {
-        throw new WsqError("QUEUE_URL_WITHOUT_URL", "--queue-url and --dlq-url go with --url; with a stack they come from its outputs.", { exitCode: ExitCode.usage });
+        throw new WsqError("QUEUE_URL_WITHOUT_URL", "--queue-url and --dlq-url go with --url; with a stack they come from its outputs.", {
+          exitCode: ExitCode.usage,
+        });
       }
       if (flags.url !== undefined && flags.stackName !== undefined) {
         throw new WsqError("URL_AND_STACK", "Pass either --url or --stack-name, not both.", { exitCode: ExitCode.usage });

@@ -82,7 +82,10 @@ Examples:
       const waitMs = seconds("--wait", flags.wait, true);
       const connectTimeoutMs = seconds("--connect-timeout", flags.connectTimeout, false);
       if (!/^[!-~]{1,128}$/.test(flags.group)) {
-        throw new WsqError("BAD_GROUP", `--group "${flags.group}" is not a valid MessageGroupId.`, { hint: "Use 1 to 128 printable ASCII characters without spaces.", exitCode: ExitCode.usage });
+        throw new WsqError("BAD_GROUP", `--group "${flags.group}" is not a valid MessageGroupId.`, {
+          hint: "Use 1 to 128 printable ASCII characters without spaces.",
+          exitCode: ExitCode.usage,
+        });
       }
       const url = await resolveWebSocketUrl(flags, io.env);
       const stdinIsTty = io.stdin.isTTY === true;

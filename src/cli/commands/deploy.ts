@@ -99,9 +99,13 @@ export function createDeployRenderer(io: CliIo, json: boolean): DeployRenderer {
         const failed = e.status.endsWith("_FAILED");
         if (failed && e.reason) progress.info(`${c.red("✖")} ${e.logicalId} ${c.red(e.status)}: ${e.reason}`);
         if (plain) {
-          if (!failed) progress.info(`  ${e.status.padEnd(22)} ${e.resourceType.padEnd(34)} ${e.logicalId}${e.reason && !failed ? c.dim(`  ${e.reason}`) : ""}`);
+          if (!failed)
+            progress.info(`  ${e.status.padEnd(22)} ${e.resourceType.padEnd(34)} ${e.logicalId}${e.reason && !failed ? c.dim(`  ${e.reason}`) : ""}`);
         } else {
-          const busy = p.inProgress.length > 0 ? c.dim(`  in progress: ${p.inProgress.slice(0, 4).join(", ")}${p.inProgress.length > 4 ? ` +${p.inProgress.length - 4}` : ""}`) : "";
+          const busy =
+            p.inProgress.length > 0
+              ? c.dim(`  in progress: ${p.inProgress.slice(0, 4).join(", ")}${p.inProgress.length > 4 ? ` +${p.inProgress.length - 4}` : ""}`)
+              : "";
           progress.update(`${event.stackName}: ${p.done}/${p.total} resources${busy}`);
         }
         break;
@@ -138,7 +142,11 @@ export function renderOutputs(io: CliIo, outputs: Record<string, string | undefi
 function renderResult(io: CliIo, result: DeployResult): void {
   const c = io.stdoutColor;
   const where = `${result.target}${result.region ? `, ${result.region}` : ""}`;
-  io.out(result.noChanges ? `Stack ${c.bold(result.stackName)} is up to date (${where}).` : `Stack ${c.bold(result.stackName)} deployed: ${result.status} (${where}).`);
+  io.out(
+    result.noChanges
+      ? `Stack ${c.bold(result.stackName)} is up to date (${where}).`
+      : `Stack ${c.bold(result.stackName)} deployed: ${result.status} (${where}).`,
+  );
   for (const line of renderOutputs(io, { ...result.outputs })) io.out(line);
   const stackFlag = result.stackName === DEFAULT_STACK_NAME ? "" : ` --stack-name ${result.stackName}`;
   const targetFlag = result.target === "aws" ? " --target aws" : "";
@@ -203,10 +211,14 @@ Examples:
               return true;
             }
             if (!canPrompt(io)) {
-              throw new WsqError("CONFIRMATION_REQUIRED", `Not applying ${changes.length} change${changes.length === 1 ? "" : "s"} without confirmation: there is no terminal to ask on.`, {
-                hint: "Review the changes listed above and run the command again with --yes.",
-                exitCode: ExitCode.usage,
-              });
+              throw new WsqError(
+                "CONFIRMATION_REQUIRED",
+                `Not applying ${changes.length} change${changes.length === 1 ? "" : "s"} without confirmation: there is no terminal to ask on.`,
+                {
+                  hint: "Review the changes listed above and run the command again with --yes.",
+                  exitCode: ExitCode.usage,
+                },
+              );
             }
             renderer.pause();
             const answer = await ask(io, "Apply these changes? [y/N] ", context.interrupted);

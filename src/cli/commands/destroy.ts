@@ -55,7 +55,11 @@ export function registerDestroyCommand(program: Command, context: CommandContext
               });
             }
             renderer.pause();
-            const answer = await ask(io, `This deletes stack ${io.color.bold(stackName)} and its ${resourceCount} resources, queued messages included. Type ${io.color.bold(stackName)} to confirm: `, context.interrupted);
+            const answer = await ask(
+              io,
+              `This deletes stack ${io.color.bold(stackName)} and its ${resourceCount} resources, queued messages included. Type ${io.color.bold(stackName)} to confirm: `,
+              context.interrupted,
+            );
             renderer.resume();
             return answer === stackName;
           },

@@ -130,9 +130,7 @@ async function runStart(flags: StartFlags, context: CommandContext): Promise<voi
   if (result.replacedStale && !flags.json) {
     io.err(`${io.color.dim("Note:")} removed a stale daemon.json left by process ${result.replacedStale.pid}, which no longer runs.`);
   }
-  const headline = result.alreadyRunning
-    ? "The local cloud is already running."
-    : "Local cloud started.";
+  const headline = result.alreadyRunning ? "The local cloud is already running." : "Local cloud started.";
   printInstance(io, result.state, headline, flags.json, { alreadyRunning: result.alreadyRunning });
 }
 

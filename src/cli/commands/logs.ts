@@ -121,9 +121,13 @@ async function functionLogGroup(target: Target, functionName: string): Promise<s
     return configuration.LoggingConfig?.LogGroup ?? fallback;
   } catch (error) {
     if ((error as { name?: string }).name === "ResourceNotFoundException") {
-      throw new WsqError("FUNCTION_NOT_FOUND", `There is no function named ${functionName} on the ${target.kind} target${target.region ? ` (${target.region})` : ""}.`, {
-        hint: "Check --function (or the stack's FunctionName output with `wsq status`).",
-      });
+      throw new WsqError(
+        "FUNCTION_NOT_FOUND",
+        `There is no function named ${functionName} on the ${target.kind} target${target.region ? ` (${target.region})` : ""}.`,
+        {
+          hint: "Check --function (or the stack's FunctionName output with `wsq status`).",
+        },
+      );
     }
     return fallback;
   } finally {
@@ -132,7 +136,12 @@ async function functionLogGroup(target: Target, functionName: string): Promise<s
 }
 
 function toLine(event: FilteredLogEvent): LogLine {
-  return { timestamp: event.timestamp ?? 0, stream: event.logStreamName ?? "", message: (event.message ?? "").replace(/\n$/, ""), eventId: event.eventId ?? `${event.timestamp}/${event.message}` };
+  return {
+    timestamp: event.timestamp ?? 0,
+    stream: event.logStreamName ?? "",
+    message: (event.message ?? "").replace(/\n$/, ""),
+    eventId: event.eventId ?? `${event.timestamp}/${event.message}`,
+  };
 }
 
 /** The execution environment's part of a stream name (`2026/11/24/[$LATEST]3f2a…` → `3f2a9c1b`). */
@@ -165,7 +174,7 @@ export function registerLogsCommand(program: Command, context: CommandContext): 
     .option("--endpoint-url <url>", "send every AWS call to this endpoint")
     .option("--since <duration>", "how far back to start: 30s, 10m, 2h, 1d", "10m")
     .option("-f, --follow", "keep printing new log lines until Ctrl-C")
-    .option("--filter <pattern>", "CloudWatch Logs filter pattern (terms, \"phrases\", -exclusions)")
+    .option("--filter <pattern>", 'CloudWatch Logs filter pattern (terms, "phrases", -exclusions)')
     .option("--json", "one JSON object per line: timestamp, stream, message")
     .addHelpText(
       "after",
@@ -196,12 +205,21 @@ Examples:
             if (flags.json) io.out(JSON.stringify({ timestamp: new Date(line.timestamp).toISOString(), stream: line.stream, message: line.message }));
             else render(io, line);
           },
-          onMissingGroup: () => io.err(io.color.dim(`No logs yet for ${functionName} (log group ${logGroupName} does not exist until the function first runs).${flags.follow ? " Waiting…" : ""}`)),
+          onMissingGroup: () =>
+            io.err(
+              io.color.dim(
+                `No logs yet for ${functionName} (log group ${logGroupName} does not exist until the function first runs).${flags.follow ? " Waiting…" : ""}`,
+              ),
+            ),
         });
       } catch (error) {
         const name = (error as { name?: string }).name;
         if (name === "InvalidParameterException") {
-          throw new WsqError("BAD_FILTER", `CloudWatch Logs refused the request: ${(error as Error).message}`, { hint: "Check --filter: plain terms, \"quoted phrases\" and -exclusions work on both targets.", exitCode: 2, cause: error });
+          throw new WsqError("BAD_FILTER", `CloudWatch Logs refused the request: ${(error as Error).message}`, {
+            hint: 'Check --filter: plain terms, "quoted phrases" and -exclusions work on both targets.',
+            exitCode: 2,
+            cause: error,
+          });
         }
         throw error;
       } finally {

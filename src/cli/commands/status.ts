@@ -19,7 +19,9 @@ interface StatusFlags {
 function render(io: CliIo, s: StatusResult): void {
   const c = io.stdoutColor;
   const healthy = /_COMPLETE$/.test(s.status) && !s.status.includes("ROLLBACK") && !s.status.startsWith("DELETE");
-  io.out(`Stack ${c.bold(s.stackName)}  ${healthy ? c.green(s.status) : c.yellow(s.status)}  (${s.target}${s.region ? `, ${s.region}` : ""}${s.lastUpdated ? `, updated ${s.lastUpdated}` : ""})`);
+  io.out(
+    `Stack ${c.bold(s.stackName)}  ${healthy ? c.green(s.status) : c.yellow(s.status)}  (${s.target}${s.region ? `, ${s.region}` : ""}${s.lastUpdated ? `, updated ${s.lastUpdated}` : ""})`,
+  );
   if (s.statusReason) io.out(c.dim(`  ${s.statusReason}`));
   if (s.problem) {
     io.out(c.yellow(`  ${s.problem.message}`));
@@ -37,10 +39,14 @@ function render(io: CliIo, s: StatusResult): void {
   if (s.function) {
     if (s.function.ok) {
       const f = s.function.value;
-      io.out(`Function  ${s.outputs.FunctionName ?? ""}  ${f.runtime ?? "?"} ${f.architectures.join(",")}  ${f.memoryMB ?? "?"} MB  timeout ${f.timeoutSeconds ?? "?"} s${f.state ? `  ${f.state}` : ""}`);
+      io.out(
+        `Function  ${s.outputs.FunctionName ?? ""}  ${f.runtime ?? "?"} ${f.architectures.join(",")}  ${f.memoryMB ?? "?"} MB  timeout ${f.timeoutSeconds ?? "?"} s${f.state ? `  ${f.state}` : ""}`,
+      );
       if (f.eventSource) {
         const e = f.eventSource;
-        io.out(`  from queue: batch ${e.batchSize ?? "?"}, max concurrency ${e.maximumConcurrency ?? "-"}${e.reportBatchItemFailures ? ", partial batch failures" : ""}${e.state ? `, ${e.state}` : ""}`);
+        io.out(
+          `  from queue: batch ${e.batchSize ?? "?"}, max concurrency ${e.maximumConcurrency ?? "-"}${e.reportBatchItemFailures ? ", partial batch failures" : ""}${e.state ? `, ${e.state}` : ""}`,
+        );
       }
       if (f.codeSha256) io.out(c.dim(`  code ${f.codeSha256}${f.lastModified ? `, modified ${f.lastModified}` : ""}`));
     } else io.out(`Function  ${c.yellow(`unavailable: ${s.function.error}`)}`);

@@ -141,7 +141,13 @@ export async function runBurstRaw(options: RunBurstOptions): Promise<BurstRawRun
   const templates = estimatedBytes <= PREBUILT_FRAME_BUDGET_BYTES ? plan.messages.map((m) => frameTemplate(m, config.size)) : undefined;
 
   // 1. Connections, no faster than API Gateway accepts new ones.
-  const connections: Connection[] = Array.from({ length: plan.activeConnections }, (_, index) => ({ index, socket: null, open: false, pendingWrites: 0, flushWaiters: [] }));
+  const connections: Connection[] = Array.from({ length: plan.activeConnections }, (_, index) => ({
+    index,
+    socket: null,
+    open: false,
+    pendingWrites: 0,
+    flushWaiters: [],
+  }));
   let opened = 0;
   const connectStarted = performance.now();
   await Promise.all(
@@ -203,7 +209,10 @@ export async function runBurstRaw(options: RunBurstOptions): Promise<BurstRawRun
       if (!finished) {
         const meaning = describeCloseCode(code);
         errors.closes.push({ connection: connection.index, at: now(), code, reason: reason.toString(), meaning });
-        emit({ type: "warning", message: `connection #${connection.index} closed by the server: ${code} (${meaning})${reason.length > 0 ? `: ${reason.toString()}` : ""}` });
+        emit({
+          type: "warning",
+          message: `connection #${connection.index} closed by the server: ${code} (${meaning})${reason.length > 0 ? `: ${reason.toString()}` : ""}`,
+        });
         check();
       }
     });

@@ -134,7 +134,9 @@ export function verify(
   const lostOnClosed = lost.filter((id) => closedConnections.has(sentById.get(id)?.connection ?? -1));
   const duplicated = [...countById].filter(([id, n]) => n > 1 && sentById.has(id)).map(([id, count]) => ({ id, count }));
 
-  const unexpected = received.filter((r) => r.result.id === null || !sentById.has(r.result.id)).map((r) => ({ id: r.result.id, messageId: r.result.messageId }));
+  const unexpected = received
+    .filter((r) => r.result.id === null || !sentById.has(r.result.id))
+    .map((r) => ({ id: r.result.id, messageId: r.result.messageId }));
 
   const orderViolations: Verification["orderViolations"] = [];
   const highest = new Map<string, { seq: number; id: string }>();
@@ -168,7 +170,13 @@ export function verify(
     if (ids.size > 1 || shared) connectionIdConflicts.push({ connection, connectionIds: [...ids] });
     for (const cid of ids) if (!ownerOf.has(cid)) ownerOf.set(cid, connection);
   }
-  const ok = lost.length === 0 && notSent.length === 0 && duplicated.length === 0 && orderViolations.length === 0 && misrouted.length === 0 && connectionIdConflicts.length === 0;
+  const ok =
+    lost.length === 0 &&
+    notSent.length === 0 &&
+    duplicated.length === 0 &&
+    orderViolations.length === 0 &&
+    misrouted.length === 0 &&
+    connectionIdConflicts.length === 0;
   return { ok, lost, lostInDlq, lostOnClosed, duplicated, orderViolations, misrouted, connectionIdConflicts, unexpected, notSent, retried };
 }
 
@@ -280,7 +288,9 @@ export function computeReport(raw: BurstRawRun): BurstReport {
   const firstWrite = writeTimes.length > 0 ? minOf(writeTimes) : null;
   const drainMs = lastResult !== null && lastWrite !== null && verification.lost.length === 0 ? roundMs(Math.max(0, lastResult - lastWrite)) : null;
   const throughput =
-    lastResult !== null && firstWrite !== null && lastResult > firstWrite ? Math.round((resultTimes.length / (lastResult - firstWrite)) * 1000 * 10) / 10 : null;
+    lastResult !== null && firstWrite !== null && lastResult > firstWrite
+      ? Math.round((resultTimes.length / (lastResult - firstWrite)) * 1000 * 10) / 10
+      : null;
 
   return {
     version: 1,

@@ -78,7 +78,10 @@ function networkError(url: string, error: NodeJS.ErrnoException, timeoutMs: numb
     });
   }
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
-    return new WsqError("CONNECT_DNS", `The host in ${url} could not be found (${code}).`, { hint: "Check the URL for typos; `wsq status` prints the deployed URL.", cause: error });
+    return new WsqError("CONNECT_DNS", `The host in ${url} could not be found (${code}).`, {
+      hint: "Check the URL for typos; `wsq status` prints the deployed URL.",
+      cause: error,
+    });
   }
   if (code === "ETIMEDOUT" || /timed out|timeout/i.test(error.message)) return timeoutError(url, timeoutMs);
   return new WsqError("CONNECT_FAILED", `Could not connect to ${url}: ${error.message}${code ? ` (${code})` : ""}.`, {

@@ -14,7 +14,10 @@ export function validateWebSocketUrl(raw: string): string {
   try {
     url = new URL(raw);
   } catch {
-    throw new WsqError("BAD_URL", `"${raw}" is not a URL.`, { hint: "Pass a WebSocket URL such as wss://abc123.execute-api.us-east-1.amazonaws.com/prod.", exitCode: ExitCode.usage });
+    throw new WsqError("BAD_URL", `"${raw}" is not a URL.`, {
+      hint: "Pass a WebSocket URL such as wss://abc123.execute-api.us-east-1.amazonaws.com/prod.",
+      exitCode: ExitCode.usage,
+    });
   }
   if (url.protocol !== "ws:" && url.protocol !== "wss:") {
     const suggestion = url.protocol === "https:" || url.protocol === "http:" ? ` Did you mean ${raw.replace(/^http/, "ws")}?` : "";
@@ -51,7 +54,10 @@ export function parseHeaders(values: readonly string[]): Record<string, string> 
     const name = colon > 0 ? value.slice(0, colon).trim() : "";
     // RFC 9110 §5.6.2: a header name is a token.
     if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
-      throw new WsqError("BAD_HEADER", `--header "${value}" is not KEY:VALUE.`, { hint: 'Write it as --header "Authorization: Bearer TOKEN".', exitCode: ExitCode.usage });
+      throw new WsqError("BAD_HEADER", `--header "${value}" is not KEY:VALUE.`, {
+        hint: 'Write it as --header "Authorization: Bearer TOKEN".',
+        exitCode: ExitCode.usage,
+      });
     }
     headers[name] = value.slice(colon + 1).trim();
   }

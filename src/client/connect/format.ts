@@ -60,9 +60,14 @@ export function formatApiError(event: Extract<SessionEvent, { type: "api-error" 
 
 export function formatClose(event: Extract<SessionEvent, { type: "close" }>, c: ChalkInstance): string {
   const reason = event.reason ? `: "${event.reason}"` : "";
-  const head = event.byClient ? c.dim(`connection closed (${event.code} ${event.meaning})`) : c.red(`✖ connection lost: ${event.code} ${event.meaning}${reason}`);
+  const head = event.byClient
+    ? c.dim(`connection closed (${event.code} ${event.meaning})`)
+    : c.red(`✖ connection lost: ${event.code} ${event.meaning}${reason}`);
   if (event.orphaned.length === 0) return head;
-  const ids = event.orphaned.slice(0, 10).map((m) => `#${m.index}`).join(", ");
+  const ids = event.orphaned
+    .slice(0, 10)
+    .map((m) => `#${m.index}`)
+    .join(", ");
   return `${head}\n${c.yellow(`  ${event.orphaned.length} message${event.orphaned.length === 1 ? "" : "s"} (${ids}${event.orphaned.length > 10 ? ", …" : ""}) will get no result: results go back only to the connection that sent them.`)}`;
 }
 

@@ -21,7 +21,9 @@ export function isSecretLine(line: string): boolean {
 /** Newest first, as node:readline's `history` option wants it. A missing or unreadable file is an empty history. */
 export function loadHistory(file: string): string[] {
   try {
-    const lines = readFileSync(file, "utf8").split("\n").filter((line) => line.length > 0);
+    const lines = readFileSync(file, "utf8")
+      .split("\n")
+      .filter((line) => line.length > 0);
     return lines.reverse().slice(0, HISTORY_LIMIT);
   } catch {
     return [];

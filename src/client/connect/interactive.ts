@@ -77,7 +77,12 @@ export async function runInteractive(session: ConnectSession, options: Interacti
     if (rows > 0) readline.moveCursor(out, 0, -rows);
     readline.cursorTo(out, 0);
     readline.clearScreenDown(out);
-    const stamped = timestamps ? text.split("\n").map((line) => `${c.dim(formatClock(new Date()))} ${line}`).join("\n") : text;
+    const stamped = timestamps
+      ? text
+          .split("\n")
+          .map((line) => `${c.dim(formatClock(new Date()))} ${line}`)
+          .join("\n")
+      : text;
     // readline's redraw moves up by the rows the cursor was on; the blank lines give it room.
     out.write(`${stamped}\n${"\n".repeat(rows)}`);
     rl.setPrompt(c.bold(promptText()));
@@ -140,20 +145,30 @@ export async function runInteractive(session: ConnectSession, options: Interacti
         print(c.dim(`connection id ${event.connectionId}`));
         return;
       case "open":
-        print(c.green(event.connection === 1 ? `connected to ${event.url}` : `reconnected (connection ${event.connection}): a new connection id; results of messages sent on the old connection cannot arrive`));
+        print(
+          c.green(
+            event.connection === 1
+              ? `connected to ${event.url}`
+              : `reconnected (connection ${event.connection}): a new connection id; results of messages sent on the old connection cannot arrive`,
+          ),
+        );
         return;
       case "close":
         if (burst) {
           burst.failed += event.orphaned.filter((m) => burst?.ids.has(m)).length;
           finishBurst();
         }
-        print(formatClose(event, c) + (event.byClient || session.state === "reconnecting" ? "" : c.dim("\n  /reconnect to open a new connection, /quit to leave")));
+        print(
+          formatClose(event, c) + (event.byClient || session.state === "reconnecting" ? "" : c.dim("\n  /reconnect to open a new connection, /quit to leave")),
+        );
         return;
       case "reconnect-scheduled":
         print(c.yellow(`reconnecting in ${(event.delayMs / 1000).toFixed(1)} s (attempt ${event.attempt})`));
         return;
       case "reconnect-failed":
-        print(c.red(`reconnect attempt ${event.attempt} failed: ${event.error.message}`) + (event.givingUp ? c.dim("\n  giving up; /reconnect to try again") : ""));
+        print(
+          c.red(`reconnect attempt ${event.attempt} failed: ${event.error.message}`) + (event.givingUp ? c.dim("\n  giving up; /reconnect to try again") : ""),
+        );
         return;
       case "keepalive-timeout":
         print(c.yellow(`no pong within ${event.timeoutMs / 1000} s: the connection is dead, dropping it`));
@@ -283,7 +298,9 @@ export async function runInteractive(session: ConnectSession, options: Interacti
       case "command":
         return runCommand(input.name, input.args);
       case "bad-json":
-        print(`${c.red("✖ not sent: this looks like JSON but does not parse:")} ${input.error}\n${c.dim("  fix it, or send the line as plain text with /text …")}`);
+        print(
+          `${c.red("✖ not sent: this looks like JSON but does not parse:")} ${input.error}\n${c.dim("  fix it, or send the line as plain text with /text …")}`,
+        );
         return;
       case "json":
         send(() => session.sendJson(input.frame, input.value));

@@ -30,7 +30,11 @@ export async function runPiped(session: ConnectSession, options: PipedOptions): 
   let wake: () => void = () => {};
   const unsubscribe = session.subscribe((event: SessionEvent) => {
     for (const record of recordForEvent(event, (m) => lineOf.get(m) ?? m.index)) options.write(record);
-    if (event.type === "api-error" || (event.type === "close" && event.orphaned.length > 0) || (event.type === "result" && (event.outOfOrder || event.duplicate))) {
+    if (
+      event.type === "api-error" ||
+      (event.type === "close" && event.orphaned.length > 0) ||
+      (event.type === "result" && (event.outOfOrder || event.duplicate))
+    ) {
       checkFailed = true;
     }
     if (event.type === "close" && !event.byClient) {

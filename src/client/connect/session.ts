@@ -213,10 +213,14 @@ export class ConnectSession {
     const socket = this.requireOpen();
     const bytes = Buffer.byteLength(frame);
     if (bytes > MAX_FRAME_BYTES) {
-      throw new WsqError("MESSAGE_TOO_BIG", `That message is ${bytes} bytes as a frame; API Gateway allows ${MAX_FRAME_BYTES} bytes per frame and would close the connection (1009).`, {
-        hint: "Send less data per message.",
-        exitCode: ExitCode.usage,
-      });
+      throw new WsqError(
+        "MESSAGE_TOO_BIG",
+        `That message is ${bytes} bytes as a frame; API Gateway allows ${MAX_FRAME_BYTES} bytes per frame and would close the connection (1009).`,
+        {
+          hint: "Send less data per message.",
+          exitCode: ExitCode.usage,
+        },
+      );
     }
     const message = this.correlator.track({ ...fields, frame, sentAtMs: this.now(), connection: this.connectionNumber });
     socket.send(frame);

@@ -34,7 +34,15 @@ export function createConnectionsHandler(gateway: WebSocketGateway, log: LocalLo
       const parts = request.rawPath.slice(EXECUTE_API_PATH_PREFIX.length).split("/");
       const [apiId, stage, marker, rawId, ...rest] = parts;
       // SigV4-signing clients may send the path encoded (`%40connections`, `%3D` in the id).
-      if (apiId === undefined || stage === undefined || marker === undefined || safeDecode(marker) !== "@connections" || rawId === undefined || rawId === "" || rest.length > 0) {
+      if (
+        apiId === undefined ||
+        stage === undefined ||
+        marker === undefined ||
+        safeDecode(marker) !== "@connections" ||
+        rawId === undefined ||
+        rawId === "" ||
+        rest.length > 0
+      ) {
         throw new AwsServiceError("ForbiddenException", "Forbidden", { status: 403 });
       }
       const connectionId = safeDecode(rawId);
@@ -44,7 +52,11 @@ export function createConnectionsHandler(gateway: WebSocketGateway, log: LocalLo
           gateway.post(apiId, stageName, connectionId, request.body);
           return { status: 200, headers: { "x-amzn-requestid": request.requestId } };
         case "GET":
-          return { status: 200, headers: { "content-type": "application/json", "x-amzn-requestid": request.requestId }, body: JSON.stringify(gateway.info(apiId, stageName, connectionId)) };
+          return {
+            status: 200,
+            headers: { "content-type": "application/json", "x-amzn-requestid": request.requestId },
+            body: JSON.stringify(gateway.info(apiId, stageName, connectionId)),
+          };
         case "DELETE":
           gateway.disconnect(apiId, stageName, connectionId);
           return { status: 204, headers: { "x-amzn-requestid": request.requestId } };

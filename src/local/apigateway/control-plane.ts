@@ -51,9 +51,15 @@ function defined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
-function dates<T extends { CreatedDate?: string; LastUpdatedDate?: string }>(record: T): Omit<T, "CreatedDate" | "LastUpdatedDate"> & { CreatedDate?: Date; LastUpdatedDate?: Date } {
+function dates<T extends { CreatedDate?: string; LastUpdatedDate?: string }>(
+  record: T,
+): Omit<T, "CreatedDate" | "LastUpdatedDate"> & { CreatedDate?: Date; LastUpdatedDate?: Date } {
   const { CreatedDate, LastUpdatedDate, ...rest } = record;
-  return { ...rest, ...(CreatedDate !== undefined ? { CreatedDate: new Date(CreatedDate) } : {}), ...(LastUpdatedDate !== undefined ? { LastUpdatedDate: new Date(LastUpdatedDate) } : {}) };
+  return {
+    ...rest,
+    ...(CreatedDate !== undefined ? { CreatedDate: new Date(CreatedDate) } : {}),
+    ...(LastUpdatedDate !== undefined ? { LastUpdatedDate: new Date(LastUpdatedDate) } : {}),
+  };
 }
 
 export class ApiGatewayControlPlane implements ApiGatewayApi {
@@ -170,7 +176,8 @@ export class ApiGatewayControlPlane implements ApiGatewayApi {
   async createRoute(input: apigw.CreateRouteRequest): Promise<apigw.CreateRouteResult> {
     const state = this.state(input.ApiId);
     if (!input.RouteKey) throw apigwErrors.badRequest("RouteKey is required.");
-    if ([...state.routes.values()].some((route) => route.RouteKey === input.RouteKey)) throw apigwErrors.conflict(`Unable to create route ${input.RouteKey}. A route with that key already exists for this API.`);
+    if ([...state.routes.values()].some((route) => route.RouteKey === input.RouteKey))
+      throw apigwErrors.conflict(`Unable to create route ${input.RouteKey}. A route with that key already exists for this API.`);
     if (state.routes.size >= LIMITS.routesPerApi) throw apigwErrors.badRequest(`An API has at most ${LIMITS.routesPerApi} routes.`);
     this.checkTarget(state, input.Target);
     const route: RouteRecord = defined({
@@ -253,7 +260,8 @@ export class ApiGatewayControlPlane implements ApiGatewayApi {
   async updateRouteResponse(input: apigw.UpdateRouteResponseRequest): Promise<apigw.UpdateRouteResponseResponse> {
     const state = this.state(input.ApiId);
     const response = state.routeResponses.get(input.RouteResponseId ?? "");
-    if (response === undefined || response.RouteId !== input.RouteId) throw apigwErrors.notFound(`Invalid RouteResponse identifier specified ${String(input.RouteResponseId)}`);
+    if (response === undefined || response.RouteId !== input.RouteId)
+      throw apigwErrors.notFound(`Invalid RouteResponse identifier specified ${String(input.RouteResponseId)}`);
     const updated: RouteResponseRecord = defined({
       ...response,
       RouteResponseKey: input.RouteResponseKey ?? response.RouteResponseKey,
@@ -270,7 +278,8 @@ export class ApiGatewayControlPlane implements ApiGatewayApi {
   async deleteRouteResponse(input: apigw.DeleteRouteResponseRequest): Promise<void> {
     const state = this.state(input.ApiId);
     const response = state.routeResponses.get(input.RouteResponseId ?? "");
-    if (response === undefined || response.RouteId !== input.RouteId) throw apigwErrors.notFound(`Invalid RouteResponse identifier specified ${String(input.RouteResponseId)}`);
+    if (response === undefined || response.RouteId !== input.RouteId)
+      throw apigwErrors.notFound(`Invalid RouteResponse identifier specified ${String(input.RouteResponseId)}`);
     state.routeResponses.delete(response.RouteResponseId);
     this.store.delete(state.api.ApiId, "routeResponse", response.RouteResponseId);
     this.changed(state);
@@ -291,7 +300,7 @@ export class ApiGatewayControlPlane implements ApiGatewayApi {
         ConnectionId: input.ConnectionId,
         CredentialsArn: input.CredentialsArn,
         Description: input.Description,
-        PassthroughBehavior: (input.PassthroughBehavior ?? "WHEN_NO_MATCH"),
+        PassthroughBehavior: input.PassthroughBehavior ?? "WHEN_NO_MATCH",
         PayloadFormatVersion: input.PayloadFormatVersion ?? "1.0",
         RequestParameters: input.RequestParameters,
         RequestTemplates: input.RequestTemplates,
@@ -312,7 +321,7 @@ export class ApiGatewayControlPlane implements ApiGatewayApi {
     const updated = this.checkIntegration(
       defined({
         ...current,
-        IntegrationType: (input.IntegrationType) ?? current.IntegrationType,
+        IntegrationType: input.IntegrationType ?? current.IntegrationType,
         IntegrationUri: input.IntegrationUri ?? current.IntegrationUri,
         IntegrationMethod: input.IntegrationMethod ?? current.IntegrationMethod,
         IntegrationSubtype: input.IntegrationSubtype ?? current.IntegrationSubtype,
@@ -320,7 +329,7 @@ export class ApiGatewayControlPlane implements ApiGatewayApi {
         ConnectionId: input.ConnectionId ?? current.ConnectionId,
         CredentialsArn: input.CredentialsArn ?? current.CredentialsArn,
         Description: input.Description ?? current.Description,
-        PassthroughBehavior: (input.PassthroughBehavior) ?? current.PassthroughBehavior,
+        PassthroughBehavior: input.PassthroughBehavior ?? current.PassthroughBehavior,
         PayloadFormatVersion: input.PayloadFormatVersion ?? current.PayloadFormatVersion,
         RequestParameters: input.RequestParameters ?? current.RequestParameters,
         RequestTemplates: input.RequestTemplates ?? current.RequestTemplates,
@@ -371,7 +380,8 @@ export class ApiGatewayControlPlane implements ApiGatewayApi {
   async updateIntegrationResponse(input: apigw.UpdateIntegrationResponseRequest): Promise<apigw.UpdateIntegrationResponseResponse> {
     const state = this.state(input.ApiId);
     const response = state.integrationResponses.get(input.IntegrationResponseId ?? "");
-    if (response === undefined || response.IntegrationId !== input.IntegrationId) throw apigwErrors.notFound(`Invalid IntegrationResponse identifier specified ${String(input.IntegrationResponseId)}`);
+    if (response === undefined || response.IntegrationId !== input.IntegrationId)
+      throw apigwErrors.notFound(`Invalid IntegrationResponse identifier specified ${String(input.IntegrationResponseId)}`);
     const updated: IntegrationResponseRecord = defined({
       ...response,
       IntegrationResponseKey: input.IntegrationResponseKey ?? response.IntegrationResponseKey,
@@ -389,7 +399,8 @@ export class ApiGatewayControlPlane implements ApiGatewayApi {
   async deleteIntegrationResponse(input: apigw.DeleteIntegrationResponseRequest): Promise<void> {
     const state = this.state(input.ApiId);
     const response = state.integrationResponses.get(input.IntegrationResponseId ?? "");
-    if (response === undefined || response.IntegrationId !== input.IntegrationId) throw apigwErrors.notFound(`Invalid IntegrationResponse identifier specified ${String(input.IntegrationResponseId)}`);
+    if (response === undefined || response.IntegrationId !== input.IntegrationId)
+      throw apigwErrors.notFound(`Invalid IntegrationResponse identifier specified ${String(input.IntegrationResponseId)}`);
     state.integrationResponses.delete(response.IntegrationResponseId);
     this.store.delete(state.api.ApiId, "integrationResponse", response.IntegrationResponseId);
     this.changed(state);
@@ -401,7 +412,8 @@ export class ApiGatewayControlPlane implements ApiGatewayApi {
     if (!input.StageName || !STAGE_NAME.test(input.StageName)) throw apigwErrors.badRequest(`Stage name must match ${STAGE_NAME.source}.`);
     if (state.stages.has(input.StageName)) throw apigwErrors.conflict(`Stage already exists: ${input.StageName}`);
     if (state.stages.size >= LIMITS.stagesPerApi) throw apigwErrors.badRequest(`An API has at most ${LIMITS.stagesPerApi} stages.`);
-    if (input.DeploymentId !== undefined && !state.deployments.has(input.DeploymentId)) throw apigwErrors.notFound(`Invalid Deployment identifier specified ${input.DeploymentId}`);
+    if (input.DeploymentId !== undefined && !state.deployments.has(input.DeploymentId))
+      throw apigwErrors.notFound(`Invalid Deployment identifier specified ${input.DeploymentId}`);
     const now = new Date(this.ctx.clock.now()).toISOString();
     const stage: StageRecord = defined({
       StageName: input.StageName,
@@ -425,7 +437,8 @@ export class ApiGatewayControlPlane implements ApiGatewayApi {
     const state = this.state(input.ApiId);
     const stage = state.stages.get(input.StageName ?? "");
     if (stage === undefined) throw apigwErrors.notFound(`Invalid stage identifier specified ${String(input.StageName)}`);
-    if (input.DeploymentId !== undefined && !state.deployments.has(input.DeploymentId)) throw apigwErrors.notFound(`Invalid Deployment identifier specified ${input.DeploymentId}`);
+    if (input.DeploymentId !== undefined && !state.deployments.has(input.DeploymentId))
+      throw apigwErrors.notFound(`Invalid Deployment identifier specified ${input.DeploymentId}`);
     const updated: StageRecord = defined({
       ...stage,
       DeploymentId: input.DeploymentId ?? stage.DeploymentId,
@@ -505,14 +518,21 @@ export class ApiGatewayControlPlane implements ApiGatewayApi {
   }
 
   private checkIntegration(integration: IntegrationRecord): IntegrationRecord {
-    if (!INTEGRATION_TYPES.has(integration.IntegrationType)) throw apigwErrors.badRequest(`IntegrationType must be one of AWS, AWS_PROXY, HTTP, HTTP_PROXY, MOCK.`);
-    if (integration.IntegrationType !== "MOCK" && !integration.IntegrationUri) throw apigwErrors.badRequest(`IntegrationUri is required for ${integration.IntegrationType} integrations.`);
-    if (integration.PassthroughBehavior !== undefined && !PASSTHROUGH.has(integration.PassthroughBehavior)) throw apigwErrors.badRequest("PassthroughBehavior must be WHEN_NO_MATCH, NEVER or WHEN_NO_TEMPLATES.");
+    if (!INTEGRATION_TYPES.has(integration.IntegrationType))
+      throw apigwErrors.badRequest(`IntegrationType must be one of AWS, AWS_PROXY, HTTP, HTTP_PROXY, MOCK.`);
+    if (integration.IntegrationType !== "MOCK" && !integration.IntegrationUri)
+      throw apigwErrors.badRequest(`IntegrationUri is required for ${integration.IntegrationType} integrations.`);
+    if (integration.PassthroughBehavior !== undefined && !PASSTHROUGH.has(integration.PassthroughBehavior))
+      throw apigwErrors.badRequest("PassthroughBehavior must be WHEN_NO_MATCH, NEVER or WHEN_NO_TEMPLATES.");
     const timeout = integration.TimeoutInMillis;
     if (timeout !== undefined && (timeout < LIMITS.integrationTimeoutMs.min || timeout > LIMITS.integrationTimeoutMs.max)) {
       throw apigwErrors.badRequest(`TimeoutInMillis must be between ${LIMITS.integrationTimeoutMs.min} and ${LIMITS.integrationTimeoutMs.max}.`);
     }
-    if (integration.IntegrationType === "AWS" && integration.IntegrationUri !== undefined && !/^arn:aws[a-z-]*:apigateway:[a-z0-9-]+:[a-z0-9-]+:(path|action)\/.+$/.test(integration.IntegrationUri)) {
+    if (
+      integration.IntegrationType === "AWS" &&
+      integration.IntegrationUri !== undefined &&
+      !/^arn:aws[a-z-]*:apigateway:[a-z0-9-]+:[a-z0-9-]+:(path|action)\/.+$/.test(integration.IntegrationUri)
+    ) {
       throw apigwErrors.badRequest(`AWS ARN for integration must contain path or action: ${integration.IntegrationUri}`);
     }
     return integration;
@@ -575,12 +595,26 @@ export class ApiGatewayControlPlane implements ApiGatewayApi {
   }
 
   private deploymentOutput(deployment: DeploymentRecord): apigw.CreateDeploymentResponse {
-    return { DeploymentId: deployment.DeploymentId, Description: deployment.Description, CreatedDate: new Date(deployment.CreatedDate), DeploymentStatus: "DEPLOYED", AutoDeployed: deployment.AutoDeployed };
+    return {
+      DeploymentId: deployment.DeploymentId,
+      Description: deployment.Description,
+      CreatedDate: new Date(deployment.CreatedDate),
+      DeploymentStatus: "DEPLOYED",
+      AutoDeployed: deployment.AutoDeployed,
+    };
   }
 }
 
 function emptyState(api: ApiRecord): ApiState {
-  return { api, routes: new Map(), integrations: new Map(), routeResponses: new Map(), integrationResponses: new Map(), stages: new Map(), deployments: new Map() };
+  return {
+    api,
+    routes: new Map(),
+    integrations: new Map(),
+    routeResponses: new Map(),
+    integrationResponses: new Map(),
+    stages: new Map(),
+    deployments: new Map(),
+  };
 }
 
 function withoutRouteId(response: RouteResponseRecord): Omit<RouteResponseRecord, "RouteId"> {

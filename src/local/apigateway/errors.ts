@@ -14,7 +14,8 @@ export const apigwErrors = {
 /** The @connections (Management API) errors. */
 export const managementErrors = {
   gone: (connectionId: string) => new AwsServiceError("GoneException", `Connection ${connectionId} is gone.`, { status: 410 }),
-  payloadTooLarge: (limit: number) => new AwsServiceError("PayloadTooLargeException", `Message payload exceeds the maximum of ${limit} bytes.`, { status: 413 }),
+  payloadTooLarge: (limit: number) =>
+    new AwsServiceError("PayloadTooLargeException", `Message payload exceeds the maximum of ${limit} bytes.`, { status: 413 }),
   forbidden: () => new AwsServiceError("ForbiddenException", "Forbidden", { status: 403 }),
   limitExceeded: () => new AwsServiceError("LimitExceededException", "Too Many Requests", { status: 429 }),
 };

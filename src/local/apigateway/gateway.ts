@@ -67,9 +67,20 @@ function commonLogTime(epochMs: number): string {
 
 function rejectUpgrade(socket: Duplex, status: number, message: string): void {
   const body = JSON.stringify({ message });
-  const reason = status === 403 ? "Forbidden" : status === 429 ? "Too Many Requests" : status === 401 ? "Unauthorized" : status >= 500 ? "Internal Server Error" : "Bad Request";
+  const reason =
+    status === 403
+      ? "Forbidden"
+      : status === 429
+        ? "Too Many Requests"
+        : status === 401
+          ? "Unauthorized"
+          : status >= 500
+            ? "Internal Server Error"
+            : "Bad Request";
   if (socket.writable) {
-    socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
   } else {
     socket.destroy();
   }
@@ -112,7 +123,8 @@ export class WebSocketGateway {
     this.account = new TokenBucket(WEBSOCKET_LIMITS.accountRatePerSecond, WEBSOCKET_LIMITS.accountBurst, now);
     this.idleTimeoutMs = options.idleTimeoutMs ?? WEBSOCKET_LIMITS.idleTimeoutMs;
     this.maxConnectionMs = options.maxConnectionMs ?? WEBSOCKET_LIMITS.maxConnectionMs;
-    control.onRemoved = (apiId, stageName) => this.closeWhere((c) => c.apiId === apiId && (stageName === undefined || c.stageName === stageName), 1001, "Going away");
+    control.onRemoved = (apiId, stageName) =>
+      this.closeWhere((c) => c.apiId === apiId && (stageName === undefined || c.stageName === stageName), 1001, "Going away");
   }
 
   /**
@@ -191,7 +203,11 @@ export class WebSocketGateway {
     this.server.handleUpgrade(request, socket, head, (ws) => this.attach(ws, partial, socket));
   }
 
-  private attach(socket: WebSocket, partial: Omit<Connection, "socket" | "pending" | "inFlight" | "paused" | "refused" | "idleTimer" | "lifeTimer">, raw: Duplex): void {
+  private attach(
+    socket: WebSocket,
+    partial: Omit<Connection, "socket" | "pending" | "inFlight" | "paused" | "refused" | "idleTimer" | "lifeTimer">,
+    raw: Duplex,
+  ): void {
     const idleTimer = setTimeout(() => socket.close(1001, "Going away"), this.idleTimeoutMs).unref();
     const lifeTimer = setTimeout(() => socket.close(1001, "Going away"), this.maxConnectionMs).unref();
     const connection: Connection = { ...partial, socket, pending: [], inFlight: 0, paused: false, refused: false, idleTimer, lifeTimer };
@@ -205,7 +221,11 @@ export class WebSocketGateway {
       if (oversized === undefined) return;
       connection.refused = true;
       raw.off("data", onData);
-      this.log.log("warn", "closing a connection that sent a frame over the frame size limit", { connectionId: connection.id, frameBytes: oversized, limit: WEBSOCKET_LIMITS.maxFrameBytes });
+      this.log.log("warn", "closing a connection that sent a frame over the frame size limit", {
+        connectionId: connection.id,
+        frameBytes: oversized,
+        limit: WEBSOCKET_LIMITS.maxFrameBytes,
+      });
       socket.close(1009, "Frame too large");
     };
     raw.prependListener("data", onData);
@@ -250,7 +270,9 @@ export class WebSocketGateway {
   private start(connection: Connection, frame: { body: string; receivedAt: number }): void {
     connection.inFlight += 1;
     this.handleFrame(connection, frame.body, frame.receivedAt)
-      .catch((error: unknown) => this.log.log("error", "frame handling failed", { connectionId: connection.id, error: error instanceof Error ? error.stack : String(error) }))
+      .catch((error: unknown) =>
+        this.log.log("error", "frame handling failed", { connectionId: connection.id, error: error instanceof Error ? error.stack : String(error) }),
+      )
       .finally(() => {
         connection.inFlight -= 1;
         const next = connection.pending.shift();
@@ -276,22 +298,37 @@ export class WebSocketGateway {
     const key = evaluateSelectionExpression(served.api.RouteSelectionExpression, { body });
     const routes = served.configuration.routes;
     const route =
-      (key !== undefined && key !== "$connect" && key !== "$disconnect" ? routes.find((r) => r.RouteKey === key) : undefined) ?? routes.find((r) => r.RouteKey === "$default");
+      (key !== undefined && key !== "$connect" && key !== "$disconnect" ? routes.find((r) => r.RouteKey === key) : undefined) ??
+      routes.find((r) => r.RouteKey === "$default");
     if (route === undefined) {
       this.log.log("warn", "no route matched the message and there is no $default route", { requestId, connectionId: connection.id, selected: key });
       this.sendError(connection, "Forbidden", requestId);
       return;
     }
-    const outcome = await this.invokeRoute(served, route, connection, "MESSAGE", body, requestId, { requestTimeEpoch: receivedAt, requestTime: commonLogTime(receivedAt) });
+    const outcome = await this.invokeRoute(served, route, connection, "MESSAGE", body, requestId, {
+      requestTimeEpoch: receivedAt,
+      requestTime: commonLogTime(receivedAt),
+    });
     if (outcome === undefined || outcome.error !== undefined || outcome.status >= 400) {
-      this.log.log("warn", "integration failed", { requestId, connectionId: connection.id, routeKey: route.RouteKey, status: outcome?.status, error: outcome?.error ?? "no integration" });
+      this.log.log("warn", "integration failed", {
+        requestId,
+        connectionId: connection.id,
+        routeKey: route.RouteKey,
+        status: outcome?.status,
+        error: outcome?.error ?? "no integration",
+      });
       this.sendError(connection, "Internal server error", requestId);
       return;
     }
     const twoWay = route.RouteResponseSelectionExpression !== undefined && served.configuration.routeResponses.some((r) => r.RouteId === route.RouteId);
     if (twoWay) {
       const integration = this.integrationOf(served, route)!;
-      const text = routeResponseText(outcome, integration, served.configuration.integrationResponses, this.context(served, route, connection, "MESSAGE", requestId));
+      const text = routeResponseText(
+        outcome,
+        integration,
+        served.configuration.integrationResponses,
+        this.context(served, route, connection, "MESSAGE", requestId),
+      );
       if (text !== "") this.deliver(connection, text);
     }
   }
@@ -301,7 +338,14 @@ export class WebSocketGateway {
     return id === undefined ? undefined : served.configuration.integrations.find((i) => i.IntegrationId === id);
   }
 
-  private context(served: ServedStage, route: RouteRecord, connection: Pick<Connection, "id" | "connectedAt" | "sourceIp" | "userAgent" | "domainName">, eventType: "CONNECT" | "MESSAGE" | "DISCONNECT", requestId: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  private context(
+    served: ServedStage,
+    route: RouteRecord,
+    connection: Pick<Connection, "id" | "connectedAt" | "sourceIp" | "userAgent" | "domainName">,
+    eventType: "CONNECT" | "MESSAGE" | "DISCONNECT",
+    requestId: string,
+    extra: Record<string, unknown> = {},
+  ): Record<string, unknown> {
     const now = this.ctx.clock.now();
     return {
       routeKey: route.RouteKey,
@@ -392,7 +436,8 @@ export class WebSocketGateway {
     // $disconnect is best effort: the connection is already gone, nothing can be sent on it.
     const requestId = connectionStyleId();
     void this.invokeRoute(served, route, connection, "DISCONNECT", "", requestId, { disconnectStatusCode: code, disconnectReason: reason }).then((outcome) => {
-      if (outcome?.error !== undefined) this.log.log("warn", "$disconnect integration failed", { requestId, connectionId: connection.id, error: outcome.error });
+      if (outcome?.error !== undefined)
+        this.log.log("warn", "$disconnect integration failed", { requestId, connectionId: connection.id, error: outcome.error });
     });
   }
 

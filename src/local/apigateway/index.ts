@@ -15,7 +15,11 @@ export interface ApiGatewayDependencies {
   lambda: LambdaApi;
 }
 
-export function createApiGatewayPlugin(context: LocalContext, deps: ApiGatewayDependencies, options: GatewayOptions = {}): ApiGatewayPlugin & { gateway: WebSocketGateway } {
+export function createApiGatewayPlugin(
+  context: LocalContext,
+  deps: ApiGatewayDependencies,
+  options: GatewayOptions = {},
+): ApiGatewayPlugin & { gateway: WebSocketGateway } {
   const control = new ApiGatewayControlPlane(context, new ApiGatewayStore(context.db));
   const gateway = new WebSocketGateway(context, control, deps, options);
   return {

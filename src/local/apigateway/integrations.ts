@@ -48,7 +48,10 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
 /** Which request template applies, or what the passthrough behaviour says when none does. */
 function requestBody(integration: IntegrationRecord, input: IntegrationInput): { body: string } | { refused: string } {
   const templates = integration.RequestTemplates ?? {};
-  const key = integration.TemplateSelectionExpression === undefined ? "$default" : evaluateSelectionExpression(integration.TemplateSelectionExpression, { body: input.body, context: input.context });
+  const key =
+    integration.TemplateSelectionExpression === undefined
+      ? "$default"
+      : evaluateSelectionExpression(integration.TemplateSelectionExpression, { body: input.body, context: input.context });
   const template = (key !== undefined ? templates[key] : undefined) ?? templates.$default;
   if (template !== undefined) {
     return { body: renderMappingTemplate(template, { body: input.body, context: input.context, stageVariables: input.stageVariables }) };
@@ -91,7 +94,8 @@ export function functionFromUri(uri: string): string {
 async function runAwsService(integration: IntegrationRecord, input: IntegrationInput, deps: IntegrationDependencies): Promise<IntegrationOutcome> {
   const target = parseServiceUri(integration.IntegrationUri ?? "");
   if (target === undefined) return { status: 500, body: "", error: `Unsupported integration URI ${String(integration.IntegrationUri)}` };
-  if (target.service !== "sqs") return { status: 500, body: "", error: `The wsq local cloud integrates only with SQS as an AWS service; this integration names ${target.service}.` };
+  if (target.service !== "sqs")
+    return { status: 500, body: "", error: `The wsq local cloud integrates only with SQS as an AWS service; this integration names ${target.service}.` };
   const rendered = requestBody(integration, input);
   if ("refused" in rendered) return { status: 415, body: "", error: rendered.refused };
   const { headers, query } = mappedParameters(integration, input);
@@ -129,7 +133,10 @@ export function proxyEvent(input: IntegrationInput): Record<string, unknown> {
 }
 
 async function runLambdaProxy(integration: IntegrationRecord, input: IntegrationInput, deps: IntegrationDependencies): Promise<IntegrationOutcome> {
-  const outcome = await withTimeout(deps.lambda.invoke(functionFromUri(integration.IntegrationUri ?? ""), proxyEvent(input)), integration.TimeoutInMillis ?? 29_000);
+  const outcome = await withTimeout(
+    deps.lambda.invoke(functionFromUri(integration.IntegrationUri ?? ""), proxyEvent(input)),
+    integration.TimeoutInMillis ?? 29_000,
+  );
   if (outcome.functionError !== undefined) {
     return { status: 502, body: "", error: `The function failed: ${outcome.error?.errorType ?? "Error"}: ${outcome.error?.errorMessage ?? ""}` };
   }
@@ -194,7 +201,12 @@ export async function runIntegration(input: IntegrationInput, deps: IntegrationD
  * For a two-way route: the text sent back to the client, from the integration response whose key
  * matches the status (`$default`, or a `/regex/` over the status code) and its template.
  */
-export function routeResponseText(outcome: IntegrationOutcome, integration: IntegrationRecord, responses: IntegrationResponseRecord[], context: Record<string, unknown>): string {
+export function routeResponseText(
+  outcome: IntegrationOutcome,
+  integration: IntegrationRecord,
+  responses: IntegrationResponseRecord[],
+  context: Record<string, unknown>,
+): string {
   if (integration.IntegrationType === "AWS_PROXY" || integration.IntegrationType === "HTTP_PROXY") return outcome.body;
   const mine = responses.filter((response) => response.IntegrationId === integration.IntegrationId);
   const status = String(outcome.status);
@@ -205,7 +217,10 @@ export function routeResponseText(outcome: IntegrationOutcome, integration: Inte
     }) ?? mine.find((response) => response.IntegrationResponseKey === "$default");
   if (chosen === undefined) return outcome.body;
   const templates = chosen.ResponseTemplates ?? {};
-  const key = chosen.TemplateSelectionExpression === undefined ? "$default" : evaluateSelectionExpression(chosen.TemplateSelectionExpression, { body: outcome.body, context });
+  const key =
+    chosen.TemplateSelectionExpression === undefined
+      ? "$default"
+      : evaluateSelectionExpression(chosen.TemplateSelectionExpression, { body: outcome.body, context });
   const template = (key !== undefined ? templates[key] : undefined) ?? templates.$default;
   return template === undefined ? outcome.body : renderMappingTemplate(template, { body: outcome.body, context });
 }

@@ -21,7 +21,9 @@ export class ApiGatewayStore {
       body TEXT NOT NULL,
       PRIMARY KEY (api_id, kind, id)
     )`);
-    this.insert = db.prepare("INSERT INTO apigw_resources (api_id, kind, id, body) VALUES (?, ?, ?, ?) ON CONFLICT (api_id, kind, id) DO UPDATE SET body = excluded.body");
+    this.insert = db.prepare(
+      "INSERT INTO apigw_resources (api_id, kind, id, body) VALUES (?, ?, ?, ?) ON CONFLICT (api_id, kind, id) DO UPDATE SET body = excluded.body",
+    );
     this.remove = db.prepare("DELETE FROM apigw_resources WHERE api_id = ? AND kind = ? AND id = ?");
     this.removeApi = db.prepare("DELETE FROM apigw_resources WHERE api_id = ?");
     this.all = db.prepare("SELECT api_id, kind, id, body FROM apigw_resources");

@@ -13,9 +13,24 @@ export const CLOUDFORMATION_NAMESPACE = "http://cloudformation.amazonaws.com/doc
 const API_VERSION = "2010-05-15";
 
 const ACTIONS = new Set([
-  "ValidateTemplate", "CreateStack", "UpdateStack", "DeleteStack", "DescribeStacks", "ListStacks", "DescribeStackEvents",
-  "DescribeStackResource", "DescribeStackResources", "ListStackResources", "GetTemplate", "GetTemplateSummary", "ListExports",
-  "CreateChangeSet", "DescribeChangeSet", "ExecuteChangeSet", "DeleteChangeSet", "ListChangeSets",
+  "ValidateTemplate",
+  "CreateStack",
+  "UpdateStack",
+  "DeleteStack",
+  "DescribeStacks",
+  "ListStacks",
+  "DescribeStackEvents",
+  "DescribeStackResource",
+  "DescribeStackResources",
+  "ListStackResources",
+  "GetTemplate",
+  "GetTemplateSummary",
+  "ListExports",
+  "CreateChangeSet",
+  "DescribeChangeSet",
+  "ExecuteChangeSet",
+  "DeleteChangeSet",
+  "ListChangeSets",
 ]);
 
 /**
@@ -63,7 +78,9 @@ export function toXml(name: string, value: unknown): string {
   if (Array.isArray(value)) return `<${name}>${value.map((item) => toXml("member", item)).join("")}</${name}>`;
   if (value instanceof Date) return `<${name}>${value.toISOString()}</${name}>`;
   if (typeof value === "object") {
-    return `<${name}>${Object.entries(value as Record<string, unknown>).map(([key, item]) => toXml(key, item)).join("")}</${name}>`;
+    return `<${name}>${Object.entries(value as Record<string, unknown>)
+      .map(([key, item]) => toXml(key, item))
+      .join("")}</${name}>`;
   }
   return `<${name}>${escapeXml(typeof value === "string" ? value : typeof value === "number" || typeof value === "boolean" ? String(value) : JSON.stringify(value))}</${name}>`;
 }
@@ -96,12 +113,15 @@ export function createQueryHandler(service: CloudFormationService, log: LocalLog
     const action = params.get("Action") ?? "";
     try {
       const version = params.get("Version");
-      if (version !== null && version !== API_VERSION) throw new AwsServiceError("InvalidParameterValue", `Invalid API version ${version}; CloudFormation speaks ${API_VERSION}`);
+      if (version !== null && version !== API_VERSION)
+        throw new AwsServiceError("InvalidParameterValue", `Invalid API version ${version}; CloudFormation speaks ${API_VERSION}`);
       if (!ACTIONS.has(action)) throw new AwsServiceError("InvalidAction", `Could not find operation ${action} for version ${API_VERSION}`);
       const input = parseQueryParameters(params);
       const handler = (service as unknown as Record<string, (input: Input) => Promise<Output>>)[action]!;
       const result = await handler.call(service, input);
-      const inner = Object.entries(result).map(([key, value]) => toXml(key, value)).join("");
+      const inner = Object.entries(result)
+        .map(([key, value]) => toXml(key, value))
+        .join("");
       return xmlResponse(
         200,
         `<${action}Response xmlns="${CLOUDFORMATION_NAMESPACE}"><${action}Result>${inner}</${action}Result><ResponseMetadata><RequestId>${request.requestId}</RequestId></ResponseMetadata></${action}Response>`,

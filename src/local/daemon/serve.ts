@@ -84,7 +84,14 @@ export async function serveLocalCloud(options: ServeOptions): Promise<ServingLoc
     }
     let cloud: LocalCloud;
     try {
-      cloud = await startLocalCloud({ dataDir: options.dataDir, port: options.port, host: options.host, region: options.region, log, verifySignatures: options.verifySignatures === true });
+      cloud = await startLocalCloud({
+        dataDir: options.dataDir,
+        port: options.port,
+        host: options.host,
+        region: options.region,
+        log,
+        verifySignatures: options.verifySignatures === true,
+      });
     } catch (error) {
       log.log("error", "the local cloud could not start", { error: (error as Error).message });
       lock.release();
@@ -152,6 +159,9 @@ export function waitForStopSignal(also?: Promise<void>): Promise<string> {
       handlers.set(signal, handler);
       process.on(signal, handler);
     }
-    also?.then(() => finish("SIGINT"), () => undefined);
+    also?.then(
+      () => finish("SIGINT"),
+      () => undefined,
+    );
   });
 }

@@ -6,8 +6,7 @@ import type { DaemonState } from "./state.js";
  * cause ("port in use", "database damaged") instead of a time-out.
  */
 export type StartupReport =
-  | { type: "ready"; state: DaemonState; alreadyRunning?: boolean }
-  | { type: "failed"; code: string; message: string; hint: string | undefined };
+  { type: "ready"; state: DaemonState; alreadyRunning?: boolean } | { type: "failed"; code: string; message: string; hint: string | undefined };
 
 export function isStartupReport(value: unknown): value is StartupReport {
   if (typeof value !== "object" || value === null) return false;

@@ -19,10 +19,7 @@ export interface BatchMessage {
   groupId: string | undefined;
 }
 
-export type BatchVerdict =
-  | { kind: "success"; delete: string[] }
-  | { kind: "partial"; delete: string[]; retry: string[] }
-  | { kind: "failure"; reason: string };
+export type BatchVerdict = { kind: "success"; delete: string[] } | { kind: "partial"; delete: string[]; retry: string[] } | { kind: "failure"; reason: string };
 
 export function judgeBatch(messages: BatchMessage[], outcome: InvokeOutcome, options: { reportBatchItemFailures: boolean; fifo: boolean }): BatchVerdict {
   if (outcome.functionError !== undefined) return { kind: "failure", reason: `function error: ${outcome.error?.errorType ?? "Unhandled"}` };

@@ -40,7 +40,9 @@ export function unpackCode(zip: Uint8Array, dataDir: string, functionName: strin
   const target = codeDirectory(dataDir, functionName, sha256Base64);
   if (existsSync(target)) return target;
   if (zip.byteLength > MAX_ZIPPED_BYTES) {
-    throw new AwsServiceError("RequestEntityTooLargeException", `Request must be smaller than ${MAX_ZIPPED_BYTES} bytes for the CreateFunction operation`, { status: 413 });
+    throw new AwsServiceError("RequestEntityTooLargeException", `Request must be smaller than ${MAX_ZIPPED_BYTES} bytes for the CreateFunction operation`, {
+      status: 413,
+    });
   }
   let entries: Record<string, Uint8Array>;
   try {
@@ -50,7 +52,8 @@ export function unpackCode(zip: Uint8Array, dataDir: string, functionName: strin
   }
   let total = 0;
   for (const [name, data] of Object.entries(entries)) {
-    if (!isSafeEntryName(name)) throw new AwsServiceError("InvalidParameterValueException", `Could not unzip uploaded file: the entry "${name}" points outside the package.`);
+    if (!isSafeEntryName(name))
+      throw new AwsServiceError("InvalidParameterValueException", `Could not unzip uploaded file: the entry "${name}" points outside the package.`);
     total += data.byteLength;
   }
   if (total > MAX_UNZIPPED_BYTES) throw new AwsServiceError("InvalidParameterValueException", `Unzipped size must be smaller than ${MAX_UNZIPPED_BYTES} bytes`);
@@ -61,7 +64,8 @@ export function unpackCode(zip: Uint8Array, dataDir: string, functionName: strin
     const root = resolve(staging);
     for (const [name, data] of Object.entries(entries)) {
       const path = resolve(root, name);
-      if (path !== root && !path.startsWith(root + sep)) throw new AwsServiceError("InvalidParameterValueException", `Could not unzip uploaded file: the entry "${name}" points outside the package.`);
+      if (path !== root && !path.startsWith(root + sep))
+        throw new AwsServiceError("InvalidParameterValueException", `Could not unzip uploaded file: the entry "${name}" points outside the package.`);
       if (name.endsWith("/")) {
         mkdirSync(path, { recursive: true });
         continue;

@@ -94,7 +94,10 @@ export class ExecutionEnvironment {
   /** Receives every log line of the current invocation (Invoke with LogType Tail). */
   private tap: ((line: string) => void) | undefined;
 
-  constructor(private readonly spec: FunctionSpec, private readonly deps: EnvironmentDeps) {
+  constructor(
+    private readonly spec: FunctionSpec,
+    private readonly deps: EnvironmentDeps,
+  ) {
     this.revisionId = spec.revisionId;
     this.lastUsed = deps.now();
     this.streamName = logStreamName(deps.now());
@@ -176,7 +179,13 @@ export class ExecutionEnvironment {
           };
           this.child.send(message, (error) => {
             if (error) this.kill();
-            if (error) this.finish({ requestId, payload: undefined, functionError: "Unhandled", error: { errorType: "Runtime.ExitError", errorMessage: `RequestId: ${requestId} Error: Runtime exited without providing a reason` } });
+            if (error)
+              this.finish({
+                requestId,
+                payload: undefined,
+                functionError: "Unhandled",
+                error: { errorType: "Runtime.ExitError", errorMessage: `RequestId: ${requestId} Error: Runtime exited without providing a reason` },
+              });
           });
         },
         () => undefined,
@@ -206,7 +215,10 @@ export class ExecutionEnvironment {
     if (message.type === "result") {
       if (message.payload !== undefined && Buffer.byteLength(message.payload) > MAX_SYNC_PAYLOAD_BYTES) {
         // Lambda's answer to a response over the 6 MB synchronous limit.
-        const error = { errorType: "Function.ResponseSizeTooLarge", errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_SYNC_PAYLOAD_BYTES} bytes).` };
+        const error = {
+          errorType: "Function.ResponseSizeTooLarge",
+          errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_SYNC_PAYLOAD_BYTES} bytes).`,
+        };
         this.finish({ requestId: running.requestId, payload: error, functionError: "Unhandled", error }, "error");
         return;
       }
@@ -228,7 +240,10 @@ export class ExecutionEnvironment {
       return;
     }
     const reason = signal !== null ? `signal: ${signal === "SIGKILL" ? "killed" : signal}` : code === 0 ? undefined : `exit status ${code}`;
-    const errorMessage = reason === undefined ? `RequestId: ${running.requestId} Error: Runtime exited without providing a reason` : `RequestId: ${running.requestId} Error: Runtime exited with error: ${reason}`;
+    const errorMessage =
+      reason === undefined
+        ? `RequestId: ${running.requestId} Error: Runtime exited without providing a reason`
+        : `RequestId: ${running.requestId} Error: Runtime exited with error: ${reason}`;
     this.write(`${errorMessage}\nRuntime.ExitError`);
     const error = { errorType: "Runtime.ExitError", errorMessage };
     this.finish({ requestId: running.requestId, payload: error, functionError: "Unhandled", error }, "error");
@@ -238,7 +253,10 @@ export class ExecutionEnvironment {
     const running = this.running;
     if (running === undefined) return;
     this.write(timeoutLine(this.deps.now(), running.requestId, this.spec.timeoutSeconds));
-    const error = { errorType: "Sandbox.Timedout", errorMessage: `RequestId: ${running.requestId} Error: Task timed out after ${this.spec.timeoutSeconds.toFixed(2)} seconds` };
+    const error = {
+      errorType: "Sandbox.Timedout",
+      errorMessage: `RequestId: ${running.requestId} Error: Task timed out after ${this.spec.timeoutSeconds.toFixed(2)} seconds`,
+    };
     this.kill();
     this.finish({ requestId: running.requestId, payload: error, functionError: "Unhandled", error }, "timeout");
   }

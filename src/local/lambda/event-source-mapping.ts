@@ -35,7 +35,10 @@ export class SqsPoller {
   private readonly controller = new AbortController();
   private loops: Promise<void>[] = [];
 
-  constructor(readonly mapping: MappingRecord, private readonly deps: PollerDeps) {}
+  constructor(
+    readonly mapping: MappingRecord,
+    private readonly deps: PollerDeps,
+  ) {}
 
   /** Poll loops to run: MaximumConcurrency, bounded by what the function may use (0 when it may not run at all). */
   get concurrency(): number {
@@ -134,7 +137,8 @@ export class SqsPoller {
     while (batch.length < batchSize && !signal.aborted) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) break;
-      const more = (await receive(Math.min(SQS_RECEIVE_MAX, batchSize - batch.length), Math.min(SQS_MAX_WAIT_SECONDS, Math.floor(remaining / 1000)))).Messages ?? [];
+      const more =
+        (await receive(Math.min(SQS_RECEIVE_MAX, batchSize - batch.length), Math.min(SQS_MAX_WAIT_SECONDS, Math.floor(remaining / 1000)))).Messages ?? [];
       for (const message of more) {
         batch.push(message);
         bytes += Buffer.byteLength(message.Body ?? "");
@@ -150,7 +154,10 @@ export class SqsPoller {
       try {
         const result = await this.deps.sqs.deleteMessageBatch({ QueueUrl: queueUrl, Entries: entries.slice(start, start + SQS_RECEIVE_MAX) });
         if (result.Failed && result.Failed.length > 0) {
-          this.deps.log.log("warn", "could not delete processed messages (visibility timeout shorter than the invocation?)", { uuid: this.mapping.uuid, failed: result.Failed.length });
+          this.deps.log.log("warn", "could not delete processed messages (visibility timeout shorter than the invocation?)", {
+            uuid: this.mapping.uuid,
+            failed: result.Failed.length,
+          });
         }
       } catch (error) {
         this.deps.log.log("warn", "could not delete processed messages", { uuid: this.mapping.uuid, error: String(error) });

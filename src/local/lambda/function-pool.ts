@@ -27,7 +27,10 @@ export class FunctionPool {
   private busy = 0;
   private closed = false;
 
-  constructor(private spec: FunctionSpec, private readonly deps: EnvironmentDeps) {}
+  constructor(
+    private spec: FunctionSpec,
+    private readonly deps: EnvironmentDeps,
+  ) {}
 
   /** The concurrency this function may use. */
   get limit(): number {

@@ -44,17 +44,22 @@ export class EventSourceMappings {
 
   async createEventSourceMapping(input: lambda.CreateEventSourceMappingRequest): Promise<lambda.EventSourceMappingConfiguration> {
     const arn = input.EventSourceArn;
-    if (!arn) throw lambdaErrors.invalidParameter("1 validation error detected: Value null at 'eventSourceArn' failed to satisfy constraint: Member must not be null");
-    if (!/^arn:aws[a-zA-Z-]*:sqs:/.test(arn)) throw lambdaErrors.invalidParameter(`The wsq local cloud supports event source mappings for SQS queues only, not ${arn}.`);
+    if (!arn)
+      throw lambdaErrors.invalidParameter("1 validation error detected: Value null at 'eventSourceArn' failed to satisfy constraint: Member must not be null");
+    if (!/^arn:aws[a-zA-Z-]*:sqs:/.test(arn))
+      throw lambdaErrors.invalidParameter(`The wsq local cloud supports event source mappings for SQS queues only, not ${arn}.`);
     if (input.StartingPosition !== undefined) throw lambdaErrors.invalidParameter("StartingPosition is not valid for SQS event sources.");
-    if (input.FilterCriteria?.Filters && input.FilterCriteria.Filters.length > 0) throw lambdaErrors.invalidParameter("FilterCriteria is not supported by the wsq local cloud.");
+    if (input.FilterCriteria?.Filters && input.FilterCriteria.Filters.length > 0)
+      throw lambdaErrors.invalidParameter("FilterCriteria is not supported by the wsq local cloud.");
     const record = this.host.requireFunction(input.FunctionName);
     const fifo = isFifoArn(arn);
     const settings = check.checkMappingSettings(input, fifo);
     await this.checkQueue(arn, record);
     const existing = this.store.listMappings().find((m) => m.eventSourceArn === arn && m.functionName === record.name);
     if (existing) {
-      throw lambdaErrors.conflict(`An event source mapping with SQS arn (" ${arn} ") and function (" ${record.name} ") already exists. Please update or delete the existing mapping with UUID ${existing.uuid}`);
+      throw lambdaErrors.conflict(
+        `An event source mapping with SQS arn (" ${arn} ") and function (" ${record.name} ") already exists. Please update or delete the existing mapping with UUID ${existing.uuid}`,
+      );
     }
     const mapping: MappingRecord = {
       uuid: randomUUID(),
@@ -74,7 +79,8 @@ export class EventSourceMappings {
     const mapping = this.requireMapping(input.UUID);
     let functionName = mapping.functionName;
     if (input.FunctionName !== undefined) functionName = this.host.requireFunction(input.FunctionName).name;
-    if (input.FilterCriteria?.Filters && input.FilterCriteria.Filters.length > 0) throw lambdaErrors.invalidParameter("FilterCriteria is not supported by the wsq local cloud.");
+    if (input.FilterCriteria?.Filters && input.FilterCriteria.Filters.length > 0)
+      throw lambdaErrors.invalidParameter("FilterCriteria is not supported by the wsq local cloud.");
     const settings = check.checkMappingSettings(input, isFifoArn(mapping.eventSourceArn), mapping);
     const updated: MappingRecord = { ...mapping, ...settings, functionName, enabled: input.Enabled ?? mapping.enabled, lastModified: this.ctx.clock.now() };
     this.store.putMapping(updated);
@@ -99,7 +105,12 @@ export class EventSourceMappings {
     const maxItems = input.MaxItems ?? 100;
     if (!Number.isInteger(maxItems) || maxItems < 1 || maxItems > 10_000) throw lambdaErrors.invalidParameter("MaxItems must be between 1 and 10000.");
     const functionName = input.FunctionName !== undefined ? this.host.nameOf(input.FunctionName) : undefined;
-    const all = this.store.listMappings().filter((m) => (functionName === undefined || m.functionName === functionName) && (input.EventSourceArn === undefined || m.eventSourceArn === input.EventSourceArn));
+    const all = this.store
+      .listMappings()
+      .filter(
+        (m) =>
+          (functionName === undefined || m.functionName === functionName) && (input.EventSourceArn === undefined || m.eventSourceArn === input.EventSourceArn),
+      );
     const start = input.Marker ? Number(Buffer.from(input.Marker, "base64url").toString("utf8")) || 0 : 0;
     return {
       EventSourceMappings: all.slice(start, start + maxItems).map((m) => this.mappingConfiguration(m)),
@@ -117,12 +128,15 @@ export class EventSourceMappings {
   private async checkQueue(arn: string, record: FunctionRecord): Promise<void> {
     const queueUrl = this.deps.sqs.queueUrlFromArn(arn);
     if (queueUrl === undefined) {
-      throw lambdaErrors.invalidParameter("Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The specified queue does not exist for this wsdl version.");
+      throw lambdaErrors.invalidParameter(
+        "Error occurred while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The specified queue does not exist for this wsdl version.",
+      );
     }
     const attributes = (await this.deps.sqs.getQueueAttributes({ QueueUrl: queueUrl, AttributeNames: ["VisibilityTimeout"] })).Attributes ?? {};
     const visibility = Number(attributes.VisibilityTimeout ?? 30);
     const timeout = record.configuration.Timeout ?? limits.DEFAULT_TIMEOUT_SECONDS;
-    if (visibility < timeout) throw lambdaErrors.invalidParameter(`Queue visibility timeout: ${visibility} seconds is less than Function timeout: ${timeout} seconds`);
+    if (visibility < timeout)
+      throw lambdaErrors.invalidParameter(`Queue visibility timeout: ${visibility} seconds is less than Function timeout: ${timeout} seconds`);
   }
 
   private mappingConfiguration(mapping: MappingRecord, state?: string): lambda.EventSourceMappingConfiguration {

@@ -18,7 +18,12 @@ import type { LambdaService } from "./service.js";
 const JSON_TYPE = "application/json";
 
 type Params = Record<string, string>;
-type Route = { method: string; pattern: RegExp; names: string[]; run: (service: LambdaService, request: LocalRequest, params: Params, body: () => Record<string, unknown>) => Promise<LocalResponse> };
+type Route = {
+  method: string;
+  pattern: RegExp;
+  names: string[];
+  run: (service: LambdaService, request: LocalRequest, params: Params, body: () => Record<string, unknown>) => Promise<LocalResponse>;
+};
 
 function route(method: string, template: string, run: Route["run"]): Route {
   const names: string[] = [];
@@ -43,7 +48,11 @@ function toWire(value: unknown): unknown {
 }
 
 function json(status: number, value: unknown, requestId: string, extra: Record<string, string> = {}): LocalResponse {
-  return { status, headers: { "content-type": JSON_TYPE, "x-amzn-requestid": requestId, ...extra }, body: value === undefined ? "" : JSON.stringify(toWire(value)) };
+  return {
+    status,
+    headers: { "content-type": JSON_TYPE, "x-amzn-requestid": requestId, ...extra },
+    body: value === undefined ? "" : JSON.stringify(toWire(value)),
+  };
 }
 
 function empty(status: number, requestId: string): LocalResponse {
@@ -78,7 +87,9 @@ async function invoke(service: LambdaService, request: LocalRequest, params: Par
   const name = functionName(params, request);
   const invocationType = headerValue(request, "x-amz-invocation-type") ?? "RequestResponse";
   if (request.body.length > MAX_SYNC_PAYLOAD_BYTES) {
-    throw lambdaErrors.requestTooLarge(`${request.body.length} byte payload is too large for the ${invocationType} invocation type (limit ${MAX_SYNC_PAYLOAD_BYTES} bytes)`);
+    throw lambdaErrors.requestTooLarge(
+      `${request.body.length} byte payload is too large for the ${invocationType} invocation type (limit ${MAX_SYNC_PAYLOAD_BYTES} bytes)`,
+    );
   }
   const text = request.body.length === 0 ? "{}" : request.body.toString("utf8");
   try {
@@ -96,7 +107,9 @@ async function invoke(service: LambdaService, request: LocalRequest, params: Par
     return empty(202, request.requestId);
   }
   if (invocationType !== "RequestResponse") {
-    throw lambdaErrors.invalidParameter(`1 validation error detected: Value '${invocationType}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]`);
+    throw lambdaErrors.invalidParameter(
+      `1 validation error detected: Value '${invocationType}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]`,
+    );
   }
   const tail = headerValue(request, "x-amz-log-type") === "Tail";
   const { outcome, logTail } = await service.invokeWithLog(name, text, tail);
@@ -108,20 +121,44 @@ async function invoke(service: LambdaService, request: LocalRequest, params: Par
 }
 
 const ROUTES: Route[] = [
-  route("POST", "/2015-03-31/functions", async (s, r, _p, body) => json(201, await s.createFunction({ ...(body() as unknown as lambda.CreateFunctionRequest), Code: codeOf(body().Code) }), r.requestId)),
-  route("GET", "/2015-03-31/functions", async (s, r) => json(200, await s.listFunctions({ Marker: r.query.get("Marker") ?? undefined, MaxItems: maxItems(r.query) }), r.requestId)),
+  route("POST", "/2015-03-31/functions", async (s, r, _p, body) =>
+    json(201, await s.createFunction({ ...(body() as unknown as lambda.CreateFunctionRequest), Code: codeOf(body().Code) }), r.requestId),
+  ),
+  route("GET", "/2015-03-31/functions", async (s, r) =>
+    json(200, await s.listFunctions({ Marker: r.query.get("Marker") ?? undefined, MaxItems: maxItems(r.query) }), r.requestId),
+  ),
   route("GET", "/2015-03-31/functions/{name}", async (s, r, p) => json(200, await s.getFunction({ FunctionName: functionName(p, r) }), r.requestId)),
   route("DELETE", "/2015-03-31/functions/{name}", async (s, r, p) => {
     await s.deleteFunction({ FunctionName: functionName(p, r) });
     return empty(204, r.requestId);
   }),
-  route("GET", "/2015-03-31/functions/{name}/configuration", async (s, r, p) => json(200, await s.getFunctionConfiguration({ FunctionName: functionName(p, r) }), r.requestId)),
-  route("PUT", "/2015-03-31/functions/{name}/configuration", async (s, r, p, body) => json(200, await s.updateFunctionConfiguration({ ...(body() as unknown as lambda.UpdateFunctionConfigurationRequest), FunctionName: functionName(p, r) }), r.requestId)),
+  route("GET", "/2015-03-31/functions/{name}/configuration", async (s, r, p) =>
+    json(200, await s.getFunctionConfiguration({ FunctionName: functionName(p, r) }), r.requestId),
+  ),
+  route("PUT", "/2015-03-31/functions/{name}/configuration", async (s, r, p, body) =>
+    json(
+      200,
+      await s.updateFunctionConfiguration({ ...(body() as unknown as lambda.UpdateFunctionConfigurationRequest), FunctionName: functionName(p, r) }),
+      r.requestId,
+    ),
+  ),
   route("PUT", "/2015-03-31/functions/{name}/code", async (s, r, p, body) => {
     const input = body();
-    return json(200, await s.updateFunctionCode({ ...(input as unknown as lambda.UpdateFunctionCodeRequest), ZipFile: base64Field(input.ZipFile), FunctionName: functionName(p, r) }), r.requestId);
+    return json(
+      200,
+      await s.updateFunctionCode({
+        ...(input as unknown as lambda.UpdateFunctionCodeRequest),
+        ZipFile: base64Field(input.ZipFile),
+        FunctionName: functionName(p, r),
+      }),
+      r.requestId,
+    );
   }),
-  route("GET", "/2015-03-31/functions/{name}/code-package", async (s, r, p) => ({ status: 200, headers: { "content-type": "application/zip", "x-amzn-requestid": r.requestId }, body: s.codePackage(functionName(p, r)) })),
+  route("GET", "/2015-03-31/functions/{name}/code-package", async (s, r, p) => ({
+    status: 200,
+    headers: { "content-type": "application/zip", "x-amzn-requestid": r.requestId },
+    body: s.codePackage(functionName(p, r)),
+  })),
   route("POST", "/2015-03-31/functions/{name}/invocations", (s, r, p) => invoke(s, r, p)),
   route("PUT", "/2017-10-31/functions/{name}/concurrency", async (s, r, p, body) => {
     const value = body().ReservedConcurrentExecutions as number | undefined;
@@ -136,7 +173,9 @@ const ROUTES: Route[] = [
     const concurrency = (await s.getFunction({ FunctionName: functionName(p, r) })).Concurrency;
     return json(200, concurrency ?? {}, r.requestId);
   }),
-  route("POST", "/2015-03-31/functions/{name}/policy", async (s, r, p, body) => json(201, await s.addPermission({ ...(body() as unknown as lambda.AddPermissionRequest), FunctionName: functionName(p, r) }), r.requestId)),
+  route("POST", "/2015-03-31/functions/{name}/policy", async (s, r, p, body) =>
+    json(201, await s.addPermission({ ...(body() as unknown as lambda.AddPermissionRequest), FunctionName: functionName(p, r) }), r.requestId),
+  ),
   route("GET", "/2015-03-31/functions/{name}/policy", async (s, r, p) => json(200, await s.getPolicy({ FunctionName: functionName(p, r) }), r.requestId)),
   route("GET", "/2017-03-31/tags/{arn}", async (s, r, p) => json(200, await s.listTags(p.arn ?? ""), r.requestId)),
   route("POST", "/2017-03-31/tags/{arn}", async (s, r, p, body) => {
@@ -151,17 +190,25 @@ const ROUTES: Route[] = [
     await s.removePermission({ FunctionName: functionName(p, r), StatementId: p.sid });
     return empty(204, r.requestId);
   }),
-  route("POST", "/2015-03-31/event-source-mappings", async (s, r, _p, body) => json(202, await s.createEventSourceMapping(body() as unknown as lambda.CreateEventSourceMappingRequest), r.requestId)),
+  route("POST", "/2015-03-31/event-source-mappings", async (s, r, _p, body) =>
+    json(202, await s.createEventSourceMapping(body() as unknown as lambda.CreateEventSourceMappingRequest), r.requestId),
+  ),
   route("GET", "/2015-03-31/event-source-mappings", async (s, r) =>
-    json(200, await s.listEventSourceMappings({
-      FunctionName: r.query.get("FunctionName") ?? undefined,
-      EventSourceArn: r.query.get("EventSourceArn") ?? undefined,
-      Marker: r.query.get("Marker") ?? undefined,
-      MaxItems: maxItems(r.query),
-    }), r.requestId),
+    json(
+      200,
+      await s.listEventSourceMappings({
+        FunctionName: r.query.get("FunctionName") ?? undefined,
+        EventSourceArn: r.query.get("EventSourceArn") ?? undefined,
+        Marker: r.query.get("Marker") ?? undefined,
+        MaxItems: maxItems(r.query),
+      }),
+      r.requestId,
+    ),
   ),
   route("GET", "/2015-03-31/event-source-mappings/{uuid}", async (s, r, p) => json(200, await s.getEventSourceMapping({ UUID: p.uuid }), r.requestId)),
-  route("PUT", "/2015-03-31/event-source-mappings/{uuid}", async (s, r, p, body) => json(202, await s.updateEventSourceMapping({ ...(body() as unknown as lambda.UpdateEventSourceMappingRequest), UUID: p.uuid }), r.requestId)),
+  route("PUT", "/2015-03-31/event-source-mappings/{uuid}", async (s, r, p, body) =>
+    json(202, await s.updateEventSourceMapping({ ...(body() as unknown as lambda.UpdateEventSourceMappingRequest), UUID: p.uuid }), r.requestId),
+  ),
   route("DELETE", "/2015-03-31/event-source-mappings/{uuid}", async (s, r, p) => json(202, await s.deleteEventSourceMapping({ UUID: p.uuid }), r.requestId)),
 ];
 
@@ -186,8 +233,16 @@ export function createLambdaRestHandler(service: LambdaService, log: LocalLogger
         break;
       }
       if (match === undefined || params === undefined) {
-        if (pathMatched) return errorResponse(new AwsServiceError("MethodNotAllowedException", `${request.method} is not allowed on ${request.rawPath}.`, { status: 405 }), request.requestId);
-        throw new AwsServiceError("UnknownOperationException", `The Lambda operation at ${request.method} ${request.rawPath} is not supported by the wsq local cloud.`, { status: 404 });
+        if (pathMatched)
+          return errorResponse(
+            new AwsServiceError("MethodNotAllowedException", `${request.method} is not allowed on ${request.rawPath}.`, { status: 405 }),
+            request.requestId,
+          );
+        throw new AwsServiceError(
+          "UnknownOperationException",
+          `The Lambda operation at ${request.method} ${request.rawPath} is not supported by the wsq local cloud.`,
+          { status: 404 },
+        );
       }
       let parsed: Record<string, unknown> | undefined;
       const body = (): Record<string, unknown> => {
@@ -200,7 +255,8 @@ export function createLambdaRestHandler(service: LambdaService, log: LocalLogger
         } catch {
           throw lambdaErrors.invalidRequestContent("Could not parse request body into json.");
         }
-        if (typeof value !== "object" || value === null || Array.isArray(value)) throw lambdaErrors.invalidRequestContent("The request body must be a JSON object.");
+        if (typeof value !== "object" || value === null || Array.isArray(value))
+          throw lambdaErrors.invalidRequestContent("The request body must be a JSON object.");
         return (parsed = value as Record<string, unknown>);
       };
       return await match.run(service, request, params, body);

@@ -48,7 +48,10 @@ export class LambdaService implements LambdaApi {
   private readonly reaper: NodeJS.Timeout;
   private closed = false;
 
-  constructor(private readonly ctx: LocalContext, private readonly deps: LambdaDependencies) {
+  constructor(
+    private readonly ctx: LocalContext,
+    private readonly deps: LambdaDependencies,
+  ) {
     this.store = new LambdaStore(ctx.db);
     this.workers = new WorkerRegistry(ctx.dataDir);
     this.workers.reapLeftovers(ctx.log);
@@ -56,18 +59,23 @@ export class LambdaService implements LambdaApi {
       for (const pool of this.pools.values()) pool.reap(Date.now() - limits.IDLE_ENVIRONMENT_MS);
     }, limits.IDLE_SWEEP_MS);
     this.reaper.unref();
-    this.mappings = new EventSourceMappings(ctx, this.store, { sqs: deps.sqs }, {
-      functionArn: (name) => this.functionArn(name),
-      nameOf: (nameOrArn) => this.nameOf(nameOrArn),
-      requireFunction: (nameOrArn) => this.requireFunction(nameOrArn),
-      invoke: (functionName, eventJson) => this.invokeJson(functionName, eventJson, false),
-      functionConcurrency: (functionName) => {
-        const record = this.store.getFunction(functionName);
-        if (record === undefined) return undefined;
-        return Math.min(record.reservedConcurrency ?? limits.LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION, limits.LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION);
+    this.mappings = new EventSourceMappings(
+      ctx,
+      this.store,
+      { sqs: deps.sqs },
+      {
+        functionArn: (name) => this.functionArn(name),
+        nameOf: (nameOrArn) => this.nameOf(nameOrArn),
+        requireFunction: (nameOrArn) => this.requireFunction(nameOrArn),
+        invoke: (functionName, eventJson) => this.invokeJson(functionName, eventJson, false),
+        functionConcurrency: (functionName) => {
+          const record = this.store.getFunction(functionName);
+          if (record === undefined) return undefined;
+          return Math.min(record.reservedConcurrency ?? limits.LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION, limits.LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION);
+        },
+        track: (promise) => this.track(promise),
       },
-      track: (promise) => this.track(promise),
-    });
+    );
     this.mappings.resume();
   }
 
@@ -167,7 +175,9 @@ export class LambdaService implements LambdaApi {
       ...(input.TracingConfig?.Mode ? { TracingConfig: { Mode: input.TracingConfig.Mode } } : {}),
       ...(input.EphemeralStorage?.Size ? { EphemeralStorage: { Size: input.EphemeralStorage.Size } } : {}),
       ...(input.Layers !== undefined ? { Layers: input.Layers.map((arn) => ({ Arn: arn, CodeSize: 0 })) } : {}),
-      ...(input.LoggingConfig !== undefined ? { LoggingConfig: { LogFormat: "Text", LogGroup: input.LoggingConfig.LogGroup ?? logGroupName(record.name) } } : {}),
+      ...(input.LoggingConfig !== undefined
+        ? { LoggingConfig: { LogFormat: "Text", LogGroup: input.LoggingConfig.LogGroup ?? logGroupName(record.name) } }
+        : {}),
       LastModified: lastModified(this.ctx.clock.now()),
       RevisionId: randomUUID(),
     };
@@ -226,7 +236,9 @@ export class LambdaService implements LambdaApi {
     const record = this.requireFunction(input.FunctionName);
     const value = input.ReservedConcurrentExecutions;
     if (value === undefined || !Number.isInteger(value) || value < 0 || value > 1000) {
-      throw lambdaErrors.invalidParameter(`1 validation error detected: Value '${value}' at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must have value between 0 and 1000`);
+      throw lambdaErrors.invalidParameter(
+        `1 validation error detected: Value '${value}' at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must have value between 0 and 1000`,
+      );
     }
     this.store.putFunction({ ...record, reservedConcurrency: value });
     this.refreshPool(record.name);
@@ -253,7 +265,9 @@ export class LambdaService implements LambdaApi {
       ...(input.SourceArn ? { Condition: { ArnLike: { "AWS:SourceArn": input.SourceArn } } } : {}),
     });
     if (!this.store.putPermission(record.name, input.StatementId, statement)) {
-      throw lambdaErrors.conflict(`The statement id (${input.StatementId}) provided already exists. Please provide a new statement id, or remove the existing statement.`);
+      throw lambdaErrors.conflict(
+        `The statement id (${input.StatementId}) provided already exists. Please provide a new statement id, or remove the existing statement.`,
+      );
     }
     return { Statement: statement };
   }
@@ -371,7 +385,8 @@ export class LambdaService implements LambdaApi {
 
   requireFunction(nameOrArn: string | undefined, qualifier?: string): FunctionRecord {
     const name = this.nameOf(nameOrArn);
-    if (!name) throw lambdaErrors.invalidParameter("1 validation error detected: Value null at 'functionName' failed to satisfy constraint: Member must not be null");
+    if (!name)
+      throw lambdaErrors.invalidParameter("1 validation error detected: Value null at 'functionName' failed to satisfy constraint: Member must not be null");
     const arnQualifier = /:function:[^:]+:([^:]+)$/.exec(nameOrArn ?? "")?.[1];
     const wanted = qualifier ?? arnQualifier;
     const record = this.store.getFunction(name);
@@ -380,7 +395,9 @@ export class LambdaService implements LambdaApi {
   }
 
   private revisionMismatch() {
-    return lambdaErrors.preconditionFailed("The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id");
+    return lambdaErrors.preconditionFailed(
+      "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id",
+    );
   }
 
   private async codeBytes(code: lambda.FunctionCode): Promise<Uint8Array> {
@@ -421,7 +438,7 @@ export class LambdaService implements LambdaApi {
       codeDirectory: directory,
       timeoutSeconds: configuration.Timeout ?? limits.DEFAULT_TIMEOUT_SECONDS,
       memoryMb: configuration.MemorySize ?? limits.DEFAULT_MEMORY_MB,
-      environment: (configuration.Environment?.Variables ?? {}),
+      environment: configuration.Environment?.Variables ?? {},
       logGroup: configuration.LoggingConfig?.LogGroup ?? logGroupName(record.name),
       reservedConcurrency: record.reservedConcurrency,
       revisionId: createHash("sha256").update(`${configuration.RevisionId}/${record.reservedConcurrency}`).digest("hex"),
@@ -496,6 +513,8 @@ export class LambdaService implements LambdaApi {
     const declared = /^nodejs(\d+)\.x$/.exec(runtime)?.[1];
     if (declared === undefined || declared === process.versions.node.split(".")[0]) return;
     const message = `WARNING Function ${record.name} declares ${runtime}; the local cloud runs it on the host's Node.js ${process.versions.node}.`;
-    this.deps.logs.putLogEvents(record.configuration.LoggingConfig?.LogGroup ?? logGroupName(record.name), "wsq-local-runtime", [{ timestamp: this.ctx.clock.now(), message }]);
+    this.deps.logs.putLogEvents(record.configuration.LoggingConfig?.LogGroup ?? logGroupName(record.name), "wsq-local-runtime", [
+      { timestamp: this.ctx.clock.now(), message },
+    ]);
   }
 }

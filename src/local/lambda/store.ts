@@ -136,11 +136,18 @@ export class LambdaStore {
   }
 
   putPermission(functionName: string, statementId: string, statement: string): boolean {
-    return this.db.prepare("INSERT OR IGNORE INTO lambda_permissions (function_name, statement_id, statement) VALUES (?, ?, ?)").run(functionName, statementId, statement).changes > 0;
+    return (
+      this.db
+        .prepare("INSERT OR IGNORE INTO lambda_permissions (function_name, statement_id, statement) VALUES (?, ?, ?)")
+        .run(functionName, statementId, statement).changes > 0
+    );
   }
 
   permissions(functionName: string): string[] {
-    return this.db.prepare<[string], { statement: string }>("SELECT statement FROM lambda_permissions WHERE function_name = ? ORDER BY rowid").all(functionName).map((row) => row.statement);
+    return this.db
+      .prepare<[string], { statement: string }>("SELECT statement FROM lambda_permissions WHERE function_name = ? ORDER BY rowid")
+      .all(functionName)
+      .map((row) => row.statement);
   }
 
   deletePermission(functionName: string, statementId: string): boolean {

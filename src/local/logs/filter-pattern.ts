@@ -17,7 +17,9 @@ export function parseFilterPattern(pattern: string | undefined): FilterPattern |
   const text = (pattern ?? "").trim();
   if (text === "" || text === '""') return undefined;
   if (text.startsWith("{") || text.startsWith("[") || text.startsWith("%")) {
-    throw new UnsupportedFilterPattern("JSON, space-delimited and regular-expression filter patterns are not supported by the wsq local cloud; use plain terms.");
+    throw new UnsupportedFilterPattern(
+      "JSON, space-delimited and regular-expression filter patterns are not supported by the wsq local cloud; use plain terms.",
+    );
   }
   const result: FilterPattern = { required: [], excluded: [], anyOf: [] };
   const tokens = text.match(/[-?]?"[^"]*"|\S+/g) ?? [];

@@ -27,7 +27,8 @@ const ACTIONS: Record<string, (service: LogsService, input: Input) => Promise<un
     const group = String(i.logGroupName ?? "");
     const stream = String(i.logStreamName ?? "");
     await s.describeLogStreams({ logGroupName: group, logStreamNamePrefix: stream, limit: 1 }).then((r) => {
-      if (!r.logStreams.some((x) => x.logStreamName === stream)) throw new AwsServiceError("ResourceNotFoundException", "The specified log stream does not exist.");
+      if (!r.logStreams.some((x) => x.logStreamName === stream))
+        throw new AwsServiceError("ResourceNotFoundException", "The specified log stream does not exist.");
     });
     const events = Array.isArray(i.logEvents) ? (i.logEvents as { timestamp: number; message: string }[]) : [];
     s.putLogEvents(group, stream, events);
@@ -49,7 +50,8 @@ export function createLogsJsonHandler(service: LogsService, log: LocalLogger): H
     const action = target.startsWith("Logs_20140328.") ? target.slice("Logs_20140328.".length) : "";
     try {
       const handler = ACTIONS[action];
-      if (handler === undefined) throw new AwsServiceError("UnknownOperationException", `The operation ${action || "(none)"} is not supported by the wsq local cloud.`);
+      if (handler === undefined)
+        throw new AwsServiceError("UnknownOperationException", `The operation ${action || "(none)"} is not supported by the wsq local cloud.`);
       let input: Input = {};
       const text = request.body.toString("utf8");
       if (text.trim() !== "") {
@@ -58,7 +60,8 @@ export function createLogsJsonHandler(service: LogsService, log: LocalLogger): H
         } catch {
           throw new AwsServiceError("SerializationException", "The request body is not valid JSON.");
         }
-        if (typeof input !== "object" || input === null || Array.isArray(input)) throw new AwsServiceError("SerializationException", "The request body must be a JSON object.");
+        if (typeof input !== "object" || input === null || Array.isArray(input))
+          throw new AwsServiceError("SerializationException", "The request body must be a JSON object.");
       }
       const result = await handler(service, input);
       return { status: 200, headers: { "content-type": CONTENT_TYPE, "x-amzn-requestid": request.requestId }, body: JSON.stringify(result ?? {}) };

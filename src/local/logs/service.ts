@@ -31,7 +31,10 @@ function groupNotFound(): AwsServiceError {
 
 function checkLimit(value: number | undefined, max: number, fallback: number): number {
   if (value === undefined || value === null) return fallback;
-  if (!Number.isInteger(value) || value < 1 || value > max) throw invalidParameter(`1 validation error detected: Value '${value}' at 'limit' failed to satisfy constraint: Member must have value between 1 and ${max}`);
+  if (!Number.isInteger(value) || value < 1 || value > max)
+    throw invalidParameter(
+      `1 validation error detected: Value '${value}' at 'limit' failed to satisfy constraint: Member must have value between 1 and ${max}`,
+    );
   return value;
 }
 
@@ -83,7 +86,10 @@ export class LogsService implements LogsApi {
   putLogEvents(group: string, stream: string, events: { timestamp: number; message: string }[]): void {
     if (this.closed) return;
     for (const event of events) {
-      const message = Buffer.byteLength(event.message) > limits.MAX_EVENT_BYTES ? Buffer.from(event.message).subarray(0, limits.MAX_EVENT_BYTES).toString("utf8") : event.message;
+      const message =
+        Buffer.byteLength(event.message) > limits.MAX_EVENT_BYTES
+          ? Buffer.from(event.message).subarray(0, limits.MAX_EVENT_BYTES).toString("utf8")
+          : event.message;
       this.pending.push({ group, stream, timestamp: event.timestamp, message });
     }
     this.flushTimer ??= setTimeout(() => this.flush(), limits.FLUSH_INTERVAL_MS);
@@ -133,7 +139,15 @@ export class LogsService implements LogsApi {
     };
   }
 
-  async describeLogStreams(input: { logGroupName?: string; logGroupIdentifier?: string; logStreamNamePrefix?: string; orderBy?: string; descending?: boolean; limit?: number; nextToken?: string }) {
+  async describeLogStreams(input: {
+    logGroupName?: string;
+    logGroupIdentifier?: string;
+    logStreamNamePrefix?: string;
+    orderBy?: string;
+    descending?: boolean;
+    limit?: number;
+    nextToken?: string;
+  }) {
     this.flush();
     const group = this.groupName(input);
     if (this.store.group(group) === undefined) throw groupNotFound();
@@ -160,7 +174,16 @@ export class LogsService implements LogsApi {
     };
   }
 
-  async getLogEvents(input: { logGroupName?: string; logGroupIdentifier?: string; logStreamName?: string; startTime?: number; endTime?: number; nextToken?: string; limit?: number; startFromHead?: boolean }) {
+  async getLogEvents(input: {
+    logGroupName?: string;
+    logGroupIdentifier?: string;
+    logStreamName?: string;
+    startTime?: number;
+    endTime?: number;
+    nextToken?: string;
+    limit?: number;
+    startFromHead?: boolean;
+  }) {
     this.flush();
     const group = this.groupName(input);
     if (this.store.group(group) === undefined) throw groupNotFound();
@@ -173,9 +196,10 @@ export class LogsService implements LogsApi {
       const match = /^([fb])\/(\d+)$/.exec(token);
       if (!match) throw invalidParameter("The specified nextToken is invalid.");
       const id = Number(match[2]);
-      rows = match[1] === "f"
-        ? this.store.streamEvents({ group, stream, start: input.startTime, end: input.endTime, afterId: id, limit, fromHead: true })
-        : this.store.streamEvents({ group, stream, start: input.startTime, end: input.endTime, beforeId: id, limit, fromHead: false });
+      rows =
+        match[1] === "f"
+          ? this.store.streamEvents({ group, stream, start: input.startTime, end: input.endTime, afterId: id, limit, fromHead: true })
+          : this.store.streamEvents({ group, stream, start: input.startTime, end: input.endTime, beforeId: id, limit, fromHead: false });
     } else {
       rows = this.store.streamEvents({ group, stream, start: input.startTime, end: input.endTime, limit, fromHead: input.startFromHead === true });
     }
@@ -190,7 +214,17 @@ export class LogsService implements LogsApi {
     };
   }
 
-  async filterLogEvents(input: { logGroupName?: string; logGroupIdentifier?: string; logStreamNames?: string[]; logStreamNamePrefix?: string; startTime?: number; endTime?: number; filterPattern?: string; nextToken?: string; limit?: number }) {
+  async filterLogEvents(input: {
+    logGroupName?: string;
+    logGroupIdentifier?: string;
+    logStreamNames?: string[];
+    logStreamNamePrefix?: string;
+    startTime?: number;
+    endTime?: number;
+    filterPattern?: string;
+    nextToken?: string;
+    limit?: number;
+  }) {
     this.flush();
     const group = this.groupName(input);
     if (this.store.group(group) === undefined) throw groupNotFound();
@@ -205,7 +239,10 @@ export class LogsService implements LogsApi {
     }
     let streams = input.logStreamNames;
     if (input.logStreamNamePrefix) {
-      streams = this.store.streams(group).map((s) => s.name).filter((name) => name.startsWith(input.logStreamNamePrefix!));
+      streams = this.store
+        .streams(group)
+        .map((s) => s.name)
+        .filter((name) => name.startsWith(input.logStreamNamePrefix!));
       if (streams.length === 0) return { events: [], searchedLogStreams: [] };
     }
     let cursor = decodeToken<{ timestamp: number; id: number }>(input.nextToken);
@@ -216,12 +253,21 @@ export class LogsService implements LogsApi {
       for (const row of rows) {
         cursor = { timestamp: row.timestamp, id: row.id };
         if (!matchesFilterPattern(pattern, row.message)) continue;
-        events.push({ logStreamName: row.stream_name, timestamp: row.timestamp, message: row.message, ingestionTime: row.ingestion_time, eventId: String(row.id).padStart(20, "0") });
+        events.push({
+          logStreamName: row.stream_name,
+          timestamp: row.timestamp,
+          message: row.message,
+          ingestionTime: row.ingestion_time,
+          eventId: String(row.id).padStart(20, "0"),
+        });
         if (events.length >= limit) break;
       }
       if (events.length >= limit || rows.length < 1000) break;
     }
-    const more = events.length >= limit && cursor !== undefined && this.store.eventsByTime({ group, streams, start: input.startTime, end: input.endTime, after: cursor, limit: 1 }).length > 0;
+    const more =
+      events.length >= limit &&
+      cursor !== undefined &&
+      this.store.eventsByTime({ group, streams, start: input.startTime, end: input.endTime, after: cursor, limit: 1 }).length > 0;
     return { events, searchedLogStreams: [], ...(more ? { nextToken: encodeToken(cursor) } : {}) };
   }
 
@@ -263,13 +309,17 @@ export class LogsService implements LogsApi {
 
   private checkGroupName(name: string): void {
     if (!name || name.length > limits.MAX_LOG_GROUP_NAME_LENGTH || !limits.LOG_GROUP_NAME.test(name)) {
-      throw invalidParameter(`1 validation error detected: Value '${name}' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+`);
+      throw invalidParameter(
+        `1 validation error detected: Value '${name}' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+`,
+      );
     }
   }
 
   private checkRetention(days: number): void {
     if (!limits.RETENTION_DAYS.has(days)) {
-      throw invalidParameter(`1 validation error detected: Value '${days}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: [${[...limits.RETENTION_DAYS].join(", ")}]`);
+      throw invalidParameter(
+        `1 validation error detected: Value '${days}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: [${[...limits.RETENTION_DAYS].join(", ")}]`,
+      );
     }
   }
 }

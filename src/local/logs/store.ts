@@ -87,9 +87,7 @@ export class LogsStore {
       ),
       insertEvent: db.prepare("INSERT INTO logs_events (group_name, stream_name, timestamp, ingestion_time, message) VALUES (?, ?, ?, ?, ?)"),
       countEvents: db.prepare<[string], { n: number }>("SELECT COUNT(*) AS n FROM logs_events WHERE group_name = ?"),
-      trimEvents: db.prepare(
-        "DELETE FROM logs_events WHERE id IN (SELECT id FROM logs_events WHERE group_name = ? ORDER BY timestamp, id LIMIT ?)",
-      ),
+      trimEvents: db.prepare("DELETE FROM logs_events WHERE id IN (SELECT id FROM logs_events WHERE group_name = ? ORDER BY timestamp, id LIMIT ?)"),
       expire: db.prepare("DELETE FROM logs_events WHERE group_name = ? AND timestamp < ?"),
       groupsWithRetention: db.prepare<[], GroupRow>("SELECT * FROM logs_groups WHERE retention_days IS NOT NULL"),
     };
@@ -143,7 +141,14 @@ export class LogsStore {
         this.statements.insertStream.run(event.group, event.stream, now);
         this.statements.insertEvent.run(event.group, event.stream, event.timestamp, now, event.message);
         this.statements.touchStream.run(
-          event.timestamp, event.timestamp, event.timestamp, event.timestamp, now, Buffer.byteLength(event.message), event.group, event.stream,
+          event.timestamp,
+          event.timestamp,
+          event.timestamp,
+          event.timestamp,
+          now,
+          Buffer.byteLength(event.message),
+          event.group,
+          event.stream,
         );
         touched.set(event.group, (touched.get(event.group) ?? 0) + 1);
       }
@@ -161,7 +166,14 @@ export class LogsStore {
   }
 
   /** Events of a group in (timestamp, id) order, after a cursor, optionally restricted to streams and a time range. */
-  eventsByTime(query: { group: string; streams?: string[]; start?: number; end?: number; after?: { timestamp: number; id: number }; limit: number }): EventRow[] {
+  eventsByTime(query: {
+    group: string;
+    streams?: string[];
+    start?: number;
+    end?: number;
+    after?: { timestamp: number; id: number };
+    limit: number;
+  }): EventRow[] {
     const where = ["group_name = ?"];
     const params: (string | number)[] = [query.group];
     if (query.streams && query.streams.length > 0) {
@@ -181,11 +193,22 @@ export class LogsStore {
       params.push(query.after.timestamp, query.after.timestamp, query.after.id);
     }
     params.push(query.limit);
-    return this.db.prepare<(string | number)[], EventRow>(`SELECT * FROM logs_events WHERE ${where.join(" AND ")} ORDER BY timestamp, id LIMIT ?`).all(...params);
+    return this.db
+      .prepare<(string | number)[], EventRow>(`SELECT * FROM logs_events WHERE ${where.join(" AND ")} ORDER BY timestamp, id LIMIT ?`)
+      .all(...params);
   }
 
   /** Events of one stream in ingestion order, forwards from after `afterId` or backwards from before `beforeId`. */
-  streamEvents(query: { group: string; stream: string; start?: number; end?: number; afterId?: number; beforeId?: number; limit: number; fromHead: boolean }): EventRow[] {
+  streamEvents(query: {
+    group: string;
+    stream: string;
+    start?: number;
+    end?: number;
+    afterId?: number;
+    beforeId?: number;
+    limit: number;
+    fromHead: boolean;
+  }): EventRow[] {
     const where = ["group_name = ?", "stream_name = ?"];
     const params: (string | number)[] = [query.group, query.stream];
     if (query.start !== undefined) {
@@ -206,7 +229,9 @@ export class LogsStore {
     }
     params.push(query.limit);
     const order = query.fromHead ? "ASC" : "DESC";
-    const rows = this.db.prepare<(string | number)[], EventRow>(`SELECT * FROM logs_events WHERE ${where.join(" AND ")} ORDER BY id ${order} LIMIT ?`).all(...params);
+    const rows = this.db
+      .prepare<(string | number)[], EventRow>(`SELECT * FROM logs_events WHERE ${where.join(" AND ")} ORDER BY id ${order} LIMIT ?`)
+      .all(...params);
     return query.fromHead ? rows : rows.reverse();
   }
 }

@@ -69,7 +69,10 @@ function addTrailer(trailers: Map<string, string>, line: string): void {
 /** Whether the Content-Encoding list names aws-chunked; returns the remaining encodings. */
 export function splitContentEncoding(value: string | undefined): { chunked: boolean; rest: string | undefined } {
   if (value === undefined) return { chunked: false, rest: undefined };
-  const codings = value.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+  const codings = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   const rest = codings.filter((c) => c.toLowerCase() !== "aws-chunked");
   return { chunked: rest.length !== codings.length, rest: rest.length > 0 ? rest.join(",") : undefined };
 }

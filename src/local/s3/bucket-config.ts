@@ -21,11 +21,7 @@ export interface EncryptionConfiguration {
 export const DEFAULT_ENCRYPTION: EncryptionConfiguration = { algorithm: "AES256", bucketKeyEnabled: false };
 
 function malformed(): AwsServiceError {
-  return new AwsServiceError(
-    "MalformedXML",
-    "The XML you provided was not well-formed or did not validate against our published schema",
-    { status: 400 },
-  );
+  return new AwsServiceError("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema", { status: 400 });
 }
 
 export function parseEncryption(body: Buffer): EncryptionConfiguration {
@@ -125,7 +121,12 @@ export function parseTagging(body: Buffer): TagSet {
 }
 
 export function renderTagging(tags: TagSet): XmlNode {
-  return el("Tagging", [el("TagSet", tags.map((tag) => el("Tag", [el("Key", tag.Key), el("Value", tag.Value)])))]);
+  return el("Tagging", [
+    el(
+      "TagSet",
+      tags.map((tag) => el("Tag", [el("Key", tag.Key), el("Value", tag.Value)])),
+    ),
+  ]);
 }
 
 // ---------------------------------------------------------------- policy

@@ -155,9 +155,7 @@ export class MultipartUploads {
       ),
       getUpload: db.prepare<[string], UploadRow>("SELECT * FROM s3_uploads WHERE upload_id = ?"),
       deleteUpload: db.prepare("DELETE FROM s3_uploads WHERE upload_id = ?"),
-      listUploads: db.prepare<[string, string, number], UploadRow>(
-        "SELECT * FROM s3_uploads WHERE bucket = ? AND key >= ? ORDER BY key, initiated LIMIT ?",
-      ),
+      listUploads: db.prepare<[string, string, number], UploadRow>("SELECT * FROM s3_uploads WHERE bucket = ? AND key >= ? ORDER BY key, initiated LIMIT ?"),
       anyUpload: db.prepare<[string], { one: number }>("SELECT 1 AS one FROM s3_uploads WHERE bucket = ? LIMIT 1"),
       getPart: db.prepare<[string, number], PartRow>("SELECT * FROM s3_parts WHERE upload_id = ? AND part_number = ?"),
       upsertPart: db.prepare(
@@ -165,9 +163,7 @@ export class MultipartUploads {
          ON CONFLICT (upload_id, part_number) DO UPDATE SET blob_id = excluded.blob_id, size = excluded.size, md5 = excluded.md5,
            last_modified = excluded.last_modified, checksum_value = excluded.checksum_value`,
       ),
-      listParts: db.prepare<[string, number, number], PartRow>(
-        "SELECT * FROM s3_parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?",
-      ),
+      listParts: db.prepare<[string, number, number], PartRow>("SELECT * FROM s3_parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?"),
       allParts: db.prepare<[string], PartRow>("SELECT * FROM s3_parts WHERE upload_id = ? ORDER BY part_number"),
     };
   }
@@ -199,7 +195,15 @@ export class MultipartUploads {
       input.checksumAlgorithm ?? null,
       checksumType ?? null,
     );
-    return { uploadId, bucket: input.bucket, key: input.key, initiated, attributes: input.attributes, checksumAlgorithm: input.checksumAlgorithm, checksumType };
+    return {
+      uploadId,
+      bucket: input.bucket,
+      key: input.key,
+      initiated,
+      attributes: input.attributes,
+      checksumAlgorithm: input.checksumAlgorithm,
+      checksumType,
+    };
   }
 
   get(bucket: string, key: string, uploadId: string): UploadRecord {
@@ -231,8 +235,7 @@ export class MultipartUploads {
       );
     }
     // The part's checksum in the upload's algorithm: the client's (already verified) or ours.
-    const checksumValue =
-      upload.checksumAlgorithm === undefined ? undefined : (input.checksum?.value ?? computeChecksum(upload.checksumAlgorithm, input.body));
+    const checksumValue = upload.checksumAlgorithm === undefined ? undefined : (input.checksum?.value ?? computeChecksum(upload.checksumAlgorithm, input.body));
     const blobId = await this.store.writeBlob(input.body);
     const part: PartRecord = {
       partNumber: input.partNumber,
@@ -258,7 +261,13 @@ export class MultipartUploads {
     return part;
   }
 
-  listParts(bucket: string, key: string, uploadId: string, afterPart: number, maxParts: number): { upload: UploadRecord; parts: PartRecord[]; isTruncated: boolean } {
+  listParts(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    afterPart: number,
+    maxParts: number,
+  ): { upload: UploadRecord; parts: PartRecord[]; isTruncated: boolean } {
     const upload = this.get(bucket, key, uploadId);
     const rows = this.statements.listParts.all(uploadId, afterPart, Math.min(maxParts, MAX_LIST_PARTS) + 1);
     const limit = Math.min(maxParts, MAX_LIST_PARTS);
@@ -310,9 +319,13 @@ export class MultipartUploads {
     let previousNumber = 0;
     for (const requested of input.parts) {
       if (requested.partNumber <= previousNumber) {
-        throw new AwsServiceError("InvalidPartOrder", "The list of parts was not in ascending order. The parts list must be specified in order by part number.", {
-          status: 400,
-        });
+        throw new AwsServiceError(
+          "InvalidPartOrder",
+          "The list of parts was not in ascending order. The parts list must be specified in order by part number.",
+          {
+            status: 400,
+          },
+        );
       }
       previousNumber = requested.partNumber;
       const part = stored.get(requested.partNumber);
@@ -359,7 +372,9 @@ export class MultipartUploads {
     if (input.fullObjectChecksum !== undefined) {
       if (upload.checksumType !== "FULL_OBJECT" || input.fullObjectChecksum.algorithm !== fullAlgorithm || input.fullObjectChecksum.value !== checksumValue) {
         await this.store.removeBlob(blobId);
-        throw new AwsServiceError("BadDigest", `The ${input.fullObjectChecksum.algorithm} you specified did not match the calculated checksum.`, { status: 400 });
+        throw new AwsServiceError("BadDigest", `The ${input.fullObjectChecksum.algorithm} you specified did not match the calculated checksum.`, {
+          status: 400,
+        });
       }
     }
 

@@ -2,15 +2,7 @@ import type { LocalRequest } from "../server/http-types.js";
 import { headerValue } from "../server/http-types.js";
 import { AwsServiceError } from "../aws-error.js";
 import { decodeAwsChunked, splitContentEncoding } from "./aws-chunked.js";
-import {
-  CHECKSUM_ALGORITHMS,
-  checksumHeaderName,
-  computeChecksum,
-  md5Base64,
-  parseChecksumAlgorithm,
-  sha256Hex,
-  type ChecksumAlgorithm,
-} from "./checksums.js";
+import { CHECKSUM_ALGORITHMS, checksumHeaderName, computeChecksum, md5Base64, parseChecksumAlgorithm, sha256Hex, type ChecksumAlgorithm } from "./checksums.js";
 
 /** A request body after transfer decoding and integrity checks. */
 export interface VerifiedBody {
@@ -43,11 +35,9 @@ export function verifyRequestBody(request: LocalRequest): VerifiedBody {
     ({ body, trailers } = decodeAwsChunked(request.body));
     const decodedLength = headerValue(request, "x-amz-decoded-content-length");
     if (decodedLength !== undefined && Number(decodedLength) !== body.length) {
-      throw new AwsServiceError(
-        "IncompleteBody",
-        "You did not provide the number of bytes specified by the x-amz-decoded-content-length HTTP header",
-        { status: 400 },
-      );
+      throw new AwsServiceError("IncompleteBody", "You did not provide the number of bytes specified by the x-amz-decoded-content-length HTTP header", {
+        status: 400,
+      });
     }
   } else if (declaredSha256 !== undefined && /^[0-9a-fA-F]{64}$/.test(declaredSha256)) {
     if (sha256Hex(body) !== declaredSha256.toLowerCase()) {
@@ -78,9 +68,13 @@ export function verifyRequestBody(request: LocalRequest): VerifiedBody {
   }
   const declaredTrailer = headerValue(request, "x-amz-trailer")?.toLowerCase();
   if (declaredTrailer !== undefined && declaredTrailer.startsWith("x-amz-checksum-") && !trailers.has(declaredTrailer)) {
-    throw new AwsServiceError("MalformedTrailerError", "The request contained trailing data that was not well-formed or did not conform to our published schema.", {
-      status: 400,
-    });
+    throw new AwsServiceError(
+      "MalformedTrailerError",
+      "The request contained trailing data that was not well-formed or did not conform to our published schema.",
+      {
+        status: 400,
+      },
+    );
   }
   const sdkAlgorithmHeader = headerValue(request, "x-amz-sdk-checksum-algorithm");
   if (sdkAlgorithmHeader !== undefined) {

@@ -38,7 +38,31 @@ interface Target {
 }
 
 /** Query parameters that select a sub-resource of a bucket or object (rather than filter a listing). */
-const BUCKET_SUBRESOURCES = ["encryption", "publicAccessBlock", "tagging", "policy", "location", "versioning", "delete", "uploads", "acl", "cors", "lifecycle", "website", "notification", "ownershipControls", "logging", "replication", "object-lock", "accelerate", "requestPayment", "analytics", "metrics", "inventory", "intelligent-tiering"] as const;
+const BUCKET_SUBRESOURCES = [
+  "encryption",
+  "publicAccessBlock",
+  "tagging",
+  "policy",
+  "location",
+  "versioning",
+  "delete",
+  "uploads",
+  "acl",
+  "cors",
+  "lifecycle",
+  "website",
+  "notification",
+  "ownershipControls",
+  "logging",
+  "replication",
+  "object-lock",
+  "accelerate",
+  "requestPayment",
+  "analytics",
+  "metrics",
+  "inventory",
+  "intelligent-tiering",
+] as const;
 const OBJECT_SUBRESOURCES = ["uploads", "uploadId", "tagging", "acl", "retention", "legal-hold", "attributes", "restore", "torrent", "select"] as const;
 
 /** Response-header overrides a GET may carry (presigned download links use them). */
@@ -337,11 +361,7 @@ export function createS3RestHandler(context: LocalContext, service: S3Service): 
     const root = parseXmlBody(verified.body, "Delete");
     const objects = childrenNamed(root, "Object");
     if (objects.length === 0 || objects.length > MAX_DELETE_OBJECTS) {
-      throw new AwsServiceError(
-        "MalformedXML",
-        "The XML you provided was not well-formed or did not validate against our published schema",
-        { status: 400 },
-      );
+      throw new AwsServiceError("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema", { status: 400 });
     }
     const quiet = childText(root, "Quiet") === "true";
     service.requireBucket(bucket);
@@ -393,7 +413,11 @@ export function createS3RestHandler(context: LocalContext, service: S3Service): 
         return xmlReply(renderPublicAccessBlock(stored === undefined ? DEFAULT_PUBLIC_ACCESS_BLOCK : (JSON.parse(stored) as PublicAccessBlock)));
       }
       if (method === "DELETE") {
-        service.setBucketConfiguration(bucket, "publicAccessBlock", JSON.stringify({ BlockPublicAcls: false, IgnorePublicAcls: false, BlockPublicPolicy: false, RestrictPublicBuckets: false }));
+        service.setBucketConfiguration(
+          bucket,
+          "publicAccessBlock",
+          JSON.stringify({ BlockPublicAcls: false, IgnorePublicAcls: false, BlockPublicPolicy: false, RestrictPublicBuckets: false }),
+        );
         return empty(204);
       }
       throw methodNotAllowed();
@@ -585,9 +609,13 @@ export function createS3RestHandler(context: LocalContext, service: S3Service): 
     const algorithmHeader = headerValue(request, "x-amz-checksum-algorithm");
     const checksumAlgorithm = algorithmHeader === undefined ? undefined : parseChecksumAlgorithm(algorithmHeader);
     if (algorithmHeader !== undefined && checksumAlgorithm === undefined) {
-      throw new AwsServiceError("InvalidRequest", "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]", {
-        status: 400,
-      });
+      throw new AwsServiceError(
+        "InvalidRequest",
+        "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]",
+        {
+          status: 400,
+        },
+      );
     }
     const upload = service.multipart.create({
       bucket,
@@ -604,11 +632,10 @@ export function createS3RestHandler(context: LocalContext, service: S3Service): 
       checksumAlgorithm,
       checksumType: headerValue(request, "x-amz-checksum-type"),
     });
-    return xmlReply(
-      el("InitiateMultipartUploadResult", [el("Bucket", bucket), el("Key", upload.key), el("UploadId", upload.uploadId)]),
-      200,
-      { ...multipartHeaders(upload), "x-amz-server-side-encryption": bucketEncryption(bucket).algorithm },
-    );
+    return xmlReply(el("InitiateMultipartUploadResult", [el("Bucket", bucket), el("Key", upload.key), el("UploadId", upload.uploadId)]), 200, {
+      ...multipartHeaders(upload),
+      "x-amz-server-side-encryption": bucketEncryption(bucket).algorithm,
+    });
   };
 
   const uploadPart: Route = async (request, target) => {

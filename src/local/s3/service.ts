@@ -137,11 +137,7 @@ export class S3Service implements S3Api {
     }
     const existing = this.requireBucket(bucket);
     if (existing.region === "us-east-1" && region === "us-east-1") return;
-    throw new AwsServiceError(
-      "BucketAlreadyOwnedByYou",
-      "Your previous request to create the named bucket succeeded and you already own it.",
-      { status: 409 },
-    );
+    throw new AwsServiceError("BucketAlreadyOwnedByYou", "Your previous request to create the named bucket succeeded and you already own it.", { status: 409 });
   }
 
   /**
@@ -283,8 +279,7 @@ export class S3Service implements S3Api {
     const contents: StoredObject[] = [];
     const commonPrefixes: string[] = [];
     if (maxKeys === 0) return { contents, commonPrefixes, isTruncated: false, nextAfter: undefined };
-    let cursor: { after: string } | { from: string } =
-      input.after !== undefined && input.after >= prefix ? { after: input.after } : { from: prefix };
+    let cursor: { after: string } | { from: string } = input.after !== undefined && input.after >= prefix ? { after: input.after } : { from: prefix };
     let lastEmitted: string | undefined;
     const batch = maxKeys + 1;
     while (true) {

@@ -172,7 +172,12 @@ export class S3Store {
     this.blobDir = join(dataDir, "s3", "blobs");
     mkdirSync(this.blobDir, { recursive: true, mode: 0o700 });
     db.exec(SCHEMA);
-    const existing = new Set(db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('s3_objects')").all().map((c) => c.name));
+    const existing = new Set(
+      db
+        .prepare<[], { name: string }>("SELECT name FROM pragma_table_info('s3_objects')")
+        .all()
+        .map((c) => c.name),
+    );
     for (const [column, definition] of Object.entries(ADDED_OBJECT_COLUMNS)) {
       if (!existing.has(column)) db.exec(`ALTER TABLE s3_objects ADD COLUMN ${column} ${definition}`);
     }
@@ -198,12 +203,8 @@ export class S3Store {
            checksum_value = excluded.checksum_value, checksum_type = excluded.checksum_type, parts_count = excluded.parts_count`,
       ),
       deleteObject: db.prepare("DELETE FROM s3_objects WHERE bucket = ? AND key = ?"),
-      listFrom: db.prepare<[string, string, number], ObjectRow>(
-        "SELECT * FROM s3_objects WHERE bucket = ? AND key > ? ORDER BY key LIMIT ?",
-      ),
-      listFromInclusive: db.prepare<[string, string, number], ObjectRow>(
-        "SELECT * FROM s3_objects WHERE bucket = ? AND key >= ? ORDER BY key LIMIT ?",
-      ),
+      listFrom: db.prepare<[string, string, number], ObjectRow>("SELECT * FROM s3_objects WHERE bucket = ? AND key > ? ORDER BY key LIMIT ?"),
+      listFromInclusive: db.prepare<[string, string, number], ObjectRow>("SELECT * FROM s3_objects WHERE bucket = ? AND key >= ? ORDER BY key LIMIT ?"),
       allBlobIds: db.prepare<[], { blob_id: string }>("SELECT blob_id FROM s3_objects"),
     };
     this.sweepOrphanBlobs();
@@ -264,9 +265,7 @@ export class S3Store {
    */
   listObjects(bucket: string, cursor: { after: string } | { from: string }, limit: number): StoredObject[] {
     const rows =
-      "after" in cursor
-        ? this.statements.listFrom.all(bucket, cursor.after, limit)
-        : this.statements.listFromInclusive.all(bucket, cursor.from, limit);
+      "after" in cursor ? this.statements.listFrom.all(bucket, cursor.after, limit) : this.statements.listFromInclusive.all(bucket, cursor.from, limit);
     return rows.map(toObject);
   }
 
@@ -390,7 +389,10 @@ export class S3Store {
   /** Blobs held by other tables (multipart parts); the multipart store creates its tables first. */
   private extraReferencedBlobs(): string[] {
     if (!this.hasMultipartTables()) return [];
-    return this.db.prepare<[], { blob_id: string }>("SELECT blob_id FROM s3_parts").all().map((row) => row.blob_id);
+    return this.db
+      .prepare<[], { blob_id: string }>("SELECT blob_id FROM s3_parts")
+      .all()
+      .map((row) => row.blob_id);
   }
 
   /** Blobs no row points to are left by a crash between the file write and the commit. */

@@ -58,11 +58,7 @@ export interface XmlElement {
 }
 
 function malformed(): AwsServiceError {
-  return new AwsServiceError(
-    "MalformedXML",
-    "The XML you provided was not well-formed or did not validate against our published schema",
-    { status: 400 },
-  );
+  return new AwsServiceError("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema", { status: 400 });
 }
 
 function decodeEntities(text: string): string {

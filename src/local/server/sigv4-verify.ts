@@ -21,7 +21,10 @@ export interface SigningCredentials {
   secretAccessKey: string;
 }
 
-export type SignatureProblem = { code: "MissingAuthenticationToken" | "IncompleteSignature" | "InvalidClientTokenId" | "SignatureDoesNotMatch" | "RequestExpired"; message: string };
+export type SignatureProblem = {
+  code: "MissingAuthenticationToken" | "IncompleteSignature" | "InvalidClientTokenId" | "SignatureDoesNotMatch" | "RequestExpired";
+  message: string;
+};
 
 type SourceData = string | ArrayBuffer | ArrayBufferView;
 
@@ -89,9 +92,19 @@ function parseAuthorization(request: LocalRequest): ParsedAuthorization | Signat
     return { code: "IncompleteSignature", message: "Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters." };
   }
   const parts = credential.split("/");
-  if (parts.length !== 5 || parts[4] !== "aws4_request") return { code: "IncompleteSignature", message: `Credential should be scoped to a valid region and service: ${credential}` };
+  if (parts.length !== 5 || parts[4] !== "aws4_request")
+    return { code: "IncompleteSignature", message: `Credential should be scoped to a valid region and service: ${credential}` };
   const [accessKeyId, date, region, service] = parts as [string, string, string, string];
-  return { accessKeyId, date, region, service, signedHeaders: signedHeaders.toLowerCase().split(";"), signature, presigned, ...(expires !== undefined ? { expires } : {}) };
+  return {
+    accessKeyId,
+    date,
+    region,
+    service,
+    signedHeaders: signedHeaders.toLowerCase().split(";"),
+    signature,
+    presigned,
+    ...(expires !== undefined ? { expires } : {}),
+  };
 }
 
 /** X-Amz-Date (or Date) as a Date; undefined when absent or malformed. */
@@ -147,7 +160,8 @@ export async function verifySignature(request: LocalRequest, credentials: Signin
   const headers: Record<string, string> = {};
   for (const name of parsed.signedHeaders) {
     const value = request.headers[name];
-    if (value === undefined) return { code: "SignatureDoesNotMatch", message: `The request signature names the header '${name}', which the request does not carry.` };
+    if (value === undefined)
+      return { code: "SignatureDoesNotMatch", message: `The request signature names the header '${name}', which the request does not carry.` };
     headers[name] = Array.isArray(value) ? value.join(",") : value;
   }
   const [hostname, port] = (headers.host ?? "127.0.0.1").split(":");
@@ -174,8 +188,12 @@ export async function verifySignature(request: LocalRequest, credentials: Signin
   if (parsed.presigned) {
     // presign() adds the X-Amz-* parameters itself.
     const presignQuery = { ...httpRequest.query };
-    for (const key of ["X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders", "X-Amz-Security-Token"]) delete presignQuery[key];
-    const signed = await signer.presign({ ...httpRequest, query: presignQuery }, { signingDate, expiresIn: parsed.expires ?? 900, signableHeaders: new Set(parsed.signedHeaders), unhoistableHeaders: new Set(Object.keys(headers)) });
+    for (const key of ["X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders", "X-Amz-Security-Token"])
+      delete presignQuery[key];
+    const signed = await signer.presign(
+      { ...httpRequest, query: presignQuery },
+      { signingDate, expiresIn: parsed.expires ?? 900, signableHeaders: new Set(parsed.signedHeaders), unhoistableHeaders: new Set(Object.keys(headers)) },
+    );
     const value = signed.query?.["X-Amz-Signature"];
     expected = Array.isArray(value) ? value[0] : (value ?? undefined);
   } else {
@@ -223,7 +241,11 @@ function xmlEscape(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
-export function signatureErrorResponse(problem: SignatureProblem, protocol: WireProtocol, requestId: string): { status: number; headers: Record<string, string>; body: string } {
+export function signatureErrorResponse(
+  problem: SignatureProblem,
+  protocol: WireProtocol,
+  requestId: string,
+): { status: number; headers: Record<string, string>; body: string } {
   const status = protocol === "s3" && problem.code === "RequestExpired" ? 403 : STATUS[problem.code];
   switch (protocol) {
     case "sqsJson":
@@ -251,7 +273,12 @@ export function signatureErrorResponse(problem: SignatureProblem, protocol: Wire
       };
     case "lambda":
     case "executeApi": {
-      const code = protocol === "lambda" ? LAMBDA_CODES[problem.code] : problem.code === "MissingAuthenticationToken" ? "MissingAuthenticationTokenException" : "ForbiddenException";
+      const code =
+        protocol === "lambda"
+          ? LAMBDA_CODES[problem.code]
+          : problem.code === "MissingAuthenticationToken"
+            ? "MissingAuthenticationTokenException"
+            : "ForbiddenException";
       return {
         status: protocol === "executeApi" ? 403 : status,
         headers: { "content-type": "application/json", "x-amzn-requestid": requestId, "x-amzn-errortype": code },

@@ -27,7 +27,10 @@ export const sqsErrors = {
   invalidAttributeValue: error("InvalidAttributeValue", 400),
   receiptHandleIsInvalid: error("ReceiptHandleIsInvalid", 404),
   messageNotInflight: (): AwsServiceError =>
-    new AwsServiceError("MessageNotInflight", "The message referred to isn't in flight.", { status: 400, queryCode: "AWS.SimpleQueueService.MessageNotInflight" }),
+    new AwsServiceError("MessageNotInflight", "The message referred to isn't in flight.", {
+      status: 400,
+      queryCode: "AWS.SimpleQueueService.MessageNotInflight",
+    }),
   batchEntryIdsNotDistinct: error("BatchEntryIdsNotDistinct", 400, "AWS.SimpleQueueService.BatchEntryIdsNotDistinct"),
   tooManyEntriesInBatchRequest: error("TooManyEntriesInBatchRequest", 400, "AWS.SimpleQueueService.TooManyEntriesInBatchRequest"),
   emptyBatchRequest: error("EmptyBatchRequest", 400, "AWS.SimpleQueueService.EmptyBatchRequest"),

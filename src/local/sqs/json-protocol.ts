@@ -65,7 +65,10 @@ export function createJsonHandler(service: SqsService, log: LocalLogger): HttpHa
     } catch (error) {
       if (isAwsServiceError(error)) return jsonErrorResponse(error, request.requestId);
       log.log("error", "SQS request failed", { action, error: (error as Error).stack ?? String(error) });
-      return jsonErrorResponse(new AwsServiceError("InternalFailure", "The request processing has failed because of an unknown error.", { status: 500 }), request.requestId);
+      return jsonErrorResponse(
+        new AwsServiceError("InternalFailure", "The request processing has failed because of an unknown error.", { status: 500 }),
+        request.requestId,
+      );
     }
   };
 }

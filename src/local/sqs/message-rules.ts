@@ -49,7 +49,9 @@ export function checkBody(body: string | undefined): string {
   if (body === undefined || body === null) throw sqsErrors.missingParameter("MessageBody");
   if (body.length === 0) throw sqsErrors.missingParameter("MessageBody");
   if (INVALID_BODY_CHARACTER.test(body)) {
-    throw sqsErrors.invalidMessageContents("Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF");
+    throw sqsErrors.invalidMessageContents(
+      "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF",
+    );
   }
   return body;
 }
@@ -90,7 +92,9 @@ export function checkMessageAttributes(
     }
     const baseType = dataType.split(".", 1)[0];
     if (dataType.length > limits.MAX_ATTRIBUTE_TYPE_LENGTH || (baseType !== "String" && baseType !== "Number" && baseType !== "Binary")) {
-      throw sqsErrors.invalidParameterValue(`The type of message (user) attribute '${name}' is invalid. You must use only the following supported type prefixes: Binary, Number, String.`);
+      throw sqsErrors.invalidParameterValue(
+        `The type of message (user) attribute '${name}' is invalid. You must use only the following supported type prefixes: Binary, Number, String.`,
+      );
     }
     if (value.StringListValues?.length || value.BinaryListValues?.length) {
       throw sqsErrors.invalidParameterValue(`Message (user) attribute '${name}': list values are not supported.`);
@@ -129,7 +133,9 @@ function checkFifoId(parameter: string, value: string, max: number): string {
 }
 
 function notForThisQueueType(parameter: string, value: unknown): never {
-  throw sqsErrors.invalidParameterValue(`Value ${String(value)} for parameter ${parameter} is invalid. Reason: The request include parameter that is not valid for this queue type.`);
+  throw sqsErrors.invalidParameterValue(
+    `Value ${String(value)} for parameter ${parameter} is invalid. Reason: The request include parameter that is not valid for this queue type.`,
+  );
 }
 
 /** The message fields of SendMessage and of a SendMessageBatch entry. */
@@ -151,7 +157,9 @@ export function validateMessage(input: MessageInput, queue: QueueKind): Validate
   if (input.DelaySeconds !== undefined && input.DelaySeconds !== null) {
     const delay = Number(input.DelaySeconds);
     if (!Number.isInteger(delay) || delay < 0 || delay > limits.MAX_DELAY_SECONDS) {
-      throw sqsErrors.invalidParameterValue(`Value ${String(input.DelaySeconds)} for parameter DelaySeconds is invalid. Reason: DelaySeconds must be >= 0 and <= 900.`);
+      throw sqsErrors.invalidParameterValue(
+        `Value ${String(input.DelaySeconds)} for parameter DelaySeconds is invalid. Reason: DelaySeconds must be >= 0 and <= 900.`,
+      );
     }
     // FIFO queues only know the queue-level delay (FIFO key terms).
     if (queue.fifo) notForThisQueueType("DelaySeconds", input.DelaySeconds);
@@ -197,7 +205,9 @@ export function checkBatchEntries(entries: readonly { Id?: string }[] | undefine
   for (const entry of entries) {
     const id = entry.Id;
     if (id === undefined || id.length === 0 || id.length > limits.MAX_BATCH_ENTRY_ID_LENGTH || !BATCH_ENTRY_ID.test(id)) {
-      throw sqsErrors.invalidBatchEntryId("A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.");
+      throw sqsErrors.invalidBatchEntryId(
+        "A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.",
+      );
     }
     if (seen.has(id)) throw sqsErrors.batchEntryIdsNotDistinct(`Id ${id} repeated.`);
     seen.add(id);
@@ -274,7 +284,9 @@ export function checkIntegerParameter(name: string, value: unknown, min: number,
   if (value === undefined || value === null) return undefined;
   const number = Number(value);
   if (!Number.isInteger(number) || number < min || number > max) {
-    throw sqsErrors.invalidParameterValue(`Value ${typeof value === "string" || typeof value === "number" ? String(value) : JSON.stringify(value)} for parameter ${name} is invalid. Reason: ${reason}`);
+    throw sqsErrors.invalidParameterValue(
+      `Value ${typeof value === "string" || typeof value === "number" ? String(value) : JSON.stringify(value)} for parameter ${name} is invalid. Reason: ${reason}`,
+    );
   }
   return number;
 }

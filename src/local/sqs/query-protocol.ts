@@ -148,7 +148,11 @@ export function queryInput(action: string, p: ParamTree, queueUrl: string | unde
     case "ChangeMessageVisibilityBatch":
       return {
         ...base,
-        Entries: entries(p.ChangeMessageVisibilityBatchRequestEntry, (e) => ({ Id: str(e.Id), ReceiptHandle: str(e.ReceiptHandle), VisibilityTimeout: str(e.VisibilityTimeout) })),
+        Entries: entries(p.ChangeMessageVisibilityBatchRequestEntry, (e) => ({
+          Id: str(e.Id),
+          ReceiptHandle: str(e.ReceiptHandle),
+          VisibilityTimeout: str(e.VisibilityTimeout),
+        })),
       };
     default:
       return base;
@@ -167,7 +171,10 @@ function el(name: string, value: string | number | boolean | undefined): string 
 
 function batchErrors(failed: sqs.BatchResultErrorEntry[] | undefined): string {
   return (failed ?? [])
-    .map((f) => `<BatchResultErrorEntry>${el("Id", f.Id)}${el("SenderFault", f.SenderFault)}${el("Code", f.Code)}${el("Message", f.Message)}</BatchResultErrorEntry>`)
+    .map(
+      (f) =>
+        `<BatchResultErrorEntry>${el("Id", f.Id)}${el("SenderFault", f.SenderFault)}${el("Code", f.Code)}${el("Message", f.Message)}</BatchResultErrorEntry>`,
+    )
     .join("");
 }
 
@@ -177,8 +184,7 @@ function messageXml(m: sqs.Message): string {
     .join("");
   const messageAttributes = Object.entries(m.MessageAttributes ?? {})
     .map(([k, v]) => {
-      const value =
-        v.BinaryValue !== undefined ? el("BinaryValue", Buffer.from(v.BinaryValue).toString("base64")) : el("StringValue", v.StringValue);
+      const value = v.BinaryValue !== undefined ? el("BinaryValue", Buffer.from(v.BinaryValue).toString("base64")) : el("StringValue", v.StringValue);
       return `<MessageAttribute>${el("Name", k)}<Value>${value}${el("DataType", v.DataType)}</Value></MessageAttribute>`;
     })
     .join("");
@@ -243,11 +249,10 @@ export function queryErrorResponse(error: AwsServiceError, requestId: string): L
   return {
     status: error.status,
     headers: { "content-type": "text/xml", "x-amzn-requestid": requestId },
-    body:
-      `<?xml version="1.0"?><ErrorResponse xmlns="${NAMESPACE}"><Error>${el("Type", error.fault)}${el("Code", error.queryCode ?? error.code)}${el(
-        "Message",
-        error.message,
-      )}<Detail/></Error>${el("RequestId", requestId)}</ErrorResponse>`,
+    body: `<?xml version="1.0"?><ErrorResponse xmlns="${NAMESPACE}"><Error>${el("Type", error.fault)}${el("Code", error.queryCode ?? error.code)}${el(
+      "Message",
+      error.message,
+    )}<Detail/></Error>${el("RequestId", requestId)}</ErrorResponse>`,
   };
 }
 
@@ -282,7 +287,10 @@ export function createQueryHandler(service: SqsService, log: LocalLogger): HttpH
     } catch (error) {
       if (isAwsServiceError(error)) return queryErrorResponse(error, request.requestId);
       log.log("error", "SQS request failed", { action, error: (error as Error).stack ?? String(error) });
-      return queryErrorResponse(new AwsServiceError("InternalError", "We encountered an internal error. Please try again.", { status: 500 }), request.requestId);
+      return queryErrorResponse(
+        new AwsServiceError("InternalError", "We encountered an internal error. Please try again.", { status: 500 }),
+        request.requestId,
+      );
     }
   };
 }

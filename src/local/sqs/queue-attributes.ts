@@ -92,10 +92,14 @@ export function parseRedrivePolicy(value: string): RedrivePolicy | undefined {
   const arn = record.deadLetterTargetArn;
   const count = Number(record.maxReceiveCount);
   if (typeof arn !== "string" || arn === "") {
-    throw sqsErrors.invalidAttributeValue("Value for parameter RedrivePolicy is invalid. Reason: Redrive policy does not contain mandatory attribute: deadLetterTargetArn.");
+    throw sqsErrors.invalidAttributeValue(
+      "Value for parameter RedrivePolicy is invalid. Reason: Redrive policy does not contain mandatory attribute: deadLetterTargetArn.",
+    );
   }
   if (record.maxReceiveCount === undefined) {
-    throw sqsErrors.invalidAttributeValue("Value for parameter RedrivePolicy is invalid. Reason: Redrive policy does not contain mandatory attribute: maxReceiveCount.");
+    throw sqsErrors.invalidAttributeValue(
+      "Value for parameter RedrivePolicy is invalid. Reason: Redrive policy does not contain mandatory attribute: maxReceiveCount.",
+    );
   }
   if (!Number.isInteger(count) || count < limits.MIN_MAX_RECEIVE_COUNT || count > limits.MAX_MAX_RECEIVE_COUNT) {
     throw sqsErrors.invalidAttributeValue(

@@ -217,7 +217,8 @@ export class SqsService implements SqsApi {
             throw sqsErrors.queueAlreadyExists(`A queue already exists with the same name and a different value for attribute ${attribute}`);
           }
         }
-        if (fifo !== existing.fifo) throw sqsErrors.queueAlreadyExists("A queue already exists with the same name and a different value for attribute FifoQueue");
+        if (fifo !== existing.fifo)
+          throw sqsErrors.queueAlreadyExists("A queue already exists with the same name and a different value for attribute FifoQueue");
         return { QueueUrl: this.queueUrl(name) };
       }
       const deletedAt = this.store.deletedAt(name);
@@ -437,7 +438,9 @@ export class SqsService implements SqsApi {
       }
     }
     if (total > limits.MAX_BATCH_PAYLOAD_BYTES) {
-      throw sqsErrors.batchRequestTooLong(`Batch requested message too long. Total size of all messages in the batch must be shorter than ${limits.MAX_BATCH_PAYLOAD_BYTES} bytes.`);
+      throw sqsErrors.batchRequestTooLong(
+        `Batch requested message too long. Total size of all messages in the batch must be shorter than ${limits.MAX_BATCH_PAYLOAD_BYTES} bytes.`,
+      );
     }
     const successful = await this.committer.submit(() => {
       const results: sqs.SendMessageBatchResultEntry[] = [];
@@ -457,10 +460,17 @@ export class SqsService implements SqsApi {
   // ---------------------------------------------------------------- receiving
   async receiveMessage(input: sqs.ReceiveMessageRequest, signal?: AbortSignal): Promise<sqs.ReceiveMessageResult> {
     const queue = this.queueFor(input.QueueUrl);
-    const max = checkIntegerParameter("MaxNumberOfMessages", input.MaxNumberOfMessages, 1, limits.MAX_RECEIVE_MESSAGES, "Must be between 1 and 10, if provided.") ?? 1;
+    const max =
+      checkIntegerParameter("MaxNumberOfMessages", input.MaxNumberOfMessages, 1, limits.MAX_RECEIVE_MESSAGES, "Must be between 1 and 10, if provided.") ?? 1;
     // Without an override, the queue's visibility timeout as it is when a message is delivered
     // (a long poll may outlast a SetQueueAttributes), not as it was when the poll began.
-    const visibility = checkIntegerParameter("VisibilityTimeout", input.VisibilityTimeout, 0, limits.MAX_VISIBILITY_TIMEOUT_SECONDS, "Must be between 0 and 43200, if provided.");
+    const visibility = checkIntegerParameter(
+      "VisibilityTimeout",
+      input.VisibilityTimeout,
+      0,
+      limits.MAX_VISIBILITY_TIMEOUT_SECONDS,
+      "Must be between 0 and 43200, if provided.",
+    );
     const wait =
       checkIntegerParameter("WaitTimeSeconds", input.WaitTimeSeconds, 0, limits.MAX_WAIT_TIME_SECONDS, "Must be >= 0 and <= 20, if provided.") ??
       intAttribute(queue.attributes, "ReceiveMessageWaitTimeSeconds", 0);
@@ -509,7 +519,14 @@ export class SqsService implements SqsApi {
       const token = newReceiptToken();
       this.store.markReceived(row.seq, visibleAt, now, token);
       received.push({
-        row: { ...row, visible_at: visibleAt, receive_count: row.receive_count + 1, first_receive_at: row.first_receive_at ?? now, received_at: now, receipt_token: token },
+        row: {
+          ...row,
+          visible_at: visibleAt,
+          receive_count: row.receive_count + 1,
+          first_receive_at: row.first_receive_at ?? now,
+          received_at: now,
+          receipt_token: token,
+        },
         token,
       });
     }
@@ -735,13 +752,17 @@ export class SqsService implements SqsApi {
     const row = this.store.message(seq);
     const now = this.ctx.clock.now();
     if (row === undefined || row.queue !== current.name || row.receipt_token !== token) {
-      throw sqsErrors.invalidParameterValue(`Value ${handle} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.`);
+      throw sqsErrors.invalidParameterValue(
+        `Value ${handle} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.`,
+      );
     }
     if (row.visible_at <= now) throw sqsErrors.messageNotInflight();
     const visibleAt = now + seconds * limits.SECONDS;
     // The total visibility of one receive may not pass 12 hours (API_ChangeMessageVisibility).
     if (visibleAt - (row.received_at ?? now) > limits.MAX_VISIBILITY_TIMEOUT_SECONDS * limits.SECONDS) {
-      throw sqsErrors.invalidParameterValue(`Value ${seconds} for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the message is beyond the limit [43200 seconds]`);
+      throw sqsErrors.invalidParameterValue(
+        `Value ${seconds} for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the message is beyond the limit [43200 seconds]`,
+      );
     }
     this.store.setVisibleAt(seq, visibleAt);
     this.scheduler.markChanged(current.name);
@@ -798,8 +819,10 @@ function checkTags(tags: Record<string, string>): Record<string, string> {
   const entries = Object.entries(tags);
   if (entries.length > limits.MAX_TAGS) throw sqsErrors.invalidParameterValue("Too many tags added for queue.");
   for (const [key, value] of entries) {
-    if (key.length === 0 || key.length > limits.MAX_TAG_KEY_LENGTH) throw sqsErrors.invalidParameterValue(`Tag key must be between 1 and ${limits.MAX_TAG_KEY_LENGTH} characters.`);
-    if (String(value).length > limits.MAX_TAG_VALUE_LENGTH) throw sqsErrors.invalidParameterValue(`Tag value must be at most ${limits.MAX_TAG_VALUE_LENGTH} characters.`);
+    if (key.length === 0 || key.length > limits.MAX_TAG_KEY_LENGTH)
+      throw sqsErrors.invalidParameterValue(`Tag key must be between 1 and ${limits.MAX_TAG_KEY_LENGTH} characters.`);
+    if (String(value).length > limits.MAX_TAG_VALUE_LENGTH)
+      throw sqsErrors.invalidParameterValue(`Tag value must be at most ${limits.MAX_TAG_VALUE_LENGTH} characters.`);
   }
   return { ...tags };
 }

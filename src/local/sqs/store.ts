@@ -124,7 +124,9 @@ export class SqsStore {
       ),
       deleteQueue: db.prepare("DELETE FROM sqs_queues WHERE name = ?"),
       deletedAt: db.prepare<[string], { deleted_at: number }>("SELECT deleted_at FROM sqs_deleted_queues WHERE name = ?"),
-      markDeleted: db.prepare("INSERT INTO sqs_deleted_queues (name, deleted_at) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET deleted_at = excluded.deleted_at"),
+      markDeleted: db.prepare(
+        "INSERT INTO sqs_deleted_queues (name, deleted_at) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET deleted_at = excluded.deleted_at",
+      ),
       insertMessage: db.prepare(
         "INSERT INTO sqs_messages (queue, message_id, body, attributes, system_attributes, md5_body, md5_attributes, group_id, dedup_id, sender_id, sent_at, visible_at, expires_at, receive_count, first_receive_at, dlq_source_arn) " +
           "VALUES (@queue, @message_id, @body, @attributes, @system_attributes, @md5_body, @md5_attributes, @group_id, @dedup_id, @sender_id, @sent_at, @visible_at, @expires_at, @receive_count, @first_receive_at, @dlq_source_arn)",
@@ -160,18 +162,24 @@ export class SqsStore {
       ),
       dropDedup: db.prepare("DELETE FROM sqs_dedup WHERE queue = ?"),
       expiredDedup: db.prepare("DELETE FROM sqs_dedup WHERE expires_at <= ?"),
-      countVisible: db.prepare<[string, number, number], { n: number }>("SELECT COUNT(*) AS n FROM sqs_messages WHERE queue = ? AND visible_at <= ? AND expires_at > ?"),
+      countVisible: db.prepare<[string, number, number], { n: number }>(
+        "SELECT COUNT(*) AS n FROM sqs_messages WHERE queue = ? AND visible_at <= ? AND expires_at > ?",
+      ),
       countInflight: db.prepare<[string, number, number], { n: number }>(
         "SELECT COUNT(*) AS n FROM sqs_messages WHERE queue = ? AND receive_count > 0 AND visible_at > ? AND expires_at > ?",
       ),
-      countLater: db.prepare<[string, number, number], { n: number }>("SELECT COUNT(*) AS n FROM sqs_messages WHERE queue = ? AND visible_at > ? AND expires_at > ?"),
+      countLater: db.prepare<[string, number, number], { n: number }>(
+        "SELECT COUNT(*) AS n FROM sqs_messages WHERE queue = ? AND visible_at > ? AND expires_at > ?",
+      ),
       nextVisibleAt: db.prepare<[string, number], { t: number | null }>("SELECT MIN(visible_at) AS t FROM sqs_messages WHERE queue = ? AND visible_at > ?"),
       nextExpiry: db.prepare<[], { t: number | null }>("SELECT MIN(expires_at) AS t FROM sqs_messages"),
       nextDedupExpiry: db.prepare<[], { t: number | null }>("SELECT MIN(expires_at) AS t FROM sqs_dedup"),
       expiredMessages: db.prepare<[number, number], { seq: number; queue: string; group_id: string | null }>(
         "SELECT seq, queue, group_id FROM sqs_messages WHERE expires_at <= ? ORDER BY expires_at LIMIT ?",
       ),
-      attempt: db.prepare<[string, string], { created_at: number; entries: string }>("SELECT created_at, entries FROM sqs_receive_attempts WHERE queue = ? AND attempt_id = ?"),
+      attempt: db.prepare<[string, string], { created_at: number; entries: string }>(
+        "SELECT created_at, entries FROM sqs_receive_attempts WHERE queue = ? AND attempt_id = ?",
+      ),
       putAttempt: db.prepare(
         "INSERT INTO sqs_receive_attempts (queue, attempt_id, created_at, entries) VALUES (?, ?, ?, ?) ON CONFLICT(queue, attempt_id) DO UPDATE SET created_at = excluded.created_at, entries = excluded.entries",
       ),

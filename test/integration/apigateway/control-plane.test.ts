@@ -21,10 +21,15 @@ describe("local API Gateway control plane", () => {
   it("refuses what API Gateway refuses, with its error codes", async () => {
     const cloud = await useTestCloud();
     const api = cloud.services.apigateway.api;
-    await expect(api.createApi({ Name: "x", ProtocolType: "WEBSOCKET", RouteSelectionExpression: "action" })).rejects.toMatchObject({ code: "BadRequestException", status: 400 });
+    await expect(api.createApi({ Name: "x", ProtocolType: "WEBSOCKET", RouteSelectionExpression: "action" })).rejects.toMatchObject({
+      code: "BadRequestException",
+      status: 400,
+    });
     const { ApiId } = await api.createApi({ Name: "x", ProtocolType: "WEBSOCKET", RouteSelectionExpression: "$request.body.action" });
     await expect(api.createRoute({ ApiId, RouteKey: "a", Target: "integrations/nope123" })).rejects.toMatchObject({ code: "BadRequestException", status: 400 });
-    await expect(api.createIntegration({ ApiId, IntegrationType: "AWS", IntegrationUri: "arn:aws:apigateway:us-east-1:sqs:path/000000000000/q", TimeoutInMillis: 30_000 })).rejects.toMatchObject({ code: "BadRequestException" });
+    await expect(
+      api.createIntegration({ ApiId, IntegrationType: "AWS", IntegrationUri: "arn:aws:apigateway:us-east-1:sqs:path/000000000000/q", TimeoutInMillis: 30_000 }),
+    ).rejects.toMatchObject({ code: "BadRequestException" });
     await api.createRoute({ ApiId, RouteKey: "a" });
     await expect(api.createRoute({ ApiId, RouteKey: "a" })).rejects.toMatchObject({ code: "ConflictException", status: 409 });
     await expect(api.getApi({ ApiId: "zzzzzzzzzz" })).rejects.toMatchObject({ code: "NotFoundException", status: 404 });
@@ -34,16 +39,36 @@ describe("local API Gateway control plane", () => {
     const cloud = await useTestCloud();
     const api = cloud.services.apigateway.api;
     const { ApiId, ApiEndpoint } = await api.createApi({ Name: "d", ProtocolType: "WEBSOCKET", RouteSelectionExpression: "$request.body.action" });
-    const mock = await api.createIntegration({ ApiId, IntegrationType: "MOCK", RequestTemplates: { $default: '{"statusCode": 200}' }, TemplateSelectionExpression: "\\$default" });
-    const response = await api.createIntegrationResponse({ ApiId, IntegrationId: mock.IntegrationId, IntegrationResponseKey: "$default", ResponseTemplates: { $default: '{"version": 1}' } });
-    const route = await api.createRoute({ ApiId, RouteKey: "$default", Target: `integrations/${mock.IntegrationId}`, RouteResponseSelectionExpression: "$default" });
+    const mock = await api.createIntegration({
+      ApiId,
+      IntegrationType: "MOCK",
+      RequestTemplates: { $default: '{"statusCode": 200}' },
+      TemplateSelectionExpression: "\\$default",
+    });
+    const response = await api.createIntegrationResponse({
+      ApiId,
+      IntegrationId: mock.IntegrationId,
+      IntegrationResponseKey: "$default",
+      ResponseTemplates: { $default: '{"version": 1}' },
+    });
+    const route = await api.createRoute({
+      ApiId,
+      RouteKey: "$default",
+      Target: `integrations/${mock.IntegrationId}`,
+      RouteResponseSelectionExpression: "$default",
+    });
     await api.createRouteResponse({ ApiId, RouteId: route.RouteId, RouteResponseKey: "$default" });
     const first = await api.createDeployment({ ApiId });
     await api.createStage({ ApiId, StageName: "fixed", DeploymentId: first.DeploymentId });
     const url = `${ApiEndpoint}/fixed`;
     expect(JSON.parse(await reply(url, "{}"))).toEqual({ version: 1 });
 
-    await api.updateIntegrationResponse({ ApiId, IntegrationId: mock.IntegrationId, IntegrationResponseId: response.IntegrationResponseId, ResponseTemplates: { $default: '{"version": 2}' } });
+    await api.updateIntegrationResponse({
+      ApiId,
+      IntegrationId: mock.IntegrationId,
+      IntegrationResponseId: response.IntegrationResponseId,
+      ResponseTemplates: { $default: '{"version": 2}' },
+    });
     expect(JSON.parse(await reply(url, "{}"))).toEqual({ version: 1 });
     const second = await api.createDeployment({ ApiId });
     await api.updateStage({ ApiId, StageName: "fixed", DeploymentId: second.DeploymentId });

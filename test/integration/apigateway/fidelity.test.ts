@@ -17,7 +17,6 @@ const open = (url: string): Promise<Client> => openFrameClient(url, { "user-agen
 // @connections SDK client: the shipped template's own mapping template, $connect/$disconnect,
 // $context values, per-connection order, integration failures and the time quotas.
 
-
 /** The shipped template's SQS request template, exactly as templates/wsq.yaml writes it. */
 function shippedRequestTemplate(): string {
   const template = parse(readFileSync(new URL("../../../templates/wsq.yaml", import.meta.url), "utf8"), { logLevel: "error" }) as {
@@ -34,7 +33,13 @@ async function receiveAll(sqs: SQSClient, QueueUrl: string, count: number): Prom
   const messages: Message[] = [];
   while (messages.length < count) {
     const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 5, MessageAttributeNames: ["All"], MessageSystemAttributeNames: ["All"] }),
+      new ReceiveMessageCommand({
+        QueueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 5,
+        MessageAttributeNames: ["All"],
+        MessageSystemAttributeNames: ["All"],
+      }),
     );
     if (Messages.length === 0) throw new Error(`only ${messages.length} of ${count} messages arrived`);
     messages.push(...Messages);
@@ -66,13 +71,18 @@ async function queueApi(cloud: LocalCloud, template: string, options: { lifecycl
   if (options.lifecycle === true) {
     const lifecycle = await integration(
       "Action=SendMessage&MessageGroupId=lifecycle&MessageDeduplicationId=$context.requestId" +
-        "&MessageBody=$util.urlEncode(\"$context.eventType $context.routeKey $context.connectionId $!context.disconnectStatusCode\")",
+        '&MessageBody=$util.urlEncode("$context.eventType $context.routeKey $context.connectionId $!context.disconnectStatusCode")',
     );
     await api.createRoute({ ApiId, RouteKey: "$connect", Target: `integrations/${lifecycle.IntegrationId}` });
     await api.createRoute({ ApiId, RouteKey: "$disconnect", Target: `integrations/${lifecycle.IntegrationId}` });
   }
   if (options.twoWayContext === true) {
-    const mock = await api.createIntegration({ ApiId, IntegrationType: "MOCK", RequestTemplates: { $default: '{"statusCode": 200}' }, TemplateSelectionExpression: "\\$default" });
+    const mock = await api.createIntegration({
+      ApiId,
+      IntegrationType: "MOCK",
+      RequestTemplates: { $default: '{"statusCode": 200}' },
+      TemplateSelectionExpression: "\\$default",
+    });
     await api.createIntegrationResponse({
       ApiId,
       IntegrationId: mock.IntegrationId,
@@ -84,7 +94,12 @@ async function queueApi(cloud: LocalCloud, template: string, options: { lifecycl
           ' "stage": "$context.stage", "apiId": "$context.apiId", "sourceIp": "$context.identity.sourceIp"}',
       },
     });
-    const route = await api.createRoute({ ApiId, RouteKey: "context", Target: `integrations/${mock.IntegrationId}`, RouteResponseSelectionExpression: "$default" });
+    const route = await api.createRoute({
+      ApiId,
+      RouteKey: "context",
+      Target: `integrations/${mock.IntegrationId}`,
+      RouteResponseSelectionExpression: "$default",
+    });
     await api.createRouteResponse({ ApiId, RouteId: route.RouteId, RouteResponseKey: "$default" });
   }
   await api.createStage({ ApiId, StageName: "dev", AutoDeploy: true });
@@ -192,7 +207,14 @@ describe("local API Gateway: the shipped template and AWS details", () => {
       client.socket.send(JSON.stringify({ action: "context" }));
       const first = JSON.parse(await client.next()) as Record<string, unknown>;
       const second = JSON.parse(await client.next()) as Record<string, unknown>;
-      expect(first).toMatchObject({ eventType: "MESSAGE", routeKey: "context", stage: "dev", apiId: ApiId, sourceIp: "127.0.0.1", domainName: `127.0.0.1:${cloud.port}` });
+      expect(first).toMatchObject({
+        eventType: "MESSAGE",
+        routeKey: "context",
+        stage: "dev",
+        apiId: ApiId,
+        sourceIp: "127.0.0.1",
+        domainName: `127.0.0.1:${cloud.port}`,
+      });
       expect(first.connectionId).toMatch(/^[A-Za-z0-9_-]{15}=$/);
       expect(second.connectionId).toBe(first.connectionId);
       expect(second.requestId).not.toBe(first.requestId);
@@ -291,11 +313,16 @@ describe("local API Gateway: the shipped template and AWS details", () => {
 
   it("takes a message of up to 128 KB in frames of up to 32 KB, and closes with 1009 on a larger frame or message", async () => {
     const cloud = await useTestCloud();
-    const { url, QueueUrl, sqs } = await queueApi(cloud, "Action=SendMessage&MessageGroupId=big&MessageDeduplicationId=$context.requestId&MessageBody=$util.urlEncode($input.body)");
+    const { url, QueueUrl, sqs } = await queueApi(
+      cloud,
+      "Action=SendMessage&MessageGroupId=big&MessageDeduplicationId=$context.requestId&MessageBody=$util.urlEncode($input.body)",
+    );
     try {
       const fragments = async (client: Client, sizes: number[]) => {
         for (const [i, size] of sizes.entries()) {
-          await new Promise<void>((resolve, reject) => client.socket.send("y".repeat(size), { fin: i === sizes.length - 1 }, (error) => (error ? reject(error) : resolve())));
+          await new Promise<void>((resolve, reject) =>
+            client.socket.send("y".repeat(size), { fin: i === sizes.length - 1 }, (error) => (error ? reject(error) : resolve())),
+          );
         }
       };
       const fine = await open(url);

@@ -8,15 +8,24 @@ import { openFrameClient } from "../../helpers/ws-client.js";
 // The local API Gateway's WebSocket data plane through real `ws` clients and the real
 // @connections client, with APIs built through its control plane (as CloudFormation builds them).
 
-
 /** An API with a two-way MOCK `echo` route, a `$default` route into an SQS queue, and a stage. */
 async function buildApi(cloud: LocalCloud, options: { stage?: { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }; connect?: number } = {}) {
   const api = cloud.services.apigateway.api;
   const sqs = new SQSClient(sdkConfig(cloud));
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: "in.fifo", Attributes: { FifoQueue: "true" } }));
   const { ApiId, ApiEndpoint } = await api.createApi({ Name: "t", ProtocolType: "WEBSOCKET", RouteSelectionExpression: "$request.body.action" });
-  const mock = await api.createIntegration({ ApiId, IntegrationType: "MOCK", RequestTemplates: { $default: '{"statusCode": 200}' }, TemplateSelectionExpression: "\\$default" });
-  await api.createIntegrationResponse({ ApiId, IntegrationId: mock.IntegrationId, IntegrationResponseKey: "$default", ResponseTemplates: { $default: '{"route": "$context.routeKey", "connectionId": "$context.connectionId"}' } });
+  const mock = await api.createIntegration({
+    ApiId,
+    IntegrationType: "MOCK",
+    RequestTemplates: { $default: '{"statusCode": 200}' },
+    TemplateSelectionExpression: "\\$default",
+  });
+  await api.createIntegrationResponse({
+    ApiId,
+    IntegrationId: mock.IntegrationId,
+    IntegrationResponseKey: "$default",
+    ResponseTemplates: { $default: '{"route": "$context.routeKey", "connectionId": "$context.connectionId"}' },
+  });
   const echo = await api.createRoute({ ApiId, RouteKey: "echo", Target: `integrations/${mock.IntegrationId}`, RouteResponseSelectionExpression: "$default" });
   await api.createRouteResponse({ ApiId, RouteId: echo.RouteId, RouteResponseKey: "$default" });
   const toQueue = await api.createIntegration({
@@ -27,7 +36,10 @@ async function buildApi(cloud: LocalCloud, options: { stage?: { ThrottlingRateLi
     PassthroughBehavior: "NEVER",
     RequestParameters: { "integration.request.header.Content-Type": "'application/x-www-form-urlencoded'" },
     TemplateSelectionExpression: "\\$default",
-    RequestTemplates: { $default: "Action=SendMessage&MessageGroupId=$util.urlEncode($context.connectionId)&MessageDeduplicationId=$context.requestId&MessageBody=$util.urlEncode($input.body)" },
+    RequestTemplates: {
+      $default:
+        "Action=SendMessage&MessageGroupId=$util.urlEncode($context.connectionId)&MessageDeduplicationId=$context.requestId&MessageBody=$util.urlEncode($input.body)",
+    },
   });
   await api.createRoute({ ApiId, RouteKey: "$default", Target: `integrations/${toQueue.IntegrationId}` });
   if (options.connect !== undefined) {
@@ -62,10 +74,14 @@ describe("local API Gateway WebSocket APIs", () => {
     const client = await openFrameClient(url);
     const management = new ApiGatewayManagementApiClient({ ...sdkConfig(cloud), endpoint: connections });
     try {
-      await expect(management.send(new PostToConnectionCommand({ ConnectionId: "AAAAAAAAAAAAAAA=", Data: "x" }))).rejects.toMatchObject({ name: "GoneException", $metadata: { httpStatusCode: 410 } });
+      await expect(management.send(new PostToConnectionCommand({ ConnectionId: "AAAAAAAAAAAAAAA=", Data: "x" }))).rejects.toMatchObject({
+        name: "GoneException",
+        $metadata: { httpStatusCode: 410 },
+      });
       // The SQS integration records the connection id as the message group.
       client.socket.send(JSON.stringify({ action: "other" }));
-      const [message] = (await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 5, MessageSystemAttributeNames: ["MessageGroupId"] }))).Messages ?? [];
+      const [message] =
+        (await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 5, MessageSystemAttributeNames: ["MessageGroupId"] }))).Messages ?? [];
       const connectionId = message!.Attributes!.MessageGroupId!;
       expect(connectionId).toMatch(/^[A-Za-z0-9_-]{15}=$/);
 
@@ -74,10 +90,15 @@ describe("local API Gateway WebSocket APIs", () => {
       const info = await management.send(new GetConnectionCommand({ ConnectionId: connectionId }));
       expect(info.Identity?.SourceIp).toBe("127.0.0.1");
       expect(info.ConnectedAt).toBeInstanceOf(Date);
-      await expect(management.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: new Uint8Array(128 * 1024 + 1) }))).rejects.toMatchObject({ name: "PayloadTooLargeException" });
+      await expect(management.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: new Uint8Array(128 * 1024 + 1) }))).rejects.toMatchObject({
+        name: "PayloadTooLargeException",
+      });
       await management.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
       expect((await client.closed).code).toBe(1000);
-      await expect(management.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: "late" }))).rejects.toMatchObject({ name: "GoneException", $metadata: { httpStatusCode: 410 } });
+      await expect(management.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: "late" }))).rejects.toMatchObject({
+        name: "GoneException",
+        $metadata: { httpStatusCode: 410 },
+      });
     } finally {
       management.destroy();
       sqs.destroy();

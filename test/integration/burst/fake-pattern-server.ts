@@ -78,7 +78,11 @@ export async function startFakePatternServer(options: FakeServerOptions = {}): P
     sockets.get(target)?.send(payload);
   };
 
-  const answer = (connectionId: string, frame: PatternMessage, meta: { requestTimeEpoch: number; messageId?: string; sequenceNumber?: string | null; receiveCount?: number }) => {
+  const answer = (
+    connectionId: string,
+    frame: PatternMessage,
+    meta: { requestTimeEpoch: number; messageId?: string; sequenceNumber?: string | null; receiveCount?: number },
+  ) => {
     const id = typeof frame.id === "string" ? frame.id : null;
     if (id !== null && options.drop?.has(id)) return;
     const requestId = randomBytes(8).toString("base64url");

@@ -7,7 +7,10 @@ import type { FakeQueue } from "./fake-pattern-server.js";
  * are sent with SendMessage as API Gateway's integration would, and drained with ReceiveMessage and
  * DeleteMessageBatch as the event source mapping would, so queue depth is real.
  */
-export async function createSqsFakeQueue(sqs: SQSClient, name = `burst-test-${randomUUID().slice(0, 8)}.fifo`): Promise<{ queueUrl: string; queue: FakeQueue }> {
+export async function createSqsFakeQueue(
+  sqs: SQSClient,
+  name = `burst-test-${randomUUID().slice(0, 8)}.fifo`,
+): Promise<{ queueUrl: string; queue: FakeQueue }> {
   const created = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: { FifoQueue: "true", VisibilityTimeout: "30" } }));
   const queueUrl = created.QueueUrl as string;
   const queue: FakeQueue = {
@@ -28,11 +31,19 @@ export async function createSqsFakeQueue(sqs: SQSClient, name = `burst-test-${ra
     },
     async drain() {
       const reply = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageAttributeNames: ["All"], MessageSystemAttributeNames: ["All"] }),
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 0,
+          MessageAttributeNames: ["All"],
+          MessageSystemAttributeNames: ["All"],
+        }),
       );
       const messages = reply.Messages ?? [];
       if (messages.length === 0) return [];
-      await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle as string })) }));
+      await sqs.send(
+        new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle as string })) }),
+      );
       return messages.map((m) => ({
         body: m.Body ?? "",
         connectionId: m.MessageAttributes?.connectionId?.StringValue ?? "",

@@ -22,7 +22,9 @@ describe.skipIf(!hasAwsCli)("the AWS CLI against the local CloudFormation", () =
     // The CLI's stack waiters poll every 30 s; the SDK client polls faster for the same answer.
     await aws("create-stack", "--stack-name", "cli", "--template-body", `file://${template}`);
     expect((await settle(cfn, "cli")).StackStatus).toBe("CREATE_COMPLETE");
-    const described = JSON.parse(await aws("describe-stacks", "--stack-name", "cli", "--output", "json")) as { Stacks: { StackStatus: string; Outputs: { OutputKey: string }[] }[] };
+    const described = JSON.parse(await aws("describe-stacks", "--stack-name", "cli", "--output", "json")) as {
+      Stacks: { StackStatus: string; Outputs: { OutputKey: string }[] }[];
+    };
     expect(described.Stacks[0]!.StackStatus).toBe("CREATE_COMPLETE");
     expect(described.Stacks[0]!.Outputs.map((item) => item.OutputKey).sort()).toEqual(["DeadLetterArn", "MainName", "MainUrl"]);
 
@@ -32,17 +34,23 @@ describe.skipIf(!hasAwsCli)("the AWS CLI against the local CloudFormation", () =
     expect(again).toMatch(/No changes to deploy/);
     await aws("update-stack", "--stack-name", "cli", "--use-previous-template", "--parameters", "ParameterKey=Retention,ParameterValue=1200");
     expect((await settle(cfn, "cli")).StackStatus).toBe("UPDATE_COMPLETE");
-    const events = JSON.parse(await aws("describe-stack-events", "--stack-name", "cli", "--output", "json")) as { StackEvents: { ResourceStatus: string; LogicalResourceId: string }[] };
+    const events = JSON.parse(await aws("describe-stack-events", "--stack-name", "cli", "--output", "json")) as {
+      StackEvents: { ResourceStatus: string; LogicalResourceId: string }[];
+    };
     expect(events.StackEvents[0]).toMatchObject({ LogicalResourceId: "cli", ResourceStatus: "UPDATE_COMPLETE" });
     const resources = JSON.parse(await aws("list-stack-resources", "--stack-name", "cli", "--output", "json")) as { StackResourceSummaries: unknown[] };
     expect(resources.StackResourceSummaries).toHaveLength(2);
 
-    await expect(aws("update-stack", "--stack-name", "cli", "--use-previous-template", "--parameters", "ParameterKey=Retention,UsePreviousValue=true")).rejects.toMatchObject({
+    await expect(
+      aws("update-stack", "--stack-name", "cli", "--use-previous-template", "--parameters", "ParameterKey=Retention,UsePreviousValue=true"),
+    ).rejects.toMatchObject({
       stderr: expect.stringContaining("No updates are to be performed.") as unknown,
     });
     const stackId = (await cfn.send(new DescribeStacksCommand({ StackName: "cli" }))).Stacks![0]!.StackId!;
     await aws("delete-stack", "--stack-name", "cli");
     expect((await settle(cfn, stackId)).StackStatus).toBe("DELETE_COMPLETE");
-    await expect(aws("describe-stacks", "--stack-name", "cli")).rejects.toMatchObject({ stderr: expect.stringContaining("Stack with id cli does not exist") as unknown });
+    await expect(aws("describe-stacks", "--stack-name", "cli")).rejects.toMatchObject({
+      stderr: expect.stringContaining("Stack with id cli does not exist") as unknown,
+    });
   });
 });

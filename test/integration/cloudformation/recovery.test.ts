@@ -47,7 +47,10 @@ async function withCrashedStack(
 async function queueGone(cloud: Awaited<ReturnType<typeof startTestCloud>>, url: string): Promise<boolean> {
   return clients(cloud)
     .sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }))
-    .then(() => false, () => true);
+    .then(
+      () => false,
+      () => true,
+    );
 }
 
 describe("recovery of stack operations interrupted by a crash", () => {
@@ -87,22 +90,40 @@ describe("recovery of stack operations interrupted by a crash", () => {
     await withCrashedStack(
       (db, stackId) => {
         // The crash hit after Main was updated in place (retention 60) but before the update finished.
-        const stack = db.prepare("SELECT template_body, parameters, outputs FROM cfn_stacks WHERE stack_id = ?").get(stackId) as { template_body: string; parameters: string; outputs: string };
+        const stack = db.prepare("SELECT template_body, parameters, outputs FROM cfn_stacks WHERE stack_id = ?").get(stackId) as {
+          template_body: string;
+          parameters: string;
+          outputs: string;
+        };
         const rows = db.prepare("SELECT * FROM cfn_resources WHERE stack_id = ?").all(stackId) as Record<string, string | number>[];
         const snapshot = {
           templateBody: stack.template_body,
           parameters: JSON.parse(stack.parameters) as unknown,
           outputs: JSON.parse(stack.outputs) as unknown,
           resources: rows.map((row) => ({
-            logicalId: row.logical_id, physicalId: row.physical_id, type: row.type, status: row.status, statusReason: undefined,
-            properties: JSON.parse(String(row.properties)) as unknown, attributes: JSON.parse(String(row.attributes)) as unknown,
-            deletionPolicy: row.deletion_policy, dependsOn: JSON.parse(String(row.depends_on)) as unknown, lastUpdated: row.last_updated,
+            logicalId: row.logical_id,
+            physicalId: row.physical_id,
+            type: row.type,
+            status: row.status,
+            statusReason: undefined,
+            properties: JSON.parse(String(row.properties)) as unknown,
+            attributes: JSON.parse(String(row.attributes)) as unknown,
+            deletionPolicy: row.deletion_policy,
+            dependsOn: JSON.parse(String(row.depends_on)) as unknown,
+            lastUpdated: row.last_updated,
           })),
         };
-        db.prepare("UPDATE cfn_stacks SET status = 'UPDATE_IN_PROGRESS', previous = ?, parameters = ? WHERE stack_id = ?").run(JSON.stringify(snapshot), JSON.stringify({ Retention: "60", MainName: "" }), stackId);
+        db.prepare("UPDATE cfn_stacks SET status = 'UPDATE_IN_PROGRESS', previous = ?, parameters = ? WHERE stack_id = ?").run(
+          JSON.stringify(snapshot),
+          JSON.stringify({ Retention: "60", MainName: "" }),
+          stackId,
+        );
         const main = rows.find((row) => row.logical_id === "Main")!;
         const properties = { ...(JSON.parse(String(main.properties)) as Record<string, unknown>), MessageRetentionPeriod: "60" };
-        db.prepare("UPDATE cfn_resources SET properties = ?, status = 'UPDATE_COMPLETE' WHERE stack_id = ? AND logical_id = 'Main'").run(JSON.stringify(properties), stackId);
+        db.prepare("UPDATE cfn_resources SET properties = ?, status = 'UPDATE_COMPLETE' WHERE stack_id = ? AND logical_id = 'Main'").run(
+          JSON.stringify(properties),
+          stackId,
+        );
       },
       async (stackId, url, cloud) => {
         const { cfn, sqs } = clients(cloud);

@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  CreateStackCommand, DeleteStackCommand, DescribeStackResourceCommand, DescribeStackResourcesCommand, DescribeStacksCommand,
-  GetTemplateCommand, ListStackResourcesCommand, ListStacksCommand, UpdateStackCommand, ValidateTemplateCommand, type CloudFormationClient,
+  CreateStackCommand,
+  DeleteStackCommand,
+  DescribeStackResourceCommand,
+  DescribeStackResourcesCommand,
+  DescribeStacksCommand,
+  GetTemplateCommand,
+  ListStackResourcesCommand,
+  ListStacksCommand,
+  UpdateStackCommand,
+  ValidateTemplateCommand,
+  type CloudFormationClient,
 } from "@aws-sdk/client-cloudformation";
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { startTestCloud } from "../../helpers/local-cloud.js";
@@ -36,7 +45,9 @@ async function attribute(url: string, name: "VisibilityTimeout" | "MessageRetent
 
 describe("stack lifecycle through @aws-sdk/client-cloudformation", () => {
   it("creates a stack in dependency order with generated names, outputs, masked NoEcho and resources", async () => {
-    const { StackId } = await cfn.send(new CreateStackCommand({ StackName: "life", TemplateBody: fixture("queue-and-role.yaml"), Capabilities: ["CAPABILITY_IAM"] }));
+    const { StackId } = await cfn.send(
+      new CreateStackCommand({ StackName: "life", TemplateBody: fixture("queue-and-role.yaml"), Capabilities: ["CAPABILITY_IAM"] }),
+    );
     expect(StackId).toMatch(/^arn:aws:cloudformation:us-east-1:000000000000:stack\/life\/[0-9a-f-]{36}$/);
     const stack = await settle(cfn, "life");
     expect(stack.StackStatus).toBe("CREATE_COMPLETE");
@@ -57,7 +68,9 @@ describe("stack lifecycle through @aws-sdk/client-cloudformation", () => {
     const policyStart = statuses.indexOf("ReaderPolicy:CREATE_IN_PROGRESS");
     expect(policyStart).toBeGreaterThan(statuses.indexOf("Queue:CREATE_COMPLETE"));
     expect(policyStart).toBeGreaterThan(statuses.indexOf("ReaderRole:CREATE_COMPLETE"));
-    expect(events.find((event) => event.ResourceStatusReason === "Resource creation Initiated" && event.LogicalResourceId === "Queue")?.PhysicalResourceId).toBe(url);
+    expect(
+      events.find((event) => event.ResourceStatusReason === "Resource creation Initiated" && event.LogicalResourceId === "Queue")?.PhysicalResourceId,
+    ).toBe(url);
 
     const resources = await cfn.send(new ListStackResourcesCommand({ StackName: "life" }));
     expect(resources.StackResourceSummaries?.map((item) => item.LogicalResourceId).sort()).toEqual(["Queue", "ReaderPolicy", "ReaderRole"]);
@@ -71,7 +84,10 @@ describe("stack lifecycle through @aws-sdk/client-cloudformation", () => {
     await cfn.send(new DeleteStackCommand({ StackName: "life" }));
     await expect(settle(cfn, StackId!)).resolves.toMatchObject({ StackStatus: "DELETE_COMPLETE" });
     expect(await queueExists(url)).toBe(false);
-    await expect(cfn.send(new DescribeStacksCommand({ StackName: "life" }))).rejects.toMatchObject({ name: "ValidationError", message: "Stack with id life does not exist" });
+    await expect(cfn.send(new DescribeStacksCommand({ StackName: "life" }))).rejects.toMatchObject({
+      name: "ValidationError",
+      message: "Stack with id life does not exist",
+    });
     const listed = await cfn.send(new ListStacksCommand({ StackStatusFilter: ["DELETE_COMPLETE"] }));
     expect(listed.StackSummaries?.some((summary) => summary.StackId === StackId)).toBe(true);
   });
@@ -85,7 +101,9 @@ describe("stack lifecycle through @aws-sdk/client-cloudformation", () => {
       name: "ValidationError",
       message: "No updates are to be performed.",
     });
-    await expect(cfn.send(new UpdateStackCommand({ StackName: "noop", UsePreviousTemplate: true, Parameters: [{ ParameterKey: "Retention", UsePreviousValue: true }] }))).rejects.toMatchObject({
+    await expect(
+      cfn.send(new UpdateStackCommand({ StackName: "noop", UsePreviousTemplate: true, Parameters: [{ ParameterKey: "Retention", UsePreviousValue: true }] })),
+    ).rejects.toMatchObject({
       message: "No updates are to be performed.",
     });
     const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 0 }));
@@ -97,7 +115,9 @@ describe("stack lifecycle through @aws-sdk/client-cloudformation", () => {
     const before = await settle(cfn, "inplace");
     const url = output(before, "MainUrl")!;
     await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "still here" }));
-    await cfn.send(new UpdateStackCommand({ StackName: "inplace", UsePreviousTemplate: true, Parameters: [{ ParameterKey: "Retention", ParameterValue: "86400" }] }));
+    await cfn.send(
+      new UpdateStackCommand({ StackName: "inplace", UsePreviousTemplate: true, Parameters: [{ ParameterKey: "Retention", ParameterValue: "86400" }] }),
+    );
     const after = await settle(cfn, "inplace");
     expect(after.StackStatus).toBe("UPDATE_COMPLETE");
     expect(output(after, "MainUrl")).toBe(url);
@@ -115,11 +135,19 @@ describe("stack lifecycle through @aws-sdk/client-cloudformation", () => {
   });
 
   it("replaces a queue whose name changes: new queue first, old one deleted in cleanup", async () => {
-    await cfn.send(new CreateStackCommand({ StackName: "replace", TemplateBody: fixture("two-queues.yaml"), Parameters: [{ ParameterKey: "MainName", ParameterValue: "replace-first" }] }));
+    await cfn.send(
+      new CreateStackCommand({
+        StackName: "replace",
+        TemplateBody: fixture("two-queues.yaml"),
+        Parameters: [{ ParameterKey: "MainName", ParameterValue: "replace-first" }],
+      }),
+    );
     const before = await settle(cfn, "replace");
     const oldUrl = output(before, "MainUrl")!;
     expect(oldUrl).toMatch(/\/replace-first$/);
-    await cfn.send(new UpdateStackCommand({ StackName: "replace", UsePreviousTemplate: true, Parameters: [{ ParameterKey: "MainName", ParameterValue: "replace-second" }] }));
+    await cfn.send(
+      new UpdateStackCommand({ StackName: "replace", UsePreviousTemplate: true, Parameters: [{ ParameterKey: "MainName", ParameterValue: "replace-second" }] }),
+    );
     const after = await settle(cfn, "replace");
     expect(after.StackStatus).toBe("UPDATE_COMPLETE");
     const newUrl = output(after, "MainUrl")!;
@@ -130,7 +158,9 @@ describe("stack lifecycle through @aws-sdk/client-cloudformation", () => {
     const replacing = events.find((event) => event.LogicalResourceId === "Main" && event.ResourceStatus === "UPDATE_IN_PROGRESS");
     expect(replacing?.ResourceStatusReason).toBe("Requested update requires the creation of a new physical resource; hence creating one.");
     const statuses = events.map((event) => `${event.LogicalResourceId}:${event.ResourceStatus}:${event.PhysicalResourceId}`);
-    expect(statuses.indexOf(`Main:DELETE_COMPLETE:${oldUrl}`)).toBeGreaterThan(statuses.indexOf("replace:UPDATE_COMPLETE_CLEANUP_IN_PROGRESS:" + after.StackId));
+    expect(statuses.indexOf(`Main:DELETE_COMPLETE:${oldUrl}`)).toBeGreaterThan(
+      statuses.indexOf("replace:UPDATE_COMPLETE_CLEANUP_IN_PROGRESS:" + after.StackId),
+    );
   });
 
   it("fails an invalid property with AWS's reason and rolls the create back to ROLLBACK_COMPLETE", async () => {
@@ -148,7 +178,9 @@ describe("stack lifecycle through @aws-sdk/client-cloudformation", () => {
       name: "ValidationError",
       message: `Stack:${stack.StackId} is in ROLLBACK_COMPLETE state and can not be updated.`,
     });
-    await expect(cfn.send(new CreateStackCommand({ StackName: "broken", TemplateBody: fixture("two-queues.yaml") }))).rejects.toMatchObject({ name: "AlreadyExistsException" });
+    await expect(cfn.send(new CreateStackCommand({ StackName: "broken", TemplateBody: fixture("two-queues.yaml") }))).rejects.toMatchObject({
+      name: "AlreadyExistsException",
+    });
     await cfn.send(new DeleteStackCommand({ StackName: "broken" }));
     await expect(settle(cfn, stack.StackId!)).resolves.toMatchObject({ StackStatus: "DELETE_COMPLETE" });
   });
@@ -170,7 +202,9 @@ describe("stack lifecycle through @aws-sdk/client-cloudformation", () => {
     const resources = await cfn.send(new ListStackResourcesCommand({ StackName: "upfail" }));
     expect(resources.StackResourceSummaries?.map((item) => item.LogicalResourceId).sort()).toEqual(["DeadLetters", "Main"]);
     // A stack in UPDATE_ROLLBACK_COMPLETE can be updated again.
-    await cfn.send(new UpdateStackCommand({ StackName: "upfail", UsePreviousTemplate: true, Parameters: [{ ParameterKey: "Retention", ParameterValue: "7200" }] }));
+    await cfn.send(
+      new UpdateStackCommand({ StackName: "upfail", UsePreviousTemplate: true, Parameters: [{ ParameterKey: "Retention", ParameterValue: "7200" }] }),
+    );
     expect((await settle(cfn, "upfail")).StackStatus).toBe("UPDATE_COMPLETE");
     expect(await attribute(url, "MessageRetentionPeriod")).toBe("7200");
   });
@@ -194,17 +228,52 @@ describe("stack lifecycle through @aws-sdk/client-cloudformation", () => {
 
   it("rejects bad templates and calls synchronously with AWS's ValidationError messages", async () => {
     const reject = (promise: Promise<unknown>, message: string | RegExp) => expect(promise).rejects.toMatchObject({ name: "ValidationError", message });
-    await reject(cfn.send(new CreateStackCommand({ StackName: "v1", TemplateBody: "Resources:\n  A:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: !Ref Missing\n" })),
-      "Template format error: Unresolved resource dependencies [Missing] in the Resources block of the template");
-    await reject(cfn.send(new CreateStackCommand({ StackName: "v2", TemplateBody: "Resources:\n  A:\n    Type: AWS::Nope::Thing\n" })), "Template format error: Unrecognized resource types: [AWS::Nope::Thing]");
-    await reject(cfn.send(new CreateStackCommand({ StackName: "v3", TemplateBody: "Resources:\n  A:\n    Type: AWS::SQS::Queue\n    DependsOn: B\n  B:\n    Type: AWS::SQS::Queue\n    DependsOn: A\n" })),
-      "Circular dependency between resources: [A, B]");
-    await reject(cfn.send(new CreateStackCommand({ StackName: "v4", TemplateBody: "Parameters:\n  P:\n    Type: String\nResources:\n  A:\n    Type: AWS::SQS::Queue\n" })), "Parameters: [P] must have values");
-    await reject(cfn.send(new CreateStackCommand({ StackName: "v5", TemplateBody: fixture("two-queues.yaml"), Parameters: [{ ParameterKey: "Nope", ParameterValue: "x" }] })), "Parameters: [Nope] do not exist in the template");
-    await reject(cfn.send(new CreateStackCommand({ StackName: "v6", TemplateBody: "Resources:\n  A:\n    Type: AWS::SQS::Queue\n  B:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: !GetAtt A.Nope\n" })),
-      "Template error: resource A does not support attribute type Nope in Fn::GetAtt");
+    await reject(
+      cfn.send(
+        new CreateStackCommand({
+          StackName: "v1",
+          TemplateBody: "Resources:\n  A:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: !Ref Missing\n",
+        }),
+      ),
+      "Template format error: Unresolved resource dependencies [Missing] in the Resources block of the template",
+    );
+    await reject(
+      cfn.send(new CreateStackCommand({ StackName: "v2", TemplateBody: "Resources:\n  A:\n    Type: AWS::Nope::Thing\n" })),
+      "Template format error: Unrecognized resource types: [AWS::Nope::Thing]",
+    );
+    await reject(
+      cfn.send(
+        new CreateStackCommand({
+          StackName: "v3",
+          TemplateBody: "Resources:\n  A:\n    Type: AWS::SQS::Queue\n    DependsOn: B\n  B:\n    Type: AWS::SQS::Queue\n    DependsOn: A\n",
+        }),
+      ),
+      "Circular dependency between resources: [A, B]",
+    );
+    await reject(
+      cfn.send(new CreateStackCommand({ StackName: "v4", TemplateBody: "Parameters:\n  P:\n    Type: String\nResources:\n  A:\n    Type: AWS::SQS::Queue\n" })),
+      "Parameters: [P] must have values",
+    );
+    await reject(
+      cfn.send(
+        new CreateStackCommand({ StackName: "v5", TemplateBody: fixture("two-queues.yaml"), Parameters: [{ ParameterKey: "Nope", ParameterValue: "x" }] }),
+      ),
+      "Parameters: [Nope] do not exist in the template",
+    );
+    await reject(
+      cfn.send(
+        new CreateStackCommand({
+          StackName: "v6",
+          TemplateBody: "Resources:\n  A:\n    Type: AWS::SQS::Queue\n  B:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: !GetAtt A.Nope\n",
+        }),
+      ),
+      "Template error: resource A does not support attribute type Nope in Fn::GetAtt",
+    );
     await reject(cfn.send(new CreateStackCommand({ StackName: "v7" })), "Either Template URL or Template Body must be specified.");
-    await reject(cfn.send(new CreateStackCommand({ StackName: "bad_name", TemplateBody: fixture("two-queues.yaml") })), /Member must satisfy regular expression pattern/);
+    await reject(
+      cfn.send(new CreateStackCommand({ StackName: "bad_name", TemplateBody: fixture("two-queues.yaml") })),
+      /Member must satisfy regular expression pattern/,
+    );
     await reject(cfn.send(new UpdateStackCommand({ StackName: "nothere", TemplateBody: fixture("two-queues.yaml") })), "Stack with id nothere does not exist");
     await expect(cfn.send(new CreateStackCommand({ StackName: "v8", TemplateBody: fixture("queue-and-role.yaml") }))).rejects.toMatchObject({
       name: "InsufficientCapabilitiesException",
@@ -220,13 +289,20 @@ describe("stack lifecycle through @aws-sdk/client-cloudformation", () => {
   it("shares values through exports and refuses to delete an export in use", async () => {
     await cfn.send(new CreateStackCommand({ StackName: "exporter", TemplateBody: fixture("queue-and-role.yaml"), Capabilities: ["CAPABILITY_IAM"] }));
     const exporter = await settle(cfn, "exporter");
-    const importer = "Resources:\n  Policy:\n    Type: AWS::SQS::QueuePolicy\n    Properties:\n      Queues: [!ImportValue exporter-QueueUrl]\n      PolicyDocument: {Version: '2012-10-17', Statement: [{Effect: Allow, Principal: '*', Action: 'sqs:SendMessage', Resource: '*'}]}\n";
+    const importer =
+      "Resources:\n  Policy:\n    Type: AWS::SQS::QueuePolicy\n    Properties:\n      Queues: [!ImportValue exporter-QueueUrl]\n      PolicyDocument: {Version: '2012-10-17', Statement: [{Effect: Allow, Principal: '*', Action: 'sqs:SendMessage', Resource: '*'}]}\n";
     const { StackId: importerId } = await cfn.send(new CreateStackCommand({ StackName: "importer", TemplateBody: importer }));
     expect((await settle(cfn, "importer")).StackStatus).toBe("CREATE_COMPLETE");
     const policy = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: output(exporter, "QueueUrl"), AttributeNames: ["Policy"] }));
     expect(policy.Attributes?.Policy).toContain("sqs:SendMessage");
     // Same export name from another stack.
-    await cfn.send(new CreateStackCommand({ StackName: "exporter2", TemplateBody: fixture("queue-and-role.yaml").replace("${AWS::StackName}-QueueUrl", "exporter-QueueUrl"), Capabilities: ["CAPABILITY_IAM"] }));
+    await cfn.send(
+      new CreateStackCommand({
+        StackName: "exporter2",
+        TemplateBody: fixture("queue-and-role.yaml").replace("${AWS::StackName}-QueueUrl", "exporter-QueueUrl"),
+        Capabilities: ["CAPABILITY_IAM"],
+      }),
+    );
     const second = await settle(cfn, "exporter2");
     expect(second.StackStatus).toBe("ROLLBACK_COMPLETE");
     expect(second.StackStatusReason).toBe("Export with name exporter-QueueUrl is already exported by stack exporter. Rollback requested by user.");
@@ -235,7 +311,9 @@ describe("stack lifecycle through @aws-sdk/client-cloudformation", () => {
     const refused = await settle(cfn, "exporter");
     expect(refused.StackStatus).toBe("DELETE_FAILED");
     expect(refused.StackStatusReason).toBe("Export exporter-QueueUrl cannot be deleted as it is in use by importer");
-    await expect(cfn.send(new CreateStackCommand({ StackName: "importer2", TemplateBody: importer.replace("exporter-QueueUrl", "missing-export") }))).rejects.toMatchObject({
+    await expect(
+      cfn.send(new CreateStackCommand({ StackName: "importer2", TemplateBody: importer.replace("exporter-QueueUrl", "missing-export") })),
+    ).rejects.toMatchObject({
       message: "No export named missing-export found.",
     });
     await cfn.send(new DeleteStackCommand({ StackName: "importer" }));

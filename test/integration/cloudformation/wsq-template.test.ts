@@ -49,15 +49,19 @@ describe("the wsq template on the local cloud", () => {
     expect(resources.StackResourceSummaries?.every((resource) => resource.ResourceStatus === "CREATE_COMPLETE")).toBe(true);
 
     const previous = ["AssetBucket", "AssetKey"].map((key) => ({ ParameterKey: key, UsePreviousValue: true }));
-    await expect(cfn.send(new UpdateStackCommand({ StackName: "wsq", UsePreviousTemplate: true, Parameters: previous, Capabilities: ["CAPABILITY_IAM"] }))).rejects.toMatchObject({
+    await expect(
+      cfn.send(new UpdateStackCommand({ StackName: "wsq", UsePreviousTemplate: true, Parameters: previous, Capabilities: ["CAPABILITY_IAM"] })),
+    ).rejects.toMatchObject({
       message: "No updates are to be performed.",
     });
-    await cfn.send(new UpdateStackCommand({
-      StackName: "wsq",
-      UsePreviousTemplate: true,
-      Parameters: [...previous, { ParameterKey: "FunctionTimeoutSeconds", ParameterValue: "30" }],
-      Capabilities: ["CAPABILITY_IAM"],
-    }));
+    await cfn.send(
+      new UpdateStackCommand({
+        StackName: "wsq",
+        UsePreviousTemplate: true,
+        Parameters: [...previous, { ParameterKey: "FunctionTimeoutSeconds", ParameterValue: "30" }],
+        Capabilities: ["CAPABILITY_IAM"],
+      }),
+    );
     const updated = await settle(cfn, "wsq");
     expect(updated.StackStatus).toBe("UPDATE_COMPLETE");
     const visibility = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: output(updated, "QueueUrl"), AttributeNames: ["VisibilityTimeout"] }));

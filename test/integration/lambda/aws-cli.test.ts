@@ -25,7 +25,21 @@ describe.skipIf(!hasAwsCli)("the AWS CLI against the local Lambda", () => {
     };
     const zip = join(dir, "code.zip");
     writeFileSync(zip, zipOf({ "index.js": 'exports.handler = async (event) => { console.log("got", event.x); return { twice: event.x * 2 }; };' }));
-    const created = await aws("create-function", "--function-name", "cli-fn", "--runtime", "nodejs22.x", "--handler", "index.handler", "--role", ROLE, "--zip-file", `fileb://${zip}`, "--timeout", "10");
+    const created = await aws(
+      "create-function",
+      "--function-name",
+      "cli-fn",
+      "--runtime",
+      "nodejs22.x",
+      "--handler",
+      "index.handler",
+      "--role",
+      ROLE,
+      "--zip-file",
+      `fileb://${zip}`,
+      "--timeout",
+      "10",
+    );
     expect(created).toMatchObject({ FunctionName: "cli-fn", Timeout: 10, State: "Active" });
     expect(await aws("get-function-configuration", "--function-name", "cli-fn")).toMatchObject({ FunctionName: "cli-fn", Handler: "index.handler" });
 
@@ -33,7 +47,11 @@ describe.skipIf(!hasAwsCli)("the AWS CLI against the local Lambda", () => {
     // fileb:// reads the payload as bytes in AWS CLI v1 and v2 alike (v2 would base64-decode a literal).
     const payload = join(dir, "payload.json");
     writeFileSync(payload, '{"x":21}');
-    const invoked = (await aws("invoke", "--function-name", "cli-fn", "--payload", `fileb://${payload}`, "--log-type", "Tail", out)) as { StatusCode: number; LogResult: string; ExecutedVersion: string };
+    const invoked = (await aws("invoke", "--function-name", "cli-fn", "--payload", `fileb://${payload}`, "--log-type", "Tail", out)) as {
+      StatusCode: number;
+      LogResult: string;
+      ExecutedVersion: string;
+    };
     expect(invoked.StatusCode).toBe(200);
     expect(invoked.ExecutedVersion).toBe("$LATEST");
     expect(JSON.parse(readFileSync(out, "utf8"))).toEqual({ twice: 42 });
@@ -44,12 +62,33 @@ describe.skipIf(!hasAwsCli)("the AWS CLI against the local Lambda", () => {
 
     const { sqs } = clients(cloud);
     const { queueArn } = await fifoQueueWithDlq(sqs, "cli", { maxReceiveCount: 5, visibilityTimeout: 60 });
-    const mapping = (await aws("create-event-source-mapping", "--function-name", "cli-fn", "--event-source-arn", queueArn, "--batch-size", "5", "--function-response-types", "ReportBatchItemFailures", "--scaling-config", "MaximumConcurrency=3")) as { UUID: string };
+    const mapping = (await aws(
+      "create-event-source-mapping",
+      "--function-name",
+      "cli-fn",
+      "--event-source-arn",
+      queueArn,
+      "--batch-size",
+      "5",
+      "--function-response-types",
+      "ReportBatchItemFailures",
+      "--scaling-config",
+      "MaximumConcurrency=3",
+    )) as { UUID: string };
     const listed = (await aws("list-event-source-mappings", "--function-name", "cli-fn")) as { EventSourceMappings: { UUID: string; BatchSize: number }[] };
     expect(listed.EventSourceMappings.map((m) => [m.UUID, m.BatchSize])).toEqual([[mapping.UUID, 5]]);
-    expect(await aws("get-event-source-mapping", "--uuid", mapping.UUID)).toMatchObject({ UUID: mapping.UUID, EventSourceArn: queueArn, ScalingConfig: { MaximumConcurrency: 3 }, FunctionResponseTypes: ["ReportBatchItemFailures"] });
+    expect(await aws("get-event-source-mapping", "--uuid", mapping.UUID)).toMatchObject({
+      UUID: mapping.UUID,
+      EventSourceArn: queueArn,
+      ScalingConfig: { MaximumConcurrency: 3 },
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+    });
 
-    await expect(aws("get-function-configuration", "--function-name", "missing")).rejects.toMatchObject({ stderr: expect.stringMatching(/ResourceNotFoundException.*Function not found/) });
-    await expect(aws("create-event-source-mapping", "--function-name", "cli-fn", "--event-source-arn", queueArn, "--batch-size", "11")).rejects.toMatchObject({ stderr: expect.stringMatching(/InvalidParameterValueException/) });
+    await expect(aws("get-function-configuration", "--function-name", "missing")).rejects.toMatchObject({
+      stderr: expect.stringMatching(/ResourceNotFoundException.*Function not found/),
+    });
+    await expect(aws("create-event-source-mapping", "--function-name", "cli-fn", "--event-source-arn", queueArn, "--batch-size", "11")).rejects.toMatchObject({
+      stderr: expect.stringMatching(/InvalidParameterValueException/),
+    });
   });
 });

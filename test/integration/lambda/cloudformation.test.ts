@@ -17,13 +17,23 @@ function template(greeting: string, batchSize: number): string {
     Resources: {
       Role: {
         Type: "AWS::IAM::Role",
-        Properties: { AssumeRolePolicyDocument: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] } },
+        Properties: {
+          AssumeRolePolicyDocument: {
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
+          },
+        },
       },
       Results: { Type: "AWS::SQS::Queue", Properties: { QueueName: "cfn-results" } },
       DeadLetters: { Type: "AWS::SQS::Queue", Properties: { QueueName: "cfn-dead.fifo", FifoQueue: true } },
       Requests: {
         Type: "AWS::SQS::Queue",
-        Properties: { QueueName: "cfn-requests.fifo", FifoQueue: true, VisibilityTimeout: 30, RedrivePolicy: { deadLetterTargetArn: { "Fn::GetAtt": ["DeadLetters", "Arn"] }, maxReceiveCount: 5 } },
+        Properties: {
+          QueueName: "cfn-requests.fifo",
+          FifoQueue: true,
+          VisibilityTimeout: 30,
+          RedrivePolicy: { deadLetterTargetArn: { "Fn::GetAtt": ["DeadLetters", "Arn"] }, maxReceiveCount: 5 },
+        },
       },
       Function: {
         Type: "AWS::Lambda::Function",
@@ -77,7 +87,11 @@ describe("Lambda resources through CloudFormation", () => {
     const fn = await lambda.send(new GetFunctionCommand({ FunctionName: "cfn-handler" }));
     expect(fn.Configuration).toMatchObject({ Runtime: "nodejs22.x", Architectures: ["arm64"], MemorySize: 256, Timeout: 5 });
     expect(fn.Concurrency).toEqual({ ReservedConcurrentExecutions: 3 });
-    expect(await lambda.send(new GetEventSourceMappingCommand({ UUID: output("MappingId") }))).toMatchObject({ BatchSize: 10, ScalingConfig: { MaximumConcurrency: 2 }, State: "Enabled" });
+    expect(await lambda.send(new GetEventSourceMappingCommand({ UUID: output("MappingId") }))).toMatchObject({
+      BatchSize: 10,
+      ScalingConfig: { MaximumConcurrency: 2 },
+      State: "Enabled",
+    });
 
     await sqs.send(new SendMessageCommand({ QueueUrl: output("RequestsUrl"), MessageBody: "world", MessageGroupId: "g", MessageDeduplicationId: "1" }));
     expect((await receiveAll(sqs, output("ResultsUrl"), 1)).map((m) => m.Body)).toEqual(["hello world"]);

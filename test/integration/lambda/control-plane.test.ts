@@ -48,7 +48,10 @@ describe("Lambda control plane", () => {
     expect(strFromU8(unzipSync(zip)["index.js"]!)).toBe(VERSION(2));
 
     await lambda.send(new DeleteFunctionCommand({ FunctionName: "updated" }));
-    await expect(lambda.send(new InvokeCommand({ FunctionName: "updated" }))).rejects.toMatchObject({ name: "ResourceNotFoundException", $metadata: { httpStatusCode: 404 } });
+    await expect(lambda.send(new InvokeCommand({ FunctionName: "updated" }))).rejects.toMatchObject({
+      name: "ResourceNotFoundException",
+      $metadata: { httpStatusCode: 404 },
+    });
   });
 
   it("lists in pages, records permissions and tags, runs Event invocations, refuses bad input", async () => {
@@ -61,8 +64,20 @@ describe("Lambda control plane", () => {
     expect(second.Functions?.map((f) => f.FunctionName)).toEqual(["c"]);
     expect(second.NextMarker).toBeUndefined();
 
-    await lambda.send(new AddPermissionCommand({ FunctionName: "a", StatementId: "apigw", Action: "lambda:InvokeFunction", Principal: "apigateway.amazonaws.com", SourceArn: "arn:aws:execute-api:us-east-1:000000000000:abc/*" }));
-    await expect(lambda.send(new AddPermissionCommand({ FunctionName: "a", StatementId: "apigw", Action: "lambda:InvokeFunction", Principal: "apigateway.amazonaws.com" }))).rejects.toMatchObject({ name: "ResourceConflictException" });
+    await lambda.send(
+      new AddPermissionCommand({
+        FunctionName: "a",
+        StatementId: "apigw",
+        Action: "lambda:InvokeFunction",
+        Principal: "apigateway.amazonaws.com",
+        SourceArn: "arn:aws:execute-api:us-east-1:000000000000:abc/*",
+      }),
+    );
+    await expect(
+      lambda.send(
+        new AddPermissionCommand({ FunctionName: "a", StatementId: "apigw", Action: "lambda:InvokeFunction", Principal: "apigateway.amazonaws.com" }),
+      ),
+    ).rejects.toMatchObject({ name: "ResourceConflictException" });
     const policy = JSON.parse((await lambda.send(new GetPolicyCommand({ FunctionName: "a" }))).Policy!) as { Statement: { Sid: string; Principal: unknown }[] };
     expect(policy.Statement).toMatchObject([{ Sid: "apigw", Principal: { Service: "apigateway.amazonaws.com" } }]);
     await lambda.send(new RemovePermissionCommand({ FunctionName: "a", StatementId: "apigw" }));
@@ -76,17 +91,54 @@ describe("Lambda control plane", () => {
 
     // Event: accepted (202) at once, run in the background.
     const done = await sqs.send(new CreateQueueCommand({ QueueName: "async-done" }));
-    await createFunction(lambda, "background", {
-      "index.js": `const { SQSClient, SendMessageCommand } = require("@aws-sdk/client-sqs"); const sqs = new SQSClient({});
+    await createFunction(
+      lambda,
+      "background",
+      {
+        "index.js": `const { SQSClient, SendMessageCommand } = require("@aws-sdk/client-sqs"); const sqs = new SQSClient({});
         exports.handler = async (event) => { await sqs.send(new SendMessageCommand({ QueueUrl: process.env.DONE, MessageBody: event.note })); };`,
-    }, { Environment: { Variables: { DONE: done.QueueUrl! } } });
+      },
+      { Environment: { Variables: { DONE: done.QueueUrl! } } },
+    );
     const accepted = await lambda.send(new InvokeCommand({ FunctionName: "background", InvocationType: "Event", Payload: JSON.stringify({ note: "ran" }) }));
     expect(accepted.StatusCode).toBe(202);
     expect((await receiveAll(sqs, done.QueueUrl!, 1)).map((m) => m.Body)).toEqual(["ran"]);
 
-    await expect(lambda.send(new CreateFunctionCommand({ FunctionName: "a", Runtime: "nodejs22.x", Handler: "index.handler", Role: ROLE, Code: { ZipFile: zipOf({ "index.js": "" }) } }))).rejects.toMatchObject({ name: "ResourceConflictException", $metadata: { httpStatusCode: 409 } });
-    await expect(lambda.send(new CreateFunctionCommand({ FunctionName: "py", Runtime: "python3.13", Handler: "index.handler", Role: ROLE, Code: { ZipFile: zipOf({ "index.py": "" }) } }))).rejects.toMatchObject({ name: "InvalidParameterValueException" });
-    await expect(lambda.send(new CreateFunctionCommand({ FunctionName: "notzip", Runtime: "nodejs22.x", Handler: "index.handler", Role: ROLE, Code: { ZipFile: new TextEncoder().encode("not a zip") } }))).rejects.toMatchObject({ name: "InvalidParameterValueException" });
-    await expect(lambda.send(new InvokeCommand({ FunctionName: "a", Payload: new TextEncoder().encode("{not json") }))).rejects.toMatchObject({ name: "InvalidRequestContentException" });
+    await expect(
+      lambda.send(
+        new CreateFunctionCommand({
+          FunctionName: "a",
+          Runtime: "nodejs22.x",
+          Handler: "index.handler",
+          Role: ROLE,
+          Code: { ZipFile: zipOf({ "index.js": "" }) },
+        }),
+      ),
+    ).rejects.toMatchObject({ name: "ResourceConflictException", $metadata: { httpStatusCode: 409 } });
+    await expect(
+      lambda.send(
+        new CreateFunctionCommand({
+          FunctionName: "py",
+          Runtime: "python3.13",
+          Handler: "index.handler",
+          Role: ROLE,
+          Code: { ZipFile: zipOf({ "index.py": "" }) },
+        }),
+      ),
+    ).rejects.toMatchObject({ name: "InvalidParameterValueException" });
+    await expect(
+      lambda.send(
+        new CreateFunctionCommand({
+          FunctionName: "notzip",
+          Runtime: "nodejs22.x",
+          Handler: "index.handler",
+          Role: ROLE,
+          Code: { ZipFile: new TextEncoder().encode("not a zip") },
+        }),
+      ),
+    ).rejects.toMatchObject({ name: "InvalidParameterValueException" });
+    await expect(lambda.send(new InvokeCommand({ FunctionName: "a", Payload: new TextEncoder().encode("{not json") }))).rejects.toMatchObject({
+      name: "InvalidRequestContentException",
+    });
   });
 });

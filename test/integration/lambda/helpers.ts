@@ -54,7 +54,12 @@ export async function fifoQueueWithDlq(sqs: SQSClient, name: string, options: { 
   return { queueUrl: queue.QueueUrl!, queueArn: arn, dlqUrl: dlq.QueueUrl!, dlqArn };
 }
 
-export async function mapQueue(lambda: LambdaClient, functionName: string, queueArn: string, options: { batchSize?: number; maximumConcurrency?: number; reportBatchItemFailures?: boolean } = {}) {
+export async function mapQueue(
+  lambda: LambdaClient,
+  functionName: string,
+  queueArn: string,
+  options: { batchSize?: number; maximumConcurrency?: number; reportBatchItemFailures?: boolean } = {},
+) {
   return lambda.send(
     new CreateEventSourceMappingCommand({
       FunctionName: functionName,
@@ -77,7 +82,15 @@ export async function receiveAll(sqs: SQSClient, queueUrl: string, count: number
   const seen = [];
   const deadline = Date.now() + deadlineMs;
   while (seen.length < count && Date.now() < deadline) {
-    const result = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageSystemAttributeNames: ["All"], VisibilityTimeout: 60 }));
+    const result = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        MessageSystemAttributeNames: ["All"],
+        VisibilityTimeout: 60,
+      }),
+    );
     seen.push(...(result.Messages ?? []));
   }
   return seen;

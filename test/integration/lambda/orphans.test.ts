@@ -40,7 +40,9 @@ describe("execution environments and a killed local cloud", () => {
     const lambda = new LambdaClient({ endpoint: state.url, region: state.region, credentials: { ...LOCAL_CREDENTIALS }, maxAttempts: 1 });
     // A handler that keeps its event loop busy forever with a timer, as careless ones do.
     await createFunction(lambda, "lingering", { "index.js": "setInterval(() => {}, 1000); exports.handler = async () => process.pid;" });
-    const workers = await Promise.all([1, 2, 3].map(async () => Number(new TextDecoder().decode((await lambda.send(new InvokeCommand({ FunctionName: "lingering" }))).Payload))));
+    const workers = await Promise.all(
+      [1, 2, 3].map(async () => Number(new TextDecoder().decode((await lambda.send(new InvokeCommand({ FunctionName: "lingering" }))).Payload))),
+    );
     for (const pid of workers) expect(alive(pid)).toBe(true);
     onTestFinished(() => {
       for (const pid of workers) if (alive(pid)) process.kill(pid, "SIGKILL");

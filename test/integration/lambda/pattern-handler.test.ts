@@ -35,7 +35,7 @@ async function connectionsRecorder(expected: number, failFirstPostOf: string) {
       const result = JSON.parse(Buffer.concat(chunks).toString("utf8")) as PatternResult;
       if (!failed && result.id === failFirstPostOf) {
         failed = true;
-        response.writeHead(403, { "x-amzn-errortype": "ForbiddenException", "content-type": "application/json" }).end("{\"message\":\"Forbidden\"}");
+        response.writeHead(403, { "x-amzn-errortype": "ForbiddenException", "content-type": "application/json" }).end('{"message":"Forbidden"}');
         return;
       }
       posts.push({ connectionId: decodeURIComponent(match?.[1] ?? ""), result });
@@ -61,14 +61,19 @@ describe("the pattern handler on the local Lambda", () => {
     const perGroup = 5;
     const recorder = await connectionsRecorder(groups * perGroup, "g2-1");
     const { queueUrl, queueArn } = await fifoQueueWithDlq(sqs, "requests", { maxReceiveCount: 5, visibilityTimeout: 4 });
-    await createFunction(lambda, "pattern-handler", {}, {
-      Handler: HANDLER_ENTRY,
-      Architectures: ["arm64"],
-      MemorySize: 256,
-      Timeout: 4,
-      Code: { S3Bucket: "assets", S3Key: "handler.zip" },
-      Environment: { Variables: { WSQ_CONNECTIONS_URL: recorder.url } },
-    });
+    await createFunction(
+      lambda,
+      "pattern-handler",
+      {},
+      {
+        Handler: HANDLER_ENTRY,
+        Architectures: ["arm64"],
+        MemorySize: 256,
+        Timeout: 4,
+        Code: { S3Bucket: "assets", S3Key: "handler.zip" },
+        Environment: { Variables: { WSQ_CONNECTIONS_URL: recorder.url } },
+      },
+    );
     await mapQueue(lambda, "pattern-handler", queueArn, { batchSize: 10, maximumConcurrency: 3, reportBatchItemFailures: true });
 
     // Messages as API Gateway's integration sends them: the frame as body, ids as attributes.

@@ -38,7 +38,13 @@ export async function reports(sqs: SQSClient, queueUrl: string, records: number)
   return seen;
 }
 
-export async function sendGroups(sqs: SQSClient, queueUrl: string, groups: number, perGroup: number, body = (g: number, i: number) => `g${g}-${i}`): Promise<void> {
+export async function sendGroups(
+  sqs: SQSClient,
+  queueUrl: string,
+  groups: number,
+  perGroup: number,
+  body = (g: number, i: number) => `g${g}-${i}`,
+): Promise<void> {
   // Interleaved, so batches mix groups as a real burst does.
   const messages: { group: number; index: number }[] = [];
   for (let index = 0; index < perGroup; index++) for (let group = 0; group < groups; group++) messages.push({ group, index });
@@ -46,7 +52,14 @@ export async function sendGroups(sqs: SQSClient, queueUrl: string, groups: numbe
     await sqs.send(
       new SendMessageBatchCommand({
         QueueUrl: queueUrl,
-        Entries: messages.slice(start, start + 10).map((m, i) => ({ Id: String(i), MessageBody: body(m.group, m.index), MessageGroupId: `g${m.group}`, MessageDeduplicationId: `g${m.group}-${m.index}` })),
+        Entries: messages
+          .slice(start, start + 10)
+          .map((m, i) => ({
+            Id: String(i),
+            MessageBody: body(m.group, m.index),
+            MessageGroupId: `g${m.group}`,
+            MessageDeduplicationId: `g${m.group}-${m.index}`,
+          })),
       }),
     );
   }

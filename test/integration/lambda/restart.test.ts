@@ -33,7 +33,17 @@ describe("Lambda event source mapping across a restart", () => {
       const groups = 4;
       const perGroup = 15;
       for (let index = 0; index < perGroup; index++) {
-        await api.sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: Array.from({ length: groups }, (_, g) => ({ Id: `m${g}`, MessageBody: `g${g}-${index}`, MessageGroupId: `g${g}`, MessageDeduplicationId: `g${g}-${index}` })) }));
+        await api.sqs.send(
+          new SendMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: Array.from({ length: groups }, (_, g) => ({
+              Id: `m${g}`,
+              MessageBody: `g${g}-${index}`,
+              MessageGroupId: `g${g}`,
+              MessageDeduplicationId: `g${g}-${index}`,
+            })),
+          }),
+        );
       }
       await mapQueue(api.lambda, "durable", queueArn, { batchSize: 10, maximumConcurrency: 2 });
       const before = await receiveAll(api.sqs, report.QueueUrl!, 1);

@@ -8,7 +8,13 @@ import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { DeleteFunctionConcurrencyCommand, GetFunctionConfigurationCommand, InvokeCommand, PutFunctionConcurrencyCommand, type LambdaClient } from "@aws-sdk/client-lambda";
+import {
+  DeleteFunctionConcurrencyCommand,
+  GetFunctionConfigurationCommand,
+  InvokeCommand,
+  PutFunctionConcurrencyCommand,
+  type LambdaClient,
+} from "@aws-sdk/client-lambda";
 import { CreateQueueCommand } from "@aws-sdk/client-sqs";
 import { useTestCloud } from "../../helpers/local-cloud.js";
 import { clients, createFunction, functionLog, receiveAll } from "./helpers.js";
@@ -46,7 +52,15 @@ describe("Lambda function runtime", () => {
     await createFunction(lambda, "probe", { "index.js": PROBE }, { Environment: { Variables: { GREETING: "hello" } }, MemorySize: 256, Timeout: 7 });
 
     const configuration = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: "probe" }));
-    expect(configuration).toMatchObject({ FunctionName: "probe", Runtime: "nodejs22.x", Handler: "index.handler", Timeout: 7, MemorySize: 256, State: "Active", FunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:probe" });
+    expect(configuration).toMatchObject({
+      FunctionName: "probe",
+      Runtime: "nodejs22.x",
+      Handler: "index.handler",
+      Timeout: 7,
+      MemorySize: 256,
+      State: "Active",
+      FunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:probe",
+    });
 
     const first = await invoke(lambda, "probe", { n: 1 });
     expect(first.functionError).toBeUndefined();
@@ -168,7 +182,10 @@ describe("Lambda function runtime", () => {
     await createFunction(lambda, "no-module", { "index.js": "exports.handler = async () => 1;" }, { Handler: "missing.handler" });
     expect((await invoke(lambda, "no-module")).payload).toMatchObject({ errorType: "Runtime.ImportModuleError" });
     await createFunction(lambda, "no-export", { "index.js": "exports.handler = async () => 1;" }, { Handler: "index.nope" });
-    expect((await invoke(lambda, "no-export")).payload).toMatchObject({ errorType: "Runtime.HandlerNotFound", errorMessage: "index.nope is undefined or not exported" });
+    expect((await invoke(lambda, "no-export")).payload).toMatchObject({
+      errorType: "Runtime.HandlerNotFound",
+      errorMessage: "index.nope is undefined or not exported",
+    });
     // INIT throws on the first attempt only (the marker file survives the reset sandbox).
     const flaky = `
       const fs = require("node:fs");

@@ -25,10 +25,19 @@ describe("SQS event source mapping failures (FIFO)", () => {
         if (fails) { failed.add(group); batchItemFailures.push({ itemIdentifier: r.messageId }); }
       }
       return { batchItemFailures };`;
-    await createFunction(lambda, "partial", { "index.js": reportingHandler(behaviour) }, { Timeout: 2, Environment: { Variables: { REPORT_QUEUE_URL: report.QueueUrl! } } });
+    await createFunction(
+      lambda,
+      "partial",
+      { "index.js": reportingHandler(behaviour) },
+      { Timeout: 2, Environment: { Variables: { REPORT_QUEUE_URL: report.QueueUrl! } } },
+    );
     await mapQueue(lambda, "partial", queueArn, { batchSize: 10, maximumConcurrency: 2, reportBatchItemFailures: true });
 
-    for (const [group, bodies] of [["a", ["a1", "flaky", "a3"]], ["b", ["poison"]], ["c", ["c1", "c2"]]] as const) {
+    for (const [group, bodies] of [
+      ["a", ["a1", "flaky", "a3"]],
+      ["b", ["poison"]],
+      ["c", ["c1", "c2"]],
+    ] as const) {
       for (const [index, body] of bodies.entries()) {
         await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, MessageGroupId: group, MessageDeduplicationId: `${group}${index}` }));
       }
@@ -51,8 +60,18 @@ describe("SQS event source mapping failures (FIFO)", () => {
     const report = await sqs.send(new CreateQueueCommand({ QueueName: "reports" }));
     const { queueUrl, queueArn } = await fifoQueueWithDlq(sqs, "malformed", { maxReceiveCount: 5, visibilityTimeout: 2 });
     const behaviour = `if (event.Records[0].attributes.ApproximateReceiveCount === "1") return { batchItemFailures: [{ itemIdentifier: "not-a-message-of-this-batch" }] }; return {};`;
-    await createFunction(lambda, "malformed", { "index.js": reportingHandler(behaviour) }, { Timeout: 2, Environment: { Variables: { REPORT_QUEUE_URL: report.QueueUrl! } } });
-    await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: ["m1", "m2", "m3"].map((body) => ({ Id: body, MessageBody: body, MessageGroupId: "only", MessageDeduplicationId: body })) }));
+    await createFunction(
+      lambda,
+      "malformed",
+      { "index.js": reportingHandler(behaviour) },
+      { Timeout: 2, Environment: { Variables: { REPORT_QUEUE_URL: report.QueueUrl! } } },
+    );
+    await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: ["m1", "m2", "m3"].map((body) => ({ Id: body, MessageBody: body, MessageGroupId: "only", MessageDeduplicationId: body })),
+      }),
+    );
     await mapQueue(lambda, "malformed", queueArn, { reportBatchItemFailures: true });
     const seen = await reports(sqs, report.QueueUrl!, 6);
     const timeline = seen.sort((x, y) => x.start - y.start).flatMap((batch) => batch.records.map((r) => `${r.body}#${r.receiveCount}`));
@@ -73,7 +92,12 @@ describe("SQS event source mapping failures (FIFO)", () => {
       if (body === "loop") for (;;) {}
       return {};`;
     // 2 s, not 1: a healthy invocation on a loaded 2-core CI machine must not time out.
-    await createFunction(lambda, "failing", { "index.js": reportingHandler(behaviour) }, { Timeout: 2, Environment: { Variables: { REPORT_QUEUE_URL: report.QueueUrl! } } });
+    await createFunction(
+      lambda,
+      "failing",
+      { "index.js": reportingHandler(behaviour) },
+      { Timeout: 2, Environment: { Variables: { REPORT_QUEUE_URL: report.QueueUrl! } } },
+    );
     await mapQueue(lambda, "failing", queueArn, { batchSize: 1, maximumConcurrency: 5 });
     for (const body of ["throw", "exit", "crash", "loop", "fine"]) {
       await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, MessageGroupId: body, MessageDeduplicationId: body }));
@@ -84,5 +108,4 @@ describe("SQS event source mapping failures (FIFO)", () => {
     expect(seen.sort()).toEqual(["crash#1", "crash#2", "exit#1", "exit#2", "fine#1", "loop#1", "loop#2", "throw#1", "throw#2"]);
     expect(await receiveAll(sqs, queueUrl, 1, 1_500)).toEqual([]);
   });
-
 });

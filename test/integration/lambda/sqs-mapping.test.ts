@@ -4,7 +4,14 @@
  * SQSClient created inside the handler with no endpoint (AWS_ENDPOINT_URL reaches the local cloud).
  */
 import { describe, expect, it } from "vitest";
-import { CreateEventSourceMappingCommand, DeleteFunctionConcurrencyCommand, GetEventSourceMappingCommand, ListEventSourceMappingsCommand, PutFunctionConcurrencyCommand, UpdateEventSourceMappingCommand } from "@aws-sdk/client-lambda";
+import {
+  CreateEventSourceMappingCommand,
+  DeleteFunctionConcurrencyCommand,
+  GetEventSourceMappingCommand,
+  ListEventSourceMappingsCommand,
+  PutFunctionConcurrencyCommand,
+  UpdateEventSourceMappingCommand,
+} from "@aws-sdk/client-lambda";
 import { CreateQueueCommand, SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { useTestCloud } from "../../helpers/local-cloud.js";
 import { clients, createFunction, fifoQueueWithDlq, mapQueue, receiveAll } from "./helpers.js";
@@ -16,9 +23,19 @@ describe("SQS event source mapping (FIFO)", () => {
     const { lambda, sqs } = clients(cloud);
     const report = await sqs.send(new CreateQueueCommand({ QueueName: "reports" }));
     const { queueUrl, queueArn } = await fifoQueueWithDlq(sqs, "ordered", { maxReceiveCount: 5, visibilityTimeout: 30 });
-    await createFunction(lambda, "consumer", { "index.js": reportingHandler("return {};") }, { Environment: { Variables: { REPORT_QUEUE_URL: report.QueueUrl!, PAUSE_MS: "20", FULL: "1" } } });
+    await createFunction(
+      lambda,
+      "consumer",
+      { "index.js": reportingHandler("return {};") },
+      { Environment: { Variables: { REPORT_QUEUE_URL: report.QueueUrl!, PAUSE_MS: "20", FULL: "1" } } },
+    );
     const mapping = await mapQueue(lambda, "consumer", queueArn, { batchSize: 10, maximumConcurrency: 5, reportBatchItemFailures: true });
-    expect(mapping).toMatchObject({ BatchSize: 10, EventSourceArn: queueArn, FunctionResponseTypes: ["ReportBatchItemFailures"], ScalingConfig: { MaximumConcurrency: 5 } });
+    expect(mapping).toMatchObject({
+      BatchSize: 10,
+      EventSourceArn: queueArn,
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+      ScalingConfig: { MaximumConcurrency: 5 },
+    });
 
     const groups = 20;
     const perGroup = 10;
@@ -37,7 +54,12 @@ describe("SQS event source mapping (FIFO)", () => {
     }
     // Never two batches of one group at once; batches of different groups overlapped; at most 5 at once.
     const intervals = seen.map((batch) => ({ start: batch.start, end: batch.end, groups: new Set(batch.records.map((r) => r.group)) }));
-    const edges = intervals.flatMap((i) => [{ at: i.start, delta: 1 }, { at: i.end, delta: -1 }]).sort((x, y) => x.at - y.at || x.delta - y.delta);
+    const edges = intervals
+      .flatMap((i) => [
+        { at: i.start, delta: 1 },
+        { at: i.end, delta: -1 },
+      ])
+      .sort((x, y) => x.at - y.at || x.delta - y.delta);
     let running = 0;
     let mostAtOnce = 0;
     for (const edge of edges) mostAtOnce = Math.max(mostAtOnce, (running += edge.delta));
@@ -60,10 +82,20 @@ describe("SQS event source mapping (FIFO)", () => {
 
     // Records shaped as Lambda's SQS poller sends them.
     const record = delivered[0]!.record as Record<string, unknown>;
-    expect(Object.keys(record).sort()).toEqual(["attributes", "awsRegion", "body", "eventSource", "eventSourceARN", "md5OfBody", "messageAttributes", "messageId", "receiptHandle"].sort());
+    expect(Object.keys(record).sort()).toEqual(
+      ["attributes", "awsRegion", "body", "eventSource", "eventSourceARN", "md5OfBody", "messageAttributes", "messageId", "receiptHandle"].sort(),
+    );
     expect(record).toMatchObject({ eventSource: "aws:sqs", eventSourceARN: queueArn, awsRegion: "us-east-1" });
     expect(Object.keys(record.attributes as object).sort()).toEqual(
-      ["ApproximateFirstReceiveTimestamp", "ApproximateReceiveCount", "MessageDeduplicationId", "MessageGroupId", "SenderId", "SentTimestamp", "SequenceNumber"].sort(),
+      [
+        "ApproximateFirstReceiveTimestamp",
+        "ApproximateReceiveCount",
+        "MessageDeduplicationId",
+        "MessageGroupId",
+        "SenderId",
+        "SentTimestamp",
+        "SequenceNumber",
+      ].sort(),
     );
 
     // Everything succeeded, so the mapping deleted everything.
@@ -79,7 +111,12 @@ describe("SQS event source mapping (FIFO)", () => {
     const { lambda, sqs } = clients(cloud);
     const report = await sqs.send(new CreateQueueCommand({ QueueName: "reports" }));
     const { queueUrl, queueArn } = await fifoQueueWithDlq(sqs, "paused", { maxReceiveCount: 1, visibilityTimeout: 5 });
-    await createFunction(lambda, "paused", { "index.js": reportingHandler("return {};") }, { Environment: { Variables: { REPORT_QUEUE_URL: report.QueueUrl! } } });
+    await createFunction(
+      lambda,
+      "paused",
+      { "index.js": reportingHandler("return {};") },
+      { Environment: { Variables: { REPORT_QUEUE_URL: report.QueueUrl! } } },
+    );
     await lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: "paused", ReservedConcurrentExecutions: 0 }));
     const mapping = await mapQueue(lambda, "paused", queueArn);
     expect((await lambda.send(new GetEventSourceMappingCommand({ UUID: mapping.UUID }))).LastProcessingResult).toMatch(/reserved concurrency is 0/);
@@ -96,14 +133,34 @@ describe("SQS event source mapping (FIFO)", () => {
     const report = await sqs.send(new CreateQueueCommand({ QueueName: "reports" }));
     const source = await sqs.send(new CreateQueueCommand({ QueueName: "standard-source", Attributes: { VisibilityTimeout: "30" } }));
     const sourceArn = `arn:aws:sqs:us-east-1:000000000000:standard-source`;
-    await createFunction(lambda, "windowed", { "index.js": reportingHandler("return {};") }, { Environment: { Variables: { REPORT_QUEUE_URL: report.QueueUrl! } } });
+    await createFunction(
+      lambda,
+      "windowed",
+      { "index.js": reportingHandler("return {};") },
+      { Environment: { Variables: { REPORT_QUEUE_URL: report.QueueUrl! } } },
+    );
     // One poller (as on AWS, several pollers each gather their own batch).
     await lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: "windowed", ReservedConcurrentExecutions: 1 }));
-    await expect(lambda.send(new CreateEventSourceMappingCommand({ FunctionName: "windowed", EventSourceArn: sourceArn, BatchSize: 25 }))).rejects.toMatchObject({ name: "InvalidParameterValueException" });
-    const mapping = await lambda.send(new CreateEventSourceMappingCommand({ FunctionName: "windowed", EventSourceArn: sourceArn, BatchSize: 25, MaximumBatchingWindowInSeconds: 2, Enabled: false }));
+    await expect(
+      lambda.send(new CreateEventSourceMappingCommand({ FunctionName: "windowed", EventSourceArn: sourceArn, BatchSize: 25 })),
+    ).rejects.toMatchObject({ name: "InvalidParameterValueException" });
+    const mapping = await lambda.send(
+      new CreateEventSourceMappingCommand({
+        FunctionName: "windowed",
+        EventSourceArn: sourceArn,
+        BatchSize: 25,
+        MaximumBatchingWindowInSeconds: 2,
+        Enabled: false,
+      }),
+    );
     expect(mapping).toMatchObject({ BatchSize: 25, MaximumBatchingWindowInSeconds: 2 });
     for (let start = 0; start < 25; start += 10) {
-      await sqs.send(new SendMessageBatchCommand({ QueueUrl: source.QueueUrl, Entries: Array.from({ length: Math.min(10, 25 - start) }, (_, i) => ({ Id: String(i), MessageBody: `m${start + i}` })) }));
+      await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: source.QueueUrl,
+          Entries: Array.from({ length: Math.min(10, 25 - start) }, (_, i) => ({ Id: String(i), MessageBody: `m${start + i}` })),
+        }),
+      );
     }
     expect((await lambda.send(new GetEventSourceMappingCommand({ UUID: mapping.UUID }))).State).toBe("Disabled");
     await lambda.send(new UpdateEventSourceMappingCommand({ UUID: mapping.UUID, Enabled: true }));

@@ -50,65 +50,76 @@ async function roundTrip(url: string, id: string, data: unknown): Promise<Patter
 }
 
 describe("wsq deploy / status / destroy on the local target", () => {
-  it("applies to the local cloud without a terminal, after listing the changes and saying why it did not ask", async () => {
-    const run = await runWsq(["deploy", "--stack-name", "noconfirm"], home, STEP_MS);
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.stderr).toContain("Changes to stack noconfirm (create");
-    expect(run.stderr).toContain("AWS::SQS::Queue");
-    expect(run.stderr).toContain("No terminal to confirm on: applying the changes to the local cloud");
-    const status = await runWsq(["status", "--stack-name", "noconfirm"], home);
-    expect(status.code, status.stderr).toBe(0);
-    const destroy = await runWsq(["destroy", "--stack-name", "noconfirm", "--yes"], home, STEP_MS);
-    expect(destroy.code, destroy.stderr).toBe(0);
-  }, STEP_MS * 2);
+  it(
+    "applies to the local cloud without a terminal, after listing the changes and saying why it did not ask",
+    async () => {
+      const run = await runWsq(["deploy", "--stack-name", "noconfirm"], home, STEP_MS);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toContain("Changes to stack noconfirm (create");
+      expect(run.stderr).toContain("AWS::SQS::Queue");
+      expect(run.stderr).toContain("No terminal to confirm on: applying the changes to the local cloud");
+      const status = await runWsq(["status", "--stack-name", "noconfirm"], home);
+      expect(status.code, status.stderr).toBe(0);
+      const destroy = await runWsq(["destroy", "--stack-name", "noconfirm", "--yes"], home, STEP_MS);
+      expect(destroy.code, destroy.stderr).toBe(0);
+    },
+    STEP_MS * 2,
+  );
 
-  it("deploys, answers a WebSocket message through queue and handler, updates, and destroys", async () => {
-    const deploy = await runWsq(["deploy", "--yes", "--json"], home, STEP_MS);
-    expect(deploy.code, deploy.stderr).toBe(0);
-    const created = JSON.parse(deploy.stdout) as DeployResult;
-    expect(created).toMatchObject({ stackName: "wsq", target: "local", operation: "create", status: "CREATE_COMPLETE", noChanges: false });
-    expect(created.outputs.WebSocketUrl).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/_aws\/execute-api\/[^/]+\/production$/);
-    expect(created.outputs.ConnectionsUrl).toBe(created.outputs.WebSocketUrl.replace(/^ws:/, "http:"));
-    expect(created.outputs.QueueUrl).toMatch(/wsq-requests\.fifo$/);
-    expect(created.outputs.FunctionName).toBe("wsq-handler");
+  it(
+    "deploys, answers a WebSocket message through queue and handler, updates, and destroys",
+    async () => {
+      const deploy = await runWsq(["deploy", "--yes", "--json"], home, STEP_MS);
+      expect(deploy.code, deploy.stderr).toBe(0);
+      const created = JSON.parse(deploy.stdout) as DeployResult;
+      expect(created).toMatchObject({ stackName: "wsq", target: "local", operation: "create", status: "CREATE_COMPLETE", noChanges: false });
+      expect(created.outputs.WebSocketUrl).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/_aws\/execute-api\/[^/]+\/production$/);
+      expect(created.outputs.ConnectionsUrl).toBe(created.outputs.WebSocketUrl.replace(/^ws:/, "http:"));
+      expect(created.outputs.QueueUrl).toMatch(/wsq-requests\.fifo$/);
+      expect(created.outputs.FunctionName).toBe("wsq-handler");
 
-    const result = await roundTrip(created.outputs.WebSocketUrl, "e2e-1", { hello: "wörld & more=+" });
-    expect(result).toMatchObject({ type: "result", id: "e2e-1", seq: 1, group: "e2e-group", receiveCount: 1, data: { hello: "wörld & more=+" } });
-    expect(result.connectionId).not.toBe("");
-    expect(result.requestId).toEqual(expect.any(String));
-    expect(result.sequenceNumber).toMatch(/^\d+$/);
-    expect(result.queueWaitMs).toBeGreaterThanOrEqual(0);
+      const result = await roundTrip(created.outputs.WebSocketUrl, "e2e-1", { hello: "wörld & more=+" });
+      expect(result).toMatchObject({ type: "result", id: "e2e-1", seq: 1, group: "e2e-group", receiveCount: 1, data: { hello: "wörld & more=+" } });
+      expect(result.connectionId).not.toBe("");
+      expect(result.requestId).toEqual(expect.any(String));
+      expect(result.sequenceNumber).toMatch(/^\d+$/);
+      expect(result.queueWaitMs).toBeGreaterThanOrEqual(0);
 
-    const status = await runWsq(["status", "--json"], home);
-    expect(status.code, status.stderr).toBe(0);
-    const before = JSON.parse(status.stdout) as StatusResult;
-    expect(before.status).toBe("CREATE_COMPLETE");
-    expect(before.queue).toEqual({ ok: true, value: { visible: 0, inFlight: 0, deadLetter: 0 } });
-    expect(before.function).toMatchObject({ ok: true, value: { runtime: "nodejs22.x", architectures: ["arm64"], timeoutSeconds: 15, eventSource: { batchSize: 10, reportBatchItemFailures: true } } });
+      const status = await runWsq(["status", "--json"], home);
+      expect(status.code, status.stderr).toBe(0);
+      const before = JSON.parse(status.stdout) as StatusResult;
+      expect(before.status).toBe("CREATE_COMPLETE");
+      expect(before.queue).toEqual({ ok: true, value: { visible: 0, inFlight: 0, deadLetter: 0 } });
+      expect(before.function).toMatchObject({
+        ok: true,
+        value: { runtime: "nodejs22.x", architectures: ["arm64"], timeoutSeconds: 15, eventSource: { batchSize: 10, reportBatchItemFailures: true } },
+      });
 
-    const update = await runWsq(["deploy", "--yes", "--json", "--parameter", "BatchSize=5"], home, STEP_MS);
-    expect(update.code, update.stderr).toBe(0);
-    const updated = JSON.parse(update.stdout) as DeployResult;
-    expect(updated).toMatchObject({ operation: "update", status: "UPDATE_COMPLETE", noChanges: false });
-    expect(updated.changes.map((c) => c.logicalId)).toContain("EventSourceMapping");
-    expect(updated.handler.uploaded).toBe(false);
-    const after = JSON.parse((await runWsq(["status", "--json"], home)).stdout) as StatusResult;
-    expect(after.parameters.BatchSize).toBe("5");
-    expect(after.function).toMatchObject({ ok: true, value: { eventSource: { batchSize: 5 } } });
-    // Still answering after the update.
-    expect((await roundTrip(updated.outputs.WebSocketUrl, "e2e-2", 2)).data).toBe(2);
+      const update = await runWsq(["deploy", "--yes", "--json", "--parameter", "BatchSize=5"], home, STEP_MS);
+      expect(update.code, update.stderr).toBe(0);
+      const updated = JSON.parse(update.stdout) as DeployResult;
+      expect(updated).toMatchObject({ operation: "update", status: "UPDATE_COMPLETE", noChanges: false });
+      expect(updated.changes.map((c) => c.logicalId)).toContain("EventSourceMapping");
+      expect(updated.handler.uploaded).toBe(false);
+      const after = JSON.parse((await runWsq(["status", "--json"], home)).stdout) as StatusResult;
+      expect(after.parameters.BatchSize).toBe("5");
+      expect(after.function).toMatchObject({ ok: true, value: { eventSource: { batchSize: 5 } } });
+      // Still answering after the update.
+      expect((await roundTrip(updated.outputs.WebSocketUrl, "e2e-2", 2)).data).toBe(2);
 
-    // The same again: a clean "no changes", and the earlier BatchSize kept.
-    const again = await runWsq(["deploy", "--yes"], home, STEP_MS);
-    expect(again.code, again.stderr).toBe(0);
-    expect(again.stderr + again.stdout).toMatch(/no changes|up to date/);
+      // The same again: a clean "no changes", and the earlier BatchSize kept.
+      const again = await runWsq(["deploy", "--yes"], home, STEP_MS);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr + again.stdout).toMatch(/no changes|up to date/);
 
-    const destroy = await runWsq(["destroy", "--yes", "--purge-assets"], home, STEP_MS);
-    expect(destroy.code, destroy.stderr).toBe(0);
-    expect(destroy.stdout).toContain("Stack wsq deleted (DELETE_COMPLETE)");
-    expect(destroy.stdout).toContain("Asset bucket emptied");
-    const gone = await runWsq(["status"], home);
-    expect(gone.code).toBe(1);
-    expect(gone.stderr).toMatch(/No stack named "wsq"/);
-  }, 4 * STEP_MS);
+      const destroy = await runWsq(["destroy", "--yes", "--purge-assets"], home, STEP_MS);
+      expect(destroy.code, destroy.stderr).toBe(0);
+      expect(destroy.stdout).toContain("Stack wsq deleted (DELETE_COMPLETE)");
+      expect(destroy.stdout).toContain("Asset bucket emptied");
+      const gone = await runWsq(["status"], home);
+      expect(gone.code).toBe(1);
+      expect(gone.stderr).toMatch(/No stack named "wsq"/);
+    },
+    4 * STEP_MS,
+  );
 });

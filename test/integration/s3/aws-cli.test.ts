@@ -23,7 +23,15 @@ function aws(cloud: LocalCloud, args: string[]): Promise<{ code: number; stdout:
       ["--endpoint-url", cloud.url, ...args],
       {
         timeout: 60_000,
-        env: { ...process.env, AWS_ACCESS_KEY_ID: "wsqlocal", AWS_SECRET_ACCESS_KEY: "wsqlocalsecret", AWS_DEFAULT_REGION: cloud.region, AWS_PAGER: "", AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null" },
+        env: {
+          ...process.env,
+          AWS_ACCESS_KEY_ID: "wsqlocal",
+          AWS_SECRET_ACCESS_KEY: "wsqlocalsecret",
+          AWS_DEFAULT_REGION: cloud.region,
+          AWS_PAGER: "",
+          AWS_CONFIG_FILE: "/dev/null",
+          AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
+        },
       },
       (error, stdout, stderr) => resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, stdout, stderr }),
     );
@@ -47,7 +55,10 @@ describe.runIf(awsCliAvailable)("S3 through the AWS CLI", () => {
     const listed = await aws(cloud, ["s3", "ls", "--recursive", "s3://cli-assets"]);
     expect(listed.stdout).toContain("dir/small file.txt");
     expect(listed.stdout).toContain("dir/large.bin");
-    const head = JSON.parse((await aws(cloud, ["s3api", "head-object", "--bucket", "cli-assets", "--key", "dir/large.bin"])).stdout) as { ETag: string; ContentLength: number };
+    const head = JSON.parse((await aws(cloud, ["s3api", "head-object", "--bucket", "cli-assets", "--key", "dir/large.bin"])).stdout) as {
+      ETag: string;
+      ContentLength: number;
+    };
     expect(head.ContentLength).toBe(9 * 1024 * 1024);
     expect(head.ETag).toMatch(/^"[0-9a-f]{32}-2"$/);
 

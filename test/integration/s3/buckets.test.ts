@@ -67,7 +67,9 @@ describe("S3 buckets", () => {
     expect(raw.status).toBe(400);
     expect(await raw.text()).toContain("<Code>IllegalLocationConstraintException</Code>");
     expect(
-      await s3Error(s3.send(new CreateBucketCommand({ Bucket: "us-east-constraint", CreateBucketConfiguration: { LocationConstraint: "us-east-1" as "us-east-2" } }))),
+      await s3Error(
+        s3.send(new CreateBucketCommand({ Bucket: "us-east-constraint", CreateBucketConfiguration: { LocationConstraint: "us-east-1" as "us-east-2" } })),
+      ),
     ).toMatchObject({ name: "InvalidLocationConstraint" });
     expect(
       await s3Error(s3.send(new CreateBucketCommand({ Bucket: "wrong-constraint", CreateBucketConfiguration: { LocationConstraint: "us-west-2" } }))),
@@ -131,13 +133,35 @@ describe("S3 buckets", () => {
     });
 
     expect(await s3Error(s3.send(new GetBucketTaggingCommand({ Bucket })))).toMatchObject({ name: "NoSuchTagSet", status: 404 });
-    await s3.send(new PutBucketTaggingCommand({ Bucket, Tagging: { TagSet: [{ Key: "app", Value: "wsq" }, { Key: "stack", Value: "wsq-dev" }] } }));
+    await s3.send(
+      new PutBucketTaggingCommand({
+        Bucket,
+        Tagging: {
+          TagSet: [
+            { Key: "app", Value: "wsq" },
+            { Key: "stack", Value: "wsq-dev" },
+          ],
+        },
+      }),
+    );
     expect((await s3.send(new GetBucketTaggingCommand({ Bucket }))).TagSet).toEqual([
       { Key: "app", Value: "wsq" },
       { Key: "stack", Value: "wsq-dev" },
     ]);
     expect(
-      await s3Error(s3.send(new PutBucketTaggingCommand({ Bucket, Tagging: { TagSet: [{ Key: "a", Value: "1" }, { Key: "a", Value: "2" }] } }))),
+      await s3Error(
+        s3.send(
+          new PutBucketTaggingCommand({
+            Bucket,
+            Tagging: {
+              TagSet: [
+                { Key: "a", Value: "1" },
+                { Key: "a", Value: "2" },
+              ],
+            },
+          }),
+        ),
+      ),
     ).toMatchObject({ name: "InvalidTag", status: 400 });
     await s3.send(new DeleteBucketTaggingCommand({ Bucket }));
     expect(await s3Error(s3.send(new GetBucketTaggingCommand({ Bucket })))).toMatchObject({ name: "NoSuchTagSet" });

@@ -108,19 +108,28 @@ describe("S3 listing", () => {
     const s3 = s3Client(cloud);
     await s3.send(new CreateBucketCommand({ Bucket }));
     const alphabet = fc.constantFrom("a", "b", "/", "-", "é", "\u{1F600}");
-    const keySet = fc.uniqueArray(fc.array(alphabet, { minLength: 1, maxLength: 5 }).map((cs) => cs.join("")), { minLength: 1, maxLength: 15 });
+    const keySet = fc.uniqueArray(
+      fc.array(alphabet, { minLength: 1, maxLength: 5 }).map((cs) => cs.join("")),
+      { minLength: 1, maxLength: 15 },
+    );
     let run = 0;
     await fc.assert(
-      fc.asyncProperty(keySet, fc.array(alphabet, { maxLength: 2 }).map((cs) => cs.join("")), fc.constantFrom(undefined, "/", "-"), fc.integer({ min: 1, max: 4 }), async (keys, prefix, delimiter, maxKeys) => {
-        run += 1;
-        const bucketKeys = keys.map((k) => `${run}|${k}`);
-        for (const Key of bucketKeys) await s3.send(new PutObjectCommand({ Bucket, Key, Body: "" }));
-        const fullPrefix = `${run}|${prefix}`;
-        const listed = await listAll(s3, { Prefix: fullPrefix, MaxKeys: maxKeys, ...(delimiter ? { Delimiter: delimiter } : {}) });
-        const expected = expectedListing(bucketKeys, fullPrefix, delimiter);
-        expect(listed.keys).toEqual(expected.keys);
-        expect([...listed.prefixes].sort()).toEqual([...expected.prefixes].sort());
-      }),
+      fc.asyncProperty(
+        keySet,
+        fc.array(alphabet, { maxLength: 2 }).map((cs) => cs.join("")),
+        fc.constantFrom(undefined, "/", "-"),
+        fc.integer({ min: 1, max: 4 }),
+        async (keys, prefix, delimiter, maxKeys) => {
+          run += 1;
+          const bucketKeys = keys.map((k) => `${run}|${k}`);
+          for (const Key of bucketKeys) await s3.send(new PutObjectCommand({ Bucket, Key, Body: "" }));
+          const fullPrefix = `${run}|${prefix}`;
+          const listed = await listAll(s3, { Prefix: fullPrefix, MaxKeys: maxKeys, ...(delimiter ? { Delimiter: delimiter } : {}) });
+          const expected = expectedListing(bucketKeys, fullPrefix, delimiter);
+          expect(listed.keys).toEqual(expected.keys);
+          expect([...listed.prefixes].sort()).toEqual([...expected.prefixes].sort());
+        },
+      ),
       { numRuns: 25 },
     );
   });

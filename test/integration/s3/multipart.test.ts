@@ -38,13 +38,25 @@ function multipartEtag(parts: Buffer[]): string {
 }
 
 async function upload(s3: S3Client, Key: string, parts: Buffer[], algorithm?: ChecksumAlgorithm) {
-  const created = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key, ContentType: "application/zip", Metadata: { built: "yes" }, ...(algorithm ? { ChecksumAlgorithm: algorithm } : {}) }));
+  const created = await s3.send(
+    new CreateMultipartUploadCommand({
+      Bucket,
+      Key,
+      ContentType: "application/zip",
+      Metadata: { built: "yes" },
+      ...(algorithm ? { ChecksumAlgorithm: algorithm } : {}),
+    }),
+  );
   const uploaded = [];
   for (const [index, Body] of parts.entries()) {
     const part = await s3.send(
       new UploadPartCommand({ Bucket, Key, UploadId: created.UploadId, PartNumber: index + 1, Body, ...(algorithm ? { ChecksumAlgorithm: algorithm } : {}) }),
     );
-    uploaded.push({ PartNumber: index + 1, ETag: part.ETag, ...(algorithm ? { [`Checksum${algorithm}`]: part[`Checksum${algorithm}` as "ChecksumCRC32"] } : {}) });
+    uploaded.push({
+      PartNumber: index + 1,
+      ETag: part.ETag,
+      ...(algorithm ? { [`Checksum${algorithm}`]: part[`Checksum${algorithm}` as "ChecksumCRC32"] } : {}),
+    });
   }
   return { uploadId: created.UploadId!, uploaded, created };
 }
@@ -114,12 +126,12 @@ describe("S3 multipart upload", () => {
     const single = await complete([uploaded[0]!]);
     expect(single.ETag).toBe(multipartEtag([small[0]!]));
     expect(await s3Error(complete(uploaded))).toMatchObject({ name: "NoSuchUpload", status: 404 });
-    expect(
-      await s3Error(s3.send(new UploadPartCommand({ Bucket, Key: "small", UploadId: uploadId, PartNumber: 1, Body: "x" }))),
-    ).toMatchObject({ name: "NoSuchUpload" });
-    expect(
-      await s3Error(s3.send(new UploadPartCommand({ Bucket, Key: "small", UploadId: "made-up", PartNumber: 10001, Body: "x" }))),
-    ).toMatchObject({ status: 400 });
+    expect(await s3Error(s3.send(new UploadPartCommand({ Bucket, Key: "small", UploadId: uploadId, PartNumber: 1, Body: "x" })))).toMatchObject({
+      name: "NoSuchUpload",
+    });
+    expect(await s3Error(s3.send(new UploadPartCommand({ Bucket, Key: "small", UploadId: "made-up", PartNumber: 10001, Body: "x" })))).toMatchObject({
+      status: 400,
+    });
   });
 
   it("aborts an upload, removing its parts; a bucket's pending uploads go with the bucket", async () => {
@@ -142,7 +154,9 @@ describe("S3 multipart upload", () => {
       await s3.send(new CreateBucketCommand({ Bucket }));
       const parts = [randomBytes(5 * MiB), randomBytes(10)];
       const created = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key: "resumed", ChecksumAlgorithm: "SHA256" }));
-      const one = await s3.send(new UploadPartCommand({ Bucket, Key: "resumed", UploadId: created.UploadId, PartNumber: 1, Body: parts[0], ChecksumAlgorithm: "SHA256" }));
+      const one = await s3.send(
+        new UploadPartCommand({ Bucket, Key: "resumed", UploadId: created.UploadId, PartNumber: 1, Body: parts[0], ChecksumAlgorithm: "SHA256" }),
+      );
       await first.stop();
 
       const second = await startTestCloud({ dataDir, keepData: true });
@@ -150,13 +164,20 @@ describe("S3 multipart upload", () => {
         const again = s3Client(second);
         const listed = await again.send(new ListPartsCommand({ Bucket, Key: "resumed", UploadId: created.UploadId }));
         expect(listed.Parts?.map((p) => [p.PartNumber, p.ETag, p.ChecksumSHA256])).toEqual([[1, one.ETag, one.ChecksumSHA256]]);
-        const two = await again.send(new UploadPartCommand({ Bucket, Key: "resumed", UploadId: created.UploadId, PartNumber: 2, Body: parts[1], ChecksumAlgorithm: "SHA256" }));
+        const two = await again.send(
+          new UploadPartCommand({ Bucket, Key: "resumed", UploadId: created.UploadId, PartNumber: 2, Body: parts[1], ChecksumAlgorithm: "SHA256" }),
+        );
         const done = await again.send(
           new CompleteMultipartUploadCommand({
             Bucket,
             Key: "resumed",
             UploadId: created.UploadId,
-            MultipartUpload: { Parts: [{ PartNumber: 1, ETag: one.ETag, ChecksumSHA256: one.ChecksumSHA256 }, { PartNumber: 2, ETag: two.ETag, ChecksumSHA256: two.ChecksumSHA256 }] },
+            MultipartUpload: {
+              Parts: [
+                { PartNumber: 1, ETag: one.ETag, ChecksumSHA256: one.ChecksumSHA256 },
+                { PartNumber: 2, ETag: two.ETag, ChecksumSHA256: two.ChecksumSHA256 },
+              ],
+            },
           }),
         );
         expect(done.ETag).toBe(multipartEtag(parts));

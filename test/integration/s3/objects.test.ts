@@ -148,7 +148,11 @@ describe("S3 objects", () => {
       name: "BadDigest",
       status: 400,
     });
-    const badMd5 = await fetch(`${cloud.url}/${Bucket}/k`, { method: "PUT", body: "hello", headers: { "content-md5": createHash("md5").update("other").digest("base64") } });
+    const badMd5 = await fetch(`${cloud.url}/${Bucket}/k`, {
+      method: "PUT",
+      body: "hello",
+      headers: { "content-md5": createHash("md5").update("other").digest("base64") },
+    });
     expect(badMd5.status).toBe(400);
     expect(await badMd5.text()).toContain("<Code>BadDigest</Code>");
     const invalidMd5 = await fetch(`${cloud.url}/${Bucket}/k`, { method: "PUT", body: "hello", headers: { "content-md5": "nope" } });

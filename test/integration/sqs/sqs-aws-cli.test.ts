@@ -14,7 +14,9 @@ describe.skipIf(!hasAwsCli)("the AWS CLI against the local SQS", () => {
       const { stdout } = await run("aws", ["sqs", ...args, "--endpoint-url", cloud.url, "--output", "json"], { env });
       return stdout.trim() === "" ? {} : (JSON.parse(stdout) as Record<string, unknown>);
     };
-    const { QueueUrl } = (await aws("create-queue", "--queue-name", "cli.fifo", "--attributes", "FifoQueue=true,ContentBasedDeduplication=true")) as { QueueUrl: string };
+    const { QueueUrl } = (await aws("create-queue", "--queue-name", "cli.fifo", "--attributes", "FifoQueue=true,ContentBasedDeduplication=true")) as {
+      QueueUrl: string;
+    };
     expect(QueueUrl).toBe(`${cloud.url}/000000000000/cli.fifo`);
     await aws("send-message", "--queue-url", QueueUrl, "--message-body", "first", "--message-group-id", "g");
     await aws("send-message", "--queue-url", QueueUrl, "--message-body", "second", "--message-group-id", "g");
@@ -29,6 +31,8 @@ describe.skipIf(!hasAwsCli)("the AWS CLI against the local SQS", () => {
     };
     expect(attributes.Attributes.ApproximateNumberOfMessagesNotVisible).toBe("1");
     // Errors reach the CLI with their code.
-    await expect(aws("get-queue-url", "--queue-name", "missing")).rejects.toMatchObject({ stderr: expect.stringMatching(/NonExistentQueue|QueueDoesNotExist/) });
+    await expect(aws("get-queue-url", "--queue-name", "missing")).rejects.toMatchObject({
+      stderr: expect.stringMatching(/NonExistentQueue|QueueDoesNotExist/),
+    });
   });
 });

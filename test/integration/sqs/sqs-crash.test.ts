@@ -85,7 +85,12 @@ describe("SQS durability across kill -9", () => {
         for (let i = 0; !killed; i++) {
           try {
             const sent = await sqs.send(
-              new SendMessageCommand({ QueueUrl: `${first.url}/000000000000/crash.fifo`, MessageBody: `${g}:${i}`, MessageGroupId: `g${g}`, MessageDeduplicationId: `${g}-${i}` }),
+              new SendMessageCommand({
+                QueueUrl: `${first.url}/000000000000/crash.fifo`,
+                MessageBody: `${g}:${i}`,
+                MessageGroupId: `g${g}`,
+                MessageDeduplicationId: `${g}-${i}`,
+              }),
             );
             if (killed) return; // answered after the kill signal went out: not counted either way
             (acknowledged[g] as string[]).push(sent.MessageId as string);
@@ -113,7 +118,9 @@ describe("SQS durability across kill -9", () => {
         const g = Number((m.Body as string).split(":")[0]);
         received.set(g, [...(received.get(g) ?? []), m.MessageId as string]);
       }
-      await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: fifoUrl, Entries: got.Messages.map((m, k) => ({ Id: `e${k}`, ReceiptHandle: m.ReceiptHandle })) }));
+      await sqs.send(
+        new DeleteMessageBatchCommand({ QueueUrl: fifoUrl, Entries: got.Messages.map((m, k) => ({ Id: `e${k}`, ReceiptHandle: m.ReceiptHandle })) }),
+      );
     }
     // Each group comes back in send order: the acknowledged messages first, then at most the
     // few that were committed but whose reply the kill cut off.
@@ -124,7 +131,9 @@ describe("SQS durability across kill -9", () => {
     }
 
     const heldUrl = `${second.url}/000000000000/held`;
-    const counts = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: heldUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }));
+    const counts = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: heldUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }),
+    );
     expect(counts.Attributes).toEqual({ ApproximateNumberOfMessages: "1", ApproximateNumberOfMessagesNotVisible: "2" });
     const visible = await sqs.send(new ReceiveMessageCommand({ QueueUrl: heldUrl, MaxNumberOfMessages: 10 }));
     expect(visible.Messages).toHaveLength(1);

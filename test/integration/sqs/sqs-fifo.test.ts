@@ -28,7 +28,9 @@ describe("SQS FIFO queues through @aws-sdk/client-sqs", () => {
     const sequence: string[] = [];
     for (let i = 0; i < 12; i++) {
       const group = ["A", "B", "C"][i % 3] as string;
-      const sent = await client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: `${group}${i}`, MessageGroupId: group, MessageDeduplicationId: `d${i}` }));
+      const sent = await client.send(
+        new SendMessageCommand({ QueueUrl: url, MessageBody: `${group}${i}`, MessageGroupId: group, MessageDeduplicationId: `d${i}` }),
+      );
       sequence.push(sent.SequenceNumber as string);
     }
     // SequenceNumber: large, increasing, not consecutive.
@@ -101,7 +103,12 @@ describe("SQS FIFO queues through @aws-sdk/client-sqs", () => {
     const { client, url } = await fifo({ ContentBasedDeduplication: "true" });
     const a = await client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "same body", MessageGroupId: "g" }));
     const b = await client.send(
-      new SendMessageCommand({ QueueUrl: url, MessageBody: "same body", MessageGroupId: "g", MessageAttributes: { x: { DataType: "String", StringValue: "y" } } }),
+      new SendMessageCommand({
+        QueueUrl: url,
+        MessageBody: "same body",
+        MessageGroupId: "g",
+        MessageAttributes: { x: { DataType: "String", StringValue: "y" } },
+      }),
     );
     const c = await client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "other body", MessageGroupId: "g" }));
     expect(b.MessageId).toBe(a.MessageId);
@@ -133,7 +140,10 @@ describe("SQS FIFO queues through @aws-sdk/client-sqs", () => {
     const { client, url: dlq } = await fifo({}, "dead.fifo");
     const dlqArn = (await client.send(new GetQueueAttributesCommand({ QueueUrl: dlq, AttributeNames: ["QueueArn"] }))).Attributes!.QueueArn!;
     const { QueueUrl: source } = await client.send(
-      new CreateQueueCommand({ QueueName: "src.fifo", Attributes: { FifoQueue: "true", RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 1 }) } }),
+      new CreateQueueCommand({
+        QueueName: "src.fifo",
+        Attributes: { FifoQueue: "true", RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 1 }) },
+      }),
     );
     await client.send(
       new SendMessageBatchCommand({
@@ -159,7 +169,12 @@ describe("SQS FIFO queues through @aws-sdk/client-sqs", () => {
       await client.send(
         new SendMessageBatchCommand({
           QueueUrl: url,
-          Entries: Array.from({ length: groups }, (_, g) => ({ Id: `g${g}`, MessageBody: `${g}:${i}`, MessageGroupId: `g${g}`, MessageDeduplicationId: `${g}-${i}` })),
+          Entries: Array.from({ length: groups }, (_, g) => ({
+            Id: `g${g}`,
+            MessageBody: `${g}:${i}`,
+            MessageGroupId: `g${g}`,
+            MessageDeduplicationId: `${g}-${i}`,
+          })),
         }),
       );
     }
@@ -172,7 +187,9 @@ describe("SQS FIFO queues through @aws-sdk/client-sqs", () => {
           const [g, i] = (m.Body as string).split(":");
           seen.set(g as string, [...(seen.get(g as string) ?? []), Number(i)]);
         }
-        await client.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries: got.Messages.map((m, k) => ({ Id: `${k}`, ReceiptHandle: m.ReceiptHandle })) }));
+        await client.send(
+          new DeleteMessageBatchCommand({ QueueUrl: url, Entries: got.Messages.map((m, k) => ({ Id: `${k}`, ReceiptHandle: m.ReceiptHandle })) }),
+        );
       }
     };
     await Promise.all([consumer(), consumer(), consumer()]);

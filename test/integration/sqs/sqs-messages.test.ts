@@ -105,12 +105,22 @@ describe("SQS standard queue messages through @aws-sdk/client-sqs", () => {
 
   it("changes visibility (single and batch) and refuses a message that is not in flight", async () => {
     const { client, url } = await setup();
-    await client.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: [{ Id: "a", MessageBody: "1" }, { Id: "b", MessageBody: "2" }] }));
+    await client.send(
+      new SendMessageBatchCommand({
+        QueueUrl: url,
+        Entries: [
+          { Id: "a", MessageBody: "1" },
+          { Id: "b", MessageBody: "2" },
+        ],
+      }),
+    );
     const got = await client.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10 }));
     expect(got.Messages).toHaveLength(2);
     const [m1, m2] = got.Messages!;
     await client.send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: m1!.ReceiptHandle, VisibilityTimeout: 0 }));
-    await expect(client.send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: m1!.ReceiptHandle, VisibilityTimeout: 10 }))).rejects.toMatchObject({
+    await expect(
+      client.send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: m1!.ReceiptHandle, VisibilityTimeout: 10 })),
+    ).rejects.toMatchObject({
       name: "MessageNotInflight",
       $metadata: { httpStatusCode: 400 },
     });
@@ -138,7 +148,9 @@ describe("SQS standard queue messages through @aws-sdk/client-sqs", () => {
     const { client, url } = await setup({ DelaySeconds: "1" });
     await client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "queue-delay" }));
     await client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "no-delay", DelaySeconds: 0 }));
-    const attributes = await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessagesDelayed", "ApproximateNumberOfMessages"] }));
+    const attributes = await client.send(
+      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessagesDelayed", "ApproximateNumberOfMessages"] }),
+    );
     expect(attributes.Attributes).toMatchObject({ ApproximateNumberOfMessagesDelayed: "1", ApproximateNumberOfMessages: "1" });
     const first = await client.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10 }));
     expect(first.Messages?.map((m) => m.Body)).toEqual(["no-delay"]);
@@ -170,9 +182,13 @@ describe("SQS standard queue messages through @aws-sdk/client-sqs", () => {
     const { QueueUrl: source } = await client.send(
       new CreateQueueCommand({ QueueName: "source", Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 2 }) } }),
     );
-    const sent = await client.send(new SendMessageCommand({ QueueUrl: source, MessageBody: "poison", MessageAttributes: { k: { DataType: "String", StringValue: "v" } } }));
+    const sent = await client.send(
+      new SendMessageCommand({ QueueUrl: source, MessageBody: "poison", MessageAttributes: { k: { DataType: "String", StringValue: "v" } } }),
+    );
     for (let i = 1; i <= 2; i++) {
-      const got = await client.send(new ReceiveMessageCommand({ QueueUrl: source, VisibilityTimeout: 0, MessageSystemAttributeNames: ["ApproximateReceiveCount"] }));
+      const got = await client.send(
+        new ReceiveMessageCommand({ QueueUrl: source, VisibilityTimeout: 0, MessageSystemAttributeNames: ["ApproximateReceiveCount"] }),
+      );
       expect(got.Messages?.[0]?.Attributes?.ApproximateReceiveCount).toBe(String(i));
     }
     // The third receive would exceed maxReceiveCount: the message moves instead of being delivered.

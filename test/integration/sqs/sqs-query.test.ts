@@ -6,7 +6,13 @@ import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/c
 /** Text of every <tag>…</tag>, entity-decoded (enough XML for these replies). */
 function all(xml: string, tag: string): string[] {
   const decode = (s: string) =>
-    s.replace(/&#xD;/g, "\r").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
+    s
+      .replace(/&#xD;/g, "\r")
+      .replace(/&lt;/g, "<")
+      .replace(/&gt;/g, ">")
+      .replace(/&quot;/g, '"')
+      .replace(/&apos;/g, "'")
+      .replace(/&amp;/g, "&");
   return [...xml.matchAll(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, "g"))].map((m) => decode(m[1] as string));
 }
 const one = (xml: string, tag: string) => all(xml, tag)[0];
@@ -72,7 +78,14 @@ describe("SQS Query protocol (form-encoded, XML replies)", () => {
 
   it("runs the queue lifecycle, batches and receive with QueueUrl parameters", async () => {
     const cloud = await useTestCloud();
-    const created = await post(cloud.url, { Action: "CreateQueue", QueueName: "q", "Attribute.1.Name": "VisibilityTimeout", "Attribute.1.Value": "40", "Tag.1.Key": "t", "Tag.1.Value": "v" });
+    const created = await post(cloud.url, {
+      Action: "CreateQueue",
+      QueueName: "q",
+      "Attribute.1.Name": "VisibilityTimeout",
+      "Attribute.1.Value": "40",
+      "Tag.1.Key": "t",
+      "Tag.1.Value": "v",
+    });
     expect(created.status).toBe(200);
     const url = one(created.xml, "QueueUrl") as string;
     expect(url).toBe(`${cloud.url}/000000000000/q`);
@@ -97,7 +110,13 @@ describe("SQS Query protocol (form-encoded, XML replies)", () => {
     expect(all(batch.xml, "Id")).toEqual(["a", "b", "c"]);
     expect(batch.xml).toContain("<BatchResultErrorEntry><Id>c</Id><SenderFault>true</SenderFault><Code>InvalidMessageContents</Code>");
 
-    const received = await post(cloud.url, { Action: "ReceiveMessage", QueueUrl: url, MaxNumberOfMessages: "10", "AttributeName.1": "All", "MessageAttributeName.1": "All" });
+    const received = await post(cloud.url, {
+      Action: "ReceiveMessage",
+      QueueUrl: url,
+      MaxNumberOfMessages: "10",
+      "AttributeName.1": "All",
+      "MessageAttributeName.1": "All",
+    });
     const bodies = all(received.xml, "Body");
     expect(bodies.sort()).toEqual(["first\r\n<&>", "second"]);
     expect(all(received.xml, "MD5OfBody").sort()).toEqual(bodies.map((b) => createHash("md5").update(b).digest("hex")).sort());
@@ -154,7 +173,12 @@ describe("SQS Query protocol (form-encoded, XML replies)", () => {
     expect(cloud.services.sqs.api.queueUrlFromPath("/000000000000/other")).toBeUndefined();
     expect(cloud.services.sqs.api.queueUrlFromArn("arn:aws:sqs:us-east-1:000000000000:other")).toBeUndefined();
     // Any host in an incoming QueueUrl addresses the same queue.
-    const sent = await cloud.services.sqs.api.sendMessage({ QueueUrl: "http://localhost:1/000000000000/lookup.fifo", MessageBody: "x", MessageGroupId: "g", MessageDeduplicationId: "d" });
+    const sent = await cloud.services.sqs.api.sendMessage({
+      QueueUrl: "http://localhost:1/000000000000/lookup.fifo",
+      MessageBody: "x",
+      MessageGroupId: "g",
+      MessageDeduplicationId: "d",
+    });
     expect(sent.MessageId).toBeDefined();
   });
 });

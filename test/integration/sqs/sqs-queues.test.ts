@@ -50,8 +50,14 @@ describe("SQS queue actions through @aws-sdk/client-sqs", () => {
     expect(page2.NextToken).toBeUndefined();
 
     await sqs.send(new DeleteQueueCommand({ QueueUrl: created.QueueUrl }));
-    await expect(sqs.send(new GetQueueUrlCommand({ QueueName: "alpha" }))).rejects.toMatchObject({ name: "QueueDoesNotExist", Code: "AWS.SimpleQueueService.NonExistentQueue" });
-    await expect(sqs.send(new CreateQueueCommand({ QueueName: "alpha" }))).rejects.toMatchObject({ name: "QueueDeletedRecently", $metadata: { httpStatusCode: 400 } });
+    await expect(sqs.send(new GetQueueUrlCommand({ QueueName: "alpha" }))).rejects.toMatchObject({
+      name: "QueueDoesNotExist",
+      Code: "AWS.SimpleQueueService.NonExistentQueue",
+    });
+    await expect(sqs.send(new CreateQueueCommand({ QueueName: "alpha" }))).rejects.toMatchObject({
+      name: "QueueDeletedRecently",
+      $metadata: { httpStatusCode: 400 },
+    });
   });
 
   it("reports every attribute with All, each attribute alone, and FIFO attributes only on FIFO queues", async () => {
@@ -110,7 +116,9 @@ describe("SQS queue actions through @aws-sdk/client-sqs", () => {
     const { sqs } = await client();
     const { QueueUrl: dlq } = await sqs.send(new CreateQueueCommand({ QueueName: "dlq" }));
     const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq, AttributeNames: ["QueueArn"] }))).Attributes!.QueueArn!;
-    const { QueueUrl: source } = await sqs.send(new CreateQueueCommand({ QueueName: "src", Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: arn, maxReceiveCount: "3" }) } }));
+    const { QueueUrl: source } = await sqs.send(
+      new CreateQueueCommand({ QueueName: "src", Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: arn, maxReceiveCount: "3" }) } }),
+    );
     expect((await sqs.send(new ListDeadLetterSourceQueuesCommand({ QueueUrl: dlq }))).queueUrls).toEqual([source]);
     const policy = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: source, AttributeNames: ["RedrivePolicy"] }))).Attributes!.RedrivePolicy!;
     expect(JSON.parse(policy)).toEqual({ deadLetterTargetArn: arn, maxReceiveCount: 3 });
@@ -123,48 +131,85 @@ describe("SQS errors as real SQS returns them", () => {
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: "errs", Attributes: { MaximumMessageSize: "1024" } }));
     const { QueueUrl: fifo } = await sqs.send(new CreateQueueCommand({ QueueName: "errs.fifo", Attributes: { FifoQueue: "true" } }));
     const cases: [() => Promise<unknown>, Record<string, unknown>][] = [
-      [() => sqs.send(new SendMessageCommand({ QueueUrl: `${cloud.url}/000000000000/nope`, MessageBody: "x" })), { name: "QueueDoesNotExist", $metadata: { httpStatusCode: 400 } }],
+      [
+        () => sqs.send(new SendMessageCommand({ QueueUrl: `${cloud.url}/000000000000/nope`, MessageBody: "x" })),
+        { name: "QueueDoesNotExist", $metadata: { httpStatusCode: 400 } },
+      ],
       [() => sqs.send(new CreateQueueCommand({ QueueName: "bad name!" })), { name: "InvalidParameterValue" }],
       [() => sqs.send(new CreateQueueCommand({ QueueName: "nofifo", Attributes: { FifoQueue: "true" } })), { name: "InvalidParameterValue" }],
       [() => sqs.send(new CreateQueueCommand({ QueueName: "x", Attributes: { VisibilityTimeout: "43201" } })), { name: "InvalidAttributeValue" }],
       [() => sqs.send(new CreateQueueCommand({ QueueName: "x", Attributes: { Bogus: "1" } as Record<string, string> })), { name: "InvalidAttributeName" }],
       [() => sqs.send(new CreateQueueCommand({ QueueName: "x", Attributes: { ContentBasedDeduplication: "true" } })), { name: "InvalidAttributeName" }],
       [
-        () => sqs.send(new CreateQueueCommand({ QueueName: "x", Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: "arn:aws:sqs:us-east-1:000000000000:missing", maxReceiveCount: 1 }) } })),
+        () =>
+          sqs.send(
+            new CreateQueueCommand({
+              QueueName: "x",
+              Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: "arn:aws:sqs:us-east-1:000000000000:missing", maxReceiveCount: 1 }) },
+            }),
+          ),
         { name: "InvalidParameterValue" },
       ],
       [() => sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["Nope" as "All"] })), { name: "InvalidAttributeName" }],
-      [() => sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: "x".repeat(1025) })), { name: "InvalidParameterValue", message: expect.stringContaining("shorter than 1024") }],
+      [
+        () => sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: "x".repeat(1025) })),
+        { name: "InvalidParameterValue", message: expect.stringContaining("shorter than 1024") },
+      ],
       [() => sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: "bad \u0000 char" })), { name: "InvalidMessageContents" }],
       [() => sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: "" })), { name: "MissingParameter" }],
       [() => sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: "x", DelaySeconds: 901 })), { name: "InvalidParameterValue" }],
       [
-        () => sqs.send(
-          new SendMessageCommand({
-            QueueUrl,
-            MessageBody: "x",
-            MessageAttributes: Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`a${i}`, { DataType: "String", StringValue: "v" }])),
-          }),
-        ),
+        () =>
+          sqs.send(
+            new SendMessageCommand({
+              QueueUrl,
+              MessageBody: "x",
+              MessageAttributes: Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`a${i}`, { DataType: "String", StringValue: "v" }])),
+            }),
+          ),
         { name: "InvalidParameterValue" },
       ],
-      [() => sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: "x", MessageAttributes: { "AWS.x": { DataType: "String", StringValue: "v" } } })), { name: "InvalidParameterValue" }],
-      [() => sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: "x", MessageAttributes: { n: { DataType: "Number", StringValue: "abc" } } })), { name: "InvalidParameterValue" }],
+      [
+        () => sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: "x", MessageAttributes: { "AWS.x": { DataType: "String", StringValue: "v" } } })),
+        { name: "InvalidParameterValue" },
+      ],
+      [
+        () => sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: "x", MessageAttributes: { n: { DataType: "Number", StringValue: "abc" } } })),
+        { name: "InvalidParameterValue" },
+      ],
       [() => sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: "x", MessageDeduplicationId: "d" })), { name: "InvalidParameterValue" }],
       [() => sqs.send(new SendMessageCommand({ QueueUrl: fifo, MessageBody: "x", MessageDeduplicationId: "d" })), { name: "MissingParameter" }],
       [() => sqs.send(new SendMessageCommand({ QueueUrl: fifo, MessageBody: "x", MessageGroupId: "g" })), { name: "InvalidParameterValue" }],
-      [() => sqs.send(new SendMessageCommand({ QueueUrl: fifo, MessageBody: "x", MessageGroupId: "g", MessageDeduplicationId: "d", DelaySeconds: 1 })), { name: "InvalidParameterValue" }],
+      [
+        () => sqs.send(new SendMessageCommand({ QueueUrl: fifo, MessageBody: "x", MessageGroupId: "g", MessageDeduplicationId: "d", DelaySeconds: 1 })),
+        { name: "InvalidParameterValue" },
+      ],
       [() => sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 11 })), { name: "InvalidParameterValue" }],
       [() => sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 21 })), { name: "InvalidParameterValue" }],
       [() => sqs.send(new ReceiveMessageCommand({ QueueUrl, VisibilityTimeout: 43201 })), { name: "InvalidParameterValue" }],
-      [() => sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: "garbage" })), { name: "ReceiptHandleIsInvalid", $metadata: { httpStatusCode: 404 } }],
+      [
+        () => sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: "garbage" })),
+        { name: "ReceiptHandleIsInvalid", $metadata: { httpStatusCode: 404 } },
+      ],
       [() => sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl, ReceiptHandle: "garbage", VisibilityTimeout: 1 })), { name: "ReceiptHandleIsInvalid" }],
       [() => sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: [] })), { name: "EmptyBatchRequest", Code: "AWS.SimpleQueueService.EmptyBatchRequest" }],
       [
         () => sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: Array.from({ length: 11 }, (_, i) => ({ Id: `e${i}`, MessageBody: "x" })) })),
         { name: "TooManyEntriesInBatchRequest" },
       ],
-      [() => sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: [{ Id: "a", MessageBody: "x" }, { Id: "a", MessageBody: "y" }] })), { name: "BatchEntryIdsNotDistinct" }],
+      [
+        () =>
+          sqs.send(
+            new SendMessageBatchCommand({
+              QueueUrl,
+              Entries: [
+                { Id: "a", MessageBody: "x" },
+                { Id: "a", MessageBody: "y" },
+              ],
+            }),
+          ),
+        { name: "BatchEntryIdsNotDistinct" },
+      ],
       [() => sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: [{ Id: "bad id!", MessageBody: "x" }] })), { name: "InvalidBatchEntryId" }],
       [() => sqs.send(new DeleteMessageBatchCommand({ QueueUrl, Entries: [] })), { name: "EmptyBatchRequest" }],
       [() => sqs.send(new ListQueuesCommand({ MaxResults: 0 })), { name: "InvalidParameterValue" }],
@@ -190,7 +235,15 @@ describe("SQS errors as real SQS returns them", () => {
       name: "ReceiptHandleIsInvalid",
       message: expect.stringContaining("not valid for this queue"),
     });
-    const result = await sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: [{ Id: "ok", MessageBody: "fine" }, { Id: "bad", MessageBody: "\u0001" }] }));
+    const result = await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl,
+        Entries: [
+          { Id: "ok", MessageBody: "fine" },
+          { Id: "bad", MessageBody: "\u0001" },
+        ],
+      }),
+    );
     expect(result.Successful?.map((s) => s.Id)).toEqual(["ok"]);
     expect(result.Failed).toEqual([expect.objectContaining({ Id: "bad", Code: "InvalidMessageContents", SenderFault: true })]);
   });

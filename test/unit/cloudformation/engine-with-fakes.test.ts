@@ -2,7 +2,14 @@ import { afterEach, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { unzipSync, strFromU8 } from "fflate";
-import { CloudFormationClient, CreateStackCommand, DeleteStackCommand, DescribeStacksCommand, UpdateStackCommand, type Stack } from "@aws-sdk/client-cloudformation";
+import {
+  CloudFormationClient,
+  CreateStackCommand,
+  DeleteStackCommand,
+  DescribeStacksCommand,
+  UpdateStackCommand,
+  type Stack,
+} from "@aws-sdk/client-cloudformation";
 import { AwsServiceError } from "../../../src/local/aws-error.js";
 import { createCloudFormationPlugin } from "../../../src/local/cloudformation/index.js";
 import { fakeDependencies, memoryContext, serve, type Call } from "./fake-services.js";
@@ -19,7 +26,11 @@ async function engine() {
   const deps = fakeDependencies(calls);
   const plugin = createCloudFormationPlugin(context, deps);
   const server = await serve(plugin.query);
-  cleanups.push(() => context.close(), () => plugin.close(), () => server.close());
+  cleanups.push(
+    () => context.close(),
+    () => plugin.close(),
+    () => server.close(),
+  );
   const cfn = new CloudFormationClient({ endpoint: server.url, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" } });
   const settle = async (name: string): Promise<Stack> => {
     while (true) {
@@ -47,31 +58,73 @@ describe("the wsq template through the engine, against recording fakes of the se
     const find = (method: string) => calls.find((call) => call.method === method)?.input as Record<string, unknown>;
 
     const fn = find("createFunction");
-    expect(fn).toMatchObject({ FunctionName: "wsq-handler", Runtime: "nodejs22.x", Handler: "index.handler", Code: { S3Bucket: "assets", S3Key: "abc.zip" }, Timeout: 15, MemorySize: 256, Architectures: ["arm64"] });
+    expect(fn).toMatchObject({
+      FunctionName: "wsq-handler",
+      Runtime: "nodejs22.x",
+      Handler: "index.handler",
+      Code: { S3Bucket: "assets", S3Key: "abc.zip" },
+      Timeout: 15,
+      MemorySize: 256,
+      Architectures: ["arm64"],
+    });
     expect(fn.Role).toMatch(/^arn:aws:iam::000000000000:role\/wsq-FunctionRole-[A-Z0-9]{12}$/);
     const apiId = (calls.find((call) => call.method === "createRoute")!.input as { ApiId: string }).ApiId;
-    expect((fn.Environment as { Variables: Record<string, string> }).Variables.WSQ_CONNECTIONS_URL).toBe(`http://127.0.0.1:4510/_aws/execute-api/${apiId}/production`);
+    expect((fn.Environment as { Variables: Record<string, string> }).Variables.WSQ_CONNECTIONS_URL).toBe(
+      `http://127.0.0.1:4510/_aws/execute-api/${apiId}/production`,
+    );
 
-    const queue = calls.find((call) => call.method === "createQueue" && (call.input as { QueueName: string }).QueueName === "wsq-requests.fifo")!.input as { Attributes: Record<string, string> };
+    const queue = calls.find((call) => call.method === "createQueue" && (call.input as { QueueName: string }).QueueName === "wsq-requests.fifo")!.input as {
+      Attributes: Record<string, string>;
+    };
     expect(queue.Attributes).toMatchObject({ FifoQueue: "true", VisibilityTimeout: "90", SqsManagedSseEnabled: "true" });
-    expect(JSON.parse(queue.Attributes.RedrivePolicy!)).toEqual({ deadLetterTargetArn: "arn:aws:sqs:us-east-1:000000000000:wsq-dead-letters.fifo", maxReceiveCount: "5" });
-    expect(find("createEventSourceMapping")).toMatchObject({ FunctionName: "wsq-handler", EventSourceArn: "arn:aws:sqs:us-east-1:000000000000:wsq-requests.fifo", BatchSize: 10, FunctionResponseTypes: ["ReportBatchItemFailures"], ScalingConfig: { MaximumConcurrency: 10 } });
-    expect(find("createIntegration")).toMatchObject({ ApiId: apiId, IntegrationType: "AWS", IntegrationUri: "arn:aws:apigateway:us-east-1:sqs:path/000000000000/wsq-requests.fifo", PassthroughBehavior: "NEVER" });
+    expect(JSON.parse(queue.Attributes.RedrivePolicy!)).toEqual({
+      deadLetterTargetArn: "arn:aws:sqs:us-east-1:000000000000:wsq-dead-letters.fifo",
+      maxReceiveCount: "5",
+    });
+    expect(find("createEventSourceMapping")).toMatchObject({
+      FunctionName: "wsq-handler",
+      EventSourceArn: "arn:aws:sqs:us-east-1:000000000000:wsq-requests.fifo",
+      BatchSize: 10,
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+      ScalingConfig: { MaximumConcurrency: 10 },
+    });
+    expect(find("createIntegration")).toMatchObject({
+      ApiId: apiId,
+      IntegrationType: "AWS",
+      IntegrationUri: "arn:aws:apigateway:us-east-1:sqs:path/000000000000/wsq-requests.fifo",
+      PassthroughBehavior: "NEVER",
+    });
     const integrationId = calls.indexOf(calls.find((call) => call.method === "createIntegration")!);
     const route = calls.find((call) => call.method === "createRoute")!;
     expect((route.input as { Target: string }).Target).toMatch(/^integrations\/[a-f0-9]{10}$/);
     expect(calls.indexOf(route)).toBeGreaterThan(integrationId);
     const stage = calls.find((call) => call.method === "createStage")!;
-    expect(stage.input).toMatchObject({ ApiId: apiId, StageName: "production", AutoDeploy: true, DefaultRouteSettings: { ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 } });
+    expect(stage.input).toMatchObject({
+      ApiId: apiId,
+      StageName: "production",
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 },
+    });
     expect(calls.indexOf(stage)).toBeGreaterThan(calls.indexOf(route));
-    expect(calls.indexOf(calls.find((call) => call.method === "createFunction")!)).toBeGreaterThan(calls.indexOf(calls.find((call) => call.method === "createLogGroup")!));
+    expect(calls.indexOf(calls.find((call) => call.method === "createFunction")!)).toBeGreaterThan(
+      calls.indexOf(calls.find((call) => call.method === "createLogGroup")!),
+    );
     expect(stack.Outputs?.find((item) => item.OutputKey === "WebSocketUrl")?.OutputValue).toBe(`ws://127.0.0.1:4510/_aws/execute-api/${apiId}/production`);
 
     // In place: a new timeout changes the function's configuration and the queue's visibility.
     calls.length = 0;
-    await cfn.send(new UpdateStackCommand({ StackName: "wsq", UsePreviousTemplate: true, Capabilities: ["CAPABILITY_IAM"], Parameters: [
-      { ParameterKey: "AssetBucket", UsePreviousValue: true }, { ParameterKey: "AssetKey", UsePreviousValue: true }, { ParameterKey: "FunctionTimeoutSeconds", ParameterValue: "30" },
-    ] }));
+    await cfn.send(
+      new UpdateStackCommand({
+        StackName: "wsq",
+        UsePreviousTemplate: true,
+        Capabilities: ["CAPABILITY_IAM"],
+        Parameters: [
+          { ParameterKey: "AssetBucket", UsePreviousValue: true },
+          { ParameterKey: "AssetKey", UsePreviousValue: true },
+          { ParameterKey: "FunctionTimeoutSeconds", ParameterValue: "30" },
+        ],
+      }),
+    );
     expect((await settle("wsq")).StackStatus).toBe("UPDATE_COMPLETE");
     expect(calls.map((call) => call.method).sort()).toEqual(["setQueueAttributes", "updateFunctionConfiguration"]);
     expect(calls.find((call) => call.method === "setQueueAttributes")!.input).toMatchObject({ Attributes: { VisibilityTimeout: "180" } });
@@ -80,7 +133,18 @@ describe("the wsq template through the engine, against recording fakes of the se
     await cfn.send(new DeleteStackCommand({ StackName: "wsq" }));
     await settle(stack.StackId!);
     const deletions = calls.map((call) => call.method);
-    expect(deletions).toEqual(expect.arrayContaining(["deleteFunction", "deleteEventSourceMapping", "deleteApi", "deleteQueue", "deleteLogGroup", "deleteStage", "deleteRoute", "deleteIntegration"]));
+    expect(deletions).toEqual(
+      expect.arrayContaining([
+        "deleteFunction",
+        "deleteEventSourceMapping",
+        "deleteApi",
+        "deleteQueue",
+        "deleteLogGroup",
+        "deleteStage",
+        "deleteRoute",
+        "deleteIntegration",
+      ]),
+    );
     // Reverse order: the mapping goes before the function, the function before its log group.
     expect(deletions.indexOf("deleteEventSourceMapping")).toBeLessThan(deletions.indexOf("deleteFunction"));
     expect(deletions.indexOf("deleteFunction")).toBeLessThan(deletions.indexOf("deleteLogGroup"));
@@ -117,7 +181,14 @@ Outputs:
 
     deps.failNext("updateFunctionConfiguration", new AwsServiceError("InvalidParameterValueException", "Timeout must be at most 900"));
     calls.length = 0;
-    await cfn.send(new UpdateStackCommand({ StackName: "fn", UsePreviousTemplate: true, Capabilities: ["CAPABILITY_IAM"], Parameters: [{ ParameterKey: "Timeout", ParameterValue: "20" }] }));
+    await cfn.send(
+      new UpdateStackCommand({
+        StackName: "fn",
+        UsePreviousTemplate: true,
+        Capabilities: ["CAPABILITY_IAM"],
+        Parameters: [{ ParameterKey: "Timeout", ParameterValue: "20" }],
+      }),
+    );
     const rolledBack = await settle("fn");
     expect(rolledBack.StackStatus).toBe("UPDATE_ROLLBACK_COMPLETE");
     const updates = calls.filter((call) => call.method === "updateFunctionConfiguration").map((call) => (call.input as { Timeout: number }).Timeout);
@@ -156,7 +227,9 @@ Resources:
     expect(stack.StackStatus).toBe("ROLLBACK_COMPLETE");
     const { DescribeStackEventsCommand } = await import("@aws-sdk/client-cloudformation");
     const events = (await cfn.send(new DescribeStackEventsCommand({ StackName: "trust" }))).StackEvents!;
-    const reasons = Object.fromEntries(events.filter((event) => event.ResourceStatus === "CREATE_FAILED").map((event) => [event.LogicalResourceId, event.ResourceStatusReason]));
+    const reasons = Object.fromEntries(
+      events.filter((event) => event.ResourceStatus === "CREATE_FAILED").map((event) => [event.LogicalResourceId, event.ResourceStatusReason]),
+    );
     expect(reasons.Policy ?? reasons.Fn).toBeDefined();
     if (reasons.Fn !== undefined) expect(reasons.Fn).toContain("The role defined for the function cannot be assumed by Lambda.");
     if (reasons.Policy !== undefined) expect(reasons.Policy).toContain("The role with name nobody cannot be found.");

@@ -33,7 +33,10 @@ function recorder<T extends object>(service: string, calls: Call[], methods: Rec
   });
 }
 
-export function fakeDependencies(calls: Call[], baseUrl = "http://127.0.0.1:4510"): CloudFormationDependencies & { failNext(method: string, error: AwsServiceError): void } {
+export function fakeDependencies(
+  calls: Call[],
+  baseUrl = "http://127.0.0.1:4510",
+): CloudFormationDependencies & { failNext(method: string, error: AwsServiceError): void } {
   const failures = new Map<string, AwsServiceError>();
   const fail = (method: string): void => {
     const error = failures.get(method);
@@ -103,13 +106,25 @@ export function memoryContext(): LocalContext & { close(): void } {
 }
 
 /** Serves a Query handler on loopback so the real SDK client can talk to it. */
-export async function serve(handler: (request: import("../../../src/local/server/http-types.js").LocalRequest) => Promise<import("../../../src/local/server/http-types.js").LocalResponse>): Promise<{ url: string; close(): Promise<void> }> {
+export async function serve(
+  handler: (
+    request: import("../../../src/local/server/http-types.js").LocalRequest,
+  ) => Promise<import("../../../src/local/server/http-types.js").LocalResponse>,
+): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
       const url = new URL(request.url ?? "/", "http://127.0.0.1");
-      handler({ method: request.method ?? "POST", rawPath: url.pathname, query: url.searchParams, headers: request.headers, body: Buffer.concat(chunks), remoteAddress: "127.0.0.1", requestId: randomUUID() })
+      handler({
+        method: request.method ?? "POST",
+        rawPath: url.pathname,
+        query: url.searchParams,
+        headers: request.headers,
+        body: Buffer.concat(chunks),
+        remoteAddress: "127.0.0.1",
+        requestId: randomUUID(),
+      })
         .then((reply) => {
           response.writeHead(reply.status, reply.headers);
           response.end(reply.body);

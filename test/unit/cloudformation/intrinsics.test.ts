@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { parseTemplateBody } from "../../../src/local/cloudformation/template/parse.js";
-import { evaluateCondition, NO_VALUE, resolveValue, UNKNOWN, type EvaluationScope, type Resolved } from "../../../src/local/cloudformation/template/intrinsics.js";
+import {
+  evaluateCondition,
+  NO_VALUE,
+  resolveValue,
+  UNKNOWN,
+  type EvaluationScope,
+  type Resolved,
+} from "../../../src/local/cloudformation/template/intrinsics.js";
 
 function scope(overrides: Partial<EvaluationScope> = {}): EvaluationScope {
   const refs: Record<string, Resolved> = {
@@ -30,27 +37,29 @@ function scope(overrides: Partial<EvaluationScope> = {}): EvaluationScope {
   };
 }
 
-const resolve = (yaml: string): Resolved => resolveValue((parseTemplateBody(`Value: ${yaml}`)).Value!, scope());
+const resolve = (yaml: string): Resolved => resolveValue(parseTemplateBody(`Value: ${yaml}`).Value!, scope());
 
 describe("YAML short forms", () => {
   it("turn every short-form tag into its long form", () => {
-    const parsed = parseTemplateBody([
-      "A: !Ref X",
-      "B: !GetAtt Res.Attr.Sub",
-      "C: !Sub '${X}'",
-      "D: !Join [',', [a, b]]",
-      "E: !If [Cond, 1, 2]",
-      "F: !Equals [a, b]",
-      "G: !Condition Cond",
-      "H: !Select [0, !GetAZs '']",
-      "I: !Base64 text",
-      "J: !ImportValue name",
-      "K: !FindInMap [M, a, b]",
-      "L: !Split [',', 'a,b']",
-      "M: !Not [!Equals [a, b]]",
-      "N: !And [!Condition A, !Condition B]",
-      "O: !Or [!Condition A, !Condition B]",
-    ].join("\n"));
+    const parsed = parseTemplateBody(
+      [
+        "A: !Ref X",
+        "B: !GetAtt Res.Attr.Sub",
+        "C: !Sub '${X}'",
+        "D: !Join [',', [a, b]]",
+        "E: !If [Cond, 1, 2]",
+        "F: !Equals [a, b]",
+        "G: !Condition Cond",
+        "H: !Select [0, !GetAZs '']",
+        "I: !Base64 text",
+        "J: !ImportValue name",
+        "K: !FindInMap [M, a, b]",
+        "L: !Split [',', 'a,b']",
+        "M: !Not [!Equals [a, b]]",
+        "N: !And [!Condition A, !Condition B]",
+        "O: !Or [!Condition A, !Condition B]",
+      ].join("\n"),
+    );
     expect(parsed).toEqual({
       A: { Ref: "X" },
       B: { "Fn::GetAtt": ["Res", "Attr.Sub"] },
@@ -112,7 +121,9 @@ describe("intrinsic functions", () => {
     expect(evaluateCondition({ "Fn::Not": [{ Condition: "IsProd" }] }, s)).toBe(false);
     expect(evaluateCondition({ "Fn::And": [{ Condition: "IsProd" }, { "Fn::Equals": ["1", 1] }] }, s)).toBe(true);
     expect(evaluateCondition({ "Fn::Or": [{ Condition: "IsDev" }, { Condition: "IsDev" }] }, s)).toBe(false);
-    expect(() => evaluateCondition({ "Fn::And": [{ Condition: "IsProd" }] }, s)).toThrow("Template error: Fn::And requires a list argument with between 2 and 10 function tokens");
+    expect(() => evaluateCondition({ "Fn::And": [{ Condition: "IsProd" }] }, s)).toThrow(
+      "Template error: Fn::And requires a list argument with between 2 and 10 function tokens",
+    );
   });
 
   it("propagates values only known after deployment", () => {

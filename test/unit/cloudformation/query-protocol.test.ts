@@ -3,13 +3,18 @@ import { parseQueryParameters, toXml } from "../../../src/local/cloudformation/q
 
 describe("the Query protocol", () => {
   it("rebuilds lists and structures from flattened member parameters", () => {
-    const input = parseQueryParameters(new URLSearchParams(
-      "Action=CreateStack&StackName=s&Parameters.member.1.ParameterKey=A&Parameters.member.1.ParameterValue=1&Parameters.member.2.ParameterKey=B&Parameters.member.2.UsePreviousValue=true&Capabilities.member.1=CAPABILITY_IAM&Tags.member.1.Key=k&Tags.member.1.Value=v",
-    ));
+    const input = parseQueryParameters(
+      new URLSearchParams(
+        "Action=CreateStack&StackName=s&Parameters.member.1.ParameterKey=A&Parameters.member.1.ParameterValue=1&Parameters.member.2.ParameterKey=B&Parameters.member.2.UsePreviousValue=true&Capabilities.member.1=CAPABILITY_IAM&Tags.member.1.Key=k&Tags.member.1.Value=v",
+      ),
+    );
     expect(input).toEqual({
       Action: "CreateStack",
       StackName: "s",
-      Parameters: [{ ParameterKey: "A", ParameterValue: "1" }, { ParameterKey: "B", UsePreviousValue: "true" }],
+      Parameters: [
+        { ParameterKey: "A", ParameterValue: "1" },
+        { ParameterKey: "B", UsePreviousValue: "true" },
+      ],
       Capabilities: ["CAPABILITY_IAM"],
       Tags: [{ Key: "k", Value: "v" }],
     });

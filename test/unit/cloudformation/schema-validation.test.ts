@@ -8,10 +8,16 @@ describe("resource property validation against the registry schemas", () => {
     const queue = specs.resource("AWS::SQS::Queue")!;
     expect(validateResourceProperties("Q", { FifoQueue: true, VisibilityTimeout: "30" }, queue)).toBeUndefined();
     expect(validateResourceProperties("Q", { Nope: 1 }, queue)).toBe("Encountered unsupported property Nope");
-    expect(validateResourceProperties("Q", { VisibilityTimeout: "thirty" }, queue)).toBe("Properties validation failed for resource Q with message: [#/VisibilityTimeout: expected type: Integer, found: String]");
+    expect(validateResourceProperties("Q", { VisibilityTimeout: "thirty" }, queue)).toBe(
+      "Properties validation failed for resource Q with message: [#/VisibilityTimeout: expected type: Integer, found: String]",
+    );
     const fn = specs.resource("AWS::Lambda::Function")!;
-    expect(validateResourceProperties("F", { Role: "arn" }, fn)).toBe("Properties validation failed for resource F with message: [#: required key [Code] not found]");
-    expect(validateResourceProperties("F", { Role: "arn", Code: { ZipFile: "x", Extra: 1 } }, fn)).toBe("Properties validation failed for resource F with message: [#/Code: extraneous key [Extra] is not permitted]");
+    expect(validateResourceProperties("F", { Role: "arn" }, fn)).toBe(
+      "Properties validation failed for resource F with message: [#: required key [Code] not found]",
+    );
+    expect(validateResourceProperties("F", { Role: "arn", Code: { ZipFile: "x", Extra: 1 } }, fn)).toBe(
+      "Properties validation failed for resource F with message: [#/Code: extraneous key [Extra] is not permitted]",
+    );
   });
 
   it("knows which changes replace a resource, and which attributes exist", async () => {

@@ -19,7 +19,10 @@ Resources:
 describe("parameters", () => {
   const template = loadTemplate(PARAMETERS);
   const values = (supplied: Record<string, string>) =>
-    resolveParameters(template, Object.entries(supplied).map(([key, value]) => ({ key, value, usePreviousValue: false })));
+    resolveParameters(
+      template,
+      Object.entries(supplied).map(([key, value]) => ({ key, value, usePreviousValue: false })),
+    );
 
   it("applies defaults, splits lists and keeps the given strings", () => {
     const resolved = values({ Code: "ABC" });
@@ -51,10 +54,18 @@ describe("parameters", () => {
 describe("template structure", () => {
   it("rejects what CloudFormation rejects before creating anything", () => {
     expect(() => loadTemplate("Description: nothing")).toThrow("Template format error: At least one Resources member must be defined.");
-    expect(() => loadTemplate("Resources:\n  Q: { Properties: {} }")).toThrow("Template format error: [/Resources/Q] Every Resources object must contain a Type member.");
-    expect(() => loadTemplate("Bogus: 1\nResources:\n  Q: { Type: AWS::SQS::Queue }")).toThrow("Template format error: Invalid template property or properties [Bogus]");
-    expect(() => loadTemplate("Parameters:\n  P: { Type: Strin }\nResources:\n  Q: { Type: AWS::SQS::Queue }")).toThrow("Template format error: Unrecognized parameter type: Strin");
-    expect(() => loadTemplate("Resources:\n  Bad-Name: { Type: AWS::SQS::Queue }")).toThrow("Template format error: Resource name Bad-Name is non alphanumeric.");
+    expect(() => loadTemplate("Resources:\n  Q: { Properties: {} }")).toThrow(
+      "Template format error: [/Resources/Q] Every Resources object must contain a Type member.",
+    );
+    expect(() => loadTemplate("Bogus: 1\nResources:\n  Q: { Type: AWS::SQS::Queue }")).toThrow(
+      "Template format error: Invalid template property or properties [Bogus]",
+    );
+    expect(() => loadTemplate("Parameters:\n  P: { Type: Strin }\nResources:\n  Q: { Type: AWS::SQS::Queue }")).toThrow(
+      "Template format error: Unrecognized parameter type: Strin",
+    );
+    expect(() => loadTemplate("Resources:\n  Bad-Name: { Type: AWS::SQS::Queue }")).toThrow(
+      "Template format error: Resource name Bad-Name is non alphanumeric.",
+    );
     expect(() => loadTemplate("Resources:\n  Q: { Type: AWS::SQS::Queue, Condition: Nope }")).toThrow(/Unresolved dependencies \[Nope\]/);
     expect(() => loadTemplate("Transform: AWS::Serverless-2016-10-31\nResources:\n  Q: { Type: AWS::SQS::Queue }")).toThrow(/Transform/);
   });
@@ -91,7 +102,9 @@ Resources:
   });
 
   it("names the resources of a cycle", () => {
-    const cyclic = loadTemplate("Resources:\n  A: { Type: AWS::SQS::Queue, Properties: { QueueName: !GetAtt B.QueueName } }\n  B: { Type: AWS::SQS::Queue, DependsOn: C }\n  C: { Type: AWS::SQS::Queue, DependsOn: A }\n  D: { Type: AWS::SQS::Queue }");
+    const cyclic = loadTemplate(
+      "Resources:\n  A: { Type: AWS::SQS::Queue, Properties: { QueueName: !GetAtt B.QueueName } }\n  B: { Type: AWS::SQS::Queue, DependsOn: C }\n  C: { Type: AWS::SQS::Queue, DependsOn: A }\n  D: { Type: AWS::SQS::Queue }",
+    );
     expect(() => buildDependencyGraph([...cyclic.resources.values()], () => true, known)).toThrow("Circular dependency between resources: [A, B, C]");
   });
 });

@@ -1,4 +1,11 @@
-import { CloudFormationClient, CreateChangeSetCommand, DeleteChangeSetCommand, DeleteStackCommand, DescribeStacksCommand, ExecuteChangeSetCommand } from "@aws-sdk/client-cloudformation";
+import {
+  CloudFormationClient,
+  CreateChangeSetCommand,
+  DeleteChangeSetCommand,
+  DeleteStackCommand,
+  DescribeStacksCommand,
+  ExecuteChangeSetCommand,
+} from "@aws-sdk/client-cloudformation";
 import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -14,7 +21,14 @@ import type { Target } from "../../../src/shared/target.js";
 import { tempDir } from "../../helpers/local-cloud.js";
 import { PATTERN_OUTPUTS, awsError, fakeCloud } from "./fake-cloudformation.js";
 
-const target: Target = { kind: "aws", region: "eu-west-1", endpoint: undefined, profile: undefined, credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" }, dataDir: undefined };
+const target: Target = {
+  kind: "aws",
+  region: "eu-west-1",
+  endpoint: undefined,
+  profile: undefined,
+  credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" },
+  dataDir: undefined,
+};
 let asset: HandlerAsset;
 
 beforeAll(async () => {
@@ -66,9 +80,15 @@ describe("deployPattern against AWS (mocked SDK)", () => {
     expect(put).toMatchObject({ Bucket: "wsq-assets-assetbucket-1", Key: result.handler.key, ContentType: "application/zip" });
 
     const creates = fake.cfn.commandCalls(CreateChangeSetCommand).map((c) => c.args[0].input);
-    expect(creates.map((c) => [c.StackName, c.ChangeSetType])).toEqual([["wsq-assets", "CREATE"], ["wsq", "CREATE"]]);
+    expect(creates.map((c) => [c.StackName, c.ChangeSetType])).toEqual([
+      ["wsq-assets", "CREATE"],
+      ["wsq", "CREATE"],
+    ]);
     expect(creates[1]!.Capabilities).toEqual(["CAPABILITY_IAM"]);
-    expect(creates[1]!.Parameters).toEqual([{ ParameterKey: "AssetBucket", ParameterValue: "wsq-assets-assetbucket-1" }, { ParameterKey: "AssetKey", ParameterValue: result.handler.key }]);
+    expect(creates[1]!.Parameters).toEqual([
+      { ParameterKey: "AssetBucket", ParameterValue: "wsq-assets-assetbucket-1" },
+      { ParameterKey: "AssetKey", ParameterValue: result.handler.key },
+    ]);
 
     const types = o.events.filter((e) => !("stackName" in e) || e.stackName === "wsq").map((e) => e.type);
     expect(types).toEqual(expect.arrayContaining(["changes", "operation-start", "resource", "operation-end"]));
@@ -97,7 +117,10 @@ describe("deployPattern against AWS (mocked SDK)", () => {
   it("keeps earlier parameter values on an update unless given again", async () => {
     fake = fakeCloud();
     fake.addStack("wsq-assets", "CREATE_COMPLETE", { AssetBucketName: "b1" });
-    fake.addStack("wsq", "UPDATE_COMPLETE", { ...PATTERN_OUTPUTS }, [{ ParameterKey: "BatchSize", ParameterValue: "5" }, { ParameterKey: "MaximumConcurrency", ParameterValue: "7" }]);
+    fake.addStack("wsq", "UPDATE_COMPLETE", { ...PATTERN_OUTPUTS }, [
+      { ParameterKey: "BatchSize", ParameterValue: "5" },
+      { ParameterKey: "MaximumConcurrency", ParameterValue: "7" },
+    ]);
     fake.script.execution.finalStatus = "UPDATE_COMPLETE";
     fake.script.execution.resources = [{ logicalId: "EventSourceMapping", type: "AWS::Lambda::EventSourceMapping", status: "UPDATE_COMPLETE" }];
     const result = await deployPattern(options({ parameters: ["MaximumConcurrency=20"] }));
@@ -123,7 +146,14 @@ describe("deployPattern against AWS (mocked SDK)", () => {
     fake = fakeCloud();
     fake.addStack("wsq-assets", "CREATE_COMPLETE", { AssetBucketName: "b1" });
     const stack = fake.addStack("wsq", "CREATE_IN_PROGRESS");
-    fake.event(stack, "wsq", "Function", "AWS::Lambda::Function", "CREATE_FAILED", "Resource handler returned message: \"Error occurred while GetObject. S3 Error Code: NoSuchKey\"");
+    fake.event(
+      stack,
+      "wsq",
+      "Function",
+      "AWS::Lambda::Function",
+      "CREATE_FAILED",
+      'Resource handler returned message: "Error occurred while GetObject. S3 Error Code: NoSuchKey"',
+    );
     fake.event(stack, "wsq", "Queue", "AWS::SQS::Queue", "CREATE_FAILED", "Resource creation cancelled");
     stack.status = "ROLLBACK_COMPLETE";
     const o = options();
@@ -135,7 +165,12 @@ describe("deployPattern against AWS (mocked SDK)", () => {
     expect(note?.message).not.toContain("cancelled");
     // Deleted by its id, then created afresh through a CREATE change set.
     expect(fake.cfn.commandCalls(DeleteStackCommand).map((c) => c.args[0].input.StackName)).toEqual([stack.id]);
-    expect(fake.cfn.commandCalls(CreateChangeSetCommand).filter((c) => c.args[0].input.StackName === "wsq").map((c) => c.args[0].input.ChangeSetType)).toEqual(["CREATE"]);
+    expect(
+      fake.cfn
+        .commandCalls(CreateChangeSetCommand)
+        .filter((c) => c.args[0].input.StackName === "wsq")
+        .map((c) => c.args[0].input.ChangeSetType),
+    ).toEqual(["CREATE"]);
     // The rolled-back queues were deleted long ago (the fake's clock): nothing to wait for.
     expect(o.events.some((e) => e.type === "step" && e.message.startsWith("Waiting"))).toBe(false);
   });
@@ -145,7 +180,15 @@ describe("deployPattern against AWS (mocked SDK)", () => {
     fake.addStack("wsq-assets", "CREATE_COMPLETE", { AssetBucketName: "b1" });
     const old = fake.addStack("wsq", "DELETE_COMPLETE");
     old.deletedAt = new Date(Date.now() - 20_000);
-    old.events.unshift({ EventId: "queue-deleted", StackId: old.id, StackName: "wsq", LogicalResourceId: "Queue", ResourceType: "AWS::SQS::Queue", ResourceStatus: "DELETE_COMPLETE", Timestamp: new Date(Date.now() - 25_000) });
+    old.events.unshift({
+      EventId: "queue-deleted",
+      StackId: old.id,
+      StackName: "wsq",
+      LogicalResourceId: "Queue",
+      ResourceType: "AWS::SQS::Queue",
+      ResourceStatus: "DELETE_COMPLETE",
+      Timestamp: new Date(Date.now() - 25_000),
+    });
     const controller = new AbortController();
     const o = options({
       signal: controller.signal,
@@ -158,7 +201,11 @@ describe("deployPattern against AWS (mocked SDK)", () => {
     expect(error.code).toBe("INTERRUPTED");
     const waiting = o.events.find((e) => e.type === "step" && e.message.startsWith("Waiting"));
     // 60 s after the deletion, 25 s ago, and a second of margin: 36 s.
-    expect(waiting).toMatchObject({ message: expect.stringMatching(/^Waiting 3[5-6] s: stack wsq's queues were deleted less than a minute ago, and SQS refuses a deleted queue's name for 60 s/) });
+    expect(waiting).toMatchObject({
+      message: expect.stringMatching(
+        /^Waiting 3[5-6] s: stack wsq's queues were deleted less than a minute ago, and SQS refuses a deleted queue's name for 60 s/,
+      ),
+    });
     expect(fake.cfn.commandCalls(CreateChangeSetCommand).filter((c) => c.args[0].input.StackName === "wsq")).toHaveLength(0);
   });
 
@@ -249,7 +296,15 @@ describe("destroyPattern against AWS (mocked SDK)", () => {
     await deployPattern(options({ env }));
     expect(readSavedStack(target, "wsq", env)).toBeDefined();
     const events: DeployEvent[] = [];
-    const result = await destroyPattern({ target, stackName: "wsq", purgeAssets: false, emit: (e) => events.push(e), confirm: async () => true, pollMs: 1, env });
+    const result = await destroyPattern({
+      target,
+      stackName: "wsq",
+      purgeAssets: false,
+      emit: (e) => events.push(e),
+      confirm: async () => true,
+      pollMs: 1,
+      env,
+    });
     expect(result).toMatchObject({ existed: true, status: "DELETE_COMPLETE", assetsPurged: false });
     expect(readSavedStack(target, "wsq", env)).toBeUndefined();
     expect(events.find((e) => e.type === "operation-end")).toMatchObject({ operation: "delete", status: "DELETE_COMPLETE" });
@@ -258,8 +313,15 @@ describe("destroyPattern against AWS (mocked SDK)", () => {
   it("reports DELETE_FAILED with the resource that blocked it", async () => {
     fake = fakeCloud();
     fake.addStack("wsq", "CREATE_COMPLETE", { ...PATTERN_OUTPUTS });
-    fake.script.deletion = { resources: [{ logicalId: "FunctionRole", type: "AWS::IAM::Role", status: "DELETE_FAILED", reason: "Cannot delete entity, must detach all policies first." }], finalStatus: "DELETE_FAILED" };
-    const error = await failure(destroyPattern({ target, stackName: "wsq", purgeAssets: false, emit: () => {}, confirm: async () => true, pollMs: 1, env: { WSQ_HOME: tempDir() } }));
+    fake.script.deletion = {
+      resources: [
+        { logicalId: "FunctionRole", type: "AWS::IAM::Role", status: "DELETE_FAILED", reason: "Cannot delete entity, must detach all policies first." },
+      ],
+      finalStatus: "DELETE_FAILED",
+    };
+    const error = await failure(
+      destroyPattern({ target, stackName: "wsq", purgeAssets: false, emit: () => {}, confirm: async () => true, pollMs: 1, env: { WSQ_HOME: tempDir() } }),
+    );
     expect(error.code).toBe("DESTROY_FAILED");
     expect(error.message).toContain("FunctionRole (AWS::IAM::Role) DELETE_FAILED: Cannot delete entity");
   });
@@ -267,9 +329,23 @@ describe("destroyPattern against AWS (mocked SDK)", () => {
   it("deletes nothing when not confirmed, and nothing is an answer when there is no stack", async () => {
     fake = fakeCloud();
     fake.addStack("wsq", "CREATE_COMPLETE", { ...PATTERN_OUTPUTS });
-    expect((await failure(destroyPattern({ target, stackName: "wsq", purgeAssets: false, emit: () => {}, confirm: async () => false, pollMs: 1, env: { WSQ_HOME: tempDir() } }))).code).toBe("CANCELLED");
+    expect(
+      (
+        await failure(
+          destroyPattern({ target, stackName: "wsq", purgeAssets: false, emit: () => {}, confirm: async () => false, pollMs: 1, env: { WSQ_HOME: tempDir() } }),
+        )
+      ).code,
+    ).toBe("CANCELLED");
     expect(fake.cfn.commandCalls(DeleteStackCommand)).toHaveLength(0);
-    const result = await destroyPattern({ target, stackName: "other", purgeAssets: false, emit: () => {}, confirm: async () => true, pollMs: 1, env: { WSQ_HOME: tempDir() } });
+    const result = await destroyPattern({
+      target,
+      stackName: "other",
+      purgeAssets: false,
+      emit: () => {},
+      confirm: async () => true,
+      pollMs: 1,
+      env: { WSQ_HOME: tempDir() },
+    });
     expect(result.existed).toBe(false);
   });
 });

@@ -60,18 +60,37 @@ export function fakeCloud() {
   let eventCounter = 0;
   let stackCounter = 0;
   const script: { changes: Change[]; emptyUpdate: boolean; execution: ExecutionScript; deletion: ExecutionScript } = {
-    changes: [{ Type: "Resource", ResourceChange: { Action: "Add", LogicalResourceId: "Queue", ResourceType: "AWS::SQS::Queue" } }, { Type: "Resource", ResourceChange: { Action: "Add", LogicalResourceId: "Function", ResourceType: "AWS::Lambda::Function" } }],
+    changes: [
+      { Type: "Resource", ResourceChange: { Action: "Add", LogicalResourceId: "Queue", ResourceType: "AWS::SQS::Queue" } },
+      { Type: "Resource", ResourceChange: { Action: "Add", LogicalResourceId: "Function", ResourceType: "AWS::Lambda::Function" } },
+    ],
     emptyUpdate: false,
-    execution: { resources: [{ logicalId: "Queue", type: "AWS::SQS::Queue", status: "CREATE_COMPLETE" }, { logicalId: "Function", type: "AWS::Lambda::Function", status: "CREATE_COMPLETE" }], finalStatus: "CREATE_COMPLETE" },
+    execution: {
+      resources: [
+        { logicalId: "Queue", type: "AWS::SQS::Queue", status: "CREATE_COMPLETE" },
+        { logicalId: "Function", type: "AWS::Lambda::Function", status: "CREATE_COMPLETE" },
+      ],
+      finalStatus: "CREATE_COMPLETE",
+    },
     deletion: { resources: [{ logicalId: "Queue", type: "AWS::SQS::Queue", status: "DELETE_COMPLETE" }], finalStatus: "DELETE_COMPLETE" },
   };
 
   const event = (stack: FakeStack, stackName: string, logicalId: string, type: string, status: string, reason?: string): void => {
     eventCounter += 1;
-    stack.events.unshift({ EventId: `e${eventCounter}`, StackId: stack.id, StackName: stackName, LogicalResourceId: logicalId, ResourceType: type, ResourceStatus: status as never, ResourceStatusReason: reason, Timestamp: new Date(1_700_000_000_000 + eventCounter) });
+    stack.events.unshift({
+      EventId: `e${eventCounter}`,
+      StackId: stack.id,
+      StackName: stackName,
+      LogicalResourceId: logicalId,
+      ResourceType: type,
+      ResourceStatus: status as never,
+      ResourceStatusReason: reason,
+      Timestamp: new Date(1_700_000_000_000 + eventCounter),
+    });
   };
   const find = (nameOrId: string): [string, FakeStack] | undefined =>
-    [...stacks.entries()].find(([name, s]) => name === nameOrId || s.id === nameOrId) ?? deletedStacks.map(({ name, stack }): [string, FakeStack] => [name, stack]).find(([, s]) => s.id === nameOrId);
+    [...stacks.entries()].find(([name, s]) => name === nameOrId || s.id === nameOrId) ??
+    deletedStacks.map(({ name, stack }): [string, FakeStack] => [name, stack]).find(([, s]) => s.id === nameOrId);
   const notFound = (name: string) => awsError("ValidationError", `Stack with id ${name} does not exist`);
 
   function addStack(name: string, status: string, outputs: Record<string, string> = {}, parameters: Parameter[] = []): FakeStack {
@@ -86,16 +105,18 @@ export function fakeCloud() {
     if (!found || (found[1].status === "DELETE_COMPLETE" && input.StackName === found[0])) throw notFound(input.StackName);
     const [name, s] = found;
     return {
-      Stacks: [{
-        StackName: name,
-        StackId: s.id,
-        StackStatus: s.status,
-        StackStatusReason: s.reason,
-        CreationTime: new Date(1_700_000_000_000),
-        LastUpdatedTime: s.lastUpdated,
-        Outputs: Object.entries(s.outputs).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
-        Parameters: s.parameters,
-      }],
+      Stacks: [
+        {
+          StackName: name,
+          StackId: s.id,
+          StackStatus: s.status,
+          StackStatusReason: s.reason,
+          CreationTime: new Date(1_700_000_000_000),
+          LastUpdatedTime: s.lastUpdated,
+          Outputs: Object.entries(s.outputs).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
+          Parameters: s.parameters,
+        },
+      ],
     };
   });
   cfn.on(DescribeStackEventsCommand).callsFake(async (input: { StackName: string }) => {
@@ -106,7 +127,13 @@ export function fakeCloud() {
   cfn.on(ListStacksCommand).callsFake(async (input: { StackStatusFilter?: string[] }) => ({
     StackSummaries: [...[...stacks.entries()].map(([name, stack]) => ({ name, stack })), ...deletedStacks]
       .filter(({ stack }) => !input.StackStatusFilter || input.StackStatusFilter.includes(stack.status))
-      .map(({ name, stack }) => ({ StackName: name, StackId: stack.id, StackStatus: stack.status, CreationTime: new Date(1_700_000_000_000), DeletionTime: stack.deletedAt })),
+      .map(({ name, stack }) => ({
+        StackName: name,
+        StackId: stack.id,
+        StackStatus: stack.status,
+        CreationTime: new Date(1_700_000_000_000),
+        DeletionTime: stack.deletedAt,
+      })),
   }));
   cfn.on(ListStackResourcesCommand).callsFake(async () => ({ StackResourceSummaries: [{ LogicalResourceId: "Queue" }, { LogicalResourceId: "Function" }] }));
   cfn.on(CreateChangeSetCommand).callsFake(async (input: { StackName: string; ChangeSetName: string; ChangeSetType: string; Parameters: Parameter[] }) => {
@@ -149,7 +176,8 @@ export function fakeCloud() {
     stack.status = script.execution.finalStatus;
     stack.lastUpdated = new Date(1_700_000_100_000 + eventCounter);
     event(stack, cs.stackName, cs.stackName, "AWS::CloudFormation::Stack", stack.status);
-    if (stack.status.endsWith("COMPLETE") && !stack.status.includes("ROLLBACK")) stack.outputs = cs.stackName === "wsq-assets" ? { AssetBucketName: "wsq-assets-assetbucket-1" } : { ...PATTERN_OUTPUTS };
+    if (stack.status.endsWith("COMPLETE") && !stack.status.includes("ROLLBACK"))
+      stack.outputs = cs.stackName === "wsq-assets" ? { AssetBucketName: "wsq-assets-assetbucket-1" } : { ...PATTERN_OUTPUTS };
     changeSets.delete(input.ChangeSetName);
     return {};
   });

@@ -2,7 +2,14 @@ import { describe, expect, it } from "vitest";
 import { assertSamePort, localPortDrift } from "../../../src/deploy/stack-outputs.js";
 import type { Target } from "../../../src/shared/target.js";
 
-const local = (endpoint: string | undefined): Target => ({ kind: "local", region: "us-east-1", endpoint, profile: undefined, credentials: undefined, dataDir: undefined });
+const local = (endpoint: string | undefined): Target => ({
+  kind: "local",
+  region: "us-east-1",
+  endpoint,
+  profile: undefined,
+  credentials: undefined,
+  dataDir: undefined,
+});
 const aws: Target = { kind: "aws", region: "eu-west-1", endpoint: undefined, profile: undefined, credentials: undefined, dataDir: undefined };
 const deployedOn = (port: number) => ({ WebSocketUrl: `ws://127.0.0.1:${port}/_aws/execute-api/abc123/production` });
 

@@ -7,7 +7,12 @@ const template = loadTemplate(PATTERN_TEMPLATE).parsed;
 
 describe("parseParameterFlags", () => {
   it("accepts values within the template's constraints", () => {
-    expect(parseParameterFlags(["BatchSize=5", "FunctionTimeoutSeconds=30", "StageName=dev", "MaximumConcurrency=2"], template)).toEqual({ BatchSize: "5", FunctionTimeoutSeconds: "30", StageName: "dev", MaximumConcurrency: "2" });
+    expect(parseParameterFlags(["BatchSize=5", "FunctionTimeoutSeconds=30", "StageName=dev", "MaximumConcurrency=2"], template)).toEqual({
+      BatchSize: "5",
+      FunctionTimeoutSeconds: "30",
+      StageName: "dev",
+      MaximumConcurrency: "2",
+    });
   });
 
   it.each([
@@ -39,7 +44,14 @@ describe("validateStackName", () => {
 
 describe("StackProgress", () => {
   let n = 0;
-  const event = (logicalId: string, status: string, reason?: string, resourceType = "AWS::SQS::Queue"): ResourceEvent => ({ eventId: String((n += 1)), timestamp: new Date(n), logicalId, resourceType, status, reason });
+  const event = (logicalId: string, status: string, reason?: string, resourceType = "AWS::SQS::Queue"): ResourceEvent => ({
+    eventId: String((n += 1)),
+    timestamp: new Date(n),
+    logicalId,
+    resourceType,
+    status,
+    reason,
+  });
 
   it("counts resources done, lists those in progress and keeps causes, not consequences", () => {
     const p = new StackProgress("wsq", 3);

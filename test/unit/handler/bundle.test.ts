@@ -68,16 +68,18 @@ describe("bundleUserHandler", () => {
 
     const lambda = createRequire(import.meta.url)(join(dir, "index.js")) as { handler: (event: unknown) => Promise<unknown> };
     const response = await lambda.handler({
-      Records: [{
-        messageId: "m1",
-        receiptHandle: "r",
-        body: JSON.stringify({ id: "c-1", data: "hello" }),
-        attributes: { ApproximateReceiveCount: "1", SentTimestamp: "1", MessageGroupId: "g1", SequenceNumber: "1" },
-        messageAttributes: { connectionId: { stringValue: "Ab=", dataType: "String" } },
-        eventSource: "aws:sqs",
-        eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:q.fifo",
-        awsRegion: "us-east-1",
-      }],
+      Records: [
+        {
+          messageId: "m1",
+          receiptHandle: "r",
+          body: JSON.stringify({ id: "c-1", data: "hello" }),
+          attributes: { ApproximateReceiveCount: "1", SentTimestamp: "1", MessageGroupId: "g1", SequenceNumber: "1" },
+          messageAttributes: { connectionId: { stringValue: "Ab=", dataType: "String" } },
+          eventSource: "aws:sqs",
+          eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:q.fifo",
+          awsRegion: "us-east-1",
+        },
+      ],
     });
     expect(response).toEqual({ batchItemFailures: [] });
     expect(received).toHaveLength(1);

@@ -7,7 +7,15 @@ import { createHandler } from "../../../src/handler/wrapper.js";
 import { parseIncomingFrame, type PatternResult } from "../../../src/shared/pattern-messages.js";
 
 let sequence = 0;
-function record(fields: { id: string; group?: string; body?: unknown; connectionId?: string; receiveCount?: number; requestTimeEpoch?: string; epochType?: string }): SqsRecord {
+function record(fields: {
+  id: string;
+  group?: string;
+  body?: unknown;
+  connectionId?: string;
+  receiveCount?: number;
+  requestTimeEpoch?: string;
+  epochType?: string;
+}): SqsRecord {
   sequence += 1;
   const attributes: Record<string, { stringValue: string; dataType: string }> = {};
   if (fields.connectionId !== "") attributes.connectionId = { stringValue: fields.connectionId ?? `conn-${fields.group ?? "x"}`, dataType: "String" };
@@ -20,7 +28,9 @@ function record(fields: { id: string; group?: string; body?: unknown; connection
     attributes: {
       ApproximateReceiveCount: String(fields.receiveCount ?? 1),
       SentTimestamp: "1000",
-      ...(fields.group !== undefined ? { MessageGroupId: fields.group, SequenceNumber: `1884949646046769612${sequence}`, MessageDeduplicationId: `req-${fields.id}` } : {}),
+      ...(fields.group !== undefined
+        ? { MessageGroupId: fields.group, SequenceNumber: `1884949646046769612${sequence}`, MessageDeduplicationId: `req-${fields.id}` }
+        : {}),
     },
     messageAttributes: attributes,
     eventSource: "aws:sqs",
@@ -56,7 +66,14 @@ function failure(name: string, status: number): Error {
 describe("processBatch", () => {
   it("posts one result per record, echoing data with the queue metadata", async () => {
     const d = deps();
-    const r = record({ id: "m1", group: "g1", body: { action: "send", id: "c1-1", MessageGroupId: "g1", seq: 7, data: { hello: "world" } }, connectionId: "AbC=", receiveCount: 2, requestTimeEpoch: "1200" });
+    const r = record({
+      id: "m1",
+      group: "g1",
+      body: { action: "send", id: "c1-1", MessageGroupId: "g1", seq: 7, data: { hello: "world" } },
+      connectionId: "AbC=",
+      receiveCount: 2,
+      requestTimeEpoch: "1200",
+    });
     const response = await processBatch({ Records: [r] }, d);
     expect(response).toEqual({ batchItemFailures: [] });
     expect(d.posted).toHaveLength(1);
@@ -123,7 +140,14 @@ describe("processBatch", () => {
       if (result.messageId === "a2") throw failure("InternalServerError", 500);
       d.posted.push({ connectionId, result });
     });
-    const records = [record({ id: "a1", group: "A" }), record({ id: "b1", group: "B" }), record({ id: "a2", group: "A" }), record({ id: "b2", group: "B" }), record({ id: "a3", group: "A" }), record({ id: "b3", group: "B" })];
+    const records = [
+      record({ id: "a1", group: "A" }),
+      record({ id: "b1", group: "B" }),
+      record({ id: "a2", group: "A" }),
+      record({ id: "b2", group: "B" }),
+      record({ id: "a3", group: "A" }),
+      record({ id: "b3", group: "B" }),
+    ];
     const response = await processBatch({ Records: records }, { ...d, post });
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: "a2" }, { itemIdentifier: "a3" }]);
     // a3 is never attempted: it must not be posted before a2 succeeds.
@@ -132,10 +156,12 @@ describe("processBatch", () => {
   });
 
   it("fails the record when the processing function throws, without posting", async () => {
-    const d = deps({ process: (message) => {
-      if ((message as { data: string }).data === "data-p1") throw new Error("bad input");
-      return "ok";
-    } });
+    const d = deps({
+      process: (message) => {
+        if ((message as { data: string }).data === "data-p1") throw new Error("bad input");
+        return "ok";
+      },
+    });
     const response = await processBatch({ Records: [record({ id: "p1", group: "P" }), record({ id: "p2", group: "P" }), record({ id: "q1", group: "Q" })] }, d);
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: "p1" }, { itemIdentifier: "p2" }]);
     expect(d.posted.map((p) => [p.result.messageId, p.result.data])).toEqual([["q1", "ok"]]);
@@ -148,10 +174,12 @@ describe("processBatch", () => {
       post: (_connectionId, data) => {
         const id = (JSON.parse(data) as PatternResult).messageId;
         events.push(`start ${id}`);
-        return new Promise<void>((resolve) => pending.set(id, () => {
-          events.push(`end ${id}`);
-          resolve();
-        }));
+        return new Promise<void>((resolve) =>
+          pending.set(id, () => {
+            events.push(`end ${id}`);
+            resolve();
+          }),
+        );
       },
     });
     const done = processBatch({ Records: [record({ id: "a1", group: "A" }), record({ id: "a2", group: "A" }), record({ id: "b1", group: "B" })] }, d);
@@ -185,7 +213,11 @@ describe("processBatch", () => {
 
 describe("createHandler with the @connections client", () => {
   it("sends PostToConnection per record and reports only the FIFO-rule failures", async () => {
-    const client = new ApiGatewayManagementApiClient({ endpoint: "http://127.0.0.1:1/production", region: "us-east-1", credentials: { accessKeyId: "a", secretAccessKey: "b" } });
+    const client = new ApiGatewayManagementApiClient({
+      endpoint: "http://127.0.0.1:1/production",
+      region: "us-east-1",
+      credentials: { accessKeyId: "a", secretAccessKey: "b" },
+    });
     const mock = mockClient(client);
     mock.on(PostToConnectionCommand, { ConnectionId: "gone=" }).rejects(gone());
     mock.on(PostToConnectionCommand, { ConnectionId: "slow=" }).rejects(failure("LimitExceededException", 429));

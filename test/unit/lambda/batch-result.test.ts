@@ -21,7 +21,10 @@ describe("judgeBatch (ReportBatchItemFailures rules)", () => {
   });
 
   it("without ReportBatchItemFailures any response is a success", () => {
-    expect(judgeBatch(batch, ok({ batchItemFailures: [{ itemIdentifier: "a1" }] }), { reportBatchItemFailures: false, fifo: true })).toEqual({ kind: "success", delete: ["a1", "b1", "a2", "a3", "b2"] });
+    expect(judgeBatch(batch, ok({ batchItemFailures: [{ itemIdentifier: "a1" }] }), { reportBatchItemFailures: false, fifo: true })).toEqual({
+      kind: "success",
+      delete: ["a1", "b1", "a2", "a3", "b2"],
+    });
   });
 
   it.each([undefined, null, {}, { batchItemFailures: [] }, { batchItemFailures: null }])("treats %j as success", (payload) => {
@@ -43,11 +46,23 @@ describe("judgeBatch (ReportBatchItemFailures rules)", () => {
   });
 
   it("standard queue: only the listed messages are retried", () => {
-    expect(judgeBatch(batch, ok({ batchItemFailures: [{ itemIdentifier: "a2" }] }), standard)).toEqual({ kind: "partial", delete: ["a1", "b1", "a3", "b2"], retry: ["a2"] });
+    expect(judgeBatch(batch, ok({ batchItemFailures: [{ itemIdentifier: "a2" }] }), standard)).toEqual({
+      kind: "partial",
+      delete: ["a1", "b1", "a3", "b2"],
+      retry: ["a2"],
+    });
   });
 
   it("FIFO: everything after a group's first failure is retried too, other groups are not held back", () => {
-    expect(judgeBatch(batch, ok({ batchItemFailures: [{ itemIdentifier: "a2" }] }), fifo)).toEqual({ kind: "partial", delete: ["a1", "b1", "b2"], retry: ["a2", "a3"] });
-    expect(judgeBatch(batch, ok({ batchItemFailures: [{ itemIdentifier: "b1" }, { itemIdentifier: "a3" }] }), fifo)).toEqual({ kind: "partial", delete: ["a1", "a2"], retry: ["b1", "a3", "b2"] });
+    expect(judgeBatch(batch, ok({ batchItemFailures: [{ itemIdentifier: "a2" }] }), fifo)).toEqual({
+      kind: "partial",
+      delete: ["a1", "b1", "b2"],
+      retry: ["a2", "a3"],
+    });
+    expect(judgeBatch(batch, ok({ batchItemFailures: [{ itemIdentifier: "b1" }, { itemIdentifier: "a3" }] }), fifo)).toEqual({
+      kind: "partial",
+      delete: ["a1", "a2"],
+      retry: ["b1", "a3", "b2"],
+    });
   });
 });

@@ -5,7 +5,12 @@ import { isSafeEntryName } from "../../../src/local/lambda/code.js";
 
 describe("event source mapping settings", () => {
   it("defaults to batches of 10 without a window", () => {
-    expect(checkMappingSettings({}, true)).toEqual({ batchSize: 10, maximumBatchingWindowInSeconds: 0, functionResponseTypes: [], maximumConcurrency: undefined });
+    expect(checkMappingSettings({}, true)).toEqual({
+      batchSize: 10,
+      maximumBatchingWindowInSeconds: 0,
+      functionResponseTypes: [],
+      maximumConcurrency: undefined,
+    });
   });
   it("caps FIFO batches at 10 and refuses a batching window on FIFO", () => {
     expect(() => checkMappingSettings({ BatchSize: 11 }, true)).toThrow(/between 1 and 10 for FIFO/);
@@ -38,8 +43,12 @@ describe("function settings", () => {
 
 describe("Lambda's platform log lines", () => {
   it("formats REPORT as Lambda does, with Init Duration only on a cold start", () => {
-    expect(reportLine("r", { durationMs: 12.345, memorySizeMb: 128, maxMemoryUsedMb: 40 })).toBe("REPORT RequestId: r\tDuration: 12.35 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 40 MB\t");
-    expect(reportLine("r", { durationMs: 1, memorySizeMb: 128, maxMemoryUsedMb: 40, initDurationMs: 100.5, status: "timeout" })).toContain("Init Duration: 100.50 ms\tStatus: timeout");
+    expect(reportLine("r", { durationMs: 12.345, memorySizeMb: 128, maxMemoryUsedMb: 40 })).toBe(
+      "REPORT RequestId: r\tDuration: 12.35 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 40 MB\t",
+    );
+    expect(reportLine("r", { durationMs: 1, memorySizeMb: 128, maxMemoryUsedMb: 40, initDurationMs: 100.5, status: "timeout" })).toContain(
+      "Init Duration: 100.50 ms\tStatus: timeout",
+    );
     expect(billedDurationMs(1.2, 100.5)).toBe(102);
   });
   it("says `Task timed out after N.NN seconds`", () => {

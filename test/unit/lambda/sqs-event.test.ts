@@ -9,7 +9,15 @@ describe("toRecord (the SQS event Lambda hands a function)", () => {
         ReceiptHandle: "rh",
         Body: "hello",
         MD5OfBody: "5d41402abc4b2a76b9719d911017c592",
-        Attributes: { SenderId: "AIDA", MessageGroupId: "g", ApproximateFirstReceiveTimestamp: "2", ApproximateReceiveCount: "1", SentTimestamp: "1", SequenceNumber: "18849496460467696128", MessageDeduplicationId: "d" },
+        Attributes: {
+          SenderId: "AIDA",
+          MessageGroupId: "g",
+          ApproximateFirstReceiveTimestamp: "2",
+          ApproximateReceiveCount: "1",
+          SentTimestamp: "1",
+          SequenceNumber: "18849496460467696128",
+          MessageDeduplicationId: "d",
+        },
         MessageAttributes: {
           connectionId: { DataType: "String", StringValue: "abc=" },
           raw: { DataType: "Binary", BinaryValue: new Uint8Array([1, 2, 3]) },
@@ -23,7 +31,15 @@ describe("toRecord (the SQS event Lambda hands a function)", () => {
       messageId: "m-1",
       receiptHandle: "rh",
       body: "hello",
-      attributes: { ApproximateReceiveCount: "1", SentTimestamp: "1", SequenceNumber: "18849496460467696128", MessageGroupId: "g", SenderId: "AIDA", MessageDeduplicationId: "d", ApproximateFirstReceiveTimestamp: "2" },
+      attributes: {
+        ApproximateReceiveCount: "1",
+        SentTimestamp: "1",
+        SequenceNumber: "18849496460467696128",
+        MessageGroupId: "g",
+        SenderId: "AIDA",
+        MessageDeduplicationId: "d",
+        ApproximateFirstReceiveTimestamp: "2",
+      },
       messageAttributes: {
         connectionId: { stringValue: "abc=", stringListValues: [], binaryListValues: [], dataType: "String" },
         raw: { binaryValue: "AQID", stringListValues: [], binaryListValues: [], dataType: "Binary" },
@@ -35,6 +51,14 @@ describe("toRecord (the SQS event Lambda hands a function)", () => {
       awsRegion: "us-east-1",
     });
     // AWS's example lists the attributes in this order; JSON consumers that print them see the same.
-    expect(Object.keys(record.attributes)).toEqual(["ApproximateReceiveCount", "SentTimestamp", "SequenceNumber", "MessageGroupId", "SenderId", "MessageDeduplicationId", "ApproximateFirstReceiveTimestamp"]);
+    expect(Object.keys(record.attributes)).toEqual([
+      "ApproximateReceiveCount",
+      "SentTimestamp",
+      "SequenceNumber",
+      "MessageGroupId",
+      "SenderId",
+      "MessageDeduplicationId",
+      "ApproximateFirstReceiveTimestamp",
+    ]);
   });
 });

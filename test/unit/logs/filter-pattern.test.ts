@@ -23,6 +23,6 @@ describe("CloudWatch Logs filter patterns (unstructured)", () => {
     expect(matches("?ERROR ?WARN", "a INFO b")).toBe(false);
   });
   it("refuses JSON, space-delimited and regex patterns instead of matching them wrongly", () => {
-    for (const pattern of ["{ $.level = \"error\" }", "[ip, user]", "%ERR.*%"]) expect(() => parseFilterPattern(pattern)).toThrow(UnsupportedFilterPattern);
+    for (const pattern of ['{ $.level = "error" }', "[ip, user]", "%ERR.*%"]) expect(() => parseFilterPattern(pattern)).toThrow(UnsupportedFilterPattern);
   });
 });

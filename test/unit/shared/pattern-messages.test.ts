@@ -8,7 +8,20 @@ describe("pattern messages", () => {
   });
 
   it("classifies results, API Gateway error frames and anything else", () => {
-    const result = { type: "result", id: "m1", seq: 1, messageId: "x", group: "g", sequenceNumber: "1", receiveCount: 1, connectionId: "c", requestId: "r", queueWaitMs: 3, processedAt: 1, data: "hi" };
+    const result = {
+      type: "result",
+      id: "m1",
+      seq: 1,
+      messageId: "x",
+      group: "g",
+      sequenceNumber: "1",
+      receiveCount: 1,
+      connectionId: "c",
+      requestId: "r",
+      queueWaitMs: 3,
+      processedAt: 1,
+      data: "hi",
+    };
     expect(parseIncomingFrame(JSON.stringify(result))).toEqual({ kind: "result", result });
     expect(parseIncomingFrame('{"message":"Internal server error","connectionId":"c","requestId":"r"}').kind).toBe("api-error");
     expect(parseIncomingFrame("not json")).toEqual({ kind: "other", raw: "not json", json: undefined });

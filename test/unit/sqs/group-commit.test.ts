@@ -16,7 +16,11 @@ describe("the SQS group commit", () => {
       () => events.push("committed"),
       () => events.push("rolled back"),
     );
-    const rows = () => db.prepare<[], { v: string }>("SELECT v FROM t ORDER BY rowid").all().map((r) => r.v);
+    const rows = () =>
+      db
+        .prepare<[], { v: string }>("SELECT v FROM t ORDER BY rowid")
+        .all()
+        .map((r) => r.v);
     return { committer, insert, events, rows };
   }
 

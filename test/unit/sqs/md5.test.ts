@@ -20,10 +20,13 @@ describe("SQS digests", () => {
   it("encodes Binary with transport byte 2 over the decoded bytes", () => {
     const expected = md5Hex(
       Buffer.concat([
-        Buffer.from([0, 0, 0, 1]), Buffer.from("k"),
-        Buffer.from([0, 0, 0, 6]), Buffer.from("Binary"),
+        Buffer.from([0, 0, 0, 1]),
+        Buffer.from("k"),
+        Buffer.from([0, 0, 0, 6]),
+        Buffer.from("Binary"),
         Buffer.from([2]),
-        Buffer.from([0, 0, 0, 3]), Buffer.from([1, 2, 3]),
+        Buffer.from([0, 0, 0, 3]),
+        Buffer.from([1, 2, 3]),
       ]),
     );
     expect(md5OfAttributes({ k: { DataType: "Binary", BinaryValue: Buffer.from([1, 2, 3]).toString("base64") } })).toBe(expected);

@@ -7,7 +7,14 @@ import {
   sequenceNumber,
   validateMessage,
 } from "../../../src/local/sqs/message-rules.js";
-import { defaultAttributes, mergeAttributes, normalizeAttributes, parseRedrivePolicy, requestedQueueAttributes, isValidQueueName } from "../../../src/local/sqs/queue-attributes.js";
+import {
+  defaultAttributes,
+  mergeAttributes,
+  normalizeAttributes,
+  parseRedrivePolicy,
+  requestedQueueAttributes,
+  isValidQueueName,
+} from "../../../src/local/sqs/queue-attributes.js";
 import { parseParams, queryInput, xmlEscape } from "../../../src/local/sqs/query-protocol.js";
 
 const standard = { fifo: false, contentBasedDeduplication: false, maximumMessageSize: 1_048_576 };
@@ -34,7 +41,8 @@ describe("message rules", () => {
 
   it("accepts the documented character ranges and refuses others", () => {
     expect(() => validateMessage({ MessageBody: "tab\tnl\ncr\r emoji \u{1F600} \uE000" }, standard)).not.toThrow();
-    for (const bad of ["\u0000", "\u0008", "\uFFFE", "\uD800"]) expect(() => validateMessage({ MessageBody: `a${bad}` }, standard)).toThrow(/Invalid characters/);
+    for (const bad of ["\u0000", "\u0008", "\uFFFE", "\uD800"])
+      expect(() => validateMessage({ MessageBody: `a${bad}` }, standard)).toThrow(/Invalid characters/);
   });
 
   it("validates group and dedup ids", () => {
@@ -45,7 +53,12 @@ describe("message rules", () => {
 
   it("checks batch entries", () => {
     expect(() => checkBatchEntries([], "E")).toThrow(expect.objectContaining({ code: "EmptyBatchRequest" }));
-    expect(() => checkBatchEntries(Array.from({ length: 11 }, (_, i) => ({ Id: `${i}` })), "E")).toThrow(expect.objectContaining({ code: "TooManyEntriesInBatchRequest" }));
+    expect(() =>
+      checkBatchEntries(
+        Array.from({ length: 11 }, (_, i) => ({ Id: `${i}` })),
+        "E",
+      ),
+    ).toThrow(expect.objectContaining({ code: "TooManyEntriesInBatchRequest" }));
     expect(() => checkBatchEntries([{ Id: "a" }, { Id: "a" }], "E")).toThrow(expect.objectContaining({ code: "BatchEntryIdsNotDistinct" }));
     expect(() => checkBatchEntries([{ Id: "a".repeat(81) }], "E")).toThrow(expect.objectContaining({ code: "InvalidBatchEntryId" }));
   });
@@ -73,7 +86,12 @@ describe("message rules", () => {
 
 describe("queue attributes", () => {
   it("defaults as SQS does", () => {
-    expect(defaultAttributes(true)).toMatchObject({ MaximumMessageSize: "1048576", VisibilityTimeout: "30", MessageRetentionPeriod: "345600", DeduplicationScope: "queue" });
+    expect(defaultAttributes(true)).toMatchObject({
+      MaximumMessageSize: "1048576",
+      VisibilityTimeout: "30",
+      MessageRetentionPeriod: "345600",
+      DeduplicationScope: "queue",
+    });
   });
 
   it("validates ranges and kinds", () => {
@@ -82,11 +100,16 @@ describe("queue attributes", () => {
     expect(() => normalizeAttributes({ MaximumMessageSize: "1023" }, false, false)).toThrow(expect.objectContaining({ code: "InvalidAttributeValue" }));
     expect(() => normalizeAttributes({ FifoQueue: "true" }, true, false)).toThrow(expect.objectContaining({ code: "InvalidAttributeName" }));
     expect(() => normalizeAttributes({ DeduplicationScope: "messageGroup" }, false, true)).toThrow(expect.objectContaining({ code: "InvalidAttributeName" }));
-    expect(() => mergeAttributes(defaultAttributes(true), { FifoThroughputLimit: "perMessageGroupId" })).toThrow(expect.objectContaining({ code: "InvalidAttributeValue" }));
+    expect(() => mergeAttributes(defaultAttributes(true), { FifoThroughputLimit: "perMessageGroupId" })).toThrow(
+      expect.objectContaining({ code: "InvalidAttributeValue" }),
+    );
   });
 
   it("normalises redrive policies and rejects bad counts", () => {
-    expect(parseRedrivePolicy('{"deadLetterTargetArn":"arn:aws:sqs:r:1:d","maxReceiveCount":"5"}')).toEqual({ deadLetterTargetArn: "arn:aws:sqs:r:1:d", maxReceiveCount: 5 });
+    expect(parseRedrivePolicy('{"deadLetterTargetArn":"arn:aws:sqs:r:1:d","maxReceiveCount":"5"}')).toEqual({
+      deadLetterTargetArn: "arn:aws:sqs:r:1:d",
+      maxReceiveCount: 5,
+    });
     expect(() => parseRedrivePolicy('{"deadLetterTargetArn":"a","maxReceiveCount":0}')).toThrow(/maxReceiveCount/);
     expect(() => parseRedrivePolicy("{nope")).toThrow(/JSON/);
   });

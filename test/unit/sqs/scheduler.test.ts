@@ -11,14 +11,17 @@ describe("the SQS scheduler", () => {
 
   function make(nextVisible: Map<string, number> = new Map()) {
     const housekeep = vi.fn();
-    const scheduler = new Scheduler({ now: () => Date.now() }, {
-      nextVisibleAt: (queue, now) => {
-        const t = nextVisible.get(queue);
-        return t !== undefined && t > now ? t : undefined;
+    const scheduler = new Scheduler(
+      { now: () => Date.now() },
+      {
+        nextVisibleAt: (queue, now) => {
+          const t = nextVisible.get(queue);
+          return t !== undefined && t > now ? t : undefined;
+        },
+        nextHousekeeping: () => undefined,
+        housekeep,
       },
-      nextHousekeeping: () => undefined,
-      housekeep,
-    });
+    );
     return { scheduler, housekeep };
   }
 

@@ -14,7 +14,12 @@ afterEach(() => {
 });
 
 function harness(start = 1_800_000_000_000) {
-  const clock = { t: start, now() { return this.t; } };
+  const clock = {
+    t: start,
+    now() {
+      return this.t;
+    },
+  };
   const db = new Database(":memory:");
   const ctx: LocalContext = {
     region: "us-east-1",
@@ -105,7 +110,9 @@ describe("SQS time rules (injected clock)", () => {
     const handle = (await service.receiveMessage({ QueueUrl, VisibilityTimeout: 43_200 })).Messages![0]!.ReceiptHandle!;
     advance(3_600_000);
     await expect(service.changeMessageVisibility({ QueueUrl, ReceiptHandle: handle, VisibilityTimeout: 39_600 })).resolves.toBeUndefined();
-    await expect(service.changeMessageVisibility({ QueueUrl, ReceiptHandle: handle, VisibilityTimeout: 39_601 })).rejects.toMatchObject({ code: "InvalidParameterValue" });
+    await expect(service.changeMessageVisibility({ QueueUrl, ReceiptHandle: handle, VisibilityTimeout: 39_601 })).rejects.toMatchObject({
+      code: "InvalidParameterValue",
+    });
   });
 
   it("honours a ReceiveRequestAttemptId for 5 minutes, and not once a message changed", async () => {

@@ -65,9 +65,13 @@ export function checkValue(db: ResourceSpecDb, spec: TypeSpec, value: unknown, p
     case "date-time":
       return typeof value === "string" ? [] : [`${path}: expected a date-time string`];
     case "integer":
-      return (typeof value === "number" && Number.isInteger(value)) || (typeof value === "string" && /^-?\d+$/.test(value)) ? [] : [`${path}: expected an integer, got ${JSON.stringify(value)}`];
+      return (typeof value === "number" && Number.isInteger(value)) || (typeof value === "string" && /^-?\d+$/.test(value))
+        ? []
+        : [`${path}: expected an integer, got ${JSON.stringify(value)}`];
     case "number":
-      return typeof value === "number" || (typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value))) ? [] : [`${path}: expected a number`];
+      return typeof value === "number" || (typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value)))
+        ? []
+        : [`${path}: expected a number`];
     case "boolean":
       return typeof value === "boolean" || value === "true" || value === "false" ? [] : [`${path}: expected a boolean, got ${JSON.stringify(value)}`];
     case "json":

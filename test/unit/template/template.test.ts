@@ -10,7 +10,16 @@ const root = join(import.meta.dirname, "..", "..", "..");
 const load = (name: string): CloudFormationTemplate => parseCloudFormationYaml(readFileSync(join(root, "templates", name), "utf8"));
 const pattern = load("wsq.yaml");
 const assets = load("wsq-assets.yaml");
-const PSEUDO = new Set(["AWS::AccountId", "AWS::Region", "AWS::StackName", "AWS::StackId", "AWS::Partition", "AWS::URLSuffix", "AWS::NoValue", "AWS::NotificationARNs"]);
+const PSEUDO = new Set([
+  "AWS::AccountId",
+  "AWS::Region",
+  "AWS::StackName",
+  "AWS::StackId",
+  "AWS::Partition",
+  "AWS::URLSuffix",
+  "AWS::NoValue",
+  "AWS::NotificationARNs",
+]);
 
 /** Every Ref, GetAtt and ${…} in Sub strings, with where it was found. */
 function references(value: unknown, path: string, out: { kind: "Ref" | "GetAtt"; target: string; attribute?: string; path: string }[] = []) {
@@ -55,7 +64,8 @@ describe.each([
       if (ref.kind === "Ref") {
         if (!resource && !template.Parameters?.[ref.target] && !PSEUDO.has(ref.target)) problems.push(`${ref.path}: Ref to unknown ${ref.target}`);
       } else if (!resource) problems.push(`${ref.path}: GetAtt of unknown resource ${ref.target}`);
-      else if (!(ref.attribute! in (db.resource(resource.Type)?.attributes ?? {}))) problems.push(`${ref.path}: ${resource.Type} has no attribute ${ref.attribute}`);
+      else if (!(ref.attribute! in (db.resource(resource.Type)?.attributes ?? {})))
+        problems.push(`${ref.path}: ${resource.Type} has no attribute ${ref.attribute}`);
     }
     expect(problems).toEqual([]);
   });
@@ -68,18 +78,20 @@ describe.each([
   it("detects a wrong property (the check can fail)", () => {
     const spec = db.resource("AWS::SQS::Queue")!;
     expect(checkProperties(db, spec.properties, { FifoQueue: "sometimes", Colour: "blue" }, "Q", "AWS::SQS::Queue")).toEqual([
-      "Q.FifoQueue: expected a boolean, got \"sometimes\"",
+      'Q.FifoQueue: expected a boolean, got "sometimes"',
       "Q.Colour: not a property of AWS::SQS::Queue",
     ]);
     const fn = db.resource("AWS::Lambda::Function")!;
-    expect(checkProperties(db, fn.properties, {}, "F", "AWS::Lambda::Function")).toEqual(expect.arrayContaining(["F.Code: required by AWS::Lambda::Function but missing"]));
+    expect(checkProperties(db, fn.properties, {}, "F", "AWS::Lambda::Function")).toEqual(
+      expect.arrayContaining(["F.Code: required by AWS::Lambda::Function but missing"]),
+    );
     expect(checkValue(db, fn.properties.Code!.type, { S3Bucket: 3 }, "F.Code")).toEqual(["F.Code.S3Bucket: expected a string, got 3"]);
   });
 });
 
 describe("the pattern template", () => {
   const r = pattern.Resources;
-  const props = (id: string) => (r[id]?.Properties ?? {});
+  const props = (id: string) => r[id]?.Properties ?? {};
 
   it("outputs exactly what connect, burst and status read", () => {
     expect(Object.keys(pattern.Outputs ?? {}).sort()).toEqual(["ConnectionsUrl", "DeadLetterQueueUrl", "FunctionName", "QueueUrl", "WebSocketUrl"]);
@@ -92,7 +104,7 @@ describe("the pattern template", () => {
       if (Array.isArray(value)) return value.map((v) => evaluate(v, endpoint));
       const [key, arg] = Object.entries(value)[0] as [string, unknown];
       if (key === "Fn::GetAtt") return endpoint;
-      if (key === "Ref") return (arg === "StageName" ? "production" : `<${arg as string}>`);
+      if (key === "Ref") return arg === "StageName" ? "production" : `<${arg as string}>`;
       const args = evaluate(arg, endpoint) as unknown[];
       if (key === "Fn::Join") return (args[1] as string[]).join(args[0] as string);
       if (key === "Fn::Split") return (args[1] as string).split(args[0] as string);
@@ -110,7 +122,13 @@ describe("the pattern template", () => {
   });
 
   it("names resources after the stack so that stacks coexist", () => {
-    for (const [id, key] of [["Queue", "QueueName"], ["DeadLetterQueue", "QueueName"], ["Function", "FunctionName"], ["Api", "Name"], ["FunctionLogGroup", "LogGroupName"]] as const) {
+    for (const [id, key] of [
+      ["Queue", "QueueName"],
+      ["DeadLetterQueue", "QueueName"],
+      ["Function", "FunctionName"],
+      ["Api", "Name"],
+      ["FunctionLogGroup", "LogGroupName"],
+    ] as const) {
       expect(JSON.stringify(props(id)[key]), id).toContain("${AWS::StackName}");
     }
   });
@@ -168,14 +186,20 @@ describe("the pattern template", () => {
       IntegrationUri: { "Fn::Sub": "arn:${AWS::Partition}:apigateway:${AWS::Region}:sqs:path/${AWS::AccountId}/${Queue.QueueName}" },
       RequestParameters: { "integration.request.header.Content-Type": "'application/x-www-form-urlencoded'" },
     });
-    expect(props("Stage")).toMatchObject({ AutoDeploy: true, DefaultRouteSettings: { ThrottlingRateLimit: { Ref: "ThrottlingRateLimit" }, ThrottlingBurstLimit: { Ref: "ThrottlingBurstLimit" } } });
+    expect(props("Stage")).toMatchObject({
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: { Ref: "ThrottlingRateLimit" }, ThrottlingBurstLimit: { Ref: "ThrottlingBurstLimit" } },
+    });
   });
 
   describe("the request mapping template", () => {
     const join = (props("QueueIntegration").RequestTemplates as Record<string, { "Fn::Join": [string, string[]] }>)["$default"]!["Fn::Join"];
     const template = join[1].join(join[0]);
     // API Gateway's $util.urlEncode is Java's URLEncoder (space → "+").
-    const urlEncode = (value: unknown) => encodeURIComponent(String(value)).replace(/%20/g, "+").replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+    const urlEncode = (value: unknown) =>
+      encodeURIComponent(String(value))
+        .replace(/%20/g, "+")
+        .replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
     const run = (frame: Record<string, unknown>) => {
       const body = render(template, {
         input: {
@@ -219,7 +243,10 @@ describe("the pattern template", () => {
     type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Principal?: unknown };
     const statements = (id: string): Statement[] =>
       ((props(id).Policies as { PolicyDocument: { Statement: Statement[] } }[]) ?? []).flatMap((p) => p.PolicyDocument.Statement);
-    const actions = (id: string) => statements(id).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort();
+    const actions = (id: string) =>
+      statements(id)
+        .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]))
+        .sort();
 
     it("grants no wildcard actions or resources and attaches no managed policies", () => {
       for (const id of ["ApiRole", "FunctionRole"]) {
@@ -239,11 +266,23 @@ describe("the pattern template", () => {
     });
 
     it("lets the function only consume its queue, write its logs and post to its stage", () => {
-      expect(actions("FunctionRole")).toEqual(["execute-api:ManageConnections", "logs:CreateLogStream", "logs:PutLogEvents", "sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"]);
+      expect(actions("FunctionRole")).toEqual([
+        "execute-api:ManageConnections",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "sqs:ChangeMessageVisibility",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+        "sqs:ReceiveMessage",
+      ]);
       const byAction = (action: string) => statements("FunctionRole").find((s) => [s.Action].flat().includes(action))!.Resource;
       expect(byAction("sqs:ReceiveMessage")).toEqual({ "Fn::GetAtt": ["Queue", "Arn"] });
-      expect(byAction("logs:PutLogEvents")).toEqual({ "Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${FunctionLogGroup}:log-stream:*" });
-      expect(byAction("execute-api:ManageConnections")).toEqual({ "Fn::Sub": "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/${StageName}/POST/@connections/*" });
+      expect(byAction("logs:PutLogEvents")).toEqual({
+        "Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${FunctionLogGroup}:log-stream:*",
+      });
+      expect(byAction("execute-api:ManageConnections")).toEqual({
+        "Fn::Sub": "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/${StageName}/POST/@connections/*",
+      });
       expect(JSON.stringify(props("FunctionRole").AssumeRolePolicyDocument)).toContain("lambda.amazonaws.com");
     });
   });
@@ -255,7 +294,12 @@ describe("the asset bucket template", () => {
     expect(bucket.Type).toBe("AWS::S3::Bucket");
     expect(bucket.Properties?.BucketName).toBeUndefined();
     expect(bucket.Properties?.BucketEncryption).toEqual({ ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }] });
-    expect(bucket.Properties?.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.Properties?.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
     expect(assets.Outputs?.AssetBucketName?.Value).toEqual({ Ref: "AssetBucket" });
   });
 });

@@ -41,7 +41,9 @@ export function sparkline(values: readonly number[], width: number): string {
   if (tail.length === 0) return "";
   let max = 0;
   for (const v of tail) max = Math.max(max, v);
-  return tail.map((v) => (max === 0 || v <= 0 ? " " : (BLOCKS[Math.min(BLOCKS.length - 1, Math.floor((v / max) * (BLOCKS.length - 1) + 0.5))] as string))).join("");
+  return tail
+    .map((v) => (max === 0 || v <= 0 ? " " : (BLOCKS[Math.min(BLOCKS.length - 1, Math.floor((v / max) * (BLOCKS.length - 1) + 0.5))] as string)))
+    .join("");
 }
 
 /** Show at most `limit` items of a list, then how many more there are. */

@@ -43,11 +43,14 @@ export function lineChart(title: string, series: readonly Series[], xLabel: stri
     })
     .join("");
   const xTicks = [0, 0.25, 0.5, 0.75, 1]
-    .map((f) => `<text x="${sx(f * xMax).toFixed(1)}" y="${H - PAD.bottom + 16}" text-anchor="middle">${(f * xMax / 1000).toFixed(2)}</text>`)
+    .map((f) => `<text x="${sx(f * xMax).toFixed(1)}" y="${H - PAD.bottom + 16}" text-anchor="middle">${((f * xMax) / 1000).toFixed(2)}</text>`)
     .join("");
   const paths = series
     .filter((s) => s.points.length > 0)
-    .map((s) => `<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${s.points.map((p) => `${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join(" ")}"><title>${esc(s.name)}</title></polyline>`)
+    .map(
+      (s) =>
+        `<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${s.points.map((p) => `${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join(" ")}"><title>${esc(s.name)}</title></polyline>`,
+    )
     .join("");
   const legend = series.map((s) => `<span style="color:${s.color}">■</span> ${esc(s.name)}`).join(" &nbsp; ");
   return `<figure><figcaption>${esc(title)}</figcaption>
@@ -65,7 +68,10 @@ export function histogramChart(title: string, bins: readonly HistogramBin[]): st
       const h = (b.count / yMax) * (H - PAD.top - PAD.bottom);
       const x = PAD.left + i * barW;
       const y = H - PAD.bottom - h;
-      const label = i % Math.max(1, Math.ceil(bins.length / 10)) === 0 ? `<text x="${(x + barW / 2).toFixed(1)}" y="${H - PAD.bottom + 16}" text-anchor="middle">${fmtLatency(b.from)}</text>` : "";
+      const label =
+        i % Math.max(1, Math.ceil(bins.length / 10)) === 0
+          ? `<text x="${(x + barW / 2).toFixed(1)}" y="${H - PAD.bottom + 16}" text-anchor="middle">${fmtLatency(b.from)}</text>`
+          : "";
       return `<rect x="${(x + 1).toFixed(1)}" y="${y.toFixed(1)}" width="${Math.max(1, barW - 2).toFixed(1)}" height="${h.toFixed(1)}" class="bar"><title>${fmtLatency(b.from)}–${fmtLatency(b.to)} ms: ${b.count}</title></rect>${label}`;
     })
     .join("");
@@ -137,7 +143,10 @@ ${check("lost", v.lost)}${check("lost, found in DLQ", v.lostInDlq)}${check("lost
   )}${check(
     "out of order",
     v.orderViolations.map((o) => `${o.id} (seq ${o.seq} after ${o.afterSeq})`),
-  )}${check("misrouted", v.misrouted.map((m) => `${m.id} (#${m.sentOn} → #${m.arrivedOn})`))}${check(
+  )}${check(
+    "misrouted",
+    v.misrouted.map((m) => `${m.id} (#${m.sentOn} → #${m.arrivedOn})`),
+  )}${check(
     "connection id conflicts",
     v.connectionIdConflicts.map((x) => `#${x.connection}: ${x.connectionIds.join("/")}`),
   )}

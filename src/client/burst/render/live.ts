@@ -29,7 +29,9 @@ function plainView(stream: NodeJS.WritableStream): LiveView {
   return {
     onEvent(event) {
       if (event.type === "connected") {
-        stream.write(`connected ${event.connections} connection(s) in ${Math.round(event.connectMs)} ms${event.failed > 0 ? `, ${event.failed} failed` : ""}\n`);
+        stream.write(
+          `connected ${event.connections} connection(s) in ${Math.round(event.connectMs)} ms${event.failed > 0 ? `, ${event.failed} failed` : ""}\n`,
+        );
       } else if (event.type === "tick" && event.snapshot.at - lastPrinted >= 1000) {
         lastPrinted = event.snapshot.at;
         stream.write(`[${(event.snapshot.at / 1000).toFixed(1)}s] ${line(event.snapshot)}\n`);
@@ -62,7 +64,8 @@ function ttyView(stream: NodeJS.WritableStream & { columns?: number }, color: Ch
       rows.push(`  answered  ${progressBar(s.answered, s.planned, 20)} ${fmtCount(s.answered)}  ${color.cyan(`${fmtCount(s.receiveRate)}/s`)}`);
       rows.push(
         s.queue
-          ? `  queue     ${fmtCount(s.queue.visible)} visible, ${fmtCount(s.queue.inFlight)} in flight` + (s.queue.delayed > 0 ? `, ${fmtCount(s.queue.delayed)} delayed` : "")
+          ? `  queue     ${fmtCount(s.queue.visible)} visible, ${fmtCount(s.queue.inFlight)} in flight` +
+              (s.queue.delayed > 0 ? `, ${fmtCount(s.queue.delayed)} delayed` : "")
           : color.dim("  queue     not watched"),
       );
       if (depths.length > 0) rows.push(`  depth     ${color.yellow(sparkline(depths, width))}`);

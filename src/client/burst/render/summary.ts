@@ -52,7 +52,9 @@ export function renderSummary(report: BurstReport, color: ChalkInstance, width =
   );
   lines.push("");
 
-  lines.push(color.bold("Latency (ms)".padEnd(20)) + color.dim(["n".padStart(7), ...["min", "p50", "p90", "p99", "p99.9", "max"].map((h) => h.padStart(8))].join("")));
+  lines.push(
+    color.bold("Latency (ms)".padEnd(20)) + color.dim(["n".padStart(7), ...["min", "p50", "p90", "p99", "p99.9", "max"].map((h) => h.padStart(8))].join("")),
+  );
   const row = (label: string, s: LatencyStats, note = "") =>
     `  ${label.padEnd(18)}${String(s.count).padStart(7)}${[s.min, s.p50, s.p90, s.p99, s.p999, s.max].map((x) => fmtLatency(x).padStart(8)).join("")}${note ? color.dim(`  ${note}`) : ""}`;
   lines.push(row("end to end", report.latency.endToEnd, c.rate.kind === "max" ? "from the burst's start" : "from the scheduled send"));
@@ -112,7 +114,9 @@ export function renderSummary(report: BurstReport, color: ChalkInstance, width =
     const d = report.dlq;
     const depthText = d.depth ? `${fmtCount(d.depth.visible + d.depth.inFlight)} message(s)` : "unknown";
     const found = d.lostIds.length > 0 ? `; this run's lost messages found there: ${listSome(d.lostIds)}` : "";
-    lines.push(`${color.bold("DLQ")}     ${depthText}${found}${d.partial ? color.dim(" (not every DLQ message could be inspected)") : ""}${d.error ? color.red(` (${d.error})`) : ""}`);
+    lines.push(
+      `${color.bold("DLQ")}     ${depthText}${found}${d.partial ? color.dim(" (not every DLQ message could be inspected)") : ""}${d.error ? color.red(` (${d.error})`) : ""}`,
+    );
   }
   return lines.join("\n");
 }

@@ -77,7 +77,8 @@ const javaMethods: MethodHandler[] = [
   },
   {
     uid: "apigateway: Map",
-    match: ({ property, context }) => isMap(context) && Object.prototype.hasOwnProperty.call(mapMethods, property) && !Object.prototype.hasOwnProperty.call(context, property),
+    match: ({ property, context }) =>
+      isMap(context) && Object.prototype.hasOwnProperty.call(mapMethods, property) && !Object.prototype.hasOwnProperty.call(context, property),
     resolve: ({ property, context, params }) => mapMethods[property]!(context as Record<string, unknown>, params),
   },
   {

@@ -153,7 +153,13 @@ export function renderMappingTemplate(template: string, input: MappingInput): st
  */
 export function evaluateSelectionExpression(
   expression: string,
-  request: { body: string; context?: Record<string, unknown>; headers?: Record<string, string>; query?: Record<string, string>; stageVariables?: Record<string, string> },
+  request: {
+    body: string;
+    context?: Record<string, unknown>;
+    headers?: Record<string, string>;
+    query?: Record<string, string>;
+    stageVariables?: Record<string, string>;
+  },
 ): string | undefined {
   return evaluateSelection(expression, request);
 }

@@ -75,7 +75,17 @@ export function base64Decode(value: unknown): string {
   return Buffer.from(stringOf(value), "base64").toString("utf8");
 }
 
-const SHORT_ESCAPES: Record<string, string> = { "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", '"': '\\"', "'": "\\'", "\\": "\\\\", "/": "\\/" };
+const SHORT_ESCAPES: Record<string, string> = {
+  "\b": "\\b",
+  "\f": "\\f",
+  "\n": "\\n",
+  "\r": "\\r",
+  "\t": "\\t",
+  '"': '\\"',
+  "'": "\\'",
+  "\\": "\\\\",
+  "/": "\\/",
+};
 
 /** StringEscapeUtils.escapeJavaScript: short escapes, other controls and non-ASCII as \uXXXX. */
 export function escapeJavaScript(value: unknown): string {

@@ -129,7 +129,8 @@ export class StackOperations {
     for (const definition of desired.template.resources.values()) attributes.set(definition.type, await this.attributeNames(definition.type));
     const state = new Map<string, { physicalId: string; attributes: Record<string, string | string[]> }>();
     for (const resource of resources) {
-      if (resource.physicalId !== undefined && resource.status !== "CREATE_FAILED") state.set(resource.logicalId, { physicalId: resource.physicalId, attributes: resource.attributes });
+      if (resource.physicalId !== undefined && resource.status !== "CREATE_FAILED")
+        state.set(resource.logicalId, { physicalId: resource.physicalId, attributes: resource.attributes });
     }
     return new StackScope({
       template: desired.template,
@@ -165,7 +166,9 @@ export class StackOperations {
     const properties = resolved as Record<string, unknown>;
     const provider = RESOURCE_PROVIDERS.get(definition.type);
     if (provider === undefined) {
-      throw new TemplateError(`Resource type ${definition.type} is not supported by the wsq local cloud (supported: ${[...RESOURCE_PROVIDERS.keys()].join(", ")})`);
+      throw new TemplateError(
+        `Resource type ${definition.type} is not supported by the wsq local cloud (supported: ${[...RESOURCE_PROVIDERS.keys()].join(", ")})`,
+      );
     }
     const spec = (await this.env.specs())?.resource(definition.type);
     if (spec !== undefined) {
@@ -177,7 +180,11 @@ export class StackOperations {
   }
 
   /** Which changed properties replace the resource (registry createOnly + provider rules). */
-  async replacingChanges(type: string, previous: Record<string, unknown>, next: Record<string, unknown>): Promise<{ always: string[]; conditional: string[]; changed: string[] }> {
+  async replacingChanges(
+    type: string,
+    previous: Record<string, unknown>,
+    next: Record<string, unknown>,
+  ): Promise<{ always: string[]; conditional: string[]; changed: string[] }> {
     const spec = (await this.env.specs())?.resource(type);
     const provider = RESOURCE_PROVIDERS.get(type);
     const names = new Set([...Object.keys(previous), ...Object.keys(next)]);
@@ -194,11 +201,22 @@ export class StackOperations {
 
   private graphFor(desired: Desired, scope: StackScope): Map<string, Set<string>> {
     const active = [...desired.template.resources.values()].filter((definition) => scope.active.has(definition.logicalId));
-    return buildDependencyGraph(active, (name) => scope.condition(name), (name) => scope.isKnownName(name)).dependsOn;
+    return buildDependencyGraph(
+      active,
+      (name) => scope.condition(name),
+      (name) => scope.isKnownName(name),
+    ).dependsOn;
   }
 
   // ---------------------------------------------------------------- create
-  private async createOne(stack: StackRecord, definition: ResourceDefinition, scope: StackScope, dependsOn: string[], status: "CREATE" | "UPDATE", replacing?: ResourceRecord): Promise<void> {
+  private async createOne(
+    stack: StackRecord,
+    definition: ResourceDefinition,
+    scope: StackScope,
+    dependsOn: string[],
+    status: "CREATE" | "UPDATE",
+    replacing?: ResourceRecord,
+  ): Promise<void> {
     const logicalId = definition.logicalId;
     const inProgress = `${status}_IN_PROGRESS`;
     const row: ResourceRecord = {
@@ -220,7 +238,15 @@ export class StackOperations {
         this.record(stack, row);
         this.event(stack, logicalId, undefined, definition.type, inProgress, undefined, properties);
       } else {
-        this.event(stack, logicalId, replacing.physicalId, definition.type, inProgress, "Requested update requires the creation of a new physical resource; hence creating one.", properties);
+        this.event(
+          stack,
+          logicalId,
+          replacing.physicalId,
+          definition.type,
+          inProgress,
+          "Requested update requires the creation of a new physical resource; hence creating one.",
+          properties,
+        );
       }
       const created = await provider.create(properties, this.providerContext(stack, logicalId));
       row.physicalId = created.physicalId;
@@ -253,9 +279,14 @@ export class StackOperations {
     let reason: string | undefined;
     try {
       const graph = this.graphFor(desired, scope);
-      const outcome = await runInDependencyOrder([...graph.keys()], (id) => graph.get(id) ?? [], async (id) => {
-        await this.createOne(stack, desired.template.resources.get(id)!, scope, [...(graph.get(id) ?? [])], "CREATE");
-      }, () => this.cancelled.has(stackId));
+      const outcome = await runInDependencyOrder(
+        [...graph.keys()],
+        (id) => graph.get(id) ?? [],
+        async (id) => {
+          await this.createOne(stack, desired.template.resources.get(id)!, scope, [...(graph.get(id) ?? [])], "CREATE");
+        },
+        () => this.cancelled.has(stackId),
+      );
       failed = outcome.failed;
       if (failed.length === 0 && !this.cancelled.has(stackId)) {
         this.finishOutputs(stack, desired, scope);
@@ -337,7 +368,13 @@ export class StackOperations {
    * Deletes resources in reverse dependency order; Retain (and RetainExceptOnCreate outside a
    * create rollback) keeps the physical resource. Returns the logical ids that failed.
    */
-  private async deleteAll(stack: StackRecord, resources: (ResourceRecord | CleanupItem)[], retain: Set<string>, rollingBackCreate: boolean, removeRows = true): Promise<string[]> {
+  private async deleteAll(
+    stack: StackRecord,
+    resources: (ResourceRecord | CleanupItem)[],
+    retain: Set<string>,
+    rollingBackCreate: boolean,
+    removeRows = true,
+  ): Promise<string[]> {
     const byId = new Map(resources.map((resource, index) => [`${resource.logicalId}#${index}`, resource]));
     const keyOf = new Map<string, string[]>();
     for (const [key, resource] of byId) keyOf.set(resource.logicalId, [...(keyOf.get(resource.logicalId) ?? []), key]);
@@ -346,15 +383,31 @@ export class StackOperations {
       const resource = byId.get(key)!;
       return [...byId].filter(([, other]) => other.dependsOn.includes(resource.logicalId)).map(([otherKey]) => otherKey);
     };
-    const outcome = await runInDependencyOrder([...byId.keys()], waitsFor, async (key) => {
-      const resource = byId.get(key)!;
-      await this.deleteOne(stack, resource, retain.has(resource.logicalId), rollingBackCreate, removeRows);
-    }, () => false, true);
+    const outcome = await runInDependencyOrder(
+      [...byId.keys()],
+      waitsFor,
+      async (key) => {
+        const resource = byId.get(key)!;
+        await this.deleteOne(stack, resource, retain.has(resource.logicalId), rollingBackCreate, removeRows);
+      },
+      () => false,
+      true,
+    );
     return [...new Set(outcome.failed.map((key) => byId.get(key)!.logicalId))];
   }
 
-  private async deleteOne(stack: StackRecord, resource: ResourceRecord | CleanupItem, retain: boolean, rollingBackCreate: boolean, removeRow: boolean): Promise<void> {
-    const keep = retain || resource.deletionPolicy === "Retain" || resource.deletionPolicy === "Snapshot" || (resource.deletionPolicy === "RetainExceptOnCreate" && !rollingBackCreate);
+  private async deleteOne(
+    stack: StackRecord,
+    resource: ResourceRecord | CleanupItem,
+    retain: boolean,
+    rollingBackCreate: boolean,
+    removeRow: boolean,
+  ): Promise<void> {
+    const keep =
+      retain ||
+      resource.deletionPolicy === "Retain" ||
+      resource.deletionPolicy === "Snapshot" ||
+      (resource.deletionPolicy === "RetainExceptOnCreate" && !rollingBackCreate);
     const provider = RESOURCE_PROVIDERS.get(resource.type);
     if (resource.physicalId === undefined || provider === undefined) {
       // Never created (it failed, or its type is not provisioned here): nothing to delete.
@@ -369,7 +422,11 @@ export class StackOperations {
     }
     this.event(stack, resource.logicalId, resource.physicalId, resource.type, "DELETE_IN_PROGRESS");
     try {
-      await provider.delete({ physicalId: resource.physicalId, attributes: resource.attributes }, resource.properties, this.providerContext(stack, resource.logicalId));
+      await provider.delete(
+        { physicalId: resource.physicalId, attributes: resource.attributes },
+        resource.properties,
+        this.providerContext(stack, resource.logicalId),
+      );
     } catch (error) {
       const reason = failureReason(error);
       if (removeRow && "status" in resource) this.record(stack, { ...resource, status: "DELETE_FAILED", statusReason: reason });
@@ -416,26 +473,31 @@ export class StackOperations {
     let reason: string | undefined;
     try {
       const graph = this.graphFor(desired, scope);
-      const outcome = await runInDependencyOrder([...graph.keys()], (id) => graph.get(id) ?? [], async (id) => {
-        const definition = desired.template.resources.get(id)!;
-        const existing = current.get(id);
-        const dependsOn = [...(graph.get(id) ?? [])];
-        if (existing === undefined || existing.physicalId === undefined || existing.status === "CREATE_FAILED") {
+      const outcome = await runInDependencyOrder(
+        [...graph.keys()],
+        (id) => graph.get(id) ?? [],
+        async (id) => {
+          const definition = desired.template.resources.get(id)!;
+          const existing = current.get(id);
+          const dependsOn = [...(graph.get(id) ?? [])];
+          if (existing === undefined || existing.physicalId === undefined || existing.status === "CREATE_FAILED") {
+            try {
+              await this.createOne(stack, definition, scope, dependsOn, "CREATE");
+            } catch (error) {
+              failedCreates.push(id);
+              throw error;
+            }
+            return;
+          }
           try {
-            await this.createOne(stack, definition, scope, dependsOn, "CREATE");
+            await this.updateOne(stack, definition, existing, scope, dependsOn);
           } catch (error) {
-            failedCreates.push(id);
+            failedUpdates.push(id);
             throw error;
           }
-          return;
-        }
-        try {
-          await this.updateOne(stack, definition, existing, scope, dependsOn);
-        } catch (error) {
-          failedUpdates.push(id);
-          throw error;
-        }
-      }, () => false);
+        },
+        () => false,
+      );
       if (outcome.failed.length === 0) this.finishOutputs(stack, desired, scope);
     } catch (error) {
       reason = failureReason(error);
@@ -490,8 +552,21 @@ export class StackOperations {
     }
     this.event(stack, logicalId, existing.physicalId, definition.type, "UPDATE_IN_PROGRESS", undefined, properties);
     try {
-      const updated = await provider.update!({ physicalId: existing.physicalId!, attributes: existing.attributes }, existing.properties, properties, this.providerContext(stack, logicalId));
-      const row: ResourceRecord = { ...existing, properties, attributes: updated.attributes, status: "UPDATE_COMPLETE", statusReason: undefined, deletionPolicy: definition.deletionPolicy, dependsOn };
+      const updated = await provider.update!(
+        { physicalId: existing.physicalId!, attributes: existing.attributes },
+        existing.properties,
+        properties,
+        this.providerContext(stack, logicalId),
+      );
+      const row: ResourceRecord = {
+        ...existing,
+        properties,
+        attributes: updated.attributes,
+        status: "UPDATE_COMPLETE",
+        statusReason: undefined,
+        deletionPolicy: definition.deletionPolicy,
+        dependsOn,
+      };
       this.record(stack, row);
       scope.setResource(logicalId, { physicalId: existing.physicalId!, attributes: updated.attributes });
       this.event(stack, logicalId, existing.physicalId, definition.type, "UPDATE_COMPLETE", undefined, properties);
@@ -523,25 +598,41 @@ export class StackOperations {
     const current = new Map(this.env.store.resources(stack.stackId).map((resource) => [resource.logicalId, resource]));
     const old = new Map(snapshot.resources.map((resource) => [resource.logicalId, resource]));
     const ids = [...old.keys()];
-    const outcome = await runInDependencyOrder(ids, (id) => old.get(id)!.dependsOn.filter((dep) => old.has(dep)), async (id) => {
-      const previous = old.get(id)!;
-      const now = current.get(id);
-      if (now !== undefined && now.physicalId === previous.physicalId && previous.physicalId !== undefined && !sameValue(now.properties, previous.properties)) {
-        const provider = RESOURCE_PROVIDERS.get(previous.type);
-        this.event(stack, id, previous.physicalId, previous.type, "UPDATE_IN_PROGRESS", undefined, previous.properties);
-        try {
-          await provider!.update!({ physicalId: previous.physicalId, attributes: now.attributes }, now.properties, previous.properties, this.providerContext(stack, id));
-        } catch (error) {
-          const reason = failureReason(error);
-          this.event(stack, id, previous.physicalId, previous.type, "UPDATE_FAILED", reason);
-          throw new OperationFailed(reason);
+    const outcome = await runInDependencyOrder(
+      ids,
+      (id) => old.get(id)!.dependsOn.filter((dep) => old.has(dep)),
+      async (id) => {
+        const previous = old.get(id)!;
+        const now = current.get(id);
+        if (
+          now !== undefined &&
+          now.physicalId === previous.physicalId &&
+          previous.physicalId !== undefined &&
+          !sameValue(now.properties, previous.properties)
+        ) {
+          const provider = RESOURCE_PROVIDERS.get(previous.type);
+          this.event(stack, id, previous.physicalId, previous.type, "UPDATE_IN_PROGRESS", undefined, previous.properties);
+          try {
+            await provider!.update!(
+              { physicalId: previous.physicalId, attributes: now.attributes },
+              now.properties,
+              previous.properties,
+              this.providerContext(stack, id),
+            );
+          } catch (error) {
+            const reason = failureReason(error);
+            this.event(stack, id, previous.physicalId, previous.type, "UPDATE_FAILED", reason);
+            throw new OperationFailed(reason);
+          }
+          this.event(stack, id, previous.physicalId, previous.type, "UPDATE_COMPLETE");
+        } else if (now !== undefined && now.physicalId !== previous.physicalId) {
+          this.event(stack, id, previous.physicalId, previous.type, "UPDATE_COMPLETE");
         }
-        this.event(stack, id, previous.physicalId, previous.type, "UPDATE_COMPLETE");
-      } else if (now !== undefined && now.physicalId !== previous.physicalId) {
-        this.event(stack, id, previous.physicalId, previous.type, "UPDATE_COMPLETE");
-      }
-      this.record(stack, { ...previous });
-    }, () => false, true);
+        this.record(stack, { ...previous });
+      },
+      () => false,
+      true,
+    );
     stack.cleanup = [...current.values()]
       .filter((resource) => resource.physicalId !== undefined && old.get(resource.logicalId)?.physicalId !== resource.physicalId)
       .map(toCleanup);
@@ -593,8 +684,18 @@ export class StackOperations {
         const always = spec?.replaceOnChange.has(name) || provider?.alsoReplaceOn?.includes(name) || provider?.update === undefined;
         const requiresRecreation = always ? "Always" : spec?.conditionalReplace.has(name) ? "Conditionally" : "Never";
         const references = collectReferences(definition.properties[name] ?? null, (condition) => scope.condition(condition));
-        const source = dynamic ? "ResourceReference" : [...references].some((ref) => desired.template.parameters.has(ref)) ? "ParameterReference" : "DirectModification";
-        return { name, requiresRecreation, evaluation: dynamic ? "Dynamic" : "Static", source, causingEntity: dynamic ? [...references].find((ref) => desired.template.resources.has(ref)) : undefined };
+        const source = dynamic
+          ? "ResourceReference"
+          : [...references].some((ref) => desired.template.parameters.has(ref))
+            ? "ParameterReference"
+            : "DirectModification";
+        return {
+          name,
+          requiresRecreation,
+          evaluation: dynamic ? "Dynamic" : "Static",
+          source,
+          causingEntity: dynamic ? [...references].find((ref) => desired.template.resources.has(ref)) : undefined,
+        };
       });
       const replacement = details.some((detail) => detail.requiresRecreation === "Always" && detail.evaluation === "Static")
         ? "True"
@@ -609,7 +710,14 @@ export class StackOperations {
     }
     for (const existing of current.values()) {
       if (!scope.active.has(existing.logicalId)) {
-        changes.push({ action: "Remove", logicalId: existing.logicalId, type: existing.type, physicalId: existing.physicalId, policyAction: existing.deletionPolicy === "Retain" ? "Retain" : "Delete", details: [] });
+        changes.push({
+          action: "Remove",
+          logicalId: existing.logicalId,
+          type: existing.type,
+          physicalId: existing.physicalId,
+          policyAction: existing.deletionPolicy === "Retain" ? "Retain" : "Delete",
+          details: [],
+        });
       }
     }
     return changes;

@@ -28,7 +28,16 @@ export interface ScopeInput {
   importValue(exportName: string): string | undefined;
 }
 
-export const PSEUDO_PARAMETERS = ["AWS::Region", "AWS::AccountId", "AWS::StackName", "AWS::StackId", "AWS::Partition", "AWS::URLSuffix", "AWS::NoValue", "AWS::NotificationARNs"];
+export const PSEUDO_PARAMETERS = [
+  "AWS::Region",
+  "AWS::AccountId",
+  "AWS::StackName",
+  "AWS::StackId",
+  "AWS::Partition",
+  "AWS::URLSuffix",
+  "AWS::NoValue",
+  "AWS::NotificationARNs",
+];
 
 export class StackScope implements EvaluationScope {
   readonly region: string;
@@ -41,7 +50,11 @@ export class StackScope implements EvaluationScope {
 
   constructor(private readonly input: ScopeInput) {
     this.region = input.region;
-    this.active = new Set([...input.template.resources.values()].filter((resource) => resource.condition === undefined || this.condition(resource.condition)).map((resource) => resource.logicalId));
+    this.active = new Set(
+      [...input.template.resources.values()]
+        .filter((resource) => resource.condition === undefined || this.condition(resource.condition))
+        .map((resource) => resource.logicalId),
+    );
   }
 
   isKnownName(name: string): boolean {
@@ -97,7 +110,8 @@ export class StackScope implements EvaluationScope {
     const known = this.conditionValues.get(name);
     if (known !== undefined) return known;
     const expression = this.input.template.conditions[name];
-    if (expression === undefined) throw new TemplateError(`Template format error: Unresolved dependencies [${name}]. Cannot reference resources in the Conditions block of the template`);
+    if (expression === undefined)
+      throw new TemplateError(`Template format error: Unresolved dependencies [${name}]. Cannot reference resources in the Conditions block of the template`);
     if (this.evaluating.has(name)) throw new TemplateError(`Template error: Circular dependency between conditions: [${[...this.evaluating].join(", ")}]`);
     this.evaluating.add(name);
     try {

@@ -23,8 +23,23 @@ const STACK_NAME = /^[a-zA-Z][-a-zA-Z0-9]{0,127}$/;
 const CHANGE_SET_NAME = /^[a-zA-Z][-a-zA-Z0-9]{0,127}$/;
 const EVENTS_PAGE_SIZE = 100;
 const UPDATABLE = new Set(["CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE", "IMPORT_ROLLBACK_COMPLETE"]);
-const IAM_TYPES = new Set(["AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::User", "AWS::IAM::Group", "AWS::IAM::AccessKey", "AWS::IAM::InstanceProfile", "AWS::IAM::UserToGroupAddition"]);
-const NAMED_IAM_PROPERTIES: Record<string, string> = { "AWS::IAM::Role": "RoleName", "AWS::IAM::ManagedPolicy": "ManagedPolicyName", "AWS::IAM::User": "UserName", "AWS::IAM::Group": "GroupName", "AWS::IAM::InstanceProfile": "InstanceProfileName" };
+const IAM_TYPES = new Set([
+  "AWS::IAM::Role",
+  "AWS::IAM::Policy",
+  "AWS::IAM::ManagedPolicy",
+  "AWS::IAM::User",
+  "AWS::IAM::Group",
+  "AWS::IAM::AccessKey",
+  "AWS::IAM::InstanceProfile",
+  "AWS::IAM::UserToGroupAddition",
+]);
+const NAMED_IAM_PROPERTIES: Record<string, string> = {
+  "AWS::IAM::Role": "RoleName",
+  "AWS::IAM::ManagedPolicy": "ManagedPolicyName",
+  "AWS::IAM::User": "UserName",
+  "AWS::IAM::Group": "GroupName",
+  "AWS::IAM::InstanceProfile": "InstanceProfileName",
+};
 const NO_CHANGES_REASON = "The submitted information didn't contain changes. Submit different information to create a change set.";
 
 export type Input = Record<string, unknown>;
@@ -47,7 +62,8 @@ function text(input: Input, name: string): string | undefined {
 
 function required(input: Input, name: string, member: string): string {
   const value = text(input, name);
-  if (value === undefined || value === "") throw validationError(`1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`);
+  if (value === undefined || value === "")
+    throw validationError(`1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`);
   return value;
 }
 
@@ -134,7 +150,9 @@ export class CloudFormationService {
 
   private checkStackName(name: string): void {
     if (!STACK_NAME.test(name)) {
-      throw validationError(`1 validation error detected: Value '${name}' at 'stackName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*`);
+      throw validationError(
+        `1 validation error detected: Value '${name}' at 'stackName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*`,
+      );
     }
   }
 
@@ -143,7 +161,14 @@ export class CloudFormationService {
    * resource types, parameters, conditions, references and cycles, and the capabilities the
    * template needs. Returns what the operation will work towards.
    */
-  private async prepare(stack: StackRecord, body: string, maxBytes: number | undefined, supplied: SuppliedParameter[], capabilities: string[], previous: Record<string, string> = {}): Promise<Desired & { given: Record<string, string> }> {
+  private async prepare(
+    stack: StackRecord,
+    body: string,
+    maxBytes: number | undefined,
+    supplied: SuppliedParameter[],
+    capabilities: string[],
+    previous: Record<string, string> = {},
+  ): Promise<Desired & { given: Record<string, string> }> {
     const template = this.parse(body, maxBytes);
     const specs = await this.env.specs();
     const unknownTypes = [...template.resources.values()]
@@ -156,21 +181,30 @@ export class CloudFormationService {
     // cycles, missing mappings and imports now, as AWS does, rather than half-way through.
     const scope = await this.env.operations.scopeFor(stack, desired, []);
     const active = [...template.resources.values()].filter((resource) => scope.active.has(resource.logicalId));
-    buildDependencyGraph(active, (name) => scope.condition(name), (name) => scope.isKnownName(name));
+    buildDependencyGraph(
+      active,
+      (name) => scope.condition(name),
+      (name) => scope.isKnownName(name),
+    );
     for (const resource of active) resolveValue(resource.properties, scope);
     for (const output of template.outputs) {
       if (output.condition !== undefined && !scope.condition(output.condition)) continue;
       resolveValue(output.value, scope);
       if (output.exportName !== undefined) resolveValue(output.exportName, scope);
     }
-    this.checkCapabilities(active.map((resource) => ({ type: resource.type, properties: resource.properties })), capabilities);
+    this.checkCapabilities(
+      active.map((resource) => ({ type: resource.type, properties: resource.properties })),
+      capabilities,
+    );
     return { ...desired, given };
   }
 
   private checkCapabilities(resources: { type: string; properties: Record<string, unknown> }[], capabilities: string[]): void {
     const iam = resources.filter((resource) => IAM_TYPES.has(resource.type));
     if (iam.length === 0) return;
-    const named = iam.some((resource) => NAMED_IAM_PROPERTIES[resource.type] !== undefined && resource.properties[NAMED_IAM_PROPERTIES[resource.type]!] !== undefined);
+    const named = iam.some(
+      (resource) => NAMED_IAM_PROPERTIES[resource.type] !== undefined && resource.properties[NAMED_IAM_PROPERTIES[resource.type]!] !== undefined,
+    );
     if (named && !capabilities.includes("CAPABILITY_NAMED_IAM")) {
       throw new AwsServiceError("InsufficientCapabilitiesException", "Requires capabilities : [CAPABILITY_NAMED_IAM]");
     }
@@ -206,7 +240,9 @@ export class CloudFormationService {
     const { body, maxBytes } = await this.templateBody(input);
     const template = this.parse(body, maxBytes);
     const iam = [...template.resources.values()].filter((resource) => IAM_TYPES.has(resource.type));
-    const named = iam.some((resource) => NAMED_IAM_PROPERTIES[resource.type] !== undefined && resource.properties[NAMED_IAM_PROPERTIES[resource.type]!] !== undefined);
+    const named = iam.some(
+      (resource) => NAMED_IAM_PROPERTIES[resource.type] !== undefined && resource.properties[NAMED_IAM_PROPERTIES[resource.type]!] !== undefined,
+    );
     return {
       Parameters: [...template.parameters.values()].map((parameter) => ({
         ParameterKey: parameter.name,
@@ -216,7 +252,10 @@ export class CloudFormationService {
       })),
       Description: template.description,
       ...(iam.length > 0
-        ? { Capabilities: [named ? "CAPABILITY_NAMED_IAM" : "CAPABILITY_IAM"], CapabilitiesReason: `The following resource(s) require capabilities: [${[...new Set(iam.map((resource) => resource.type))].join(", ")}]` }
+        ? {
+            Capabilities: [named ? "CAPABILITY_NAMED_IAM" : "CAPABILITY_IAM"],
+            CapabilitiesReason: `The following resource(s) require capabilities: [${[...new Set(iam.map((resource) => resource.type))].join(", ")}]`,
+          }
         : {}),
       DeclaredTransforms: [],
     };
@@ -225,9 +264,10 @@ export class CloudFormationService {
   /** What `aws cloudformation deploy` reads to carry parameters over (StackName or a template). */
   async GetTemplateSummary(input: Input): Promise<Output> {
     const stackName = text(input, "StackName");
-    const body = stackName !== undefined && text(input, "TemplateBody") === undefined && text(input, "TemplateURL") === undefined
-      ? { body: this.findStack(stackName).templateBody, maxBytes: MAX_TEMPLATE_URL_BYTES }
-      : await this.templateBody(input);
+    const body =
+      stackName !== undefined && text(input, "TemplateBody") === undefined && text(input, "TemplateURL") === undefined
+        ? { body: this.findStack(stackName).templateBody, maxBytes: MAX_TEMPLATE_URL_BYTES }
+        : await this.templateBody(input);
     const template = this.parse(body.body, body.maxBytes);
     const validated = await this.ValidateTemplate({ TemplateBody: body.body });
     return {
@@ -279,15 +319,33 @@ export class CloudFormationService {
     const desired = await this.prepare(stack, body, maxBytes, suppliedParameters(input), capabilities, stack.parameters);
     const tags = input.Tags === undefined ? stack.tags : tagsOf(input);
     const changes = await this.env.operations.plan(stack, desired);
-    if (changes.length === 0 && sameTemplate(stack.templateBody, body) && sameRecord(stack.parameters, desired.given) && JSON.stringify(tags) === JSON.stringify(stack.tags)) {
+    if (
+      changes.length === 0 &&
+      sameTemplate(stack.templateBody, body) &&
+      sameRecord(stack.parameters, desired.given) &&
+      JSON.stringify(tags) === JSON.stringify(stack.tags)
+    ) {
       throw validationError("No updates are to be performed.");
     }
     this.beginUpdate(stack, body, desired, capabilities, tags, text(input, "ClientRequestToken"));
     return { StackId: stack.stackId };
   }
 
-  private beginUpdate(stack: StackRecord, body: string, desired: Desired & { given: Record<string, string> }, capabilities: string[], tags: StackRecord["tags"], token: string | undefined, after?: (stack: StackRecord) => void): void {
-    stack.previous = { templateBody: stack.templateBody, parameters: stack.parameters, outputs: stack.outputs, resources: this.env.store.resources(stack.stackId) };
+  private beginUpdate(
+    stack: StackRecord,
+    body: string,
+    desired: Desired & { given: Record<string, string> },
+    capabilities: string[],
+    tags: StackRecord["tags"],
+    token: string | undefined,
+    after?: (stack: StackRecord) => void,
+  ): void {
+    stack.previous = {
+      templateBody: stack.templateBody,
+      parameters: stack.parameters,
+      outputs: stack.outputs,
+      resources: this.env.store.resources(stack.stackId),
+    };
     stack.templateBody = body;
     stack.parameters = desired.given;
     stack.description = desired.template.description;
@@ -338,9 +396,14 @@ export class CloudFormationService {
     return {
       StackId: stack.stackId,
       StackName: stack.name,
-      ChangeSetId: this.env.store.changeSets(stack.stackId).find((changeSet) => changeSet.executionStatus === "EXECUTE_COMPLETE" || changeSet.executionStatus === "EXECUTE_IN_PROGRESS")?.changeSetId,
+      ChangeSetId: this.env.store
+        .changeSets(stack.stackId)
+        .find((changeSet) => changeSet.executionStatus === "EXECUTE_COMPLETE" || changeSet.executionStatus === "EXECUTE_IN_PROGRESS")?.changeSetId,
       Description: stack.description,
-      Parameters: Object.entries(stack.parameters).map(([key, value]) => ({ ParameterKey: key, ParameterValue: maskedParameterValue(template?.parameters.get(key), value) })),
+      Parameters: Object.entries(stack.parameters).map(([key, value]) => ({
+        ParameterKey: key,
+        ParameterValue: maskedParameterValue(template?.parameters.get(key), value),
+      })),
       CreationTime: new Date(stack.creationTime),
       DeletionTime: stack.deletionTime === undefined ? undefined : new Date(stack.deletionTime),
       LastUpdatedTime: stack.lastUpdatedTime === undefined ? undefined : new Date(stack.lastUpdatedTime),
@@ -359,7 +422,12 @@ export class CloudFormationService {
   async DescribeStacks(input: Input): Promise<Output> {
     const name = text(input, "StackName");
     if (name !== undefined) return { Stacks: [this.describeStack(this.findStack(name))] };
-    return { Stacks: this.env.store.listStacks().filter((stack) => stack.status !== "DELETE_COMPLETE").map((stack) => this.describeStack(stack)) };
+    return {
+      Stacks: this.env.store
+        .listStacks()
+        .filter((stack) => stack.status !== "DELETE_COMPLETE")
+        .map((stack) => this.describeStack(stack)),
+    };
   }
 
   async ListStacks(input: Input): Promise<Output> {
@@ -435,7 +503,9 @@ export class CloudFormationService {
     const name = text(input, "StackName");
     if (name !== undefined) stack = this.findStack(name);
     else if (physicalId !== undefined) {
-      stack = this.env.store.listStacks().find((candidate) => candidate.status !== "DELETE_COMPLETE" && this.resourceRows(candidate).some((row) => row.physicalId === physicalId));
+      stack = this.env.store
+        .listStacks()
+        .find((candidate) => candidate.status !== "DELETE_COMPLETE" && this.resourceRows(candidate).some((row) => row.physicalId === physicalId));
       if (stack === undefined) throw validationError(`Stack for ${physicalId} does not exist`);
     } else {
       throw validationError("Either StackName or PhysicalResourceId must be specified.");
@@ -504,10 +574,13 @@ export class CloudFormationService {
     const stackName = required(input, "StackName", "stackName");
     const changeSetName = required(input, "ChangeSetName", "changeSetName");
     if (!CHANGE_SET_NAME.test(changeSetName)) {
-      throw validationError(`1 validation error detected: Value '${changeSetName}' at 'changeSetName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*`);
+      throw validationError(
+        `1 validation error detected: Value '${changeSetName}' at 'changeSetName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*`,
+      );
     }
     const type = (text(input, "ChangeSetType") ?? "UPDATE") as "CREATE" | "UPDATE";
-    if (type !== "CREATE" && type !== "UPDATE") throw validationError(`ChangeSetType ${String(type)} is not supported by the wsq local cloud (CREATE and UPDATE are)`);
+    if (type !== "CREATE" && type !== "UPDATE")
+      throw validationError(`ChangeSetType ${String(type)} is not supported by the wsq local cloud (CREATE and UPDATE are)`);
     let stack = stackName.startsWith("arn:") ? this.env.store.stackById(stackName) : this.env.store.liveStackByName(stackName);
     if (type === "CREATE") {
       if (stack !== undefined && stack.status !== "REVIEW_IN_PROGRESS") {
@@ -566,7 +639,8 @@ export class CloudFormationService {
       try {
         if (failure !== undefined || desired === undefined) throw validationError(failure ?? "Template error");
         const changes = await this.env.operations.plan(owner, desired);
-        const unchanged = type === "UPDATE" && changes.length === 0 && sameTemplate(owner.templateBody, template.body) && sameRecord(owner.parameters, desired.given);
+        const unchanged =
+          type === "UPDATE" && changes.length === 0 && sameTemplate(owner.templateBody, template.body) && sameRecord(owner.parameters, desired.given);
         if (unchanged) {
           Object.assign(current, { status: "FAILED", statusReason: NO_CHANGES_REASON, executionStatus: "UNAVAILABLE" });
         } else {
@@ -641,7 +715,10 @@ export class CloudFormationService {
   async ExecuteChangeSet(input: Input): Promise<Output> {
     const changeSet = this.findChangeSet(required(input, "ChangeSetName", "changeSetName"), text(input, "StackName"));
     if (changeSet.status !== "CREATE_COMPLETE" || changeSet.executionStatus !== "AVAILABLE") {
-      throw new AwsServiceError("InvalidChangeSetStatus", `ChangeSet [${changeSet.changeSetId}] cannot be executed in its current status of [${changeSet.status}]`);
+      throw new AwsServiceError(
+        "InvalidChangeSetStatus",
+        `ChangeSet [${changeSet.changeSetId}] cannot be executed in its current status of [${changeSet.status}]`,
+      );
     }
     const stack = this.env.store.stackById(changeSet.stackId)!;
     const desired = await this.prepare(stack, changeSet.templateBody, MAX_TEMPLATE_URL_BYTES, changeSet.parameters, changeSet.capabilities, stack.parameters);

@@ -104,8 +104,9 @@ export interface ChangeSetRecord {
 type Row = Record<string, unknown>;
 
 const json = (value: unknown): string => JSON.stringify(value ?? null);
-const parse = <T>(text: unknown, fallback: T): T => (typeof text === "string" && text !== "" ? (JSON.parse(text) as T) ?? fallback : fallback);
-const optional = (value: unknown): string | undefined => (value === null || value === undefined ? undefined : typeof value === "string" ? value : JSON.stringify(value));
+const parse = <T>(text: unknown, fallback: T): T => (typeof text === "string" && text !== "" ? ((JSON.parse(text) as T) ?? fallback) : fallback);
+const optional = (value: unknown): string | undefined =>
+  value === null || value === undefined ? undefined : typeof value === "string" ? value : JSON.stringify(value);
 const optionalNumber = (value: unknown): number | undefined => (value === null || value === undefined ? undefined : Number(value));
 
 export class CloudFormationStore {
@@ -226,10 +227,23 @@ export class CloudFormationStore {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
-        stack.stackId, stack.name, stack.status, stack.statusReason ?? null, stack.description ?? null, stack.templateBody, json(stack.parameters),
-        json(stack.outputs), json(stack.capabilities), json(stack.tags), stack.disableRollback ? 1 : 0, stack.creationTime,
-        stack.lastUpdatedTime ?? null, stack.deletionTime ?? null, stack.clientRequestToken ?? null,
-        stack.previous === undefined ? null : json(stack.previous), json(stack.cleanup),
+        stack.stackId,
+        stack.name,
+        stack.status,
+        stack.statusReason ?? null,
+        stack.description ?? null,
+        stack.templateBody,
+        json(stack.parameters),
+        json(stack.outputs),
+        json(stack.capabilities),
+        json(stack.tags),
+        stack.disableRollback ? 1 : 0,
+        stack.creationTime,
+        stack.lastUpdatedTime ?? null,
+        stack.deletionTime ?? null,
+        stack.clientRequestToken ?? null,
+        stack.previous === undefined ? null : json(stack.previous),
+        json(stack.cleanup),
       );
   }
 
@@ -240,7 +254,8 @@ export class CloudFormationStore {
 
   /** The live (not deleted) stack of that name. */
   liveStackByName(name: string): StackRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM cfn_stacks WHERE name = ? AND status != 'DELETE_COMPLETE' ORDER BY creation_time DESC LIMIT 1").get(name) as Row | undefined;
+    const row = this.db.prepare("SELECT * FROM cfn_stacks WHERE name = ? AND status != 'DELETE_COMPLETE' ORDER BY creation_time DESC LIMIT 1").get(name) as
+      Row | undefined;
     return row === undefined ? undefined : this.toStack(row);
   }
 
@@ -249,7 +264,9 @@ export class CloudFormationStore {
   }
 
   stacksInProgress(): StackRecord[] {
-    return (this.db.prepare("SELECT * FROM cfn_stacks WHERE status LIKE '%_IN_PROGRESS' AND status != 'REVIEW_IN_PROGRESS'").all() as Row[]).map((row) => this.toStack(row));
+    return (this.db.prepare("SELECT * FROM cfn_stacks WHERE status LIKE '%_IN_PROGRESS' AND status != 'REVIEW_IN_PROGRESS'").all() as Row[]).map((row) =>
+      this.toStack(row),
+    );
   }
 
   // ---------------------------------------------------------------- resources
@@ -279,8 +296,17 @@ export class CloudFormationStore {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
-        stackId, resource.logicalId, resource.physicalId ?? null, resource.type, resource.status, resource.statusReason ?? null,
-        json(resource.properties), json(resource.attributes), resource.deletionPolicy, json(resource.dependsOn), resource.lastUpdated,
+        stackId,
+        resource.logicalId,
+        resource.physicalId ?? null,
+        resource.type,
+        resource.status,
+        resource.statusReason ?? null,
+        json(resource.properties),
+        json(resource.attributes),
+        resource.deletionPolicy,
+        json(resource.dependsOn),
+        resource.lastUpdated,
       );
   }
 
@@ -303,8 +329,17 @@ export class CloudFormationStore {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
-        event.eventId, event.stackId, event.stackName, event.logicalId, event.physicalId, event.type, event.status, event.reason ?? null,
-        event.properties ?? null, event.timestamp, event.clientRequestToken ?? null,
+        event.eventId,
+        event.stackId,
+        event.stackName,
+        event.logicalId,
+        event.physicalId,
+        event.type,
+        event.status,
+        event.reason ?? null,
+        event.properties ?? null,
+        event.timestamp,
+        event.clientRequestToken ?? null,
       );
   }
 
@@ -354,9 +389,21 @@ export class CloudFormationStore {
            template_body, parameters, capabilities, tags, changes, creation_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
-        changeSet.changeSetId, changeSet.name, changeSet.stackId, changeSet.stackName, changeSet.type, changeSet.status, changeSet.executionStatus,
-        changeSet.statusReason ?? null, changeSet.description ?? null, changeSet.templateBody, json(changeSet.parameters), json(changeSet.capabilities),
-        json(changeSet.tags), json(changeSet.changes), changeSet.creationTime,
+        changeSet.changeSetId,
+        changeSet.name,
+        changeSet.stackId,
+        changeSet.stackName,
+        changeSet.type,
+        changeSet.status,
+        changeSet.executionStatus,
+        changeSet.statusReason ?? null,
+        changeSet.description ?? null,
+        changeSet.templateBody,
+        json(changeSet.parameters),
+        json(changeSet.capabilities),
+        json(changeSet.tags),
+        json(changeSet.changes),
+        changeSet.creationTime,
       );
   }
 
@@ -371,7 +418,9 @@ export class CloudFormationStore {
   }
 
   changeSets(stackId: string): ChangeSetRecord[] {
-    return (this.db.prepare("SELECT * FROM cfn_change_sets WHERE stack_id = ? ORDER BY creation_time").all(stackId) as Row[]).map((row) => this.toChangeSet(row));
+    return (this.db.prepare("SELECT * FROM cfn_change_sets WHERE stack_id = ? ORDER BY creation_time").all(stackId) as Row[]).map((row) =>
+      this.toChangeSet(row),
+    );
   }
 
   deleteChangeSet(id: string): void {
@@ -389,7 +438,11 @@ export class CloudFormationStore {
   }
 
   exports(): { name: string; value: string; stackId: string }[] {
-    return (this.db.prepare("SELECT * FROM cfn_exports ORDER BY name").all() as Row[]).map((row) => ({ name: String(row.name), value: String(row.value), stackId: String(row.stack_id) }));
+    return (this.db.prepare("SELECT * FROM cfn_exports ORDER BY name").all() as Row[]).map((row) => ({
+      name: String(row.name),
+      value: String(row.value),
+      stackId: String(row.stack_id),
+    }));
   }
 
   setExports(stackId: string, exports: { name: string; value: string }[]): void {

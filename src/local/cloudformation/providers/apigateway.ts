@@ -85,7 +85,11 @@ function routeSettings(properties: Properties): Omit<apigw.UpdateRouteRequest, "
 export const routeProvider: ResourceProvider = {
   attributes: ["RouteId"],
   async create(properties, context) {
-    const result = await context.deps.apigateway.createRoute({ ApiId: str(properties, "ApiId"), ...routeSettings(properties), RouteKey: str(properties, "RouteKey") });
+    const result = await context.deps.apigateway.createRoute({
+      ApiId: str(properties, "ApiId"),
+      ...routeSettings(properties),
+      RouteKey: str(properties, "RouteKey"),
+    });
     return { physicalId: result.RouteId!, attributes: { RouteId: result.RouteId! } };
   },
   async update(resource, _previous, next, context) {
@@ -106,7 +110,9 @@ export const routeResponseProvider: ResourceProvider = {
       RouteResponseKey: str(properties, "RouteResponseKey"),
       ModelSelectionExpression: str(properties, "ModelSelectionExpression"),
       ...(properties.ResponseModels !== undefined ? { ResponseModels: stringMap(properties.ResponseModels) } : {}),
-      ...(properties.ResponseParameters !== undefined ? { ResponseParameters: properties.ResponseParameters as Record<string, apigw.ParameterConstraints> } : {}),
+      ...(properties.ResponseParameters !== undefined
+        ? { ResponseParameters: properties.ResponseParameters as Record<string, apigw.ParameterConstraints> }
+        : {}),
     });
     return { physicalId: result.RouteResponseId!, attributes: { RouteResponseId: result.RouteResponseId! } };
   },
@@ -123,7 +129,13 @@ export const routeResponseProvider: ResourceProvider = {
     return resource;
   },
   async delete(resource, properties, context) {
-    await ignoreNotFound(context.deps.apigateway.deleteRouteResponse({ ApiId: str(properties, "ApiId"), RouteId: str(properties, "RouteId"), RouteResponseId: resource.physicalId }));
+    await ignoreNotFound(
+      context.deps.apigateway.deleteRouteResponse({
+        ApiId: str(properties, "ApiId"),
+        RouteId: str(properties, "RouteId"),
+        RouteResponseId: resource.physicalId,
+      }),
+    );
   },
 };
 
@@ -168,7 +180,9 @@ export const integrationProvider: ResourceProvider = {
   },
 };
 
-function integrationResponseSettings(properties: Properties): Omit<apigw.UpdateIntegrationResponseRequest, "ApiId" | "IntegrationId" | "IntegrationResponseId"> {
+function integrationResponseSettings(
+  properties: Properties,
+): Omit<apigw.UpdateIntegrationResponseRequest, "ApiId" | "IntegrationId" | "IntegrationResponseId"> {
   return {
     IntegrationResponseKey: str(properties, "IntegrationResponseKey"),
     TemplateSelectionExpression: str(properties, "TemplateSelectionExpression"),
@@ -200,7 +214,11 @@ export const integrationResponseProvider: ResourceProvider = {
   },
   async delete(resource, properties, context) {
     await ignoreNotFound(
-      context.deps.apigateway.deleteIntegrationResponse({ ApiId: str(properties, "ApiId"), IntegrationId: str(properties, "IntegrationId"), IntegrationResponseId: resource.physicalId }),
+      context.deps.apigateway.deleteIntegrationResponse({
+        ApiId: str(properties, "ApiId"),
+        IntegrationId: str(properties, "IntegrationId"),
+        IntegrationResponseId: resource.physicalId,
+      }),
     );
   },
 };

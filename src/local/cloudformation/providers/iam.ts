@@ -36,7 +36,8 @@ export function checkPolicyDocument(value: unknown, trust: boolean): Record<stri
     if (statement.Effect !== "Allow" && statement.Effect !== "Deny") throw malformed("Invalid effect: " + String(statement.Effect));
     if (statement.Action === undefined && statement.NotAction === undefined) throw malformed("Policy statement must contain actions.");
     if (trust) {
-      if (statement.Principal === undefined && statement.NotPrincipal === undefined) throw malformed("AssumeRolepolicy contained an invalid principal: missing Principal");
+      if (statement.Principal === undefined && statement.NotPrincipal === undefined)
+        throw malformed("AssumeRolepolicy contained an invalid principal: missing Principal");
     } else {
       if (statement.Principal !== undefined) throw malformed("Policy document should not specify a principal.");
       if (statement.Resource === undefined && statement.NotResource === undefined) throw malformed("Policy statement must contain resources.");
@@ -72,9 +73,17 @@ export const iamRoleProvider: ResourceProvider = {
   attributes: ["Arn", "RoleId"],
   async create(properties, context) {
     const name = optionalString(properties.RoleName) ?? context.generateName({ maxLength: MAX_ROLE_NAME_LENGTH });
-    if (!ROLE_NAME.test(name)) throw new AwsServiceError("ValidationError", `1 validation error detected: Value '${name}' at 'roleName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+`);
+    if (!ROLE_NAME.test(name))
+      throw new AwsServiceError(
+        "ValidationError",
+        `1 validation error detected: Value '${name}' at 'roleName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+`,
+      );
     const path = optionalString(properties.Path) ?? "/";
-    if (!ROLE_PATH.test(path)) throw new AwsServiceError("ValidationError", `The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.`);
+    if (!ROLE_PATH.test(path))
+      throw new AwsServiceError(
+        "ValidationError",
+        `The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.`,
+      );
     if (context.iam.role(name) !== undefined) throw new AwsServiceError("EntityAlreadyExists", `Role with name ${name} already exists.`, { status: 409 });
     return roleResource(name, properties, context);
   },

@@ -5,7 +5,13 @@ import { logGroupProvider } from "./logs.js";
 import { s3BucketProvider } from "./s3.js";
 import { eventSourceMappingProvider, lambdaFunctionProvider, lambdaPermissionProvider } from "./lambda.js";
 import {
-  apiProvider, deploymentProvider, integrationProvider, integrationResponseProvider, routeProvider, routeResponseProvider, stageProvider,
+  apiProvider,
+  deploymentProvider,
+  integrationProvider,
+  integrationResponseProvider,
+  routeProvider,
+  routeResponseProvider,
+  stageProvider,
 } from "./apigateway.js";
 
 /** The resource types the local cloud can provision. Any other real type fails with a clear reason. */

@@ -34,7 +34,8 @@ function functionCode(properties: Properties): lambda.FunctionCode {
       ...(code.S3ObjectVersion !== undefined ? { S3ObjectVersion: optionalString(code.S3ObjectVersion) } : {}),
     };
   }
-  if (code.ImageUri !== undefined) throw new AwsServiceError("InvalidParameterValueException", "Container image functions are not supported by the wsq local cloud.");
+  if (code.ImageUri !== undefined)
+    throw new AwsServiceError("InvalidParameterValueException", "Container image functions are not supported by the wsq local cloud.");
   throw new AwsServiceError("InvalidParameterValueException", "Please provide a source for function code.");
 }
 
@@ -49,7 +50,9 @@ function configuration(properties: Properties): Omit<lambda.UpdateFunctionConfig
     MemorySize: optionalInteger(properties.MemorySize) ?? 128,
     Environment: { Variables: stringMap(environment?.Variables) ?? {} },
     Layers: stringList(properties.Layers) ?? [],
-    ...(properties.EphemeralStorage !== undefined ? { EphemeralStorage: { Size: optionalInteger((properties.EphemeralStorage as { Size?: unknown }).Size) } } : {}),
+    ...(properties.EphemeralStorage !== undefined
+      ? { EphemeralStorage: { Size: optionalInteger((properties.EphemeralStorage as { Size?: unknown }).Size) } }
+      : {}),
     ...(properties.LoggingConfig !== undefined ? { LoggingConfig: properties.LoggingConfig as lambda.LoggingConfig } : {}),
     ...(properties.TracingConfig !== undefined ? { TracingConfig: properties.TracingConfig as lambda.TracingConfig } : {}),
     ...(properties.DeadLetterConfig !== undefined ? { DeadLetterConfig: properties.DeadLetterConfig as lambda.DeadLetterConfig } : {}),
@@ -133,9 +136,15 @@ function mappingSettings(properties: Properties): Omit<lambda.UpdateEventSourceM
     FunctionName: optionalString(properties.FunctionName),
     Enabled: optionalBoolean(properties.Enabled) ?? true,
     ...(properties.BatchSize !== undefined ? { BatchSize: optionalInteger(properties.BatchSize) } : {}),
-    ...(properties.MaximumBatchingWindowInSeconds !== undefined ? { MaximumBatchingWindowInSeconds: optionalInteger(properties.MaximumBatchingWindowInSeconds) } : {}),
-    ...(properties.FunctionResponseTypes !== undefined ? { FunctionResponseTypes: stringList(properties.FunctionResponseTypes) as lambda.FunctionResponseType[] } : {}),
-    ...(properties.ScalingConfig !== undefined ? { ScalingConfig: { MaximumConcurrency: optionalInteger((properties.ScalingConfig as { MaximumConcurrency?: unknown }).MaximumConcurrency) } } : {}),
+    ...(properties.MaximumBatchingWindowInSeconds !== undefined
+      ? { MaximumBatchingWindowInSeconds: optionalInteger(properties.MaximumBatchingWindowInSeconds) }
+      : {}),
+    ...(properties.FunctionResponseTypes !== undefined
+      ? { FunctionResponseTypes: stringList(properties.FunctionResponseTypes) as lambda.FunctionResponseType[] }
+      : {}),
+    ...(properties.ScalingConfig !== undefined
+      ? { ScalingConfig: { MaximumConcurrency: optionalInteger((properties.ScalingConfig as { MaximumConcurrency?: unknown }).MaximumConcurrency) } }
+      : {}),
     ...(properties.FilterCriteria !== undefined ? { FilterCriteria: properties.FilterCriteria as lambda.FilterCriteria } : {}),
   };
 }
@@ -149,7 +158,13 @@ export const eventSourceMappingProvider: ResourceProvider = {
       EventSourceArn: optionalString(properties.EventSourceArn),
     });
     const id = result.UUID!;
-    return { physicalId: id, attributes: { Id: id, EventSourceMappingArn: result.EventSourceMappingArn ?? `arn:aws:lambda:${context.region}:${context.accountId}:event-source-mapping:${id}` } };
+    return {
+      physicalId: id,
+      attributes: {
+        Id: id,
+        EventSourceMappingArn: result.EventSourceMappingArn ?? `arn:aws:lambda:${context.region}:${context.accountId}:event-source-mapping:${id}`,
+      },
+    };
   },
   async update(resource, _previous, next, context) {
     await context.deps.lambda.updateEventSourceMapping({ UUID: resource.physicalId, ...mappingSettings(next) });

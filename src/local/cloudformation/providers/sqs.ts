@@ -109,9 +109,10 @@ export const sqsQueuePolicyProvider: ResourceProvider = {
     const policy = jsonText(next.PolicyDocument)!;
     const kept = new Set(queueUrls(next));
     for (const url of queueUrls(previous)) {
-      if (!kept.has(url)) await context.deps.sqs.setQueueAttributes({ QueueUrl: url, Attributes: { Policy: "" } }).catch((error: unknown) => {
-        if (!isNotFound(error)) throw error;
-      });
+      if (!kept.has(url))
+        await context.deps.sqs.setQueueAttributes({ QueueUrl: url, Attributes: { Policy: "" } }).catch((error: unknown) => {
+          if (!isNotFound(error)) throw error;
+        });
     }
     for (const url of kept) await context.deps.sqs.setQueueAttributes({ QueueUrl: url, Attributes: { Policy: policy } });
     return resource;

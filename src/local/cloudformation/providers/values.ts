@@ -71,7 +71,11 @@ export function sameValue(left: unknown, right: unknown): boolean {
 function normalize(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(normalize);
   if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.keys(value).sort().map((key) => [key, normalize((value as Record<string, unknown>)[key])]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((key) => [key, normalize((value as Record<string, unknown>)[key])]),
+    );
   }
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   return value;

@@ -88,8 +88,16 @@ async function load(): Promise<SpecDatabase | undefined> {
         type,
         properties: entity.properties,
         attributes: new Set(Object.keys(entity.attributes ?? {})),
-        replaceOnChange: new Set(Object.entries(entity.properties).filter(([, property]) => property.causesReplacement === "yes").map(([name]) => name)),
-        conditionalReplace: new Set(Object.entries(entity.properties).filter(([, property]) => property.causesReplacement === "maybe").map(([name]) => name)),
+        replaceOnChange: new Set(
+          Object.entries(entity.properties)
+            .filter(([, property]) => property.causesReplacement === "yes")
+            .map(([name]) => name),
+        ),
+        conditionalReplace: new Set(
+          Object.entries(entity.properties)
+            .filter(([, property]) => property.causesReplacement === "maybe")
+            .map(([name]) => name),
+        ),
         definition: (id) => definitions.get(id),
       };
       extracted.set(type, spec);

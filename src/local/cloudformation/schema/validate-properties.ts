@@ -126,7 +126,12 @@ function coerce(value: unknown, type: SpecType, spec: ResourceSpec): unknown {
     case "ref": {
       const definition = spec.definition(type.reference.$ref);
       if (definition === undefined || !isObject(value)) return value;
-      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, definition.properties[key] === undefined ? item : coerce(item, definition.properties[key].type, spec)]));
+      return Object.fromEntries(
+        Object.entries(value).map(([key, item]) => [
+          key,
+          definition.properties[key] === undefined ? item : coerce(item, definition.properties[key].type, spec),
+        ]),
+      );
     }
     case "union": {
       // Prefer the member the value already is (a policy as object stays an object).

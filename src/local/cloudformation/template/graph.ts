@@ -37,7 +37,8 @@ export function collectReferences(value: TemplateValue, conditionValue: (name: s
     }
     if (name === "Fn::Sub") {
       const template = typeof args === "string" ? args : Array.isArray(args) && typeof args[0] === "string" ? args[0] : undefined;
-      const variables = Array.isArray(args) && args[1] !== null && typeof args[1] === "object" && !Array.isArray(args[1]) ? (args[1] as Record<string, TemplateValue>) : {};
+      const variables =
+        Array.isArray(args) && args[1] !== null && typeof args[1] === "object" && !Array.isArray(args[1]) ? (args[1] as Record<string, TemplateValue>) : {};
       if (template !== undefined) {
         for (const match of template.matchAll(SUB_VARIABLE)) {
           const variable = match[1]!.trim();

@@ -86,7 +86,8 @@ function resolveFunction(name: string, args: TemplateValue, scope: EvaluationSco
     case "Ref": {
       if (typeof args !== "string") throw new TemplateError("Template format error: Every Ref object must have a single String value.");
       const resolved = scope.ref(args);
-      if (resolved === undefined) throw new TemplateError(`Template format error: Unresolved resource dependencies [${args}] in the Resources block of the template`);
+      if (resolved === undefined)
+        throw new TemplateError(`Template format error: Unresolved resource dependencies [${args}] in the Resources block of the template`);
       return resolved;
     }
     case "Fn::GetAtt":
@@ -95,7 +96,9 @@ function resolveFunction(name: string, args: TemplateValue, scope: EvaluationSco
       return resolveSub(args, scope);
     case "Fn::Join": {
       if (!Array.isArray(args) || args.length !== 2 || typeof args[0] !== "string") {
-        throw new TemplateError("Template error: every Fn::Join object requires two parameters, (1) a string delimiter and (2) a list of strings to be joined or a function that returns a list of strings (such as Fn::GetAZs) to be joined.");
+        throw new TemplateError(
+          "Template error: every Fn::Join object requires two parameters, (1) a string delimiter and (2) a list of strings to be joined or a function that returns a list of strings (such as Fn::GetAZs) to be joined.",
+        );
       }
       const list = asList(resolveValue(args[1]!, scope), "Fn::Join");
       if (list === UNKNOWN) return UNKNOWN;
@@ -108,18 +111,22 @@ function resolveFunction(name: string, args: TemplateValue, scope: EvaluationSco
       return parts.join(args[0]);
     }
     case "Fn::Select": {
-      if (!Array.isArray(args) || args.length !== 2) throw new TemplateError("Template error: Fn::Select requires a list argument with two elements: an integer index and a list");
+      if (!Array.isArray(args) || args.length !== 2)
+        throw new TemplateError("Template error: Fn::Select requires a list argument with two elements: an integer index and a list");
       const index = resolveValue(args[0]!, scope);
       const list = asList(resolveValue(args[1]!, scope), "Fn::Select");
       if (index === UNKNOWN || list === UNKNOWN) return UNKNOWN;
       const position = typeof index === "number" ? index : typeof index === "string" && /^\d+$/.test(index) ? Number(index) : NaN;
-      if (!Number.isInteger(position)) throw new TemplateError("Template error: Fn::Select requires a list argument with two elements: an integer index and a list");
+      if (!Number.isInteger(position))
+        throw new TemplateError("Template error: Fn::Select requires a list argument with two elements: an integer index and a list");
       if (position < 0 || position >= list.length) throw new TemplateError(`Template error: Fn::Select cannot select nonexistent value at index ${position}`);
       return list[position]!;
     }
     case "Fn::Split": {
       if (!Array.isArray(args) || args.length !== 2 || typeof args[0] !== "string") {
-        throw new TemplateError("Template error: every Fn::Split object requires two parameters, (1) a string delimiter and (2) a string to be split or a function that returns a string to be split.");
+        throw new TemplateError(
+          "Template error: every Fn::Split object requires two parameters, (1) a string delimiter and (2) a string to be split or a function that returns a string to be split.",
+        );
       }
       const source = asString(resolveValue(args[1]!, scope), "Fn::Split");
       if (source === UNKNOWN) return UNKNOWN;
@@ -186,11 +193,20 @@ function resolveSub(args: TemplateValue, scope: EvaluationScope): Resolved {
   let variables: Record<string, TemplateValue> = {};
   if (typeof args === "string") {
     template = args;
-  } else if (Array.isArray(args) && args.length === 2 && typeof args[0] === "string" && args[1] !== null && typeof args[1] === "object" && !Array.isArray(args[1])) {
+  } else if (
+    Array.isArray(args) &&
+    args.length === 2 &&
+    typeof args[0] === "string" &&
+    args[1] !== null &&
+    typeof args[1] === "object" &&
+    !Array.isArray(args[1])
+  ) {
     template = args[0];
     variables = args[1];
   } else {
-    throw new TemplateError("Template error: One or more Fn::Sub intrinsic functions don't specify expected arguments. Specify a string as first argument, and an optional second argument to specify a mapping of values to replace in the string");
+    throw new TemplateError(
+      "Template error: One or more Fn::Sub intrinsic functions don't specify expected arguments. Specify a string as first argument, and an optional second argument to specify a mapping of values to replace in the string",
+    );
   }
   let unknown = false;
   const text = template.replace(SUB_VARIABLE, (whole, inner: string) => {
@@ -205,7 +221,8 @@ function resolveSub(args: TemplateValue, scope: EvaluationScope): Resolved {
       value = scope.getAtt(name.slice(0, dot), name.slice(dot + 1));
     } else {
       value = scope.ref(name);
-      if (value === undefined) throw new TemplateError(`Template format error: Unresolved resource dependencies [${name}] in the Resources block of the template`);
+      if (value === undefined)
+        throw new TemplateError(`Template format error: Unresolved resource dependencies [${name}] in the Resources block of the template`);
     }
     if (value === UNKNOWN || isUnknown(value)) {
       unknown = true;
@@ -218,14 +235,17 @@ function resolveSub(args: TemplateValue, scope: EvaluationScope): Resolved {
 }
 
 function resolveFindInMap(args: TemplateValue, scope: EvaluationScope): Resolved {
-  if (!Array.isArray(args) || args.length !== 3) throw new TemplateError("Template error: every Fn::FindInMap object requires three parameters, the map name, map key and the attribute for return value");
+  if (!Array.isArray(args) || args.length !== 3)
+    throw new TemplateError("Template error: every Fn::FindInMap object requires three parameters, the map name, map key and the attribute for return value");
   const [mapName, topKey, secondKey] = args.map((item) => resolveValue(item, scope));
   if (mapName === UNKNOWN || topKey === UNKNOWN || secondKey === UNKNOWN) return UNKNOWN;
   const mapping = scope.mapping(scalarText(mapName));
-  if (mapping === undefined) throw new TemplateError(`Template error: Mapping named '${scalarText(mapName)}' is not present in the 'Mappings' section of template.`);
+  if (mapping === undefined)
+    throw new TemplateError(`Template error: Mapping named '${scalarText(mapName)}' is not present in the 'Mappings' section of template.`);
   const top = mapping[scalarText(topKey)];
   const value = top?.[scalarText(secondKey)];
-  if (value === undefined) throw new TemplateError(`Template error: Unable to get mapping for ${scalarText(mapName)}::${scalarText(topKey)}::${scalarText(secondKey)}`);
+  if (value === undefined)
+    throw new TemplateError(`Template error: Unable to get mapping for ${scalarText(mapName)}::${scalarText(topKey)}::${scalarText(secondKey)}`);
   return value;
 }
 

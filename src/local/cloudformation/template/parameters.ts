@@ -65,8 +65,10 @@ function checkOne(definition: ParameterDefinition, value: string): void {
   if (definition.minValue !== undefined || definition.maxValue !== undefined) {
     if (!isNumber(value)) throw new TemplateError(`Parameter '${name}' must be a number`);
     const number = Number(value);
-    if (definition.minValue !== undefined && number < definition.minValue) fail(definition, `Parameter '${name}' must be a number not less than ${definition.minValue}`);
-    if (definition.maxValue !== undefined && number > definition.maxValue) fail(definition, `Parameter '${name}' must be a number not greater than ${definition.maxValue}`);
+    if (definition.minValue !== undefined && number < definition.minValue)
+      fail(definition, `Parameter '${name}' must be a number not less than ${definition.minValue}`);
+    if (definition.maxValue !== undefined && number > definition.maxValue)
+      fail(definition, `Parameter '${name}' must be a number not greater than ${definition.maxValue}`);
   }
 }
 
@@ -90,7 +92,10 @@ export function resolveParameters(template: Template, supplied: SuppliedParamete
     let value: string | undefined;
     if (supply?.usePreviousValue) {
       value = previous[definition.name];
-      if (value === undefined) throw new TemplateError(`Invalid input for parameter key ${definition.name}. Cannot specify usePreviousValue as true for a parameter key not in the previous template`);
+      if (value === undefined)
+        throw new TemplateError(
+          `Invalid input for parameter key ${definition.name}. Cannot specify usePreviousValue as true for a parameter key not in the previous template`,
+        );
     } else if (supply?.value !== undefined) {
       value = supply.value;
     } else {

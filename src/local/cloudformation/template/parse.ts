@@ -12,10 +12,25 @@ import { TemplateError } from "./errors.js";
 
 /** https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference.html */
 const FN_TAGS = new Set([
-  "Base64", "Cidr", "FindInMap", "GetAtt", "GetAZs", "ImportValue", "Join", "Select", "Split", "Sub", "Transform",
-  "And", "Equals", "If", "Not", "Or", "Length", "ToJsonString",
+  "Base64",
+  "Cidr",
+  "FindInMap",
+  "GetAtt",
+  "GetAZs",
+  "ImportValue",
+  "Join",
+  "Select",
+  "Split",
+  "Sub",
+  "Transform",
+  "And",
+  "Equals",
+  "If",
+  "Not",
+  "Or",
+  "Length",
+  "ToJsonString",
 ]);
-
 
 export type TemplateValue = null | boolean | number | string | TemplateValue[] | { [key: string]: TemplateValue };
 

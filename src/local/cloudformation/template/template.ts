@@ -8,10 +8,27 @@ import { isIntrinsic } from "./intrinsics.js";
 import { parseTemplateBody, scalarText, type TemplateValue } from "./parse.js";
 
 const TOP_LEVEL_SECTIONS = new Set([
-  "AWSTemplateFormatVersion", "Description", "Metadata", "Parameters", "Rules", "Mappings", "Conditions", "Transform", "Resources", "Outputs",
+  "AWSTemplateFormatVersion",
+  "Description",
+  "Metadata",
+  "Parameters",
+  "Rules",
+  "Mappings",
+  "Conditions",
+  "Transform",
+  "Resources",
+  "Outputs",
 ]);
 const RESOURCE_ATTRIBUTES = new Set([
-  "Type", "Properties", "DependsOn", "DeletionPolicy", "UpdateReplacePolicy", "Condition", "Metadata", "CreationPolicy", "UpdatePolicy",
+  "Type",
+  "Properties",
+  "DependsOn",
+  "DeletionPolicy",
+  "UpdateReplacePolicy",
+  "Condition",
+  "Metadata",
+  "CreationPolicy",
+  "UpdatePolicy",
 ]);
 const DELETION_POLICIES = new Set(["Delete", "Retain", "RetainExceptOnCreate", "Snapshot"]);
 /** https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html */
@@ -79,18 +96,40 @@ function parseParameter(name: string, spec: TemplateValue): ParameterDefinition 
   if (!isObject(spec)) throw new TemplateError(`Template format error: Every Parameters object must contain a Type member.`);
   if (typeof spec.Type !== "string") throw new TemplateError(`Template format error: Every Parameters object must contain a Type member.`);
   const type = spec.Type;
-  const known = type === "String" || type === "Number" || type === "CommaDelimitedList" || type === "List<Number>" ||
-    /^AWS::EC2::[A-Za-z:]+$/.test(type) || /^List<AWS::EC2::[A-Za-z:]+>$/.test(type) || type.startsWith("AWS::SSM::Parameter::");
+  const known =
+    type === "String" ||
+    type === "Number" ||
+    type === "CommaDelimitedList" ||
+    type === "List<Number>" ||
+    /^AWS::EC2::[A-Za-z:]+$/.test(type) ||
+    /^List<AWS::EC2::[A-Za-z:]+>$/.test(type) ||
+    type.startsWith("AWS::SSM::Parameter::");
   if (!known) throw new TemplateError(`Template format error: Unrecognized parameter type: ${type}`);
   if (type.startsWith("AWS::SSM::Parameter::")) {
-    throw new TemplateError(`Template format error: Parameter ${name} has type ${type}; SSM parameter types are not supported by the wsq local cloud (it has no Parameter Store)`);
+    throw new TemplateError(
+      `Template format error: Parameter ${name} has type ${type}; SSM parameter types are not supported by the wsq local cloud (it has no Parameter Store)`,
+    );
   }
   const allowed = spec.AllowedValues;
   if (allowed !== undefined && !Array.isArray(allowed)) throw new TemplateError(`Template format error: Every AllowedValues member must be a list`);
   const text = (value: TemplateValue | undefined): string | undefined =>
     value === undefined || value === null ? undefined : Array.isArray(value) ? value.map(scalarText).join(",") : scalarText(value);
   for (const key of Object.keys(spec)) {
-    if (!["Type", "Default", "AllowedValues", "AllowedPattern", "MinLength", "MaxLength", "MinValue", "MaxValue", "NoEcho", "Description", "ConstraintDescription"].includes(key)) {
+    if (
+      ![
+        "Type",
+        "Default",
+        "AllowedValues",
+        "AllowedPattern",
+        "MinLength",
+        "MaxLength",
+        "MinValue",
+        "MaxValue",
+        "NoEcho",
+        "Description",
+        "ConstraintDescription",
+      ].includes(key)
+    ) {
       throw new TemplateError(`Template format error: Invalid template parameter property '${key}'`);
     }
   }
@@ -134,7 +173,10 @@ function parseResource(logicalId: string, spec: TemplateValue, conditions: Recor
   let condition: string | undefined;
   if (spec.Condition !== undefined) {
     if (typeof spec.Condition !== "string") throw new TemplateError(`Template format error: Every Condition member must be a string.`);
-    if (!(spec.Condition in conditions)) throw new TemplateError(`Template format error: Unresolved dependencies [${spec.Condition}]. Cannot reference resources in the Conditions block of the template`);
+    if (!(spec.Condition in conditions))
+      throw new TemplateError(
+        `Template format error: Unresolved dependencies [${spec.Condition}]. Cannot reference resources in the Conditions block of the template`,
+      );
     condition = spec.Condition;
   }
   return {
@@ -151,18 +193,23 @@ function parseResource(logicalId: string, spec: TemplateValue, conditions: Recor
 /** Parses and structurally validates a template body. Throws TemplateError (ValidationError). */
 export function loadTemplate(body: string, maxBytes = MAX_TEMPLATE_BODY_BYTES_LIMIT): Template {
   if (Buffer.byteLength(body, "utf8") > maxBytes) {
-    throw new TemplateError(`1 validation error detected: Value '[...]' at 'templateBody' failed to satisfy constraint: Member must have length less than or equal to ${maxBytes}`);
+    throw new TemplateError(
+      `1 validation error detected: Value '[...]' at 'templateBody' failed to satisfy constraint: Member must have length less than or equal to ${maxBytes}`,
+    );
   }
   const raw = parseTemplateBody(body);
   const unknownSections = Object.keys(raw).filter((key) => !TOP_LEVEL_SECTIONS.has(key));
   if (unknownSections.length > 0) throw new TemplateError(`Template format error: Invalid template property or properties [${unknownSections.join(", ")}]`);
   if (raw.Transform !== undefined) {
-    throw new TemplateError(`Template format error: Transform ${JSON.stringify(raw.Transform)} is not supported by the wsq local cloud; deploy the processed template instead`);
+    throw new TemplateError(
+      `Template format error: Transform ${JSON.stringify(raw.Transform)} is not supported by the wsq local cloud; deploy the processed template instead`,
+    );
   }
   if (raw.AWSTemplateFormatVersion !== undefined && raw.AWSTemplateFormatVersion !== "2010-09-09") {
     throw new TemplateError(`Template format error: Unsupported template version ${scalarText(raw.AWSTemplateFormatVersion)}`);
   }
-  if (raw.Description !== undefined && typeof raw.Description !== "string") throw new TemplateError("Template format error: Every Description member must be a string.");
+  if (raw.Description !== undefined && typeof raw.Description !== "string")
+    throw new TemplateError("Template format error: Every Description member must be a string.");
   const section = (name: string): Record<string, TemplateValue> => {
     const value = raw[name];
     if (value === undefined || value === null) return {};
@@ -172,7 +219,8 @@ export function loadTemplate(body: string, maxBytes = MAX_TEMPLATE_BODY_BYTES_LI
 
   const parameters = new Map<string, ParameterDefinition>();
   const parameterSection = section("Parameters");
-  if (Object.keys(parameterSection).length > MAX_PARAMETERS) throw new TemplateError(`Template format error: Parameter count ${Object.keys(parameterSection).length} is greater than max allowed ${MAX_PARAMETERS}`);
+  if (Object.keys(parameterSection).length > MAX_PARAMETERS)
+    throw new TemplateError(`Template format error: Parameter count ${Object.keys(parameterSection).length} is greater than max allowed ${MAX_PARAMETERS}`);
   for (const [name, spec] of Object.entries(parameterSection)) parameters.set(name, parseParameter(name, spec));
 
   const mappings: Template["mappings"] = {};
@@ -189,7 +237,8 @@ export function loadTemplate(body: string, maxBytes = MAX_TEMPLATE_BODY_BYTES_LI
   const resourceSection = section("Resources");
   const resourceNames = Object.keys(resourceSection);
   if (resourceNames.length === 0) throw new TemplateError("Template format error: At least one Resources member must be defined.");
-  if (resourceNames.length > MAX_RESOURCES) throw new TemplateError(`Template format error: Number of resources, ${resourceNames.length}, is greater than the maximum allowed, ${MAX_RESOURCES}`);
+  if (resourceNames.length > MAX_RESOURCES)
+    throw new TemplateError(`Template format error: Number of resources, ${resourceNames.length}, is greater than the maximum allowed, ${MAX_RESOURCES}`);
   const resources = new Map<string, ResourceDefinition>();
   for (const [logicalId, spec] of Object.entries(resourceSection)) {
     if (parameters.has(logicalId)) throw new TemplateError(`Template format error: Resource and parameter names must be unique: ${logicalId}`);
@@ -198,16 +247,24 @@ export function loadTemplate(body: string, maxBytes = MAX_TEMPLATE_BODY_BYTES_LI
 
   const outputs: OutputDefinition[] = [];
   const outputSection = section("Outputs");
-  if (Object.keys(outputSection).length > MAX_OUTPUTS) throw new TemplateError(`Template format error: Output count ${Object.keys(outputSection).length} is greater than max allowed ${MAX_OUTPUTS}`);
+  if (Object.keys(outputSection).length > MAX_OUTPUTS)
+    throw new TemplateError(`Template format error: Output count ${Object.keys(outputSection).length} is greater than max allowed ${MAX_OUTPUTS}`);
   for (const [key, spec] of Object.entries(outputSection)) {
-    if (!isObject(spec) || spec.Value === undefined) throw new TemplateError(`Template format error: Every Outputs member must contain a Value object, the Value object must not be empty`);
+    if (!isObject(spec) || spec.Value === undefined)
+      throw new TemplateError(`Template format error: Every Outputs member must contain a Value object, the Value object must not be empty`);
     let exportName: TemplateValue | undefined;
     if (spec.Export !== undefined) {
-      if (!isObject(spec.Export) || spec.Export.Name === undefined) throw new TemplateError(`Template format error: Output ${key} is malformed. The Name field of every Export member must be specified and consist only of alphanumeric characters, colons, or hyphens.`);
+      if (!isObject(spec.Export) || spec.Export.Name === undefined)
+        throw new TemplateError(
+          `Template format error: Output ${key} is malformed. The Name field of every Export member must be specified and consist only of alphanumeric characters, colons, or hyphens.`,
+        );
       exportName = spec.Export.Name;
     }
     const condition = typeof spec.Condition === "string" ? spec.Condition : undefined;
-    if (condition !== undefined && !(condition in conditions)) throw new TemplateError(`Template format error: Unresolved dependencies [${condition}]. Cannot reference resources in the Conditions block of the template`);
+    if (condition !== undefined && !(condition in conditions))
+      throw new TemplateError(
+        `Template format error: Unresolved dependencies [${condition}]. Cannot reference resources in the Conditions block of the template`,
+      );
     outputs.push({ key, value: spec.Value, description: typeof spec.Description === "string" ? spec.Description : undefined, exportName, condition });
   }
 

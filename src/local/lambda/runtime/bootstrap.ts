@@ -71,7 +71,10 @@ function patchConsole(): void {
 }
 
 class InitError extends Error {
-  constructor(readonly errorType: string, message: string) {
+  constructor(
+    readonly errorType: string,
+    message: string,
+  ) {
     super(message);
     this.name = errorType;
   }
@@ -136,7 +139,10 @@ function runHandler(handler: Handler, event: unknown, context: Record<string, un
       return;
     }
     if (returned !== null && typeof (returned as { then?: unknown })?.then === "function") {
-      (returned as Promise<unknown>).then((result) => finish(undefined, result), (error: unknown) => finish(error ?? new Error("undefined")));
+      (returned as Promise<unknown>).then(
+        (result) => finish(undefined, result),
+        (error: unknown) => finish(error ?? new Error("undefined")),
+      );
     } else if (handler.length < 3) {
       // A synchronous handler without a callback: Lambda answers null once the event loop is idle.
       finish(undefined, undefined);
@@ -157,7 +163,10 @@ async function main(): Promise<void> {
     const error: LambdaErrorShape = {
       errorType: "Runtime.UnhandledPromiseRejection",
       errorMessage: reason instanceof Error ? `${inner.errorType}: ${inner.errorMessage}` : String(reason),
-      trace: [`Runtime.UnhandledPromiseRejection: ${reason instanceof Error ? `${inner.errorType}: ${inner.errorMessage}` : String(reason)}`, ...(inner.trace ?? []).slice(1)],
+      trace: [
+        `Runtime.UnhandledPromiseRejection: ${reason instanceof Error ? `${inner.errorType}: ${inner.errorMessage}` : String(reason)}`,
+        ...(inner.trace ?? []).slice(1),
+      ],
     };
     logLine("ERROR", `Unhandled Promise Rejection \t${errorLogJson(error)}`);
     exitAfter({ type: "error", requestId: currentRequestId, error, fatal: true, maxRssKb: maxRssKb() }, 128);
@@ -174,8 +183,12 @@ async function main(): Promise<void> {
   try {
     handler = await loadHandler(taskRoot, handlerSetting);
   } catch (error) {
-    initError = error instanceof InitError ? { errorType: error.errorType, errorMessage: error.message, trace: (error.stack ?? "").split("\n") } : errorShape(error);
-    logLine("ERROR", `${initError.errorType === "Runtime.ImportModuleError" || initError.errorType.startsWith("Runtime.") ? "" : "Init Error "}${errorLogJson(initError)}`);
+    initError =
+      error instanceof InitError ? { errorType: error.errorType, errorMessage: error.message, trace: (error.stack ?? "").split("\n") } : errorShape(error);
+    logLine(
+      "ERROR",
+      `${initError.errorType === "Runtime.ImportModuleError" || initError.errorType.startsWith("Runtime.") ? "" : "Init Error "}${errorLogJson(initError)}`,
+    );
   }
   send({ type: "init", durationMs: performance.now() - started, ...(initError ? { error: initError } : {}) });
 
@@ -189,7 +202,16 @@ async function main(): Promise<void> {
     if (handler === undefined) {
       // As on Lambda, a failed INIT fails the invocation and the sandbox is reset: the next
       // invocation starts a fresh environment that tries INIT again.
-      exitAfter({ type: "error", requestId: message.requestId, error: initError ?? { errorType: "Runtime.Unknown", errorMessage: "The handler could not be loaded." }, fatal: true, maxRssKb: maxRssKb() }, 1);
+      exitAfter(
+        {
+          type: "error",
+          requestId: message.requestId,
+          error: initError ?? { errorType: "Runtime.Unknown", errorMessage: "The handler could not be loaded." },
+          fatal: true,
+          maxRssKb: maxRssKb(),
+        },
+        1,
+      );
       return;
     }
     const context: Record<string, unknown> = {

@@ -1,7 +1,15 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { evaluateSelection, evaluateSelectionExpression, InvalidJsonBodyError, MappingTemplateError, renderMappingTemplate, resolveParameterValue, selectKey } from "../../../../src/local/apigateway/mapping/index.js";
+import {
+  evaluateSelection,
+  evaluateSelectionExpression,
+  InvalidJsonBodyError,
+  MappingTemplateError,
+  renderMappingTemplate,
+  resolveParameterValue,
+  selectKey,
+} from "../../../../src/local/apigateway/mapping/index.js";
 import { parseJsonPath, selectJsonPath } from "../../../../src/local/apigateway/mapping/json-path.js";
 import { escapeJavaScript, urlDecode, urlEncode } from "../../../../src/local/apigateway/mapping/util.js";
 import { parseTemplateBody } from "../../../../src/local/cloudformation/template/parse.js";
@@ -46,7 +54,9 @@ describe("the shipped SQS request template", () => {
 
   it("renders the brief's frames: with a group, and without one (the connection's group)", () => {
     const template = shippedRequestTemplate();
-    const withGroup = new URLSearchParams(renderMappingTemplate(template, { body: '{"action":"sendmessage","data":"a&b=c ü","MessageGroupId":"g 1"}', context }));
+    const withGroup = new URLSearchParams(
+      renderMappingTemplate(template, { body: '{"action":"sendmessage","data":"a&b=c ü","MessageGroupId":"g 1"}', context }),
+    );
     expect(withGroup.get("MessageGroupId")).toBe("g 1");
     expect(withGroup.get("MessageBody")).toBe('{"action":"sendmessage","data":"a&b=c ü","MessageGroupId":"g 1"}');
     expect([...withGroup.keys()]).toHaveLength(13);
@@ -87,7 +97,7 @@ describe("the shipped SQS request template", () => {
   it("keeps deep nesting and unicode (astral, combining, RTL) intact", () => {
     let deep: unknown = "leaf ✓";
     for (let i = 0; i < 200; i++) deep = { n: [deep] };
-    const frame = { data: deep, emoji: "😀 e\u0301 שלום \u0000\n\t\"", MessageGroupId: "grüppe 😀" };
+    const frame = { data: deep, emoji: '😀 e\u0301 שלום \u0000\n\t"', MessageGroupId: "grüppe 😀" };
     const form = new URLSearchParams(renderMappingTemplate(shippedRequestTemplate(), { body: JSON.stringify(frame), context }));
     expect(JSON.parse(form.get("MessageBody")!)).toEqual(frame);
     expect(form.get("MessageGroupId")).toBe("grüppe 😀");
@@ -96,11 +106,15 @@ describe("the shipped SQS request template", () => {
   it("round-trips any body and group id through the form encoding", () => {
     const template = shippedRequestTemplate();
     fc.assert(
-      fc.property(fc.string({ unit: "binary" }), fc.string({ unit: "binary", minLength: 1 }).filter((g) => !/\p{Surrogate}/u.test(g)), (data, group) => {
-        const frame = { data, MessageGroupId: group };
-        const form = new URLSearchParams(renderMappingTemplate(template, { body: JSON.stringify(frame), context }));
-        return form.get("MessageGroupId") === group && form.get("MessageBody") === JSON.stringify(frame) && form.get("Action") === "SendMessage";
-      }),
+      fc.property(
+        fc.string({ unit: "binary" }),
+        fc.string({ unit: "binary", minLength: 1 }).filter((g) => !/\p{Surrogate}/u.test(g)),
+        (data, group) => {
+          const frame = { data, MessageGroupId: group };
+          const form = new URLSearchParams(renderMappingTemplate(template, { body: JSON.stringify(frame), context }));
+          return form.get("MessageGroupId") === group && form.get("MessageBody") === JSON.stringify(frame) && form.get("Action") === "SendMessage";
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -110,9 +124,12 @@ describe("$input, $context, $util", () => {
   const body = JSON.stringify({ a: { b: [1, { c: "x" }] }, "odd key": true, n: null });
 
   it("selects with the JSONPath subset and renders missing references as empty text", () => {
-    expect(renderMappingTemplate("$input.json('$.a.b[1]')|$input.path('$.a.b[1].c')|$input.path(\"$['odd key']\")|$input.path('$.missing')|$context.nope|", { body, context })).toBe(
-      '{"c":"x"}|x|true|||',
-    );
+    expect(
+      renderMappingTemplate("$input.json('$.a.b[1]')|$input.path('$.a.b[1].c')|$input.path(\"$['odd key']\")|$input.path('$.missing')|$context.nope|", {
+        body,
+        context,
+      }),
+    ).toBe('{"c":"x"}|x|true|||');
     expect(renderMappingTemplate("$input.body", { body: "raw", context })).toBe("raw");
     expect(renderMappingTemplate("$input.json('$.n')", { body, context })).toBe("null");
   });
@@ -120,9 +137,9 @@ describe("$input, $context, $util", () => {
   it("offers $util and $stageVariables", () => {
     const rendered = renderMappingTemplate(
       "$util.escapeJavaScript($input.path('$.t'))|$util.base64Encode('hé')|$util.base64Decode('aMOp')|$util.urlDecode('a+b%26')|$util.parseJson('{\"k\":[7]}').k[0]|$stageVariables.env",
-      { body: JSON.stringify({ t: "it's \"q\"\n/é" }), context, stageVariables: { env: "dev" } },
+      { body: JSON.stringify({ t: 'it\'s "q"\n/é' }), context, stageVariables: { env: "dev" } },
     );
-    expect(rendered).toBe("it\\'s \\\"q\\\"\\n\\/\\u00E9|aMOp|hé|a b&|7|dev");
+    expect(rendered).toBe('it\\\'s \\"q\\"\\n\\/\\u00E9|aMOp|hé|a b&|7|dev');
   });
 
   it("evaluates Velocity control flow, including #{end} directly before text", () => {
@@ -147,14 +164,23 @@ describe("util functions match Java's", () => {
 
   it("urlEncode agrees with an independent form-encoding oracle on any well-formed string", () => {
     // URLEncoder = encodeURIComponent, except that it also escapes !'()~ and writes space as '+'.
-    const oracle = (text: string) => encodeURIComponent(text).replace(/[!'()~]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase()).replace(/%20/g, "+");
+    const oracle = (text: string) =>
+      encodeURIComponent(text)
+        .replace(/[!'()~]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase())
+        .replace(/%20/g, "+");
     const wellFormed = fc.string({ unit: "binary" }).filter((text) => !/\p{Surrogate}/u.test(text));
-    fc.assert(fc.property(wellFormed, (text) => urlEncode(text) === oracle(text)), { numRuns: 300 });
+    fc.assert(
+      fc.property(wellFormed, (text) => urlEncode(text) === oracle(text)),
+      { numRuns: 300 },
+    );
   });
 
   it("urlDecode inverts urlEncode for any well-formed string, and URLSearchParams reads it back", () => {
     const wellFormed = fc.string({ unit: "binary" }).filter((text) => !/\p{Surrogate}/u.test(text));
-    fc.assert(fc.property(wellFormed, (text) => urlDecode(urlEncode(text)) === text && new URLSearchParams("v=" + urlEncode(text)).get("v") === text), { numRuns: 300 });
+    fc.assert(
+      fc.property(wellFormed, (text) => urlDecode(urlEncode(text)) === text && new URLSearchParams("v=" + urlEncode(text)).get("v") === text),
+      { numRuns: 300 },
+    );
   });
 
   it("urlEncode writes a lone surrogate as '?', urlDecode replaces invalid UTF-8 and refuses broken escapes, as Java does", () => {
@@ -189,7 +215,9 @@ describe("JSONPath subset", () => {
     expect(selectJsonPath(doc, "$..id")).toEqual([1, 2, 3, 4]);
     expect(selectJsonPath(doc, "$.a[-1].id")).toBe(3);
     expect(selectJsonPath(doc, "$.nothing[*]")).toEqual([]);
-    expect(renderMappingTemplate("$input.json('$.a[*].id')|#foreach($i in $input.path('$..id'))$i#end", { body: JSON.stringify(doc), context })).toBe("[1,3]|1234");
+    expect(renderMappingTemplate("$input.json('$.a[*].id')|#foreach($i in $input.path('$..id'))$i#end", { body: JSON.stringify(doc), context })).toBe(
+      "[1,3]|1234",
+    );
   });
 
   it("selects nothing through the wrong types or inherited properties", () => {
@@ -217,7 +245,14 @@ describe("selection expressions", () => {
     expect(evaluateSelectionExpression("$request.body.action:${request.body.version}", { body })).toBe("$request.body.version:2");
     expect(evaluateSelectionExpression("\\$request.body.version", { body })).toBe("$request.body.version");
     expect(evaluateSelectionExpression("${request.body.missing}-beta", { body })).toBeUndefined();
-    expect(evaluateSelectionExpression("$request.header.X-Api-Key|$request.querystring.v|$stageVariables.s", { body, headers: { "x-api-key": "k" }, query: { v: "1" }, stageVariables: { s: "st" } })).toBe("k|1|st");
+    expect(
+      evaluateSelectionExpression("$request.header.X-Api-Key|$request.querystring.v|$stageVariables.s", {
+        body,
+        headers: { "x-api-key": "k" },
+        query: { v: "1" },
+        stageVariables: { s: "st" },
+      }),
+    ).toBe("k|1|st");
   });
 
   it("picks keys exactly, then by /pattern/, then $default", () => {
@@ -231,7 +266,12 @@ describe("selection expressions", () => {
 });
 
 describe("request parameter mapping", () => {
-  const request = { headers: { "X-Trace": "t1" }, query: { q: "1" }, context: { connectionId: "c=", identity: { sourceIp: "127.0.0.1" } }, stageVariables: { v: "s" } };
+  const request = {
+    headers: { "X-Trace": "t1" },
+    query: { q: "1" },
+    context: { connectionId: "c=", identity: { sourceIp: "127.0.0.1" } },
+    stageVariables: { v: "s" },
+  };
 
   it("resolves static values, headers (any case), query strings, context and stage variables", () => {
     expect(resolveParameterValue("'application/x-www-form-urlencoded'", request)).toBe("application/x-www-form-urlencoded");
@@ -252,26 +292,37 @@ describe("Java Velocity behaviour on velocityjs", () => {
     expect(renderMappingTemplate("#set($x = 'prev')#set($x = $input.path('$.missing'))[$x]", { body, context })).toBe("[prev]");
     expect(renderMappingTemplate("#set($x = 'prev')#set($x = '')[$x]", { body, context })).toBe("[]");
     // The classic loop pitfall: a null inside #foreach does not clear the variable.
-    expect(renderMappingTemplate("#foreach($v in $input.path('$.vs'))#set($y = $v.k)$!y,#end", { body: '{"vs":[{"k":"a"},{},{"k":"c"}]}', context })).toBe("a,a,c,");
+    expect(renderMappingTemplate("#foreach($v in $input.path('$.vs'))#set($y = $v.k)$!y,#end", { body: '{"vs":[{"k":"a"},{},{"k":"c"}]}', context })).toBe(
+      "a,a,c,",
+    );
   });
 
   it("evaluates an interpolated string afresh in each render and each loop pass (its parse is reused)", () => {
-    const template = '#foreach($x in $input.path(\'$.xs\'))#set($s = "${x}:$context.connectionId")$s;#end#if("$!input.path(\'$.g\')" == "")none#{else}"$input.path(\'$.g\')"#end';
+    const template =
+      '#foreach($x in $input.path(\'$.xs\'))#set($s = "${x}:$context.connectionId")$s;#end#if("$!input.path(\'$.g\')" == "")none#{else}"$input.path(\'$.g\')"#end';
     expect(renderMappingTemplate(template, { body: '{"xs":[1,2],"g":"a"}', context })).toBe('1:abc=;2:abc=;"a"');
     expect(renderMappingTemplate(template, { body: '{"xs":[3]}', context: { ...context, connectionId: "zz" } })).toBe("3:zz;none");
   });
 
   it("renders null and missing references as empty text, with or without '!'", () => {
-    expect(renderMappingTemplate("[$input.path('$.n')][$!{input.path('$.n')}][$context.nope.deeper][$stageVariables.none]", { body, context })).toBe("[][][][]");
+    expect(renderMappingTemplate("[$input.path('$.n')][$!{input.path('$.n')}][$context.nope.deeper][$stageVariables.none]", { body, context })).toBe(
+      "[][][][]",
+    );
   });
 
   it("offers the Java String, Map and List methods templates call", () => {
-    expect(renderMappingTemplate("$input.path('$.s').length()|$input.path('$.s').split(',').size()|$input.path('$.s').replaceAll('[ab]','x')|$input.path('$.s').replace(',', ';')|$input.path('$.s').isEmpty()|$input.path('$.s').contains('b,')|$input.path('$.s').matches('[a-z,]+')", { body, context })).toBe(
-      "5|2|x,x,,|a;b;;|false|true|true",
-    );
-    expect(renderMappingTemplate("#set($o = $input.path('$.o'))$o.containsKey('k')|$o.size()|$o.keySet()|$o|$input.path('$.xs').contains(2)|$input.path('$.xs').isEmpty()", { body, context })).toBe(
-      "true|1|[k]|{k=1}|true|false",
-    );
+    expect(
+      renderMappingTemplate(
+        "$input.path('$.s').length()|$input.path('$.s').split(',').size()|$input.path('$.s').replaceAll('[ab]','x')|$input.path('$.s').replace(',', ';')|$input.path('$.s').isEmpty()|$input.path('$.s').contains('b,')|$input.path('$.s').matches('[a-z,]+')",
+        { body, context },
+      ),
+    ).toBe("5|2|x,x,,|a;b;;|false|true|true");
+    expect(
+      renderMappingTemplate(
+        "#set($o = $input.path('$.o'))$o.containsKey('k')|$o.size()|$o.keySet()|$o|$input.path('$.xs').contains(2)|$input.path('$.xs').isEmpty()",
+        { body, context },
+      ),
+    ).toBe("true|1|[k]|{k=1}|true|false");
   });
 
   it("prints maps and lists the way Java does", () => {
@@ -280,15 +331,24 @@ describe("Java Velocity behaviour on velocityjs", () => {
 
   it("never writes into the caller's context", () => {
     const mine = { connectionId: "c", identity: { sourceIp: "1.2.3.4" } };
-    expect(renderMappingTemplate("#set($context.connectionId = 'zz')#set($context.identity.sourceIp = 'x')$context.identity.get('sourceIp')$context.connectionId", { body, context: mine })).toBe("xzz");
+    expect(
+      renderMappingTemplate("#set($context.connectionId = 'zz')#set($context.identity.sourceIp = 'x')$context.identity.get('sourceIp')$context.connectionId", {
+        body,
+        context: mine,
+      }),
+    ).toBe("xzz");
     expect(mine).toEqual({ connectionId: "c", identity: { sourceIp: "1.2.3.4" } });
   });
 
   it("gives $input.params() the path, query string and headers, and $input.params(name) looks them up in that order", () => {
     const params = { header: { Host: "h", q: "from-header" }, querystring: { q: "1" } };
-    expect(renderMappingTemplate("$input.params('q')|$input.params('HOST')|$input.params().header.Host|$input.params().keySet()|$input.params('none')", { body, context, params })).toBe(
-      "1|h|h|[path, querystring, header]|",
-    );
+    expect(
+      renderMappingTemplate("$input.params('q')|$input.params('HOST')|$input.params().header.Host|$input.params().keySet()|$input.params('none')", {
+        body,
+        context,
+        params,
+      }),
+    ).toBe("1|h|h|[path, querystring, header]|");
     expect(renderMappingTemplate("$input.params().querystring.size()", { body, context })).toBe("0");
   });
 
@@ -304,7 +364,7 @@ describe("templates in the shape AWS's examples use", () => {
     const template = [
       "#set($allParams = $input.params())",
       "{",
-      '"body": $input.json(\'$\'),',
+      "\"body\": $input.json('$'),",
       '"params": {',
       "#foreach($type in $allParams.keySet())",
       "#set($params = $allParams.get($type))",

@@ -41,13 +41,34 @@ function raw(): BurstRawRun {
       .map((s, i) => ({
         at: (s.writtenAt as number) + 10 + (i % 4),
         connection: s.connection,
-        result: { type: "result" as const, id: s.id, seq: s.seq, messageId: `m${i}`, group: s.group, sequenceNumber: String(i), receiveCount: 1, connectionId: `c${s.connection}`, requestId: null, queueWaitMs: 3, processedAt: 0, data: "" },
+        result: {
+          type: "result" as const,
+          id: s.id,
+          seq: s.seq,
+          messageId: `m${i}`,
+          group: s.group,
+          sequenceNumber: String(i),
+          receiveCount: 1,
+          connectionId: `c${s.connection}`,
+          requestId: null,
+          queueWaitMs: 3,
+          processedAt: 0,
+          data: "",
+        },
       })),
     samples: [
       { at: 0, visible: 0, inFlight: 0, delayed: 0 },
       { at: 30, visible: 5, inFlight: 1, delayed: 0 },
     ],
-    errors: { connectFailures: [], throttled: 0, errorFrames: [{ connection: 1, at: 5, message: "Internal server error" }], closes: [], sendErrors: 0, otherFrames: 0, queuePollErrors: [] },
+    errors: {
+      connectFailures: [],
+      throttled: 0,
+      errorFrames: [{ connection: 1, at: 5, message: "Internal server error" }],
+      closes: [],
+      sendErrors: 0,
+      otherFrames: 0,
+      queuePollErrors: [],
+    },
     dlq: null,
   };
 }
@@ -60,7 +81,10 @@ describe("the NDJSON event log", () => {
   });
 
   test("is one JSON object per line, header first, footer last, events in time order", () => {
-    const lines = toEventLog(raw()).trim().split("\n").map((l) => JSON.parse(l) as { type: string; at?: number; sendCalledAt?: number | null });
+    const lines = toEventLog(raw())
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { type: string; at?: number; sendCalledAt?: number | null });
     expect(lines[0]).toMatchObject({ type: "run", format: EVENT_LOG_FORMAT });
     expect(lines[lines.length - 1]).toMatchObject({ type: "end", outcome: "interrupted" });
     expect(lines.filter((l) => l.type === "send")).toHaveLength(12);

@@ -7,7 +7,16 @@ const defaults: BurstFlags = { count: "1000", connections: "10", rate: "max", si
 describe("parseBurstFlags", () => {
   test("turns the defaults into numbers; groups default to one per connection", () => {
     const settings = parseBurstFlags(defaults, "run1");
-    expect(settings).toMatchObject({ count: 1000, connections: 10, groups: 10, rate: { kind: "max" }, size: 0, timeoutMs: 60_000, pollIntervalMs: 250, runId: "run1" });
+    expect(settings).toMatchObject({
+      count: 1000,
+      connections: 10,
+      groups: 10,
+      rate: { kind: "max" },
+      size: 0,
+      timeoutMs: 60_000,
+      pollIntervalMs: 250,
+      runId: "run1",
+    });
   });
 
   test.each([

@@ -45,7 +45,20 @@ function run(lostIds: string[] = []): BurstRawRun {
       .map((s, i) => ({
         at: 10 + i * 20,
         connection: s.connection,
-        result: { type: "result", id: s.id, seq: s.seq, messageId: `m${i}`, group: s.group, sequenceNumber: "1", receiveCount: 1, connectionId: `c${s.connection}`, requestId: null, queueWaitMs: 5 + i * 20, processedAt: 0, data: "" },
+        result: {
+          type: "result",
+          id: s.id,
+          seq: s.seq,
+          messageId: `m${i}`,
+          group: s.group,
+          sequenceNumber: "1",
+          receiveCount: 1,
+          connectionId: `c${s.connection}`,
+          requestId: null,
+          queueWaitMs: 5 + i * 20,
+          processedAt: 0,
+          data: "",
+        },
       })),
     samples: [
       { at: 0, visible: 0, inFlight: 0, delayed: 0 },

@@ -90,7 +90,12 @@ describe("latencyStats", () => {
       fc.property(fc.array(fc.double({ min: 0.01, max: 60_000, noNaN: true }), { minLength: 1, maxLength: 400 }), (values) => {
         const stats = latencyStats(values);
         expect(stats.count).toBe(values.length);
-        for (const [p, got] of [[50, stats.p50], [90, stats.p90], [99, stats.p99], [99.9, stats.p999]] as const) {
+        for (const [p, got] of [
+          [50, stats.p50],
+          [90, stats.p90],
+          [99, stats.p99],
+          [99.9, stats.p999],
+        ] as const) {
           const exact = exactPercentile(values, p);
           expect(Math.abs(got! - exact)).toBeLessThanOrEqual(exact * 0.002 + 0.011);
         }
@@ -113,7 +118,13 @@ describe("coordinated omission", () => {
     // 1 ms after its write. From-write latency sees 1 ms; end-to-end from the schedule sees the stall.
     const writeDelay = (i: number) => (i >= 50 && i < 60 ? 1000 - (i - 50) * 10 : 0);
     const sent = sentFor(100, 1, 1, { kind: "fixed", perSecond: 100 }, writeDelay);
-    const report = computeReport({ ...raw(sent, answered(sent, () => 1)), config: config(100, { kind: "fixed", perSecond: 100 }) });
+    const report = computeReport({
+      ...raw(
+        sent,
+        answered(sent, () => 1),
+      ),
+      config: config(100, { kind: "fixed", perSecond: 100 }),
+    });
     expect(report.latency.fromWrite.max).toBeCloseTo(1, 1);
     expect(report.latency.endToEnd.max).toBeCloseTo(1001, 0);
     expect(report.latency.endToEnd.p99).toBeGreaterThan(900);
@@ -133,7 +144,11 @@ describe("verify", () => {
   });
 
   test("a message without a result is lost, by id; one found in the DLQ is named as such", () => {
-    const v = verify(sent, clean.filter((r) => r.result.id !== "t-4" && r.result.id !== "t-7"), new Set(["t-7"]));
+    const v = verify(
+      sent,
+      clean.filter((r) => r.result.id !== "t-4" && r.result.id !== "t-7"),
+      new Set(["t-7"]),
+    );
     expect(v.ok).toBe(false);
     expect(v.lost).toEqual(["t-4", "t-7"]);
     expect(v.lostInDlq).toEqual(["t-7"]);
@@ -144,7 +159,12 @@ describe("verify", () => {
     const t5 = sent.find((s) => s.id === "t-5")!;
     expect(t4.connection).not.toBe(t5.connection);
     const close = { connection: t4.connection, at: 5, code: 1006, reason: "", meaning: "abnormal closure" };
-    const v = verify(sent, clean.filter((r) => r.result.id !== "t-4" && r.result.id !== "t-5"), new Set(), [close]);
+    const v = verify(
+      sent,
+      clean.filter((r) => r.result.id !== "t-4" && r.result.id !== "t-5"),
+      new Set(),
+      [close],
+    );
     expect(v.ok).toBe(false);
     expect(v.lost).toEqual(["t-4", "t-5"]);
     expect(v.lostOnClosed).toEqual(["t-4"]);
@@ -191,7 +211,10 @@ describe("verify", () => {
 
   test("a message never written (its connection failed) is not lost but not sent", () => {
     const failed = sent.map((s) => (s.id === "t-5" ? { ...s, writtenAt: null, sendError: "connection not open" } : s));
-    const v = verify(failed, clean.filter((r) => r.result.id !== "t-5"));
+    const v = verify(
+      failed,
+      clean.filter((r) => r.result.id !== "t-5"),
+    );
     expect(v.lost).toEqual([]);
     expect(v.notSent).toEqual(["t-5"]);
     expect(v.ok).toBe(false);
@@ -212,7 +235,11 @@ describe("rates, drain and the queue", () => {
 
   test("drain is the last result minus the last write; the report's counts match what was sent", () => {
     const sent = sentFor(100, 10, 10, { kind: "max" }, (i) => i * 0.1); // written over ~10 ms
-    const received = answered(sent, (i) => 50 + i, (i) => 40 + i / 2);
+    const received = answered(
+      sent,
+      (i) => 50 + i,
+      (i) => 40 + i / 2,
+    );
     const report = computeReport(raw(sent, received));
     const lastWrite = Math.max(...sent.map((s) => s.writtenAt!));
     const lastResult = Math.max(...received.map((r) => r.at));

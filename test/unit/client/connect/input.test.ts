@@ -61,7 +61,9 @@ describe("shared client helpers", () => {
   it("parses headers and refuses non-WebSocket URLs with exit code 2", () => {
     expect(parseHeaders(["Authorization: Bearer a:b", "X-Trace:1"])).toEqual({ Authorization: "Bearer a:b", "X-Trace": "1" });
     expect(() => parseHeaders(["no colon"])).toThrow(/KEY:VALUE/);
-    expect(() => validateWebSocketUrl("https://x.example/prod")).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringMatching(/wss:\/\/x.example\/prod/) }));
+    expect(() => validateWebSocketUrl("https://x.example/prod")).toThrow(
+      expect.objectContaining({ exitCode: 2, message: expect.stringMatching(/wss:\/\/x.example\/prod/) }),
+    );
     expect(validateWebSocketUrl("wss://x.example/prod")).toBe("wss://x.example/prod");
   });
 

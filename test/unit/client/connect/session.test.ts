@@ -17,7 +17,10 @@ async function fakeServer(): Promise<FakePatternServer> {
   return server;
 }
 
-function session(url: string, extra: Partial<ConstructorParameters<typeof ConnectSession>[0]> = {}): { s: ConnectSession; events: SessionEvent[]; next: (type: SessionEvent["type"]) => Promise<SessionEvent> } {
+function session(
+  url: string,
+  extra: Partial<ConstructorParameters<typeof ConnectSession>[0]> = {},
+): { s: ConnectSession; events: SessionEvent[]; next: (type: SessionEvent["type"]) => Promise<SessionEvent> } {
   const s = new ConnectSession({ url, group: "g1", ...extra });
   cleanups.push(() => s.close());
   const events: SessionEvent[] = [];
@@ -84,10 +87,13 @@ describe("ConnectSession", () => {
     // A server that never answers pings: the keepalive must notice and drop the connection.
     const mute = new WebSocketServer({ host: "127.0.0.1", port: 0, autoPong: false });
     await new Promise<void>((resolve) => mute.once("listening", resolve));
-    cleanups.push(() => new Promise<void>((resolve) => {
-      for (const client of mute.clients) client.terminate();
-      mute.close(() => resolve());
-    }));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          for (const client of mute.clients) client.terminate();
+          mute.close(() => resolve());
+        }),
+    );
     const url = `ws://127.0.0.1:${(mute.address() as AddressInfo).port}/`;
     const { s, next, events } = session(url, { keepaliveIntervalMs: 50, pongTimeoutMs: 100, reconnect: true, random: () => 0 });
     await s.connect();
@@ -97,7 +103,12 @@ describe("ConnectSession", () => {
     expect(close).toMatchObject({ code: 1006, byClient: false });
     expect(await next("reconnect-scheduled")).toMatchObject({ attempt: 1, delayMs: 250 });
     expect(await next("open")).toMatchObject({ connection: 2 });
-    expect(events.filter((e) => e.type === "connecting").map((e) => (e as { attempt: number }).attempt).slice(0, 2)).toEqual([1, 1]);
+    expect(
+      events
+        .filter((e) => e.type === "connecting")
+        .map((e) => (e as { attempt: number }).attempt)
+        .slice(0, 2),
+    ).toEqual([1, 1]);
   });
 
   it("orphans messages of a connection the server closed, then retries until the server is back", async () => {
