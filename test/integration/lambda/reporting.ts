@@ -52,14 +52,12 @@ export async function sendGroups(
     await sqs.send(
       new SendMessageBatchCommand({
         QueueUrl: queueUrl,
-        Entries: messages
-          .slice(start, start + 10)
-          .map((m, i) => ({
-            Id: String(i),
-            MessageBody: body(m.group, m.index),
-            MessageGroupId: `g${m.group}`,
-            MessageDeduplicationId: `g${m.group}-${m.index}`,
-          })),
+        Entries: messages.slice(start, start + 10).map((m, i) => ({
+          Id: String(i),
+          MessageBody: body(m.group, m.index),
+          MessageGroupId: `g${m.group}`,
+          MessageDeduplicationId: `g${m.group}-${m.index}`,
+        })),
       }),
     );
   }
