@@ -586,7 +586,9 @@ export class SqsService implements SqsApi {
       md5_body: row.md5_body,
       md5_attributes: row.md5_attributes,
       group_id: row.group_id,
-      dedup_id: row.dedup_id,
+      // FIFO: "the original message's deduplication ID will be replaced with the original
+      // message's ID", so that the DLQ never mistakes two messages for duplicates (redrive guide).
+      dedup_id: queue.fifo ? row.message_id : row.dedup_id,
       sender_id: row.sender_id,
       sent_at: sentAt,
       visible_at: now,
