@@ -82,7 +82,20 @@ The error shown is the handler's log line for that message id, from the function
       .command("redrive")
       .description("move the dead letters back to the queue with SQS's message move task, and follow it")
       .option("-y, --yes", "redrive without asking (required without a terminal)")
-      .option("--rate <n>", "at most this many messages per second (1-500; default: SQS decides)", integerIn(1, 500, "--rate")),
+      .option("--rate <n>", "at most this many messages per second (1-500; default: SQS decides)", integerIn(1, 500, "--rate"))
+      .addHelpText(
+        "after",
+        `
+Each message goes back to the queue as a new message (new id, receive count 0), oldest first;
+a FIFO group keeps its order. Messages that reach the DLQ after the start stay for the next
+redrive. The move runs inside SQS: Ctrl-C stops following it, not the move (exit 130);
+\`wsq dlq tasks\` shows its progress and \`wsq dlq cancel\` stops it. Fix the cause first: a
+message whose body made the function fail fails again and comes back to the DLQ.
+
+Examples:
+  $ wsq dlq redrive
+  $ wsq dlq redrive --yes --rate 10 --json`,
+      ),
   ).action(async (flags: DlqFlags) => {
     const { runDlqRedrive } = await import("./dlq-actions.js");
     await runDlqRedrive(flags, context);
