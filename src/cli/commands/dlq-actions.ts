@@ -131,13 +131,17 @@ export async function runDlqList(flags: DlqFlags, context: CommandContext): Prom
       failure: search?.found.get(m.messageId) ?? null,
     }));
     const depthTotal = peek.depth.visible + peek.depth.inFlight;
-    const hiddenReason = peek.complete
-      ? null
-      : listed.length >= (flags.limit ?? 100)
-        ? `--limit ${flags.limit ?? 100} reached`
-        : dlq.fifo
-          ? "a FIFO receive shows at most 10 messages of a group and nothing more of it while they are out, so later messages of a group stay hidden behind its first ones"
-          : "messages in flight (received by someone else) cannot be read";
+    const limit = flags.limit ?? 100;
+    const reasons: string[] = [];
+    if (!peek.complete) {
+      if (listed.length >= limit) reasons.push(`--limit ${limit} reached`);
+      if (peek.depth.inFlight > 0) reasons.push(`${peek.depth.inFlight} in flight (received by another reader) cannot be read until they are visible again`);
+      if (dlq.fifo && listed.length < limit) {
+        reasons.push("a FIFO receive shows at most 10 messages of a group and nothing more of it while they are out, so later messages of a group stay hidden");
+      }
+    }
+    if (!peek.complete && reasons.length === 0) reasons.push("the queue changed while it was being read");
+    const hiddenReason = reasons.length > 0 ? reasons.join("; ") : null;
     if (flags.json) {
       io.out(
         JSON.stringify(
