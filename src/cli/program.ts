@@ -8,6 +8,7 @@ import { registerStatusCommand } from "./commands/status.js";
 import { registerConnectCommand } from "./commands/connect.js";
 import { registerBurstCommand } from "./commands/burst.js";
 import { registerLogsCommand } from "./commands/logs.js";
+import { registerDlqCommand } from "./commands/dlq.js";
 
 /**
  * A command's action sets its exit code here instead of calling process.exit, so that output is
@@ -41,6 +42,7 @@ export function createProgram(context: CommandContext): Command {
   registerBurstCommand(program, context);
   registerStatusCommand(program, context);
   registerLogsCommand(program, context);
+  registerDlqCommand(program, context);
   registerDestroyCommand(program, context);
   registerLocalCommand(program, context);
 

@@ -26,5 +26,8 @@ export const SQS_ACTIONS: Record<string, ActionHandler> = {
   ChangeMessageVisibility: (s, i) => s.changeMessageVisibility(i as any),
   ChangeMessageVisibilityBatch: (s, i) => s.changeMessageVisibilityBatch(i as any),
   ListDeadLetterSourceQueues: (s, i) => s.listDeadLetterSourceQueues(i as any),
+  StartMessageMoveTask: (s, i) => s.startMessageMoveTask(i as any),
+  ListMessageMoveTasks: (s, i) => s.listMessageMoveTasks(i as any),
+  CancelMessageMoveTask: (s, i) => s.cancelMessageMoveTask(i as any),
 };
 /* eslint-enable @typescript-eslint/no-explicit-any */

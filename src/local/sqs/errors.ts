@@ -41,4 +41,6 @@ export const sqsErrors = {
   invalidAction: error("InvalidAction", 400),
   overLimit: error("OverLimit", 403),
   invalidAddress: error("InvalidAddress", 404),
+  /** Message move tasks: a queue named by an ARN, or a task, that does not exist (404, as recorded from AWS). */
+  resourceNotFound: error("ResourceNotFoundException", 404),
 } as const;

@@ -36,6 +36,10 @@ const MEMBERS: Record<string, Shape> = {
   Entries: "entries",
   MessageAttributes: "attributeValues",
   MessageSystemAttributes: "attributeValues",
+  SourceArn: "string",
+  DestinationArn: "string",
+  MaxNumberOfMessagesPerSecond: "integer",
+  TaskHandle: "string",
 };
 
 const ATTRIBUTE_VALUE_MEMBERS: Record<string, Shape> = {

@@ -154,6 +154,12 @@ export function queryInput(action: string, p: ParamTree, queueUrl: string | unde
           VisibilityTimeout: str(e.VisibilityTimeout),
         })),
       };
+    case "StartMessageMoveTask":
+      return { SourceArn: str(p.SourceArn), DestinationArn: str(p.DestinationArn), MaxNumberOfMessagesPerSecond: str(p.MaxNumberOfMessagesPerSecond) };
+    case "ListMessageMoveTasks":
+      return { SourceArn: str(p.SourceArn), MaxResults: str(p.MaxResults) };
+    case "CancelMessageMoveTask":
+      return { TaskHandle: str(p.TaskHandle) };
     default:
       return base;
   }
@@ -235,6 +241,21 @@ export function resultXml(action: string, result: object | void): string | undef
     }
     case "ReceiveMessage":
       return ((r.Messages as sqs.Message[] | undefined) ?? []).map(messageXml).join("");
+    case "StartMessageMoveTask":
+      return el("TaskHandle", r.TaskHandle as string | undefined);
+    case "CancelMessageMoveTask":
+      return el("ApproximateNumberOfMessagesMoved", r.ApproximateNumberOfMessagesMoved as number | undefined);
+    case "ListMessageMoveTasks":
+      // The SDK model names each (flattened) entry ListMessageMoveTasksResultEntry; the API
+      // reference's example shows <Result>, but clients parse what the model says.
+      return ((r.Results as Record<string, string | number>[] | undefined) ?? [])
+        .map(
+          (entry) =>
+            `<ListMessageMoveTasksResultEntry>${Object.entries(entry)
+              .map(([k, v]) => el(k, v))
+              .join("")}</ListMessageMoveTasksResultEntry>`,
+        )
+        .join("");
     case "DeleteMessageBatch":
     case "ChangeMessageVisibilityBatch": {
       const b = r as { Successful?: { Id?: string }[]; Failed?: sqs.BatchResultErrorEntry[] };

@@ -14,6 +14,7 @@ import { GroupCommitter } from "./group-commit.js";
 import { Scheduler } from "./scheduler.js";
 import { SqsStore, type MessageRow, type QueueRow } from "./store.js";
 import { md5OfAttributes, type StoredAttributes } from "./md5.js";
+import { MoveTasks, type MoveTimer } from "./move-tasks.js";
 import {
   defaultAttributes,
   intAttribute,
@@ -61,9 +62,14 @@ export class SqsService implements SqsApi {
   readonly store: SqsStore;
   readonly committer: GroupCommitter;
   readonly scheduler: Scheduler;
+  /** StartMessageMoveTask & co.: DLQ redrive (move-tasks.ts). */
+  readonly moveTasks: MoveTasks;
   private queues = new Map<string, QueueState>();
 
-  constructor(private readonly ctx: LocalContext) {
+  constructor(
+    private readonly ctx: LocalContext,
+    options: { moveTaskTimer?: MoveTimer } = {},
+  ) {
     this.store = new SqsStore(ctx.db);
     this.loadQueues();
     this.scheduler = new Scheduler(ctx.clock, {
@@ -79,6 +85,18 @@ export class SqsService implements SqsApi {
       () => this.loadQueues(),
     );
     this.scheduler.rearm();
+    this.moveTasks = new MoveTasks(
+      {
+        ctx,
+        store: this.store,
+        committer: this.committer,
+        queue: (name) => this.queues.get(name),
+        queueArn: (name) => this.queueArn(name),
+        isDeadLetterQueue: (arn) => [...this.queues.values()].some((q) => redrivePolicyOf(q.attributes)?.deadLetterTargetArn === arn),
+        markChanged: (name) => this.scheduler.markChanged(name),
+      },
+      options.moveTaskTimer,
+    );
   }
 
   private loadQueues(): void {
@@ -113,6 +131,7 @@ export class SqsService implements SqsApi {
 
   /** Commits pending work, releases long-pollers. */
   close(): void {
+    this.moveTasks.close();
     this.scheduler.close();
     this.committer.close();
   }
@@ -263,6 +282,7 @@ export class SqsService implements SqsApi {
     await this.committer.submit(() => {
       this.stillThere(queue);
       this.store.deleteQueue(queue.name, this.ctx.clock.now());
+      this.moveTasks.queueDeleted(queue.name);
       this.queues.delete(queue.name);
       this.scheduler.markChanged(queue.name);
     });
@@ -586,7 +606,9 @@ export class SqsService implements SqsApi {
       md5_body: row.md5_body,
       md5_attributes: row.md5_attributes,
       group_id: row.group_id,
-      dedup_id: row.dedup_id,
+      // FIFO: "the original message's deduplication ID will be replaced with the original
+      // message's ID", so that the DLQ never mistakes two messages for duplicates (redrive guide).
+      dedup_id: queue.fifo ? row.message_id : row.dedup_id,
       sender_id: row.sender_id,
       sent_at: sentAt,
       visible_at: now,
@@ -797,6 +819,19 @@ export class SqsService implements SqsApi {
       }
       return { Successful: successful, Failed: failed };
     });
+  }
+
+  // ---------------------------------------------------------------- message move tasks (DLQ redrive)
+  async startMessageMoveTask(input: sqs.StartMessageMoveTaskRequest): Promise<sqs.StartMessageMoveTaskResult> {
+    return this.moveTasks.start(input);
+  }
+
+  async listMessageMoveTasks(input: sqs.ListMessageMoveTasksRequest): Promise<sqs.ListMessageMoveTasksResult> {
+    return this.moveTasks.list(input);
+  }
+
+  async cancelMessageMoveTask(input: sqs.CancelMessageMoveTaskRequest): Promise<sqs.CancelMessageMoveTaskResult> {
+    return this.moveTasks.cancel(input);
   }
 
   // ---------------------------------------------------------------- housekeeping

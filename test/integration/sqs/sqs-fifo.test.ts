@@ -159,6 +159,8 @@ describe("SQS FIFO queues through @aws-sdk/client-sqs", () => {
     const dead = await client.send(new ReceiveMessageCommand({ QueueUrl: dlq, ...all }));
     expect(dead.Messages?.map((m: Message) => [m.Body, m.MessageId])).toEqual([["p", got.Messages![0]!.MessageId]]);
     expect(dead.Messages?.[0]?.Attributes?.MessageGroupId).toBe("g");
+    // The DLQ copy's deduplication id is the message's id, not the sender's (DLQ redrive guide).
+    expect(dead.Messages?.[0]?.Attributes?.MessageDeduplicationId).toBe(got.Messages![0]!.MessageId);
   });
 
   it("drains many messages of many groups in order with concurrent consumers", async () => {
