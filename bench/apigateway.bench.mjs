@@ -153,7 +153,9 @@ async function sendCost(cloud, run) {
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), "wsq-bench-apigw-"));
-const cloud = await startLocalCloud({ dataDir, port: 0 });
+// Quotas off (as `wsq local start --no-quotas`): this measures the gateway's per-frame cost at the
+// local cloud's full speed into one FIFO queue, beyond the 300 SendMessage/s AWS would allow it.
+const cloud = await startLocalCloud({ dataDir, port: 0, quotas: false });
 try {
   const echo = [];
   const gateway = [];

@@ -37,10 +37,12 @@ const work = mkdtempSync(join(tmpdir(), "wsq-bench-lambda-"));
 const fmt = (n) => Math.round(n).toLocaleString("en-US");
 const ms = (n) => `${n.toFixed(2)} ms`;
 
+// Quotas off (as `wsq local start --no-quotas`): the bench fills and drains FIFO queues as fast as
+// the local cloud goes, far above the 300 calls/s per action AWS allows a non-high-throughput queue.
 async function startCloud() {
   const module = pathToFileURL(join(root, "dist", "local", "server", "local-cloud.js")).href;
   const script = `const { startLocalCloud } = await import(${JSON.stringify(module)});
-const cloud = await startLocalCloud({ dataDir: ${JSON.stringify(join(work, "cloud"))}, port: 0 });
+const cloud = await startLocalCloud({ dataDir: ${JSON.stringify(join(work, "cloud"))}, port: 0, quotas: false });
 process.stdout.write(JSON.stringify({ url: cloud.url }) + "\\n");
 process.on("SIGTERM", () => cloud.stop().then(() => process.exit(0)));`;
   const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });

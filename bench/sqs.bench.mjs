@@ -62,10 +62,12 @@ function rawSqlite() {
 }
 
 // ------------------------------------------------------------------ the local cloud
+// Quotas off (as `wsq local start --no-quotas`): this bench measures the local SQS's own ceiling,
+// thousands of sends and receives a second on one FIFO queue, which AWS would throttle at 300.
 async function startCloud() {
   const module = pathToFileURL(join(root, "dist/local/server/local-cloud.js")).href;
   const script = `const { startLocalCloud } = await import(${JSON.stringify(module)});
-const cloud = await startLocalCloud({ dataDir: ${JSON.stringify(join(work, "cloud"))}, port: 0 });
+const cloud = await startLocalCloud({ dataDir: ${JSON.stringify(join(work, "cloud"))}, port: 0, quotas: false });
 process.stdout.write(JSON.stringify({ url: cloud.url }) + "\\n");
 process.on("SIGTERM", () => cloud.stop().then(() => process.exit(0)));`;
   const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
@@ -177,7 +179,7 @@ async function drain(client, url, total, consumers) {
 async function depth() {
   const module = pathToFileURL(join(root, "dist/local/server/local-cloud.js")).href;
   const script = `const { startLocalCloud } = await import(${JSON.stringify(module)});
-const cloud = await startLocalCloud({ dataDir: ${JSON.stringify(join(work, "depth"))}, port: 0 });
+const cloud = await startLocalCloud({ dataDir: ${JSON.stringify(join(work, "depth"))}, port: 0, quotas: false });
 const api = cloud.services.sqs.api;
 const { QueueUrl } = await api.createQueue({ QueueName: "depth.fifo", Attributes: { FifoQueue: "true" } });
 const heap = () => { globalThis.gc(); globalThis.gc(); return process.memoryUsage().heapUsed; };

@@ -83,6 +83,8 @@ export interface SqsPlugin extends Closable {
    * request it would send over the wire.
    */
   query: HttpHandler;
+  /** Whether AWS's FIFO throughput quotas are enforced (`wsq local start --no-quotas` turns them off). */
+  quotasEnforced: boolean;
 }
 
 // ---------------------------------------------------------------- CloudWatch Logs

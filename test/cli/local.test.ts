@@ -31,18 +31,19 @@ describe("wsq local (built binary)", () => {
     expect(instance.url).toBe(`http://127.0.0.1:${instance.port}`);
     expect(instance.dataDir).toBe(dataDir);
     expect(instance.pid).not.toBe(process.pid);
-    expect(readDaemonState(dataDir)).toMatchObject({ pid: instance.pid, port: instance.port, mode: "daemon" });
+    expect(readDaemonState(dataDir)).toMatchObject({ pid: instance.pid, port: instance.port, mode: "daemon", quotas: true });
 
     const health = (await (await fetch(`${instance.url}/_wsq/health`)).json()) as { pid: number; dataDir: string };
-    expect(health).toMatchObject({ pid: instance.pid, dataDir });
+    expect(health).toMatchObject({ pid: instance.pid, dataDir, quotas: true });
 
     const status = await runWsq(["local", "status", "--json"], home);
     expect(status.code).toBe(0);
-    expect(JSON.parse(status.stdout)).toMatchObject({ running: true, pid: instance.pid, url: instance.url, dataDir });
+    expect(JSON.parse(status.stdout)).toMatchObject({ running: true, pid: instance.pid, url: instance.url, dataDir, quotas: true });
 
     const human = await runWsq(["local", "status"], home);
     expect(human.stdout).toContain("running");
     expect(human.stdout).toContain(instance.url);
+    expect(human.stdout).toMatch(/quotas\s+SQS FIFO throughput enforced, as on AWS/);
 
     const again = await runWsq(["local", "start", "--port", "0"], home);
     expect(again.code).toBe(0);
@@ -65,6 +66,23 @@ describe("wsq local (built binary)", () => {
     expect(stopAgain.code).toBe(0);
     expect(stopAgain.stdout).toContain("not running");
     expect(stopAgain.stderr).not.toMatch(/\bat .*\.js:\d+/);
+  });
+
+  it("starts with --no-quotas, records it, says so in status, and notes when a start asks for the other setting", async () => {
+    const started = await runWsq(["local", "start", "--port", "0", "--no-quotas"], home);
+    expect(started.code, started.stderr).toBe(0);
+    expect(started.stdout).toMatch(/quotas\s+off: SQS accepts FIFO load that AWS would throttle/);
+    const state = readDaemonState(dataDir);
+    expect(state).toMatchObject({ mode: "daemon", quotas: false });
+    expect(await (await fetch(`${state!.url}/_wsq/health`)).json()).toMatchObject({ quotas: false });
+    expect(JSON.parse((await runWsq(["local", "status", "--json"], home)).stdout)).toMatchObject({ running: true, quotas: false });
+    expect((await runWsq(["local", "status"], home)).stdout).toMatch(/quotas\s+off/);
+    expect(readFileSync(join(dataDir, "local.log"), "utf8")).toContain("SQS FIFO throughput quotas are off (--no-quotas)");
+
+    const again = await runWsq(["local", "start"], home);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain("already running");
+    expect(again.stderr).toContain("it runs with quotas off; stop it and start it again to change that.");
   });
 
   it("keeps data across a stop and a start on the same data dir", async () => {
@@ -209,17 +227,17 @@ describe("wsq local (built binary)", () => {
     }
   });
 
-  it("runs in the foreground until SIGTERM and cleans up after itself", async () => {
-    const child = spawnWsq(["local", "start", "--foreground", "--port", "0", "--json"], home);
+  it("runs in the foreground (here with --no-quotas) until SIGTERM and cleans up after itself", async () => {
+    const child = spawnWsq(["local", "start", "--foreground", "--port", "0", "--no-quotas", "--json"], home);
     try {
       const line = await waitForOutput(child.stdout!, (text) => text.includes("\n"));
       const state = JSON.parse(line) as DaemonState;
-      expect(state).toMatchObject({ pid: child.pid, mode: "foreground" });
+      expect(state).toMatchObject({ pid: child.pid, mode: "foreground", quotas: false });
       expect(readDaemonState(dataDir)?.pid).toBe(child.pid);
       expect((await fetch(`${state.url}/_wsq/health`)).status).toBe(200);
 
       const status = await runWsq(["local", "status", "--json"], home);
-      expect(JSON.parse(status.stdout)).toMatchObject({ running: true, mode: "foreground", pid: child.pid });
+      expect(JSON.parse(status.stdout)).toMatchObject({ running: true, mode: "foreground", pid: child.pid, quotas: false });
 
       child.kill("SIGTERM");
       expect(await waitForExit(child)).toMatchObject({ code: 0 });

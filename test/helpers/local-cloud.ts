@@ -12,6 +12,7 @@ export function tempDir(prefix = "wsq-test-"): string {
 /**
  * A real local cloud on an ephemeral loopback port with a fresh data directory. Stopped (and its
  * data removed unless `keepData`) when the calling test or suite finishes, if `autoStop` is on.
+ * It enforces AWS's quotas as `wsq local start` does; `{ quotas: false }` is `--no-quotas`.
  */
 export async function startTestCloud(options: Partial<LocalCloudOptions> & { keepData?: boolean } = {}): Promise<LocalCloud> {
   const dataDir = options.dataDir ?? tempDir();
@@ -30,6 +31,16 @@ export async function useTestCloud(options: Partial<LocalCloudOptions> & { keepD
   const cloud = await startTestCloud(options);
   onTestFinished(() => cloud.stop());
   return cloud;
+}
+
+/**
+ * A clock for a test cloud that stands still until the test moves it: rate quotas (SQS FIFO
+ * throughput) then refill only when told, so a test counts exactly how many calls of a burst
+ * pass, however fast or slow the machine serves them.
+ */
+export function manualClock(start = Date.now()): { now(): number; advance(ms: number): void } {
+  let t = start;
+  return { now: () => t, advance: (ms: number) => void (t += ms) };
 }
 
 /** Client settings for any @aws-sdk v3 client pointed at a test cloud. */

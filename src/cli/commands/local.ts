@@ -29,6 +29,8 @@ interface StartFlags {
   region: string;
   host: string;
   verifySignatures?: boolean;
+  /** Commander's `--no-quotas`: true unless that flag is given. */
+  quotas: boolean;
   foreground?: boolean;
   daemonChild?: boolean;
   json?: boolean;
@@ -76,9 +78,23 @@ function printInstance(io: CliIo, state: DaemonState, headline: string, json: bo
       `  ${c.dim("pid")}       ${state.pid}`,
       `  ${c.dim("data dir")}  ${state.dataDir}`,
       `  ${c.dim("log")}       ${logFile}`,
+      `  ${c.dim("quotas")}    ${quotasText(state, c)}`,
       `Point any AWS client at it with --endpoint-url ${state.url}.`,
       state.mode === "daemon" ? `Stop it with \`wsq local stop${flag}\`; follow its log with \`wsq local logs --follow${flag}\`.` : "Stop it with Ctrl-C.",
     ].join("\n"),
+  );
+}
+
+/** Whether the SQS FIFO throughput quotas are enforced, in words (an instance of an older wsq records nothing: it had none). */
+function quotasText(state: DaemonState, c: CliIo["stdoutColor"]): string {
+  return state.quotas === true ? "SQS FIFO throughput enforced, as on AWS" : c.yellow("off: SQS accepts FIFO load that AWS would throttle");
+}
+
+/** An instance that already runs keeps its quota setting: say so when the user asked for the other one. */
+function noteQuotasKept(io: CliIo, state: DaemonState, wanted: boolean, json: boolean | undefined): void {
+  if (json || (state.quotas === true) === wanted) return;
+  io.err(
+    `${io.color.dim("Note:")} it runs with quotas ${state.quotas === true ? "on" : "off"}; stop it and start it again${wanted ? "" : " with --no-quotas"} to change that.`,
   );
 }
 
@@ -93,9 +109,18 @@ function warnIfExposed(io: CliIo, host: string): void {
 async function runForeground(flags: StartFlags, context: CommandContext, dataDir: string, port: number): Promise<void> {
   const { io } = context;
   const mode = flags.daemonChild ? "daemon" : "foreground";
-  const serving = await serveLocalCloud({ dataDir, port, host: flags.host, region: flags.region, mode, verifySignatures: flags.verifySignatures === true });
+  const serving = await serveLocalCloud({
+    dataDir,
+    port,
+    host: flags.host,
+    region: flags.region,
+    mode,
+    verifySignatures: flags.verifySignatures === true,
+    quotas: flags.quotas,
+  });
   if ("alreadyRunning" in serving) {
     printInstance(io, serving.alreadyRunning, "The local cloud is already running.", flags.json, { alreadyRunning: true });
+    noteQuotasKept(io, serving.alreadyRunning, flags.quotas, flags.json);
     return;
   }
   if (!flags.daemonChild) printInstance(io, serving.state, "Local cloud listening.", flags.json);
@@ -121,7 +146,14 @@ async function runStart(flags: StartFlags, context: CommandContext): Promise<voi
   const progress = createProgress(io, { json: flags.json, initial: "Starting the local cloud..." });
   let result;
   try {
-    result = await startDaemon({ dataDir, port, host: flags.host, region: flags.region, verifySignatures: flags.verifySignatures === true });
+    result = await startDaemon({
+      dataDir,
+      port,
+      host: flags.host,
+      region: flags.region,
+      verifySignatures: flags.verifySignatures === true,
+      quotas: flags.quotas,
+    });
   } catch (error) {
     progress.fail("The local cloud did not start.");
     throw error;
@@ -132,6 +164,7 @@ async function runStart(flags: StartFlags, context: CommandContext): Promise<voi
   }
   const headline = result.alreadyRunning ? "The local cloud is already running." : "Local cloud started.";
   printInstance(io, result.state, headline, flags.json, { alreadyRunning: result.alreadyRunning });
+  if (result.alreadyRunning) noteQuotasKept(io, result.state, flags.quotas, flags.json);
 }
 
 async function runStatus(flags: { dataDir?: string; json?: boolean }, context: CommandContext): Promise<void> {
@@ -141,7 +174,16 @@ async function runStatus(flags: { dataDir?: string; json?: boolean }, context: C
   if (status.running) {
     const { state, health } = status;
     if (flags.json) {
-      io.out(JSON.stringify({ running: true, ...state, version: health.version, uptimeMs: status.uptimeMs, logFile: daemonLogPath(dataDir) }));
+      io.out(
+        JSON.stringify({
+          running: true,
+          ...state,
+          quotas: state.quotas === true,
+          version: health.version,
+          uptimeMs: status.uptimeMs,
+          logFile: daemonLogPath(dataDir),
+        }),
+      );
       return;
     }
     const c = io.stdoutColor;
@@ -153,6 +195,7 @@ async function runStatus(flags: { dataDir?: string; json?: boolean }, context: C
         `  ${c.dim("region")}    ${state.region}`,
         `  ${c.dim("data dir")}  ${state.dataDir}`,
         `  ${c.dim("log")}       ${daemonLogPath(dataDir)}`,
+        `  ${c.dim("quotas")}    ${quotasText(state, c)}`,
         `  ${c.dim("version")}   ${health.version}`,
       ].join("\n"),
     );
@@ -223,6 +266,7 @@ One local cloud runs per data directory (default: $WSQ_HOME/local, or ~/.wsq/loc
 Examples:
   $ wsq local start                 start it in the background (port ${DEFAULT_PORT}, or the one it used last)
   $ wsq local start --foreground    run it in this terminal (Ctrl-C stops it)
+  $ wsq local start --no-quotas     accept FIFO load beyond AWS's throughput quotas (which AWS would throttle)
   $ wsq local status --json
   $ wsq local logs --follow
   $ wsq local stop`,
@@ -238,6 +282,7 @@ Examples:
     .option("--region <region>", "region the local cloud reports in ARNs and URLs", DEFAULT_REGION)
     .option("--host <host>", "interface to bind; anything but loopback exposes it to the network", "127.0.0.1")
     .option("--verify-signatures", "refuse AWS API requests not SigV4-signed with the local credentials (wsqlocal / wsqlocalsecret), as AWS would")
+    .option("--no-quotas", "do not enforce AWS's SQS FIFO throughput quotas (300 calls/s per action, per message group in high-throughput mode)")
     .option("--foreground", "run in this process, logging to stderr, until Ctrl-C or SIGTERM")
     .option("--json", "print the instance as JSON")
     .addOption(new Option("--daemon-child").hideHelp())

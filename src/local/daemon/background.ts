@@ -21,6 +21,8 @@ export interface DaemonStartOptions {
   region: string;
   /** Verify SigV4 signatures against the local credentials (see LocalCloudOptions). */
   verifySignatures?: boolean;
+  /** Enforce the SQS FIFO throughput quotas (default true); false passes --no-quotas to the daemon. */
+  quotas?: boolean;
   timeoutMs?: number;
 }
 
@@ -122,6 +124,7 @@ export async function startDaemon(options: DaemonStartOptions): Promise<DaemonSt
     "--region",
     options.region,
     ...(options.verifySignatures === true ? ["--verify-signatures"] : []),
+    ...(options.quotas === false ? ["--no-quotas"] : []),
   ];
   const child = spawn(process.execPath, args, {
     detached: true,

@@ -16,6 +16,8 @@ export interface ServeOptions {
   host: string;
   region: string;
   verifySignatures?: boolean;
+  /** Enforce the SQS FIFO throughput quotas (LocalCloudOptions.quotas); false for `--no-quotas`. */
+  quotas: boolean;
   /**
    * "daemon": spawned by `wsq local start`; stdout/stderr already go to the log file and the
    * outcome of start-up is reported to the parent over IPC. "foreground": run by the user in a
@@ -91,6 +93,7 @@ export async function serveLocalCloud(options: ServeOptions): Promise<ServingLoc
         region: options.region,
         log,
         verifySignatures: options.verifySignatures === true,
+        quotas: options.quotas,
       });
     } catch (error) {
       log.log("error", "the local cloud could not start", { error: (error as Error).message });
@@ -108,6 +111,7 @@ export async function serveLocalCloud(options: ServeOptions): Promise<ServingLoc
       version: VERSION,
       startedAt: new Date().toISOString(),
       mode: options.mode,
+      quotas: cloud.quotas,
     };
     writeDaemonState(state);
     writeLastPort(options.dataDir, cloud.port);

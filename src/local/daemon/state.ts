@@ -14,6 +14,11 @@ export interface DaemonState {
   startedAt: string;
   /** "daemon" when started in the background, "foreground" for --foreground. */
   mode: "daemon" | "foreground";
+  /**
+   * Whether the SQS FIFO throughput quotas are enforced (false after `--no-quotas`). Absent from
+   * files written by wsq versions that had no quotas (they enforced none).
+   */
+  quotas?: boolean;
 }
 
 export const DAEMON_STATE_FILE = "daemon.json";

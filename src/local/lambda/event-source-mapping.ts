@@ -8,12 +8,20 @@
  */
 import type * as sqs from "@aws-sdk/client-sqs";
 import { abortableDelay } from "../../shared/delay.js";
+import { isAwsServiceError } from "../aws-error.js";
 import type { LocalLogger } from "../context.js";
 import type { InvokeOutcome, SqsApi } from "../contracts.js";
 import { judgeBatch } from "./batch-result.js";
 import { toRecord } from "./sqs-event.js";
 import type { MappingRecord } from "./store.js";
-import { MAPPING_ERROR_BACKOFF_MS, SQS_MAX_WAIT_SECONDS, SQS_RECEIVE_MAX, MAX_SYNC_PAYLOAD_BYTES } from "./limits.js";
+import {
+  MAPPING_ERROR_BACKOFF_MS,
+  SQS_MAX_WAIT_SECONDS,
+  SQS_RECEIVE_MAX,
+  MAX_SYNC_PAYLOAD_BYTES,
+  SQS_THROTTLE_BACKOFF_MS,
+  SQS_THROTTLE_MAX_ATTEMPTS,
+} from "./limits.js";
 
 export interface PollerDeps {
   sqs: SqsApi;
@@ -29,6 +37,11 @@ export interface PollerDeps {
 
 export function isFifoArn(arn: string): boolean {
   return arn.endsWith(".fifo");
+}
+
+/** SQS's answer to a call above a FIFO queue's throughput quota. */
+function isThrottled(error: unknown): boolean {
+  return isAwsServiceError(error) && error.code === "RequestThrottled";
 }
 
 export class SqsPoller {
@@ -66,6 +79,7 @@ export class SqsPoller {
       try {
         const worked = await this.pollOnce(signal);
         if (worked === "backoff") await abortableDelay(MAPPING_ERROR_BACKOFF_MS, signal);
+        if (worked === "throttled") await abortableDelay(SQS_THROTTLE_BACKOFF_MS, signal);
       } catch (error) {
         this.deps.log.log("warn", "event source mapping poll failed", { uuid: this.mapping.uuid, error: String(error) });
         this.deps.reportResult(this.mapping.uuid, `PROBLEM: ${(error as Error).message ?? String(error)}`);
@@ -74,7 +88,7 @@ export class SqsPoller {
     }
   }
 
-  private async pollOnce(signal: AbortSignal): Promise<"ok" | "backoff"> {
+  private async pollOnce(signal: AbortSignal): Promise<"ok" | "backoff" | "throttled"> {
     const queueUrl = this.deps.sqs.queueUrlFromArn(this.mapping.eventSourceArn);
     if (queueUrl === undefined) {
       this.deps.reportResult(this.mapping.uuid, "PROBLEM: The event source queue does not exist.");
@@ -86,7 +100,14 @@ export class SqsPoller {
       this.deps.reportResult(this.mapping.uuid, "PROBLEM: Function not found.");
       return "backoff";
     }
-    const messages = await this.gather(queueUrl, signal);
+    let messages: sqs.Message[];
+    try {
+      messages = await this.gather(queueUrl, signal);
+    } catch (error) {
+      // A throttled receive took nothing: poll again shortly, as Lambda's pollers do (not a PROBLEM).
+      if (isThrottled(error)) return "throttled";
+      throw error;
+    }
     if (messages.length === 0) return "ok";
     const eventJson = JSON.stringify({ Records: messages.map((message) => toRecord(message, this.mapping.eventSourceArn, this.deps.region)) });
     let outcome: InvokeOutcome;
@@ -152,7 +173,7 @@ export class SqsPoller {
     const entries = messages.filter((m) => ids.has(m.MessageId ?? "")).map((m, index) => ({ Id: String(index), ReceiptHandle: m.ReceiptHandle ?? "" }));
     for (let start = 0; start < entries.length; start += SQS_RECEIVE_MAX) {
       try {
-        const result = await this.deps.sqs.deleteMessageBatch({ QueueUrl: queueUrl, Entries: entries.slice(start, start + SQS_RECEIVE_MAX) });
+        const result = await this.deleteBatch(queueUrl, entries.slice(start, start + SQS_RECEIVE_MAX));
         if (result.Failed && result.Failed.length > 0) {
           this.deps.log.log("warn", "could not delete processed messages (visibility timeout shorter than the invocation?)", {
             uuid: this.mapping.uuid,
@@ -161,6 +182,22 @@ export class SqsPoller {
         }
       } catch (error) {
         this.deps.log.log("warn", "could not delete processed messages", { uuid: this.mapping.uuid, error: String(error) });
+      }
+    }
+  }
+
+  /**
+   * One DeleteMessageBatch, retried with doubling waits while SQS throttles it: a processed batch
+   * that is not deleted would be delivered again after its visibility timeout. The waits are not
+   * cut short by stop(): in-flight batches still get deleted when the mapping stops.
+   */
+  private async deleteBatch(queueUrl: string, entries: sqs.DeleteMessageBatchRequestEntry[]): Promise<sqs.DeleteMessageBatchResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.deps.sqs.deleteMessageBatch({ QueueUrl: queueUrl, Entries: entries });
+      } catch (error) {
+        if (!isThrottled(error) || attempt >= SQS_THROTTLE_MAX_ATTEMPTS) throw error;
+        await abortableDelay(SQS_THROTTLE_BACKOFF_MS * 2 ** (attempt - 1), undefined);
       }
     }
   }

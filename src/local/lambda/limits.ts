@@ -67,3 +67,10 @@ export const IDLE_ENVIRONMENT_MS = 5 * 60_000;
 export const IDLE_SWEEP_MS = 30_000;
 /** Local only: how long a mapping waits before polling again after an error (missing queue or function). */
 export const MAPPING_ERROR_BACKOFF_MS = 2_000;
+/**
+ * Local only: when SQS throttles the poller (a FIFO queue's 300 transactions per second), the
+ * first wait before it retries; it doubles on each further throttle of the same call, up to
+ * SQS_THROTTLE_MAX_ATTEMPTS calls in all, as the AWS SDKs back off from a throttling error.
+ */
+export const SQS_THROTTLE_BACKOFF_MS = 50;
+export const SQS_THROTTLE_MAX_ATTEMPTS = 8;

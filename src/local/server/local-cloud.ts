@@ -42,6 +42,12 @@ export interface LocalCloudOptions {
    * (wsqlocal / wsqlocalsecret), as AWS would. Off by default: any credentials work.
    */
   verifySignatures?: boolean;
+  /**
+   * Enforce AWS's SQS FIFO throughput quotas (300 transactions per second per API action; per
+   * message group in high-throughput mode), as AWS does: true unless explicitly false
+   * (`wsq local start --no-quotas`, for loading your own code beyond AWS's limits).
+   */
+  quotas?: boolean;
 }
 
 export interface LocalCloudServices {
@@ -61,6 +67,8 @@ export interface LocalCloud {
   region: string;
   accountId: string;
   dataDir: string;
+  /** Whether the SQS FIFO throughput quotas are enforced. */
+  quotas: boolean;
   services: LocalCloudServices;
   /** Graceful: stops accepting, lets in-flight requests and writes finish, then closes the database. */
   stop(): Promise<void>;
@@ -151,7 +159,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
 
   // 2. Services, each after the ones it calls.
   const s3 = createS3Plugin(context("s3"));
-  const sqs = createSqsPlugin(context("sqs"));
+  const quotas = options.quotas !== false;
+  const sqs = createSqsPlugin(context("sqs"), { quotas });
   const logs = createLogsPlugin(context("logs"));
   const lambda = createLambdaPlugin(context("lambda"), { sqs: sqs.api, s3: s3.api, logs: logs.api });
   const apigateway = createApiGatewayPlugin(context("apigateway"), { sqs, lambda: lambda.api });
@@ -186,7 +195,16 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         return {
           status: 200,
           headers: { "content-type": "application/json" },
-          body: JSON.stringify({ service: "wsq-local", version: VERSION, pid: process.pid, url: listening.url, region, dataDir: options.dataDir, startedAt }),
+          body: JSON.stringify({
+            service: "wsq-local",
+            version: VERSION,
+            pid: process.pid,
+            url: listening.url,
+            region,
+            dataDir: options.dataDir,
+            startedAt,
+            quotas,
+          }),
         };
       }
       return { status: 404, headers: { "content-type": "application/json" }, body: JSON.stringify({ message: "Not found" }) };
@@ -261,7 +279,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const urlHost = host.includes(":") ? `[${host}]` : host;
   const baseUrl = `http://${urlHost}:${port}`;
   listening.url = baseUrl;
-  log.log("info", "local cloud listening", { url: baseUrl, dataDir: options.dataDir, region });
+  log.log("info", "local cloud listening", { url: baseUrl, dataDir: options.dataDir, region, quotas });
+  if (!quotas) log.log("warn", "SQS FIFO throughput quotas are off (--no-quotas): this local cloud accepts load that AWS would throttle");
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
@@ -291,5 +310,5 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     return stopping;
   };
 
-  return { url: baseUrl, port, host, region, accountId: LOCAL_ACCOUNT_ID, dataDir: options.dataDir, services, stop };
+  return { url: baseUrl, port, host, region, accountId: LOCAL_ACCOUNT_ID, dataDir: options.dataDir, quotas, services, stop };
 }

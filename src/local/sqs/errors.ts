@@ -40,6 +40,13 @@ export const sqsErrors = {
   unsupportedOperation: error("UnsupportedOperation", 400, "AWS.SimpleQueueService.UnsupportedOperation"),
   invalidAction: error("InvalidAction", 400),
   overLimit: error("OverLimit", 403),
+  /**
+   * A FIFO throughput quota refused the call. The model's RequestThrottled (403, Query code
+   * RequestThrottled, Sender) is what SQS sends on both protocols; the SDKs list the name among
+   * their throttling errors and retry it with backoff. The developer guide's throttling page says
+   * "ThrottlingException", which is no SQS error in the model: see docs/sqs.md.
+   */
+  requestThrottled: error("RequestThrottled", 403, "RequestThrottled"),
   invalidAddress: error("InvalidAddress", 404),
   /** Message move tasks: a queue named by an ARN, or a task, that does not exist (404, as recorded from AWS). */
   resourceNotFound: error("ResourceNotFoundException", 404),

@@ -2,7 +2,8 @@
 import type { LocalContext } from "../context.js";
 import type { SqsPlugin } from "../contracts.js";
 import { createRealSqsPlugin } from "./plugin.js";
+import type { SqsServiceOptions } from "./service.js";
 
-export function createSqsPlugin(context: LocalContext): SqsPlugin {
-  return createRealSqsPlugin(context);
+export function createSqsPlugin(context: LocalContext, options: SqsServiceOptions = {}): SqsPlugin {
+  return createRealSqsPlugin(context, options);
 }

@@ -71,3 +71,43 @@ export const MAX_TAG_VALUE_LENGTH = 256;
 export const MAX_LIST_QUEUES_RESULTS = 1000;
 
 export const SECONDS = SECOND_MS;
+
+/**
+ * FIFO throughput quotas ("Amazon SQS message quotas", Message throughput; "Troubleshoot FIFO
+ * throttling issues"): 300 transactions per second per API action on a FIFO queue; a batch call
+ * is one transaction. In high-throughput mode (DeduplicationScope=messageGroup and
+ * FifoThroughputLimit=perMessageGroupId) the quota applies per message group ID, and the queue
+ * as a whole may reach its Region's figure (HIGH_THROUGHPUT_FIFO_TPS). Standard queues have none.
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/troubleshooting-fifo-throttling-issues.html
+ */
+export const FIFO_TPS_PER_ACTION = 300;
+/** High-throughput mode: the same 300 per API action, per message group ID (one group lives on one partition). */
+export const FIFO_TPS_PER_MESSAGE_GROUP = 300;
+/**
+ * Local choice, not an AWS figure: AWS states the quotas per second and documents no burst, so a
+ * bucket holds one second's worth (300 requests at once pass, the 301st in the same instant does not).
+ */
+export const FIFO_QUOTA_BURST_SECONDS = 1;
+
+/**
+ * High-throughput FIFO, whole queue, transactions per second per API action (non-batched calls),
+ * by Region. The 70,000 and 19,000 figures are on the current quotas page; the others are the
+ * October 2023 figures (AWS What's New of 2023-10, as reported at the time) for the Regions where
+ * the page we could read is cut short: the stricter reading if AWS has raised them since. Any
+ * Region not listed takes the lowest figure, 2,400.
+ */
+export const HIGH_THROUGHPUT_FIFO_TPS: Readonly<Record<string, number>> = {
+  "us-east-1": 70_000,
+  "us-west-2": 70_000,
+  "eu-west-1": 70_000,
+  "us-east-2": 19_000,
+  "eu-central-1": 19_000,
+  "ap-south-1": 9_000,
+  "ap-southeast-1": 9_000,
+  "ap-southeast-2": 9_000,
+  "ap-northeast-1": 9_000,
+  "eu-west-2": 4_500,
+  "sa-east-1": 4_500,
+};
+export const HIGH_THROUGHPUT_FIFO_TPS_OTHER_REGIONS = 2_400;

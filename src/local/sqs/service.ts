@@ -13,6 +13,7 @@ import * as limits from "./limits.js";
 import { GroupCommitter } from "./group-commit.js";
 import { Scheduler } from "./scheduler.js";
 import { SqsStore, type MessageRow, type QueueRow } from "./store.js";
+import { FifoThroughput, fifoQuotasFor, isHighThroughput, type QuotaAction } from "./throughput.js";
 import { md5OfAttributes, type StoredAttributes } from "./md5.js";
 import { MoveTasks, type MoveTimer } from "./move-tasks.js";
 import {
@@ -58,6 +59,16 @@ const ATTEMPT_ID = /^[A-Za-z0-9!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]+$/;
 /** How many groups a FIFO receive reads per index page. */
 const GROUP_PAGE = 64;
 
+export interface SqsServiceOptions {
+  /**
+   * Enforce AWS's FIFO throughput quotas (300 transactions per second per API action, per
+   * message group in high-throughput mode): on unless the user turns them off (`--no-quotas`).
+   */
+  quotas?: boolean;
+  /** Drives message move tasks; tests inject a manual one (move-tasks.ts). */
+  moveTaskTimer?: MoveTimer;
+}
+
 export class SqsService implements SqsApi {
   readonly store: SqsStore;
   readonly committer: GroupCommitter;
@@ -65,11 +76,14 @@ export class SqsService implements SqsApi {
   /** StartMessageMoveTask & co.: DLQ redrive (move-tasks.ts). */
   readonly moveTasks: MoveTasks;
   private queues = new Map<string, QueueState>();
+  /** Undefined when quotas are off. */
+  private readonly throughput: FifoThroughput | undefined;
 
   constructor(
     private readonly ctx: LocalContext,
-    options: { moveTaskTimer?: MoveTimer } = {},
+    options: SqsServiceOptions = {},
   ) {
+    this.throughput = options.quotas === false ? undefined : new FifoThroughput(fifoQuotasFor(ctx.region), ctx.clock);
     this.store = new SqsStore(ctx.db);
     this.loadQueues();
     this.scheduler = new Scheduler(ctx.clock, {
@@ -166,6 +180,57 @@ export class SqsService implements SqsApi {
     const queue = name === undefined ? undefined : this.queues.get(name);
     if (queue === undefined) throw sqsErrors.queueDoesNotExist();
     return queue;
+  }
+
+  /** Whether FIFO throughput quotas are enforced. */
+  get quotasEnforced(): boolean {
+    return this.throughput !== undefined;
+  }
+
+  /**
+   * The FIFO throughput quota, charged when a valid call enters the service and before it has any
+   * effect: a throttled call enqueues, receives, deletes and deduplicates nothing. `groups` lists
+   * the message groups the call touches (only asked for in high-throughput mode).
+   */
+  private throttle(queue: QueueState, action: QuotaAction, groups?: () => Iterable<string>): void {
+    if (this.throughput === undefined || !queue.fifo) return;
+    const highThroughput = isHighThroughput(queue.attributes);
+    const refused = this.throughput.charge(queue.name, action, highThroughput, highThroughput && groups !== undefined ? groups() : []);
+    if (refused === undefined) return;
+    const per = `${refused.rate.toLocaleString("en-US")} ${action} transactions per second (a batch call counts as one)`;
+    if (refused.scope === "group") {
+      throw sqsErrors.requestThrottled(
+        `Request is throttled: message group ${refused.group ?? ""} of the high-throughput FIFO queue ${queue.name} takes at most ${per}. ` +
+          "Retry with backoff, or spread the messages over more message groups.",
+      );
+    }
+    if (refused.scope === "high-throughput queue") {
+      throw sqsErrors.requestThrottled(
+        `Request is throttled: the high-throughput FIFO queue ${queue.name} takes at most ${per} in ${this.ctx.region}. Retry with backoff, or batch.`,
+      );
+    }
+    throw sqsErrors.requestThrottled(
+      `Request is throttled: the FIFO queue ${queue.name} takes at most ${per}. Retry with backoff, batch, or enable high throughput ` +
+        "(DeduplicationScope=messageGroup and FifoThroughputLimit=perMessageGroupId).",
+    );
+  }
+
+  /** The message groups of the messages these receipt handles name (those that still exist). */
+  private groupsOfHandles(queue: QueueState, handles: (string | undefined)[]): string[] {
+    const groups: string[] = [];
+    for (const handle of handles) {
+      let seq: number;
+      try {
+        const decoded = decodeReceiptHandle(handle);
+        if (decoded.queue !== queue.name) continue;
+        seq = decoded.seq;
+      } catch {
+        continue;
+      }
+      const row = this.store.message(seq);
+      if (row !== undefined && row.queue === queue.name && row.group_id !== null) groups.push(row.group_id);
+    }
+    return groups;
   }
 
   /** Inside a transaction: the queue may have been deleted since the request was validated. */
@@ -284,6 +349,7 @@ export class SqsService implements SqsApi {
       this.store.deleteQueue(queue.name, this.ctx.clock.now());
       this.moveTasks.queueDeleted(queue.name);
       this.queues.delete(queue.name);
+      this.throughput?.forget(queue.name);
       this.scheduler.markChanged(queue.name);
     });
   }
@@ -437,6 +503,7 @@ export class SqsService implements SqsApi {
   async sendMessage(input: sqs.SendMessageRequest): Promise<sqs.SendMessageResult> {
     const queue = this.queueFor(input.QueueUrl);
     const message = validateMessage(input, this.kind(queue));
+    this.throttle(queue, "SendMessage", () => [message.groupId as string]);
     return stripUndefined(await this.committer.submit(() => this.enqueue(queue, message)));
   }
 
@@ -462,6 +529,8 @@ export class SqsService implements SqsApi {
         `Batch requested message too long. Total size of all messages in the batch must be shorter than ${limits.MAX_BATCH_PAYLOAD_BYTES} bytes.`,
       );
     }
+    // One transaction, charged to every message group its valid entries name.
+    this.throttle(queue, "SendMessage", () => valid.map((v) => v.message.groupId as string));
     const successful = await this.committer.submit(() => {
       const results: sqs.SendMessageBatchResultEntry[] = [];
       for (const { id, message } of valid) {
@@ -505,6 +574,9 @@ export class SqsService implements SqsApi {
     }
     const systemNames = selectSystemAttributes(input.AttributeNames, input.MessageSystemAttributeNames);
     const wantAttribute = messageAttributeFilter(input.MessageAttributeNames);
+    // One transaction however long it polls. It names no message group, so in high-throughput
+    // mode it is charged to the queue-wide quota only (docs/sqs.md).
+    this.throttle(queue, "ReceiveMessage");
     const deadline = this.ctx.clock.now() + wait * limits.SECONDS;
 
     for (;;) {
@@ -746,12 +818,19 @@ export class SqsService implements SqsApi {
     const queue = this.queueFor(input.QueueUrl);
     const handle = input.ReceiptHandle;
     decodeReceiptHandle(handle);
+    this.throttle(queue, "DeleteMessage", () => this.groupsOfHandles(queue, [handle]));
     await this.committer.submit(() => this.deleteNow(queue, handle as string));
   }
 
   async deleteMessageBatch(input: sqs.DeleteMessageBatchRequest): Promise<sqs.DeleteMessageBatchResult> {
     const queue = this.queueFor(input.QueueUrl);
     checkBatchEntries(input.Entries, "DeleteMessageBatchRequestEntry");
+    this.throttle(queue, "DeleteMessage", () =>
+      this.groupsOfHandles(
+        queue,
+        (input.Entries ?? []).map((e) => e.ReceiptHandle),
+      ),
+    );
     return this.committer.submit(() => {
       const successful: sqs.DeleteMessageBatchResultEntry[] = [];
       const failed: sqs.BatchResultErrorEntry[] = [];
@@ -799,12 +878,19 @@ export class SqsService implements SqsApi {
     const queue = this.queueFor(input.QueueUrl);
     decodeReceiptHandle(input.ReceiptHandle);
     const seconds = this.visibilitySeconds(input.VisibilityTimeout);
+    this.throttle(queue, "ChangeMessageVisibility", () => this.groupsOfHandles(queue, [input.ReceiptHandle]));
     await this.committer.submit(() => this.changeVisibilityNow(queue, input.ReceiptHandle as string, seconds));
   }
 
   async changeMessageVisibilityBatch(input: sqs.ChangeMessageVisibilityBatchRequest): Promise<sqs.ChangeMessageVisibilityBatchResult> {
     const queue = this.queueFor(input.QueueUrl);
     checkBatchEntries(input.Entries, "ChangeMessageVisibilityBatchRequestEntry");
+    this.throttle(queue, "ChangeMessageVisibility", () =>
+      this.groupsOfHandles(
+        queue,
+        (input.Entries ?? []).map((e) => e.ReceiptHandle),
+      ),
+    );
     return this.committer.submit(() => {
       const successful: sqs.ChangeMessageVisibilityBatchResultEntry[] = [];
       const failed: sqs.BatchResultErrorEntry[] = [];

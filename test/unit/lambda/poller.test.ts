@@ -4,6 +4,8 @@ import type { SqsApi } from "../../../src/local/contracts.js";
 import type { LocalLogger } from "../../../src/local/context.js";
 import { SqsPoller } from "../../../src/local/lambda/event-source-mapping.js";
 import type { MappingRecord } from "../../../src/local/lambda/store.js";
+import { sqsErrors } from "../../../src/local/sqs/errors.js";
+import { eventually } from "../../helpers/eventually.js";
 
 // The poller against a scripted queue: what it asks of SQS, in what order, and when stop() ends.
 
@@ -123,5 +125,47 @@ describe("SqsPoller", () => {
     script.releaseDelete();
     await stopping;
     expect(script.calls.at(-1)).toBe("delete committed");
+  });
+
+  it("backs off from a throttled receive without reporting a problem, and retries a throttled delete until it goes through", async () => {
+    const calls: string[] = [];
+    const results: string[] = [];
+    let receives = 0;
+    let deletes = 0;
+    const throttled = () => sqsErrors.requestThrottled("Request is throttled.");
+    const api = {
+      queueUrlFromArn: () => QUEUE_URL,
+      receiveMessage: (_input: sqs.ReceiveMessageRequest, signal?: AbortSignal) => {
+        receives += 1;
+        calls.push(`receive ${receives}`);
+        if (receives === 1) return Promise.reject(throttled());
+        if (receives === 2) return Promise.resolve({ Messages: [message("a")] });
+        return new Promise<sqs.ReceiveMessageResult>((resolve) => signal?.addEventListener("abort", () => resolve({})));
+      },
+      deleteMessageBatch: (input: sqs.DeleteMessageBatchRequest) => {
+        deletes += 1;
+        calls.push(`delete ${deletes}`);
+        if (deletes <= 2) return Promise.reject(throttled());
+        return Promise.resolve({ Successful: (input.Entries ?? []).map((e) => ({ Id: e.Id })), Failed: [] });
+      },
+    } as unknown as SqsApi;
+    const invoked: string[] = [];
+    const subject = new SqsPoller(mapping, {
+      sqs: api,
+      region: "us-east-1",
+      log: silent,
+      invoke: (_name, eventJson) => {
+        invoked.push(eventJson);
+        return Promise.resolve({ payload: null, requestId: "r" });
+      },
+      functionConcurrency: () => 1,
+      reportResult: (_uuid, result) => results.push(result),
+    });
+    subject.start();
+    await eventually(async () => calls.includes("receive 3"), "the poller to receive again after its delete went through");
+    await subject.stop();
+    expect(calls).toEqual(["receive 1", "receive 2", "delete 1", "delete 2", "delete 3", "receive 3"]);
+    expect(invoked).toHaveLength(1);
+    expect(results).toEqual(["OK"]);
   });
 });
