@@ -94,7 +94,9 @@ async function upgradeAssetStack(context: AssetContext): Promise<void> {
   } catch {
     return; // Best effort: the bucket works either way.
   }
-  if (deployed === undefined || deployed === shipped.body) return;
+  // Compared as text, line endings aside: an unchanged template costs no change set.
+  const normalized = (text: string): string => text.replace(/\r\n/g, "\n").trim();
+  if (deployed === undefined || normalized(deployed) === normalized(shipped.body)) return;
   context.emit({ type: "step", message: `Updating the asset stack ${ASSETS_STACK_NAME} to this version's template` });
   await deployStack({
     cfn: context.cfn,
