@@ -6,7 +6,7 @@
  * twice and an unchanged key means an unchanged function.
  */
 import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import type { CloudFormationClient } from "@aws-sdk/client-cloudformation";
+import { DescribeStacksCommand, GetTemplateCommand, type CloudFormationClient, type Stack } from "@aws-sdk/client-cloudformation";
 import { WsqError } from "../shared/errors.js";
 import type { EmitDeployEvent } from "./events.js";
 import type { HandlerAsset } from "./handler-bundle.js";
@@ -36,7 +36,10 @@ export async function ensureAssetBucket(context: AssetContext): Promise<string> 
   const status = stack?.StackStatus ?? "";
   if (stack && (status === "CREATE_COMPLETE" || status === "UPDATE_COMPLETE" || status === "UPDATE_ROLLBACK_COMPLETE")) {
     const bucket = bucketOf(stack);
-    if (bucket) return bucket;
+    if (bucket) {
+      await upgradeAssetStack(context);
+      return bucket;
+    }
   }
   // The asset stack holds nothing but the (then empty) bucket: a failed attempt can be removed and retried.
   if (stack && (status === "ROLLBACK_COMPLETE" || status === "DELETE_FAILED" || status === "ROLLBACK_FAILED")) {
@@ -78,6 +81,39 @@ export async function ensureAssetBucket(context: AssetContext): Promise<string> 
   return bucket;
 }
 
+/**
+ * An asset stack created by an earlier wsq runs the template it was created with (before the
+ * bucket policy that refuses plain HTTP, for one): when the deployed template differs from the
+ * shipped one, the stack is updated to it. One GetTemplate call when nothing changed.
+ */
+async function upgradeAssetStack(context: AssetContext): Promise<void> {
+  const shipped = loadTemplate(ASSETS_TEMPLATE);
+  let deployed: string | undefined;
+  try {
+    deployed = (await context.cfn.send(new GetTemplateCommand({ StackName: ASSETS_STACK_NAME, TemplateStage: "Original" }))).TemplateBody;
+  } catch {
+    return; // Best effort: the bucket works either way.
+  }
+  // Compared as text, line endings aside: an unchanged template costs no change set.
+  const normalized = (text: string): string => text.replace(/\r\n/g, "\n").trim();
+  if (deployed === undefined || normalized(deployed) === normalized(shipped.body)) return;
+  context.emit({ type: "step", message: `Updating the asset stack ${ASSETS_STACK_NAME} to this version's template` });
+  await deployStack({
+    cfn: context.cfn,
+    stackName: ASSETS_STACK_NAME,
+    templateBody: shipped.body,
+    parameters: {},
+    templateParameters: [],
+    capabilities: [],
+    description: "wsq asset bucket",
+    pollMs: context.pollMs,
+    emit: context.emit,
+    confirm: async () => true,
+    targetFlag: context.targetFlag,
+    ...(context.signal ? { signal: context.signal } : {}),
+  });
+}
+
 function isNotFound(error: unknown): boolean {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
   return e.name === "NotFound" || e.name === "NoSuchKey" || e.$metadata?.httpStatusCode === 404;
@@ -93,6 +129,41 @@ export async function uploadAsset(s3: S3Client, bucket: string, asset: HandlerAs
   }
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: asset.key, Body: asset.zip, ContentType: "application/zip" }));
   return { uploaded: true };
+}
+
+/** A stack whose handler zip is in the asset bucket: deleting the bucket would break its rollback and its next update. */
+export interface AssetUser {
+  stackName: string;
+  status: string;
+  key: string | undefined;
+}
+
+/**
+ * The stacks of this account and region (except `ignore`) whose AssetBucket parameter names the
+ * asset bucket. DescribeStacks without a name lists every stack that is not deleted, with its
+ * parameters, a page at a time.
+ */
+export async function assetUsers(cfn: CloudFormationClient, ignore: readonly string[]): Promise<{ bucket: string | undefined; users: AssetUser[] }> {
+  const assets = await describeStack(cfn, ASSETS_STACK_NAME);
+  const bucket = assets ? bucketOf(assets) : undefined;
+  if (bucket === undefined) return { bucket, users: [] };
+  const users: AssetUser[] = [];
+  let token: string | undefined;
+  do {
+    const page = await cfn.send(new DescribeStacksCommand(token ? { NextToken: token } : {}));
+    for (const stack of page.Stacks ?? []) {
+      const name = stack.StackName ?? "";
+      if (name === ASSETS_STACK_NAME || ignore.includes(name) || stack.StackStatus === "DELETE_COMPLETE") continue;
+      if (parameterOf(stack, "AssetBucket") !== bucket) continue;
+      users.push({ stackName: name, status: stack.StackStatus ?? "", key: parameterOf(stack, "AssetKey") });
+    }
+    token = page.NextToken;
+  } while (token);
+  return { bucket, users };
+}
+
+function parameterOf(stack: Stack, key: string): string | undefined {
+  return stack.Parameters?.find((p) => p.ParameterKey === key)?.ParameterValue;
 }
 
 /** Empties the asset bucket and deletes the asset stack. Returns false when there was none. */

@@ -11,6 +11,7 @@ import type { ChangeSummary, EmitDeployEvent } from "./events.js";
 import { bundleUserHandler, readBuiltinHandler, type HandlerAsset } from "./handler-bundle.js";
 import { targetFlagFor } from "./prepare-target.js";
 import { deployStack } from "./stack-operations.js";
+import { iamPropagationRetry } from "./iam-propagation.js";
 import { describeStack } from "./stack-watch.js";
 import { assertSamePort, outputsFromDescribe, saveStackOutputs, type StackOutputs } from "./stack-outputs.js";
 import { PATTERN_TEMPLATE, loadTemplate, parseParameterFlags, validateStackName, type LoadedTemplate } from "./template.js";
@@ -104,6 +105,7 @@ export async function deployPattern(options: DeployOptions): Promise<DeployResul
       emit,
       confirm: options.confirm,
       targetFlag,
+      retryOnce: iamPropagationRetry,
       ...(options.signal ? { signal: options.signal } : {}),
     });
     const stack = await describeStack(clients.cloudFormation, stackName);

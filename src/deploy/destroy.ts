@@ -2,7 +2,7 @@
 import { ListStackResourcesCommand } from "@aws-sdk/client-cloudformation";
 import { WsqError } from "../shared/errors.js";
 import type { Target } from "../shared/target.js";
-import { purgeAssets } from "./assets.js";
+import { assetUsers, purgeAssets } from "./assets.js";
 import { createDeployClients, pollIntervalMs } from "./clients.js";
 import type { EmitDeployEvent } from "./events.js";
 import { targetFlagFor } from "./prepare-target.js";
@@ -40,6 +40,21 @@ export async function destroyPattern(options: DestroyOptions): Promise<DestroyRe
   const clients = createDeployClients(target);
   try {
     const pollMs = options.pollMs ?? pollIntervalMs(target);
+    if (options.purgeAssets) {
+      // Checked before anything is deleted: another stack's handler zip in the bucket is what its
+      // rollback and its next update need, and a stack cannot be rolled back once it is gone.
+      const { bucket, users } = await assetUsers(clients.cloudFormation, [stackName]);
+      if (users.length > 0) {
+        const lines = users.map((u) => `  ${u.stackName} (${u.status})${u.key ? `: ${u.key}` : ""}`).join("\n");
+        throw new WsqError(
+          "ASSETS_IN_USE",
+          `Not purging the asset bucket ${bucket}: ${users.length === 1 ? "another stack uses" : `${users.length} other stacks use`} a handler in it, and could no longer roll back or update without it. Nothing was deleted.\n${lines}`,
+          {
+            hint: `Destroy ${users.length === 1 ? "that stack" : "those stacks"} first (${users.map((u) => `\`wsq destroy --stack-name ${u.stackName}${targetFlag}\``).join(", ")}), then purge; or run without --purge-assets to delete only ${stackName}.`,
+          },
+        );
+      }
+    }
     const stack = await describeStack(clients.cloudFormation, stackName);
     let status: string | undefined;
     if (stack) {

@@ -17,7 +17,7 @@ import { WsqError, ExitCode } from "../shared/errors.js";
 import type { ChangeSummary, EmitDeployEvent, ResourceFailure, StackOperation } from "./events.js";
 import { StackProgress } from "./progress.js";
 import { deployModeFor, failureLines, operationFailedError } from "./stack-state.js";
-import { recentQueueNamesFreeAt } from "./queue-name-wait.js";
+import { namedQueues, recentQueueNamesFreeAt } from "./queue-name-wait.js";
 import { abortableDelay } from "../shared/delay.js";
 import { SUCCESS, StackEventCursor, describeStack, toResourceEvent, watchStackOperation } from "./stack-watch.js";
 
@@ -41,6 +41,22 @@ export interface StackDeployRequest {
   signal?: AbortSignal;
   /** ` --target aws` or "" for hints. */
   targetFlag: string;
+  /** A failure worth one automatic retry (a transient cause CloudFormation does not retry itself). */
+  retryOnce?: RetryOnce;
+  /** Set on the retry itself. */
+  retried?: boolean;
+}
+
+/**
+ * A cause of failure that a second attempt usually gets past. Only a create that was rolled back
+ * (ROLLBACK_COMPLETE) or an update that was (UPDATE_ROLLBACK_COMPLETE) is retried: both leave the
+ * stack where a second attempt can start from.
+ */
+export interface RetryOnce {
+  /** Why these failures are worth one more attempt, for the note printed before it; undefined if they are not. */
+  reason(failures: readonly ResourceFailure[]): string | undefined;
+  /** The error when the second attempt failed the same way. */
+  giveUp(stackName: string, operation: "create" | "update", status: string, failures: readonly ResourceFailure[], targetFlag: string): WsqError;
 }
 
 export interface StackDeployResult {
@@ -95,14 +111,17 @@ async function waitForChangeSet(
   }
 }
 
-/** Waits, with a step saying why, until SQS takes this stack's queue names again. */
+/**
+ * Waits, with a step saying why, until SQS takes the queue names the template sets again. A
+ * template that names no queue (the shipped one) never waits, and costs no call.
+ */
 async function waitForQueueNames(request: StackDeployRequest): Promise<void> {
-  const freeAt = await recentQueueNamesFreeAt(request.cfn, request.stackName, Date.now());
+  const freeAt = await recentQueueNamesFreeAt(request.cfn, request.stackName, Date.now(), namedQueues(request.templateBody, request.stackName));
   if (freeAt === undefined) return;
   const seconds = Math.ceil((freeAt - Date.now()) / 1000);
   request.emit({
     type: "step",
-    message: `Waiting ${seconds} s: stack ${request.stackName}'s queues were deleted less than a minute ago, and SQS refuses a deleted queue's name for 60 s`,
+    message: `Waiting ${seconds} s: the template names its queues, stack ${request.stackName}'s queues of those names were deleted less than a minute ago, and SQS refuses a deleted queue's name for 60 s`,
   });
   await abortableDelay(Math.max(0, freeAt - Date.now()), request.signal);
   if (request.signal?.aborted) {
@@ -179,6 +198,17 @@ export async function deployStack(request: StackDeployRequest): Promise<StackDep
     });
   }
   emit({ type: "changes", stackName, operation, changes: changeSet.changes });
+  const replacedQueues = changeSet.changes.filter(
+    (change) =>
+      change.action === "Modify" && change.resourceType === "AWS::SQS::Queue" && (change.replacement === "True" || change.replacement === "Conditional"),
+  );
+  if (replacedQueues.length > 0) {
+    // A replaced queue is a new, empty queue; the old one is deleted with whatever it still holds.
+    emit({
+      type: "note",
+      message: `This update replaces ${replacedQueues.map((c) => c.logicalId).join(" and ")}: messages still in the old queue${replacedQueues.length > 1 ? "s" : ""} are deleted with ${replacedQueues.length > 1 ? "them" : "it"}. Let the function drain the queue first (\`wsq status\` shows its depth and the dead letters) if they matter.`,
+    });
+  }
 
   let confirmed: boolean;
   try {
@@ -213,7 +243,30 @@ export async function deployStack(request: StackDeployRequest): Promise<StackDep
   });
   emit({ type: "operation-end", stackName, operation, status: outcome.status, progress: progress.snapshot() });
   if (outcome.status !== SUCCESS[operation]) {
-    throw operationFailedError(stackName, operation, outcome.status, progress.snapshot().failures, request.targetFlag);
+    const failures = progress.snapshot().failures;
+    const rolledBack = outcome.status === "ROLLBACK_COMPLETE" || outcome.status === "UPDATE_ROLLBACK_COMPLETE";
+    const why = rolledBack ? request.retryOnce?.reason(failures) : undefined;
+    if (request.retryOnce !== undefined && why !== undefined) {
+      if (request.retried === true) throw request.retryOnce.giveUp(stackName, operation, outcome.status, failures, request.targetFlag);
+      emit({ type: "note", message: `${why} Trying the ${operation} once more.` });
+      // A rolled-back create holds nothing and cannot be updated: it is deleted and created again.
+      const rolledBackStack = operation === "create" ? await describeStack(cfn, stackName) : undefined;
+      if (rolledBackStack?.StackStatus === "ROLLBACK_COMPLETE") {
+        await deleteStack({
+          cfn,
+          stack: rolledBackStack,
+          stackName,
+          resourceCount: 0,
+          pollMs: request.pollMs,
+          emit,
+          targetFlag: request.targetFlag,
+          ...(request.signal ? { signal: request.signal } : {}),
+        });
+      }
+      // The same changes were confirmed already.
+      return deployStack({ ...request, retried: true, confirm: async () => true });
+    }
+    throw operationFailedError(stackName, operation, outcome.status, failures, request.targetFlag);
   }
   return { stackName, stackId, operation, status: outcome.status, noChanges: false, changes: changeSet.changes };
 }

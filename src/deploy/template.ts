@@ -17,7 +17,8 @@ export const MANAGED_PARAMETERS = ["AssetBucket", "AssetKey"] as const;
 
 /**
  * Stack names: CloudFormation allows 128 characters, but the template derives
- * `<stack>-dead-letters.fifo` (SQS: at most 80) and `<stack>-handler` (Lambda: at most 64).
+ * `<stack>-handler` (Lambda: at most 64) and `/aws/lambda/<stack>-handler`; the queue names
+ * CloudFormation generates shorten the stack part to fit SQS's 80 by themselves.
  */
 export const MAX_STACK_NAME_LENGTH = 50;
 const STACK_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9-]*$/;
@@ -36,7 +37,7 @@ export function loadTemplate(name: string, root = packageRoot()): LoadedTemplate
 export function validateStackName(name: string): string {
   if (!STACK_NAME_PATTERN.test(name) || name.length > MAX_STACK_NAME_LENGTH) {
     throw new WsqError("BAD_STACK_NAME", `"${name}" is not a usable stack name.`, {
-      hint: `Use a letter followed by letters, digits and hyphens, at most ${MAX_STACK_NAME_LENGTH} characters (the queue and function names are derived from it).`,
+      hint: `Use a letter followed by letters, digits and hyphens, at most ${MAX_STACK_NAME_LENGTH} characters (the function and API names are derived from it).`,
       exitCode: ExitCode.usage,
     });
   }

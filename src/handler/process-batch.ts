@@ -32,9 +32,11 @@ export interface ProcessContext {
 }
 
 /**
- * The user's processing function (`wsq deploy --handler FILE` exports it as `process`). It gets
- * the client's frame (parsed JSON, or the raw text when the frame was not JSON) and returns the
- * result's `data`. Throwing fails the record (it is retried, then dead-lettered).
+ * The user's processing function (`wsq deploy --handler FILE` exports it as `process`). The
+ * template queues each text frame verbatim (MessageBody is `$input.body`); `message` is that text
+ * parsed as JSON when it is JSON (an object, an array, a number, a string, true, false or null),
+ * else the text itself. It returns the result's `data`. Throwing fails the record (it is retried,
+ * then dead-lettered).
  */
 export type ProcessFunction = (message: unknown, context: ProcessContext) => unknown;
 
@@ -78,6 +80,7 @@ function groupOf(record: SqsRecord): string {
   return record.attributes.MessageGroupId ?? `standard:${record.messageId}`;
 }
 
+/** The frame as JSON when it is JSON, else its text (plain text frames are queued too). */
 function parseBody(body: string): unknown {
   try {
     return JSON.parse(body) as unknown;

@@ -39,6 +39,14 @@ export interface S3Api {
   /** Throws AwsServiceError NoSuchKey / NoSuchBucket. */
   getObject(bucket: string, key: string): Promise<{ info: S3ObjectInfo; body: Buffer }>;
   deleteObject(bucket: string, key: string): Promise<void>;
+  /**
+   * PutBucketPolicy (CloudFormation's AWS::S3::BucketPolicy): the policy document as JSON text,
+   * checked as S3 checks it (MalformedPolicy) and recorded; the local cloud does not enforce it.
+   * Throws NoSuchBucket.
+   */
+  putBucketPolicy(bucket: string, policy: string): Promise<void>;
+  /** DeleteBucketPolicy: nothing to do when the bucket has no policy, as on S3. Throws NoSuchBucket. */
+  deleteBucketPolicy(bucket: string): Promise<void>;
 }
 
 export interface S3Plugin extends Closable {

@@ -3,7 +3,7 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { WSQ_BIN, type RunResult } from "./local-helpers.js";
+import { WSQ_BIN, killRecorded, type RunResult } from "./local-helpers.js";
 import { sdkConfig, tempDir, useTestCloud } from "../helpers/local-cloud.js";
 
 /** The built binary with a private WSQ_HOME and extra environment; bounded in time. */
@@ -110,6 +110,37 @@ describe("wsq deploy/destroy/status errors", () => {
     expect(status.code).toBe(1);
     expect(status.stderr).toMatch(/No stack named "noconfirm"/);
   }, 90_000);
+
+  it("stops a deploy that Lambda refused twice for the role's SQS permissions, naming IAM's eventual consistency (daemon test hook)", async () => {
+    const home = tempDir();
+    try {
+      // The documented test hook: the daemon's next two CreateEventSourceMapping calls fail as on AWS.
+      const start = await runWsq(["local", "start", "--port", "0"], home, 60_000, { WSQ_TEST_FAIL_CREATE_EVENT_SOURCE_MAPPING: "2" });
+      expect(start.code, start.stderr).toBe(0);
+      const run = await runWsq(["deploy", "--yes"], home, 90_000);
+      expect(run.code, run.stderr).toBe(1);
+      expectUserError(run);
+      expect(run.stderr).toContain("Trying the create once more.");
+      expect(run.stderr).toContain("The create of stack wsq failed twice");
+      expect(run.stderr).toContain("The provided execution role does not have permissions to call ReceiveMessage on SQS");
+      expect(run.stderr).toMatch(/^Fix: IAM is eventually consistent/m);
+
+      // The hook is used up: another stack deploys. Purging the assets it shares with the
+      // rolled-back stack is refused, naming that stack, and nothing is deleted.
+      const second = await runWsq(["deploy", "--yes", "--stack-name", "second"], home, 90_000);
+      expect(second.code, second.stderr).toBe(0);
+      const purge = await runWsq(["destroy", "--yes", "--stack-name", "second", "--purge-assets"], home, 90_000);
+      expect(purge.code).toBe(1);
+      expectUserError(purge);
+      expect(purge.stderr).toContain("Not purging the asset bucket");
+      expect(purge.stderr).toContain("  wsq (ROLLBACK_COMPLETE): handlers/");
+      expect(purge.stderr).toContain("`wsq destroy --stack-name wsq`");
+      expect((await runWsq(["status", "--stack-name", "second"], home)).code).toBe(0);
+    } finally {
+      await runWsq(["local", "stop"], home);
+      killRecorded(join(home, "local"));
+    }
+  }, 300_000);
 
   it("destroy asks for --yes without a terminal, deletes with it, and treats a missing stack as nothing to do", async () => {
     const cloud = await useTestCloud();

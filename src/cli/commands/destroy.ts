@@ -28,7 +28,10 @@ export function registerDestroyCommand(program: Command, context: CommandContext
     .option("--profile <profile>", "AWS profile from ~/.aws (aws target)")
     .option("--endpoint-url <url>", "send every AWS call to this endpoint")
     .option("-y, --yes", "delete without asking (required without a terminal)")
-    .option("--purge-assets", "also empty and delete the asset bucket (stack wsq-assets) of this account and region")
+    .option(
+      "--purge-assets",
+      "also empty and delete the asset bucket (stack wsq-assets) of this account and region; refused while another stack uses a handler in it",
+    )
     .option("--json", "print the result as JSON on stdout")
     .action(async (flags: DestroyFlags) => {
       const { io } = context;

@@ -9,6 +9,7 @@ import { ensureDataDir, rotateLogIfLarge } from "./data-dir.js";
 import { probeInstance } from "./instance.js";
 import { reportStartupToParent } from "./startup-report.js";
 import { acquireDataDirLock } from "./lock.js";
+import { testFaultsFromEnv } from "../server/test-faults.js";
 
 export interface ServeOptions {
   dataDir: string;
@@ -18,6 +19,8 @@ export interface ServeOptions {
   verifySignatures?: boolean;
   /** Enforce the SQS FIFO throughput quotas (LocalCloudOptions.quotas); false for `--no-quotas`. */
   quotas: boolean;
+  /** The environment test hooks are read from (docs/local.md, "Test hooks"); process.env by default. */
+  env?: NodeJS.ProcessEnv;
   /**
    * "daemon": spawned by `wsq local start`; stdout/stderr already go to the log file and the
    * outcome of start-up is reported to the parent over IPC. "foreground": run by the user in a
@@ -86,7 +89,9 @@ export async function serveLocalCloud(options: ServeOptions): Promise<ServingLoc
     }
     let cloud: LocalCloud;
     try {
+      const testFaults = testFaultsFromEnv(options.env ?? process.env);
       cloud = await startLocalCloud({
+        ...(testFaults ? { testFaults } : {}),
         dataDir: options.dataDir,
         port: options.port,
         host: options.host,

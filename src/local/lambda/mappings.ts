@@ -26,6 +26,21 @@ export interface MappingHost {
   track(promise: Promise<void>): void;
 }
 
+/**
+ * Faults a test asks for (LocalCloudOptions.testFaults, the very object: a test may raise a count
+ * while the local cloud runs); the counts go down as faults are injected.
+ */
+export interface MappingFaults {
+  failCreateEventSourceMapping?: number;
+}
+
+/**
+ * What Lambda answers (InvalidParameterValueException, 400) when it cannot receive from the queue
+ * with the function's role, typically right after the role's policy was attached (IAM is
+ * eventually consistent); Lambda checks this when the mapping is created.
+ */
+export const ROLE_CANNOT_RECEIVE = "The provided execution role does not have permissions to call ReceiveMessage on SQS";
+
 export class EventSourceMappings {
   private readonly pollers = new Map<string, SqsPoller>();
   private closed = false;
@@ -33,7 +48,7 @@ export class EventSourceMappings {
   constructor(
     private readonly ctx: LocalContext,
     private readonly store: LambdaStore,
-    private readonly deps: { sqs: SqsApi },
+    private readonly deps: { sqs: SqsApi; faults?: MappingFaults },
     private readonly host: MappingHost,
   ) {}
 
@@ -55,6 +70,11 @@ export class EventSourceMappings {
     const fifo = isFifoArn(arn);
     const settings = check.checkMappingSettings(input, fifo);
     await this.checkQueue(arn, record);
+    const faults = this.deps.faults;
+    if (faults?.failCreateEventSourceMapping !== undefined && faults.failCreateEventSourceMapping > 0) {
+      faults.failCreateEventSourceMapping -= 1;
+      throw lambdaErrors.invalidParameter(ROLE_CANNOT_RECEIVE);
+    }
     const existing = this.store.listMappings().find((m) => m.eventSourceArn === arn && m.functionName === record.name);
     if (existing) {
       throw lambdaErrors.conflict(

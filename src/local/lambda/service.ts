@@ -14,7 +14,7 @@ import { bootstrapPath, sdkNodePath } from "./bootstrap-path.js";
 import { codeDirectory, describeCode, removeFunctionCode, unpackCode } from "./code.js";
 import type { EnvironmentDeps } from "./environment.js";
 import { lambdaErrors } from "./errors.js";
-import { EventSourceMappings } from "./mappings.js";
+import { EventSourceMappings, type MappingFaults } from "./mappings.js";
 import { WorkerRegistry } from "./worker-registry.js";
 import { FunctionPool } from "./function-pool.js";
 import type { FunctionSpec } from "./function-spec.js";
@@ -27,6 +27,8 @@ export interface LambdaDependencies {
   sqs: SqsApi;
   s3: S3Api;
   logs: LogsApi;
+  /** Test hook (LocalCloudOptions.testFaults): counts down as faults are injected. */
+  faults?: MappingFaults;
 }
 
 /** Lambda's LastModified: `2026-11-24T10:00:00.000+0000`. */
@@ -62,7 +64,7 @@ export class LambdaService implements LambdaApi {
     this.mappings = new EventSourceMappings(
       ctx,
       this.store,
-      { sqs: deps.sqs },
+      { sqs: deps.sqs, ...(deps.faults ? { faults: deps.faults } : {}) },
       {
         functionArn: (name) => this.functionArn(name),
         nameOf: (nameOrArn) => this.nameOf(nameOrArn),

@@ -130,17 +130,49 @@ export function renderTagging(tags: TagSet): XmlNode {
 }
 
 // ---------------------------------------------------------------- policy
-/** Checked for shape only (JSON with a Statement); policies are recorded, not enforced. */
-export function parsePolicy(body: Buffer): string {
+function malformedPolicy(message: string): AwsServiceError {
+  return new AwsServiceError("MalformedPolicy", message, { status: 400 });
+}
+
+function asList(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [value];
+}
+
+/**
+ * A bucket policy, checked the way S3 refuses malformed ones (MalformedPolicy, 400): JSON whose
+ * first byte is '{', a Statement, and in each statement an Effect of Allow or Deny, a Principal,
+ * an Action and a Resource. Given the bucket, each Resource must be the bucket or its objects
+ * (`arn:aws:s3:::BUCKET`, `arn:aws:s3:::BUCKET/...`) and each Action an `s3:` one, as S3 requires
+ * ("Policy has invalid resource", "Policy has invalid action"). Conditions are kept, not
+ * evaluated: policies are recorded, not enforced (docs/s3.md).
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketPolicy.html
+ */
+export function parsePolicy(body: Buffer, bucket?: string): string {
   const text = body.toString("utf8");
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new AwsServiceError("MalformedPolicy", "Policies must be valid JSON and the first byte must be '{'", { status: 400 });
+    throw malformedPolicy("Policies must be valid JSON and the first byte must be '{'");
   }
-  if (typeof parsed !== "object" || parsed === null || !("Statement" in parsed)) {
-    throw new AwsServiceError("MalformedPolicy", "Missing required field Statement", { status: 400 });
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed) || !("Statement" in parsed)) {
+    throw malformedPolicy("Missing required field Statement");
+  }
+  for (const statement of asList(parsed.Statement)) {
+    if (typeof statement !== "object" || statement === null || Array.isArray(statement)) throw malformedPolicy("Invalid policy syntax.");
+    const fields = statement as Record<string, unknown>;
+    if (fields.Effect !== "Allow" && fields.Effect !== "Deny") throw malformedPolicy(`Invalid effect: ${String(fields.Effect)}`);
+    if (fields.Principal === undefined && fields.NotPrincipal === undefined) throw malformedPolicy("Missing required field Principal");
+    if (fields.Action === undefined && fields.NotAction === undefined) throw malformedPolicy("Missing required field Action");
+    if (fields.Resource === undefined && fields.NotResource === undefined) throw malformedPolicy("Missing required field Resource");
+    if (bucket === undefined) continue;
+    for (const action of asList(fields.Action ?? fields.NotAction)) {
+      if (typeof action !== "string" || !(action === "*" || /^s3:[A-Za-z*?]+$/.test(action))) throw malformedPolicy("Policy has invalid action");
+    }
+    for (const resource of asList(fields.Resource ?? fields.NotResource)) {
+      const arn = typeof resource === "string" ? resource : "";
+      if (!(arn === `arn:aws:s3:::${bucket}` || arn.startsWith(`arn:aws:s3:::${bucket}/`))) throw malformedPolicy("Policy has invalid resource");
+    }
   }
   return text;
 }

@@ -5,6 +5,7 @@ import { assertValidBucketName } from "./bucket-name.js";
 import { computeChecksum, DEFAULT_CHECKSUM_ALGORITHM, md5Hex, type ChecksumAlgorithm } from "./checksums.js";
 import { S3Store, type BucketConfigurationName, type StoredBucket, type StoredObject } from "./store.js";
 import { MultipartUploads } from "./multipart.js";
+import { parsePolicy } from "./bucket-config.js";
 
 /**
  * Limits S3 enforces that a client can hit here.
@@ -176,6 +177,15 @@ export class S3Service implements S3Api {
   setBucketConfiguration(bucket: string, which: BucketConfigurationName, value: string | undefined): void {
     this.requireBucket(bucket);
     this.store.setBucketConfiguration(bucket, which, value);
+  }
+
+  async putBucketPolicy(bucket: string, policy: string): Promise<void> {
+    this.requireBucket(bucket);
+    this.store.setBucketConfiguration(bucket, "policy", parsePolicy(Buffer.from(policy, "utf8"), bucket));
+  }
+
+  async deleteBucketPolicy(bucket: string): Promise<void> {
+    this.setBucketConfiguration(bucket, "policy", undefined);
   }
 
   // ------------------------------------------------------------------ objects

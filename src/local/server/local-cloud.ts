@@ -19,6 +19,7 @@ import { createApiGatewayPlugin } from "../apigateway/index.js";
 import { createCloudFormationPlugin } from "../cloudformation/index.js";
 import type { ApiGatewayPlugin, CloudFormationPlugin, LambdaPlugin, LogsPlugin, S3Plugin, SqsPlugin } from "../contracts.js";
 import { VERSION } from "../../shared/version.js";
+import type { TestFaults } from "./test-faults.js";
 
 export const DEFAULT_PORT = 4510;
 export const DEFAULT_REGION = "us-east-1";
@@ -48,6 +49,11 @@ export interface LocalCloudOptions {
    * (`wsq local start --no-quotas`, for loading your own code beyond AWS's limits).
    */
   quotas?: boolean;
+  /**
+   * Test hook: faults to inject (test-faults.ts), read as they are needed, so a test may change the
+   * counts while the local cloud runs. Never set by a request, only by whoever starts the local cloud.
+   */
+  testFaults?: TestFaults;
 }
 
 export interface LocalCloudServices {
@@ -162,7 +168,14 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const quotas = options.quotas !== false;
   const sqs = createSqsPlugin(context("sqs"), { quotas });
   const logs = createLogsPlugin(context("logs"));
-  const lambda = createLambdaPlugin(context("lambda"), { sqs: sqs.api, s3: s3.api, logs: logs.api });
+  const lambda = createLambdaPlugin(context("lambda"), {
+    sqs: sqs.api,
+    s3: s3.api,
+    logs: logs.api,
+    // The very object: a test may raise a count while the local cloud runs.
+    ...(options.testFaults ? { faults: options.testFaults } : {}),
+  });
+  if (options.testFaults !== undefined) log.log("warn", "test fault hooks are set", { ...options.testFaults });
   const apigateway = createApiGatewayPlugin(context("apigateway"), { sqs, lambda: lambda.api });
   const cloudformation = createCloudFormationPlugin(context("cfn"), {
     s3: s3.api,

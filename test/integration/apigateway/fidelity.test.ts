@@ -138,7 +138,8 @@ describe("local API Gateway: the shipped template and AWS details", () => {
       const before = Date.now();
       for (const frame of frames) client.socket.send(JSON.stringify(frame));
       const messages = await receiveAll(sqs, QueueUrl, 2);
-      expect(messages.map((m) => JSON.parse(m.Body!) as unknown)).toEqual(frames);
+      // The body is the frame as sent.
+      expect(messages.map((m) => m.Body)).toEqual(frames.map((frame) => JSON.stringify(frame)));
       const [grouped, own] = messages as [Message, Message];
       expect(grouped.Attributes?.MessageGroupId).toBe("g&1=%2+x/y?z");
       const connectionId = own.MessageAttributes?.connectionId?.StringValue;
@@ -157,6 +158,48 @@ describe("local API Gateway: the shipped template and AWS details", () => {
       // client as API Gateway's error frame, and nothing is queued.
       client.socket.send(JSON.stringify({ action: "sendMessage", MessageGroupId: "ü 😀" }));
       expect(JSON.parse(await client.next())).toMatchObject({ message: "Internal server error", connectionId });
+    } finally {
+      client.socket.close();
+      sqs.destroy();
+    }
+  });
+
+  it("queues frames that are not JSON objects verbatim in the connection's group, and fails one that starts like an object but is not JSON", async () => {
+    const cloud = await useTestCloud();
+    const { url, QueueUrl, sqs } = await queueApi(cloud, shippedRequestTemplate());
+    const client = await open(url);
+    try {
+      const frames = ["plain text & more=1 %", "42", '[1, {"MessageGroupId": "x"}]', '  {"MessageGroupId": "g", "spaced":  true}'];
+      for (const frame of frames) client.socket.send(frame);
+      const messages = await receiveAll(sqs, QueueUrl, frames.length);
+      expect(messages.map((m) => m.Body).sort()).toEqual([...frames].sort());
+      const connectionId = messages[0]!.MessageAttributes?.connectionId?.StringValue;
+      const groupOf = (body: string) => messages.find((m) => m.Body === body)!.Attributes?.MessageGroupId;
+      for (const frame of frames.slice(0, 3)) expect(groupOf(frame), frame).toBe(connectionId);
+      expect(groupOf(frames[3]!)).toBe("g");
+      // The strict reading: $input.path on a body that is not JSON fails the integration.
+      client.socket.send("{ not json");
+      expect(JSON.parse(await client.next())).toMatchObject({ message: "Internal server error", connectionId });
+    } finally {
+      client.socket.close();
+      sqs.destroy();
+    }
+  });
+
+  it("gives templates numeric $context variables as numbers: $util.urlEncode refuses them unless quoted (strict typing)", async () => {
+    const cloud = await useTestCloud();
+    const template =
+      "Action=SendMessage&MessageGroupId=g&MessageDeduplicationId=$util.urlEncode($context.requestId)" +
+      '&MessageBody=$util.urlEncode($context.requestTimeEpoch)|$util.urlEncode("$context.connectedAt")|$util.urlEncode($context.connectedAt)';
+    const { url, QueueUrl, sqs } = await queueApi(cloud, template);
+    const client = await open(url);
+    try {
+      client.socket.send("{}");
+      const [message] = await receiveAll(sqs, QueueUrl, 1);
+      const [epoch, quoted, connectedAt] = message!.Body!.split("|");
+      expect(epoch).toBe("$util.urlEncode($context.requestTimeEpoch)");
+      expect(quoted).toMatch(/^\d{13}$/);
+      expect(connectedAt).toBe("$util.urlEncode($context.connectedAt)");
     } finally {
       client.socket.close();
       sqs.destroy();

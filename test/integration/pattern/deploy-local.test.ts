@@ -49,6 +49,34 @@ async function roundTrip(url: string, id: string, data: unknown): Promise<Patter
   }
 }
 
+/** Sends raw text frames on one connection; resolves with the results and the error frames they got. */
+async function rawFrames(url: string, frames: string[]): Promise<{ results: PatternResult[]; errors: string[] }> {
+  const socket = new WebSocket(url);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once("open", () => resolve());
+      socket.once("error", reject);
+    });
+    const results: PatternResult[] = [];
+    const errors: string[] = [];
+    const done = new Promise<void>((resolve, reject) => {
+      socket.on("message", (raw: Buffer) => {
+        const frame = parseIncomingFrame(raw.toString("utf8"));
+        if (frame.kind === "result") results.push(frame.result);
+        else if (frame.kind === "api-error") errors.push(frame.error.message);
+        if (results.length + errors.length === frames.length) resolve();
+      });
+      socket.once("close", (code) => reject(new Error(`closed (${code}) before every frame was answered`)));
+    });
+    // One group (the connection's): the results come back in the order the frames were queued.
+    for (const frame of frames) socket.send(frame);
+    await done;
+    return { results, errors };
+  } finally {
+    socket.close();
+  }
+}
+
 describe("wsq deploy / status / destroy on the local target", () => {
   it(
     "applies to the local cloud without a terminal, after listing the changes and saying why it did not ask",
@@ -62,8 +90,15 @@ describe("wsq deploy / status / destroy on the local target", () => {
       expect(status.code, status.stderr).toBe(0);
       const destroy = await runWsq(["destroy", "--stack-name", "noconfirm", "--yes"], home, STEP_MS);
       expect(destroy.code, destroy.stderr).toBe(0);
+      // Deployed again at once: CloudFormation names the queues afresh, so nothing waits out SQS's
+      // 60 s refusal of a deleted queue's name.
+      const again = await runWsq(["deploy", "--stack-name", "noconfirm", "--yes"], home, STEP_MS);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr).not.toContain("Waiting");
+      const destroyAgain = await runWsq(["destroy", "--stack-name", "noconfirm", "--yes"], home, STEP_MS);
+      expect(destroyAgain.code, destroyAgain.stderr).toBe(0);
     },
-    STEP_MS * 2,
+    STEP_MS * 4,
   );
 
   it(
@@ -75,7 +110,8 @@ describe("wsq deploy / status / destroy on the local target", () => {
       expect(created).toMatchObject({ stackName: "wsq", target: "local", operation: "create", status: "CREATE_COMPLETE", noChanges: false });
       expect(created.outputs.WebSocketUrl).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/_aws\/execute-api\/[^/]+\/production$/);
       expect(created.outputs.ConnectionsUrl).toBe(created.outputs.WebSocketUrl.replace(/^ws:/, "http:"));
-      expect(created.outputs.QueueUrl).toMatch(/wsq-requests\.fifo$/);
+      expect(created.outputs.QueueUrl).toMatch(/\/wsq-Queue-[A-Z0-9]{12}\.fifo$/);
+      expect(created.outputs.DeadLetterQueueUrl).toMatch(/\/wsq-DeadLetterQueue-[A-Z0-9]{12}\.fifo$/);
       expect(created.outputs.FunctionName).toBe("wsq-handler");
 
       const result = await roundTrip(created.outputs.WebSocketUrl, "e2e-1", { hello: "wörld & more=+" });
@@ -84,6 +120,13 @@ describe("wsq deploy / status / destroy on the local target", () => {
       expect(result.requestId).toEqual(expect.any(String));
       expect(result.sequenceNumber).toMatch(/^\d+$/);
       expect(result.queueWaitMs).toBeGreaterThanOrEqual(0);
+
+      // Frames that are not JSON objects reach the handler verbatim, in the connection's own group;
+      // a frame that starts like an object but is not JSON gets the gateway's error frame.
+      const raw = await rawFrames(created.outputs.WebSocketUrl, ["plain text & more=1", "42", '[1, "two"]', "{not json"]);
+      expect(raw.results.map((r) => r.data)).toEqual(["plain text & more=1", 42, [1, "two"]]);
+      for (const r of raw.results) expect(r).toMatchObject({ id: null, group: r.connectionId, receiveCount: 1 });
+      expect(raw.errors).toEqual(["Internal server error"]);
 
       const status = await runWsq(["status", "--json"], home);
       expect(status.code, status.stderr).toBe(0);

@@ -73,17 +73,25 @@ describe("the wsq template through the engine, against recording fakes of the se
       `http://127.0.0.1:4510/_aws/execute-api/${apiId}/production`,
     );
 
-    const queue = calls.find((call) => call.method === "createQueue" && (call.input as { QueueName: string }).QueueName === "wsq-requests.fifo")!.input as {
-      Attributes: Record<string, string>;
-    };
-    expect(queue.Attributes).toMatchObject({ FifoQueue: "true", VisibilityTimeout: "90", SqsManagedSseEnabled: "true" });
+    // Queue names generated as CloudFormation does: stack-LogicalId-RANDOM, with the .fifo suffix.
+    const queues = calls.filter((call) => call.method === "createQueue").map((call) => call.input as { QueueName: string; Attributes: Record<string, string> });
+    const queue = queues.find((q) => /^wsq-Queue-[A-Z0-9]{12}\.fifo$/.test(q.QueueName))!;
+    const deadLetters = queues.find((q) => /^wsq-DeadLetterQueue-[A-Z0-9]{12}\.fifo$/.test(q.QueueName))!;
+    expect(queue.Attributes).toMatchObject({
+      FifoQueue: "true",
+      VisibilityTimeout: "90",
+      SqsManagedSseEnabled: "true",
+      DeduplicationScope: "messageGroup",
+      FifoThroughputLimit: "perMessageGroupId",
+    });
+    expect(deadLetters.Attributes.DeduplicationScope).toBeUndefined();
     expect(JSON.parse(queue.Attributes.RedrivePolicy!)).toEqual({
-      deadLetterTargetArn: "arn:aws:sqs:us-east-1:000000000000:wsq-dead-letters.fifo",
+      deadLetterTargetArn: `arn:aws:sqs:us-east-1:000000000000:${deadLetters.QueueName}`,
       maxReceiveCount: "5",
     });
     expect(find("createEventSourceMapping")).toMatchObject({
       FunctionName: "wsq-handler",
-      EventSourceArn: "arn:aws:sqs:us-east-1:000000000000:wsq-requests.fifo",
+      EventSourceArn: `arn:aws:sqs:us-east-1:000000000000:${queue.QueueName}`,
       BatchSize: 10,
       FunctionResponseTypes: ["ReportBatchItemFailures"],
       ScalingConfig: { MaximumConcurrency: 10 },
@@ -91,7 +99,7 @@ describe("the wsq template through the engine, against recording fakes of the se
     expect(find("createIntegration")).toMatchObject({
       ApiId: apiId,
       IntegrationType: "AWS",
-      IntegrationUri: "arn:aws:apigateway:us-east-1:sqs:path/000000000000/wsq-requests.fifo",
+      IntegrationUri: `arn:aws:apigateway:us-east-1:sqs:path/000000000000/${queue.QueueName}`,
       PassthroughBehavior: "NEVER",
     });
     const integrationId = calls.indexOf(calls.find((call) => call.method === "createIntegration")!);

@@ -5,6 +5,7 @@ import {
   DeleteStackCommand,
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
+  ListStacksCommand,
 } from "@aws-sdk/client-cloudformation";
 import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { existsSync, writeFileSync } from "node:fs";
@@ -13,6 +14,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { deployPattern, type DeployOptions } from "../../../src/deploy/deploy.js";
 import { bundleUserHandler, type HandlerAsset } from "../../../src/deploy/handler-bundle.js";
 import { destroyPattern } from "../../../src/deploy/destroy.js";
+import { deployStack } from "../../../src/deploy/stack-operations.js";
 import type { DeployEvent } from "../../../src/deploy/events.js";
 import { readSavedStack } from "../../../src/deploy/stack-outputs.js";
 import { translateAwsError } from "../../../src/shared/aws-errors.js";
@@ -175,9 +177,8 @@ describe("deployPattern against AWS (mocked SDK)", () => {
     expect(o.events.some((e) => e.type === "step" && e.message.startsWith("Waiting"))).toBe(false);
   });
 
-  it("waits, saying why, while SQS still refuses the names of queues deleted less than a minute ago; Ctrl-C stops the wait", async () => {
-    fake = fakeCloud();
-    fake.addStack("wsq-assets", "CREATE_COMPLETE", { AssetBucketName: "b1" });
+  /** A stack "wsq" deleted 20 s ago, whose queue (named as wsq's earlier template named it) was deleted 25 s ago. */
+  function recentlyDeletedStack(): void {
     const old = fake.addStack("wsq", "DELETE_COMPLETE");
     old.deletedAt = new Date(Date.now() - 20_000);
     old.events.unshift({
@@ -187,26 +188,69 @@ describe("deployPattern against AWS (mocked SDK)", () => {
       LogicalResourceId: "Queue",
       ResourceType: "AWS::SQS::Queue",
       ResourceStatus: "DELETE_COMPLETE",
+      PhysicalResourceId: "https://sqs.eu-west-1.amazonaws.com/123456789012/wsq-requests.fifo",
       Timestamp: new Date(Date.now() - 25_000),
     });
+  }
+
+  it("does not wait for SQS's name reuse after a destroy: the shipped template leaves the queue names to CloudFormation", async () => {
+    fake = fakeCloud();
+    fake.addStack("wsq-assets", "CREATE_COMPLETE", { AssetBucketName: "b1" });
+    recentlyDeletedStack();
+    const o = options();
+    const result = await deployPattern(o);
+    expect(result).toMatchObject({ operation: "create", status: "CREATE_COMPLETE" });
+    expect(o.events.some((e) => e.type === "step" && e.message.startsWith("Waiting"))).toBe(false);
+    // Not even looked up: a template that names no queue has nothing to wait for.
+    expect(fake.cfn.commandCalls(ListStacksCommand)).toHaveLength(0);
+  });
+
+  it("waits, saying why, when the template names its queues and SQS still refuses those names; Ctrl-C stops the wait", async () => {
+    fake = fakeCloud();
+    recentlyDeletedStack();
+    // A template that names its queues as wsq's earlier one did (a user's own, say).
+    const named = [
+      "Resources:",
+      "  Queue:",
+      "    Type: AWS::SQS::Queue",
+      '    Properties: { FifoQueue: true, QueueName: !Sub "${AWS::StackName}-requests.fifo" }',
+    ].join("\n");
     const controller = new AbortController();
-    const o = options({
-      signal: controller.signal,
-      emit: (event) => {
-        o.events.push(event);
-        if (event.type === "step" && event.message.startsWith("Waiting")) controller.abort();
-      },
-    });
-    const error = await failure(deployPattern(o));
+    const events: DeployEvent[] = [];
+    const request = {
+      cfn: new CloudFormationClient({ region: "eu-west-1", credentials: target.credentials! }),
+      stackName: "wsq",
+      templateBody: named,
+      parameters: {},
+      templateParameters: [],
+      capabilities: [],
+      description: "test",
+      pollMs: 1,
+      confirm: async () => true,
+      targetFlag: " --target aws",
+    };
+    const error = await failure(
+      deployStack({
+        ...request,
+        signal: controller.signal,
+        emit: (event) => {
+          events.push(event);
+          if (event.type === "step" && event.message.startsWith("Waiting")) controller.abort();
+        },
+      }),
+    );
     expect(error.code).toBe("INTERRUPTED");
-    const waiting = o.events.find((e) => e.type === "step" && e.message.startsWith("Waiting"));
+    const waiting = events.find((e) => e.type === "step" && e.message.startsWith("Waiting"));
     // 60 s after the deletion, 25 s ago, and a second of margin: 36 s.
     expect(waiting).toMatchObject({
-      message: expect.stringMatching(
-        /^Waiting 3[5-6] s: stack wsq's queues were deleted less than a minute ago, and SQS refuses a deleted queue's name for 60 s/,
-      ),
+      message: expect.stringMatching(/^Waiting 3[5-6] s: the template names its queues, stack wsq's queues of those names were deleted less than a minute ago/),
     });
-    expect(fake.cfn.commandCalls(CreateChangeSetCommand).filter((c) => c.args[0].input.StackName === "wsq")).toHaveLength(0);
+    expect(fake.cfn.commandCalls(CreateChangeSetCommand)).toHaveLength(0);
+
+    // Other names (CloudFormation's, or another template's): no wait.
+    const other = await deployStack({ ...request, templateBody: named.replace("requests", "inbox"), emit: (event) => events.push(event) });
+    expect(other.status).toBe("CREATE_COMPLETE");
+    expect(events.filter((e) => e.type === "step" && e.message.startsWith("Waiting"))).toHaveLength(1);
   });
 
   it("reports a failed creation with the resource's reason and how to recover", async () => {
@@ -289,6 +333,123 @@ describe("deployPattern against AWS (mocked SDK)", () => {
   });
 });
 
+describe("deploy's safety nets (mocked SDK)", () => {
+  const IAM_REASON =
+    'Resource handler returned message: "Invalid request provided: The provided execution role does not have permissions to call ReceiveMessage on SQS (Service: Lambda, Status Code: 400, Request ID: 1f2e)" (RequestToken: 9a8b, HandlerErrorCode: InvalidRequest)';
+  const rolledBack = (finalStatus: string) => ({
+    resources: [
+      { logicalId: "FunctionQueuePolicy", type: "AWS::IAM::Policy", status: finalStatus.startsWith("UPDATE") ? "UPDATE_COMPLETE" : "CREATE_COMPLETE" },
+      {
+        logicalId: "EventSourceMapping",
+        type: "AWS::Lambda::EventSourceMapping",
+        status: finalStatus.startsWith("UPDATE") ? "UPDATE_FAILED" : "CREATE_FAILED",
+        reason: IAM_REASON,
+      },
+    ],
+    finalStatus,
+  });
+  const notes = (events: DeployEvent[]) => events.flatMap((e) => (e.type === "note" ? [e.message] : []));
+
+  it("retries a create once when Lambda could not use the role's SQS permissions yet (IAM eventual consistency), saying why", async () => {
+    fake = fakeCloud();
+    fake.addStack("wsq-assets", "CREATE_COMPLETE", { AssetBucketName: "b1" });
+    fake.script.nextExecutions.push(rolledBack("ROLLBACK_COMPLETE"));
+    const o = options();
+    const result = await deployPattern(o);
+    expect(result).toMatchObject({ operation: "create", status: "CREATE_COMPLETE", outputs: PATTERN_OUTPUTS });
+    expect(notes(o.events)).toContainEqual(
+      expect.stringMatching(
+        /^EventSourceMapping failed: Lambda could not use the function role's SQS permissions yet .*IAM is eventually consistent.* Trying the create once more\.$/,
+      ),
+    );
+    // The rolled-back stack is deleted (it cannot be updated) and created again, without asking twice.
+    expect(fake.cfn.commandCalls(DeleteStackCommand)).toHaveLength(1);
+    expect(
+      fake.cfn
+        .commandCalls(CreateChangeSetCommand)
+        .filter((c) => c.args[0].input.StackName === "wsq")
+        .map((c) => c.args[0].input.ChangeSetType),
+    ).toEqual(["CREATE", "CREATE"]);
+  });
+
+  it("retries an update that rolled back for the same reason, from the rolled-back stack", async () => {
+    fake = fakeCloud();
+    fake.addStack("wsq-assets", "CREATE_COMPLETE", { AssetBucketName: "b1" });
+    fake.addStack("wsq", "UPDATE_COMPLETE", { ...PATTERN_OUTPUTS });
+    fake.script.nextExecutions.push(rolledBack("UPDATE_ROLLBACK_COMPLETE"));
+    fake.script.execution = {
+      resources: [{ logicalId: "EventSourceMapping", type: "AWS::Lambda::EventSourceMapping", status: "UPDATE_COMPLETE" }],
+      finalStatus: "UPDATE_COMPLETE",
+    };
+    let asked = 0;
+    const o = options({ confirm: async () => (asked += 1) > 0 });
+    const result = await deployPattern(o);
+    expect(result).toMatchObject({ operation: "update", status: "UPDATE_COMPLETE" });
+    expect(notes(o.events).some((n) => n.endsWith("Trying the update once more."))).toBe(true);
+    expect(asked).toBe(1);
+    expect(fake.cfn.commandCalls(DeleteStackCommand)).toHaveLength(0);
+    expect(fake.cfn.commandCalls(ExecuteChangeSetCommand)).toHaveLength(2);
+  });
+
+  it("stops after the second failure with an error that names IAM's eventual consistency and the fix", async () => {
+    fake = fakeCloud();
+    fake.addStack("wsq-assets", "CREATE_COMPLETE", { AssetBucketName: "b1" });
+    fake.script.execution = rolledBack("ROLLBACK_COMPLETE");
+    const o = options();
+    const error = await failure(deployPattern(o));
+    expect(error.code).toBe("IAM_NOT_PROPAGATED");
+    expect(error.message).toContain("The create of stack wsq failed twice, and was rolled back (ROLLBACK_COMPLETE)");
+    expect(error.message).toContain("EventSourceMapping (AWS::Lambda::EventSourceMapping) CREATE_FAILED: ");
+    expect(error.hint).toMatch(/IAM is eventually consistent.*Wait a minute and run `wsq deploy --stack-name wsq --target aws` again/);
+    expect(fake.cfn.commandCalls(ExecuteChangeSetCommand)).toHaveLength(2);
+  });
+
+  it("does not retry other failures", async () => {
+    fake = fakeCloud();
+    fake.addStack("wsq-assets", "CREATE_COMPLETE", { AssetBucketName: "b1" });
+    fake.script.execution = {
+      resources: [{ logicalId: "EventSourceMapping", type: "AWS::Lambda::EventSourceMapping", status: "CREATE_FAILED", reason: "Function does not exist" }],
+      finalStatus: "ROLLBACK_COMPLETE",
+    };
+    const error = await failure(deployPattern(options()));
+    expect(error.code).toBe("DEPLOY_FAILED");
+    expect(fake.cfn.commandCalls(ExecuteChangeSetCommand)).toHaveLength(1);
+  });
+
+  it("says so before an update replaces a queue: its messages go with it", async () => {
+    fake = fakeCloud();
+    fake.addStack("wsq-assets", "CREATE_COMPLETE", { AssetBucketName: "b1" });
+    fake.addStack("wsq", "UPDATE_COMPLETE", { ...PATTERN_OUTPUTS });
+    fake.script.changes = [
+      { Type: "Resource", ResourceChange: { Action: "Modify", LogicalResourceId: "Queue", ResourceType: "AWS::SQS::Queue", Replacement: "True" } },
+      { Type: "Resource", ResourceChange: { Action: "Modify", LogicalResourceId: "DeadLetterQueue", ResourceType: "AWS::SQS::Queue", Replacement: "True" } },
+    ];
+    fake.script.execution.finalStatus = "UPDATE_COMPLETE";
+    const o = options();
+    await deployPattern(o);
+    expect(notes(o.events)).toContainEqual(
+      expect.stringMatching(/^This update replaces Queue and DeadLetterQueue: messages still in the old queues are deleted with them/),
+    );
+  });
+
+  it("brings an asset stack created by an earlier wsq to the shipped template (the bucket policy that refuses plain HTTP)", async () => {
+    fake = fakeCloud();
+    fake.addStack("wsq-assets", "CREATE_COMPLETE", { AssetBucketName: "b1" }).templateBody = "Resources:\n  AssetBucket:\n    Type: AWS::S3::Bucket\n";
+    fake.script.nextExecutions.push({ resources: [], finalStatus: "UPDATE_COMPLETE" });
+    const o = options();
+    await deployPattern(o);
+    expect(o.events).toContainEqual({ type: "step", message: "Updating the asset stack wsq-assets to this version's template" });
+    const assets = fake.cfn.commandCalls(CreateChangeSetCommand).filter((c) => c.args[0].input.StackName === "wsq-assets");
+    expect(assets.map((c) => c.args[0].input.ChangeSetType)).toEqual(["UPDATE"]);
+    expect(assets[0]!.args[0].input.TemplateBody).toContain("AWS::S3::BucketPolicy");
+    // Once it runs the shipped template, nothing more is sent for it.
+    fake.cfn.resetHistory();
+    fake.script.execution.finalStatus = "UPDATE_COMPLETE";
+    await deployPattern(options());
+    expect(fake.cfn.commandCalls(CreateChangeSetCommand).filter((c) => c.args[0].input.StackName === "wsq-assets")).toHaveLength(0);
+  });
+});
+
 describe("destroyPattern against AWS (mocked SDK)", () => {
   it("deletes the stack, follows it to DELETE_COMPLETE and forgets the saved outputs", async () => {
     fake = fakeCloud();
@@ -324,6 +485,35 @@ describe("destroyPattern against AWS (mocked SDK)", () => {
     );
     expect(error.code).toBe("DESTROY_FAILED");
     expect(error.message).toContain("FunctionRole (AWS::IAM::Role) DELETE_FAILED: Cannot delete entity");
+  });
+
+  it("refuses --purge-assets while another stack uses a handler in the asset bucket, naming it, before deleting anything", async () => {
+    fake = fakeCloud();
+    fake.addStack("wsq-assets", "CREATE_COMPLETE", { AssetBucketName: "b1" });
+    const handlerKey = { ParameterKey: "AssetKey", ParameterValue: "handlers/abc.zip" };
+    fake.addStack("wsq", "CREATE_COMPLETE", { ...PATTERN_OUTPUTS }, [{ ParameterKey: "AssetBucket", ParameterValue: "b1" }, handlerKey]);
+    fake.addStack("shop", "UPDATE_COMPLETE", { ...PATTERN_OUTPUTS }, [{ ParameterKey: "AssetBucket", ParameterValue: "b1" }, handlerKey]);
+    fake.addStack("elsewhere", "CREATE_COMPLETE", {}, [{ ParameterKey: "AssetBucket", ParameterValue: "another-bucket" }]);
+    let asked = false;
+    const error = await failure(
+      destroyPattern({
+        target,
+        stackName: "wsq",
+        purgeAssets: true,
+        emit: () => {},
+        confirm: async () => (asked = true),
+        pollMs: 1,
+        env: { WSQ_HOME: tempDir() },
+      }),
+    );
+    expect(error.code).toBe("ASSETS_IN_USE");
+    expect(error.exitCode).toBe(1);
+    expect(error.message).toContain("Not purging the asset bucket b1: another stack uses a handler in it");
+    expect(error.message).toContain("  shop (UPDATE_COMPLETE): handlers/abc.zip");
+    expect(error.message).not.toContain("elsewhere");
+    expect(error.hint).toContain("`wsq destroy --stack-name shop --target aws`");
+    expect(asked).toBe(false);
+    expect(fake.cfn.commandCalls(DeleteStackCommand)).toHaveLength(0);
   });
 
   it("deletes nothing when not confirmed, and nothing is an answer when there is no stack", async () => {

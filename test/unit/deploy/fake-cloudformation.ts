@@ -12,6 +12,7 @@ import {
   DescribeStackEventsCommand,
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
+  GetTemplateCommand,
   ListStackResourcesCommand,
   ListStacksCommand,
   type Change,
@@ -34,6 +35,8 @@ export interface FakeStack {
   events: StackEvent[];
   lastUpdated?: Date;
   deletedAt?: Date;
+  /** The template of the last executed change set. */
+  templateBody?: string;
 }
 
 /** What executing a change set does: the resource events and the final status. */
@@ -45,8 +48,8 @@ export interface ExecutionScript {
 export const PATTERN_OUTPUTS = {
   WebSocketUrl: "wss://abc.execute-api.eu-west-1.amazonaws.com/production",
   ConnectionsUrl: "https://abc.execute-api.eu-west-1.amazonaws.com/production",
-  QueueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/wsq-requests.fifo",
-  DeadLetterQueueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/wsq-dead-letters.fifo",
+  QueueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/wsq-Queue-A1B2C3D4E5F6.fifo",
+  DeadLetterQueueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/wsq-DeadLetterQueue-F6E5D4C3B2A1.fifo",
   FunctionName: "wsq-handler",
 };
 
@@ -56,10 +59,21 @@ export function fakeCloud() {
   const stacks = new Map<string, FakeStack>();
   // Deleted stacks stay listed (and found by id) after a new stack took their name, as on AWS.
   const deletedStacks: { name: string; stack: FakeStack }[] = [];
-  const changeSets = new Map<string, { stackName: string; type: string; parameters: Parameter[]; status: string; reason?: string; changes: Change[] }>();
+  const changeSets = new Map<
+    string,
+    { stackName: string; type: string; parameters: Parameter[]; templateBody?: string; status: string; reason?: string; changes: Change[] }
+  >();
   let eventCounter = 0;
   let stackCounter = 0;
-  const script: { changes: Change[]; emptyUpdate: boolean; execution: ExecutionScript; deletion: ExecutionScript } = {
+  const script: {
+    changes: Change[];
+    emptyUpdate: boolean;
+    execution: ExecutionScript;
+    /** Scripts for the next executions, in order, before `execution` applies again. */
+    nextExecutions: ExecutionScript[];
+    deletion: ExecutionScript;
+  } = {
+    nextExecutions: [],
     changes: [
       { Type: "Resource", ResourceChange: { Action: "Add", LogicalResourceId: "Queue", ResourceType: "AWS::SQS::Queue" } },
       { Type: "Resource", ResourceChange: { Action: "Add", LogicalResourceId: "Function", ResourceType: "AWS::Lambda::Function" } },
@@ -100,24 +114,29 @@ export function fakeCloud() {
     return stack;
   }
 
-  cfn.on(DescribeStacksCommand).callsFake(async (input: { StackName: string }) => {
+  const describe = (name: string, s: FakeStack) => ({
+    StackName: name,
+    StackId: s.id,
+    StackStatus: s.status,
+    StackStatusReason: s.reason,
+    CreationTime: new Date(1_700_000_000_000),
+    LastUpdatedTime: s.lastUpdated,
+    Outputs: Object.entries(s.outputs).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
+    Parameters: s.parameters,
+  });
+  cfn.on(DescribeStacksCommand).callsFake(async (input: { StackName?: string }) => {
+    // Without a name: every stack that is not deleted, as CloudFormation lists them.
+    if (input.StackName === undefined)
+      return { Stacks: [...stacks.entries()].filter(([, s]) => s.status !== "DELETE_COMPLETE").map(([name, s]) => describe(name, s)) };
     const found = find(input.StackName);
     if (!found || (found[1].status === "DELETE_COMPLETE" && input.StackName === found[0])) throw notFound(input.StackName);
     const [name, s] = found;
-    return {
-      Stacks: [
-        {
-          StackName: name,
-          StackId: s.id,
-          StackStatus: s.status,
-          StackStatusReason: s.reason,
-          CreationTime: new Date(1_700_000_000_000),
-          LastUpdatedTime: s.lastUpdated,
-          Outputs: Object.entries(s.outputs).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
-          Parameters: s.parameters,
-        },
-      ],
-    };
+    return { Stacks: [describe(name, s)] };
+  });
+  cfn.on(GetTemplateCommand).callsFake(async (input: { StackName: string }) => {
+    const found = find(input.StackName);
+    if (!found) throw notFound(input.StackName);
+    return { TemplateBody: found[1].templateBody };
   });
   cfn.on(DescribeStackEventsCommand).callsFake(async (input: { StackName: string }) => {
     const found = find(input.StackName);
@@ -136,27 +155,30 @@ export function fakeCloud() {
       })),
   }));
   cfn.on(ListStackResourcesCommand).callsFake(async () => ({ StackResourceSummaries: [{ LogicalResourceId: "Queue" }, { LogicalResourceId: "Function" }] }));
-  cfn.on(CreateChangeSetCommand).callsFake(async (input: { StackName: string; ChangeSetName: string; ChangeSetType: string; Parameters: Parameter[] }) => {
-    let stack = stacks.get(input.StackName);
-    if (input.ChangeSetType === "CREATE" && (!stack || stack.status !== "REVIEW_IN_PROGRESS")) {
-      if (stack?.status === "DELETE_COMPLETE") {
-        deletedStacks.push({ name: input.StackName, stack });
+  cfn
+    .on(CreateChangeSetCommand)
+    .callsFake(async (input: { StackName: string; ChangeSetName: string; ChangeSetType: string; Parameters: Parameter[]; TemplateBody?: string }) => {
+      let stack = stacks.get(input.StackName);
+      if (input.ChangeSetType === "CREATE" && (!stack || stack.status !== "REVIEW_IN_PROGRESS")) {
+        if (stack?.status === "DELETE_COMPLETE") {
+          deletedStacks.push({ name: input.StackName, stack });
+        }
+        stack = addStack(input.StackName, "REVIEW_IN_PROGRESS");
       }
-      stack = addStack(input.StackName, "REVIEW_IN_PROGRESS");
-    }
-    if (!stack) throw notFound(input.StackName);
-    const id = `arn:aws:cloudformation:eu-west-1:123456789012:changeSet/${input.ChangeSetName}/1`;
-    const empty = input.ChangeSetType === "UPDATE" && script.emptyUpdate;
-    changeSets.set(id, {
-      stackName: input.StackName,
-      type: input.ChangeSetType,
-      parameters: input.Parameters,
-      status: empty ? "FAILED" : "CREATE_COMPLETE",
-      ...(empty ? { reason: "The submitted information didn't contain changes. Submit different information to create a change set." } : {}),
-      changes: empty ? [] : script.changes,
+      if (!stack) throw notFound(input.StackName);
+      const id = `arn:aws:cloudformation:eu-west-1:123456789012:changeSet/${input.ChangeSetName}/1`;
+      const empty = input.ChangeSetType === "UPDATE" && script.emptyUpdate;
+      changeSets.set(id, {
+        stackName: input.StackName,
+        type: input.ChangeSetType,
+        parameters: input.Parameters,
+        ...(input.TemplateBody !== undefined ? { templateBody: input.TemplateBody } : {}),
+        status: empty ? "FAILED" : "CREATE_COMPLETE",
+        ...(empty ? { reason: "The submitted information didn't contain changes. Submit different information to create a change set." } : {}),
+        changes: empty ? [] : script.changes,
+      });
+      return { Id: id, StackId: stack.id };
     });
-    return { Id: id, StackId: stack.id };
-  });
   cfn.on(DescribeChangeSetCommand).callsFake(async (input: { ChangeSetName: string }) => {
     const cs = changeSets.get(input.ChangeSetName);
     if (!cs) throw awsError("ChangeSetNotFoundException", "ChangeSet not found");
@@ -172,8 +194,10 @@ export function fakeCloud() {
     stack.parameters = cs.parameters.map((p) => (p.UsePreviousValue ? stack.parameters.find((q) => q.ParameterKey === p.ParameterKey)! : p));
     const starting = cs.type === "CREATE" ? "CREATE_IN_PROGRESS" : "UPDATE_IN_PROGRESS";
     event(stack, cs.stackName, cs.stackName, "AWS::CloudFormation::Stack", starting);
-    for (const r of script.execution.resources) event(stack, cs.stackName, r.logicalId, r.type, r.status, r.reason);
-    stack.status = script.execution.finalStatus;
+    const execution = script.nextExecutions.shift() ?? script.execution;
+    for (const r of execution.resources) event(stack, cs.stackName, r.logicalId, r.type, r.status, r.reason);
+    stack.status = execution.finalStatus;
+    if (!stack.status.includes("ROLLBACK") && cs.templateBody !== undefined) stack.templateBody = cs.templateBody;
     stack.lastUpdated = new Date(1_700_000_100_000 + eventCounter);
     event(stack, cs.stackName, cs.stackName, "AWS::CloudFormation::Stack", stack.status);
     if (stack.status.endsWith("COMPLETE") && !stack.status.includes("ROLLBACK"))

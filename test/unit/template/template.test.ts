@@ -121,24 +121,28 @@ describe("the pattern template", () => {
     expect(evaluate(env.WSQ_CONNECTIONS_URL, local)).toBe("http://127.0.0.1:4510/_aws/execute-api/abc123/production");
   });
 
-  it("names resources after the stack so that stacks coexist", () => {
+  it("names the function, its log group and the API after the stack, and leaves the queue names to CloudFormation", () => {
     for (const [id, key] of [
-      ["Queue", "QueueName"],
-      ["DeadLetterQueue", "QueueName"],
       ["Function", "FunctionName"],
       ["Api", "Name"],
       ["FunctionLogGroup", "LogGroupName"],
     ] as const) {
       expect(JSON.stringify(props(id)[key]), id).toContain("${AWS::StackName}");
     }
+    // Generated names (`<stack>-Queue-<random>.fifo`): a destroy and a deploy need not wait out
+    // SQS's 60 s name reuse, and an update may replace a queue.
+    for (const id of ["Queue", "DeadLetterQueue"]) expect(props(id).QueueName, id).toBeUndefined();
   });
 
-  it("has a FIFO queue with SSE, a FIFO dead-letter queue and maxReceiveCount of at least 5", () => {
+  it("has a high-throughput FIFO queue with SSE, a FIFO dead-letter queue and maxReceiveCount of at least 5", () => {
     for (const id of ["Queue", "DeadLetterQueue"]) {
       expect(props(id).FifoQueue).toBe(true);
       expect(props(id).SqsManagedSseEnabled).toBe(true);
-      expect(JSON.stringify(props(id).QueueName)).toMatch(/\.fifo"/);
     }
+    expect(props("Queue")).toMatchObject({ DeduplicationScope: "messageGroup", FifoThroughputLimit: "perMessageGroupId" });
+    // The dead-letter queue keeps normal throughput: SQS moves messages into it, nothing sends.
+    expect(props("DeadLetterQueue").DeduplicationScope).toBeUndefined();
+    expect(props("DeadLetterQueue").FifoThroughputLimit).toBeUndefined();
     const redrive = props("Queue").RedrivePolicy as Record<string, unknown>;
     expect(redrive.deadLetterTargetArn).toEqual({ "Fn::GetAtt": ["DeadLetterQueue", "Arn"] });
     expect(redrive.maxReceiveCount).toEqual({ Ref: "MaxReceiveCount" });
@@ -192,7 +196,7 @@ describe("the pattern template", () => {
     });
   });
 
-  describe("the request mapping template", () => {
+  describe("the request mapping template, under any reading of what AWS leaves undocumented", () => {
     const join = (props("QueueIntegration").RequestTemplates as Record<string, { "Fn::Join": [string, string[]] }>)["$default"]!["Fn::Join"];
     const template = join[1].join(join[0]);
     // API Gateway's $util.urlEncode is Java's URLEncoder (space → "+").
@@ -200,20 +204,38 @@ describe("the pattern template", () => {
       encodeURIComponent(String(value))
         .replace(/%20/g, "+")
         .replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-    const run = (frame: Record<string, unknown>) => {
+    /**
+     * What `$input.path` does on a body that is not JSON is not documented for WebSocket APIs:
+     * fail the template (the local cloud's reading), select nothing, or read the raw body.
+     */
+    const readings = {
+      strict: (): unknown => {
+        throw new Error("Could not parse request body into json");
+      },
+      nothing: (): unknown => undefined,
+      rawBody: (body: string): unknown => body,
+    };
+    /** Plain velocityjs, which converts any argument to text: the lenient typing. */
+    const run = (frame: string, reading: keyof typeof readings = "strict") => {
+      const path = (expression: string): unknown => {
+        let value: unknown;
+        try {
+          value = JSON.parse(frame) as unknown;
+        } catch {
+          return readings[reading](frame);
+        }
+        return expression === "$.MessageGroupId" ? (value as Record<string, unknown>).MessageGroupId : undefined;
+      };
       const body = render(template, {
-        input: {
-          path: (expression: string) => (expression === "$.MessageGroupId" ? frame.MessageGroupId : undefined),
-          json: () => JSON.stringify(frame),
-        },
+        input: { body: frame, path },
         context: { connectionId: "Ab-cD1=", requestId: "Req+1=", requestTimeEpoch: 1732400000123 },
         util: { urlEncode },
       });
       return { body, form: new URLSearchParams(body) };
     };
 
-    it("produces one SendMessage form with every value URL-encoded", () => {
-      const frame = { action: "send", MessageGroupId: "g&1=x+y %", data: "a&b=c+d%e\nline two 🌍" };
+    it("produces one SendMessage form with every value URL-encoded and the frame as the body, verbatim", () => {
+      const frame = JSON.stringify({ action: "send", MessageGroupId: "g&1=x+y %", data: "a&b=c+d%e\nline two 🌍" }, null, 1);
       const { body, form } = run(frame);
       expect(body).not.toMatch(/\s/);
       expect(Object.fromEntries(form)).toEqual({
@@ -229,20 +251,49 @@ describe("the pattern template", () => {
         "MessageAttribute.3.Name": "requestTimeEpoch",
         "MessageAttribute.3.Value.DataType": "Number",
         "MessageAttribute.3.Value.StringValue": "1732400000123",
-        MessageBody: JSON.stringify(frame),
+        MessageBody: frame,
       });
     });
 
+    it("passes only strings to $util.urlEncode: the group as text, requestTimeEpoch written as digits", () => {
+      expect(template).toContain('$util.urlEncode("$group")');
+      expect(template).not.toMatch(/\$util\.urlEncode\(\$context\.requestTimeEpoch\)/);
+      expect(run('{"MessageGroupId": 7}').form.get("MessageGroupId")).toBe("7");
+    });
+
     it("falls back to the connection id as the group when the client sends none", () => {
-      expect(run({ data: 1 }).form.get("MessageGroupId")).toBe("Ab-cD1=");
-      expect(run({ MessageGroupId: "", data: 1 }).form.get("MessageGroupId")).toBe("Ab-cD1=");
+      expect(run('{"data": 1}').form.get("MessageGroupId")).toBe("Ab-cD1=");
+      expect(run('{"MessageGroupId": "", "data": 1}').form.get("MessageGroupId")).toBe("Ab-cD1=");
+    });
+
+    it("queues text, numbers and arrays verbatim in the connection's group, never asking $input.path about them", () => {
+      for (const frame of ["plain text & more=1", "42", "[1, 2]", '"a string"', "null", "  \t[{}]"]) {
+        for (const reading of Object.keys(readings) as (keyof typeof readings)[]) {
+          const { form } = run(frame, reading);
+          expect(form.get("MessageBody"), `${frame} (${reading})`).toBe(frame);
+          expect(form.get("MessageGroupId"), `${frame} (${reading})`).toBe("Ab-cD1=");
+        }
+      }
+    });
+
+    it("asks $input.path only about frames that start like an object, so only they depend on the reading", () => {
+      expect(run(' {"MessageGroupId": "g"}').form.get("MessageGroupId")).toBe("g");
+      expect(() => run("{not json")).toThrow(/Could not parse/);
+      expect(run("{not json", "nothing").form.get("MessageGroupId")).toBe("Ab-cD1=");
+      expect(run("{not json", "rawBody").form.get("MessageGroupId")).toBe("{not json");
     });
   });
 
   describe("least privilege", () => {
     type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Principal?: unknown };
-    const statements = (id: string): Statement[] =>
-      ((props(id).Policies as { PolicyDocument: { Statement: Statement[] } }[]) ?? []).flatMap((p) => p.PolicyDocument.Statement);
+    /** A role's statements: its inline policies and the AWS::IAM::Policy resources attached to it. */
+    const statements = (id: string): Statement[] => {
+      const inline = ((props(id).Policies as { PolicyDocument: { Statement: Statement[] } }[]) ?? []).flatMap((p) => p.PolicyDocument.Statement);
+      const attached = Object.values(r)
+        .filter((resource) => resource.Type === "AWS::IAM::Policy" && JSON.stringify(resource.Properties?.Roles) === JSON.stringify([{ Ref: id }]))
+        .flatMap((resource) => (resource.Properties!.PolicyDocument as { Statement: Statement[] }).Statement);
+      return [...inline, ...attached];
+    };
     const actions = (id: string) =>
       statements(id)
         .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]))
@@ -265,12 +316,11 @@ describe("the pattern template", () => {
       expect(JSON.stringify(props("ApiRole").AssumeRolePolicyDocument)).toContain("apigateway.amazonaws.com");
     });
 
-    it("lets the function only consume its queue, write its logs and post to its stage", () => {
+    it("lets the function only consume its queue (exactly Lambda's documented SQS permissions), write its logs and post to its stage", () => {
       expect(actions("FunctionRole")).toEqual([
         "execute-api:ManageConnections",
         "logs:CreateLogStream",
         "logs:PutLogEvents",
-        "sqs:ChangeMessageVisibility",
         "sqs:DeleteMessage",
         "sqs:GetQueueAttributes",
         "sqs:ReceiveMessage",
@@ -284,6 +334,15 @@ describe("the pattern template", () => {
         "Fn::Sub": "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/${StageName}/POST/@connections/*",
       });
       expect(JSON.stringify(props("FunctionRole").AssumeRolePolicyDocument)).toContain("lambda.amazonaws.com");
+    });
+
+    it("creates the event source mapping only after the queue permissions, which are a policy of their own", () => {
+      const policy = r.FunctionQueuePolicy!;
+      expect(policy.Type).toBe("AWS::IAM::Policy");
+      expect(policy.Properties?.Roles).toEqual([{ Ref: "FunctionRole" }]);
+      expect(JSON.stringify(policy.Properties?.PolicyDocument)).toContain("sqs:ReceiveMessage");
+      expect(JSON.stringify(props("FunctionRole").Policies)).not.toContain("sqs:");
+      expect([r.EventSourceMapping!.DependsOn].flat()).toContain("FunctionQueuePolicy");
     });
   });
 });
@@ -301,5 +360,21 @@ describe("the asset bucket template", () => {
       RestrictPublicBuckets: true,
     });
     expect(assets.Outputs?.AssetBucketName?.Value).toEqual({ Ref: "AssetBucket" });
+  });
+
+  it("refuses plain HTTP to the bucket and its objects", () => {
+    const policy = assets.Resources.AssetBucketPolicy!;
+    expect(policy.Type).toBe("AWS::S3::BucketPolicy");
+    expect(policy.Properties?.Bucket).toEqual({ Ref: "AssetBucket" });
+    expect((policy.Properties?.PolicyDocument as { Statement: unknown[] }).Statement).toEqual([
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [{ "Fn::GetAtt": ["AssetBucket", "Arn"] }, { "Fn::Sub": "${AssetBucket.Arn}/*" }],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+    ]);
   });
 });

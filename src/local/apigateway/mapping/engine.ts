@@ -13,8 +13,14 @@
  *    We keep the previous value, as 1.7 does. AWS does not document which Velocity version it
  *    runs, so this is the one place where the behaviour is an informed guess (docs/apigateway-mapping.md).
  * 3. Java String/Map/List methods templates commonly call (`$s.length()`, `$s.isEmpty()`,
- *    `$s.contains()`, `$s.replaceAll(regex, ...)`, `$s.split(regex)`, `$m.containsKey()`, ...)
- *    are missing or differ in JavaScript; they are added as velocityjs custom method handlers.
+ *    `$s.contains()`, `$s.replaceAll(regex, ...)`, `$s.split(regex)`, `$s.trim()`,
+ *    `$m.containsKey()`, ...) are missing or differ in JavaScript; they are added as velocityjs
+ *    custom method handlers.
+ * 4. A method Java Velocity cannot resolve for its arguments (API Gateway's `$util` string
+ *    functions given a number, a map or null) yields no value, and the reference is rendered as
+ *    its own text (`$util.urlEncode($context.requestTimeEpoch)` appears in the output; `$!` renders
+ *    nothing). velocityjs would call the JavaScript function with anything; a function that wants
+ *    to behave as unresolvable returns UNRESOLVED, which this class renders as Java Velocity does.
  *
  * velocityjs also assigns an `eval` function onto any object a template calls a method on; the
  * caller therefore always renders over copies of its data (see index.ts).
@@ -25,6 +31,13 @@ type Ast = ReturnType<typeof velocity.parse>;
 type CompileConfig = NonNullable<ConstructorParameters<typeof velocity.Compile>[1]>;
 type MethodHandler = NonNullable<CompileConfig["customMethodHandlers"]>[number];
 type SetAst = Parameters<InstanceType<typeof velocity.Compile>["setValue"]>[0];
+type ReferenceAst = Parameters<InstanceType<typeof velocity.Compile>["getReferences"]>[0];
+
+/**
+ * What a `$util` function returns when Java Velocity would find no method for its arguments: the
+ * reference then has no value (see JavaVelocity.getReferences).
+ */
+export const UNRESOLVED: unique symbol = Symbol("unresolvable Velocity method");
 
 /** Java's regex syntax is close enough to JavaScript's for the patterns templates use. */
 function javaRegex(pattern: unknown): RegExp {
@@ -33,6 +46,15 @@ function javaRegex(pattern: unknown): RegExp {
 
 function isMap(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Java's String.trim: strips every character up to U+0020 (controls included) from both ends, and nothing else. */
+function javaTrim(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && text.charCodeAt(start) <= 0x20) start += 1;
+  while (end > start && text.charCodeAt(end - 1) <= 0x20) end -= 1;
+  return text.slice(start, end);
 }
 
 /** Java's String.split drops trailing empty strings. */
@@ -55,6 +77,10 @@ const stringMethods: Record<string, (text: string, params: unknown[]) => unknown
   matches: (text, [pattern]) => new RegExp(`^(?:${String(pattern)})$`, "u").test(text),
   split: (text, [pattern]) => javaSplit(text, pattern),
   charAt: (text, [index]) => text.charAt(Number(index)),
+  // JavaScript's trim also strips Unicode spaces (NBSP, U+2028, BOM) that Java's keeps.
+  trim: (text) => javaTrim(text),
+  startsWith: (text, [prefix, offset]) => text.startsWith(String(prefix), offset === undefined ? 0 : Number(offset)),
+  endsWith: (text, [suffix]) => text.endsWith(String(suffix)),
   toString: (text: string) => text,
 };
 
@@ -122,9 +148,26 @@ class JavaVelocity extends velocity.Compile {
     return this.renderAstList(parseOnce(str), this.contextId);
   }
 
-  protected override getReferences(ast: Parameters<InstanceType<typeof velocity.Compile>["getReferences"]>[0], isVal?: boolean): string {
+  protected override getReferences(ast: ReferenceAst, isVal?: boolean): string {
     const value: unknown = super.getReferences(ast, isVal);
+    if (value === UNRESOLVED) {
+      // Rendered: the reference's own text (quiet `$!` renders nothing). As a value (an argument,
+      // a #set source, a condition): no value, as the null Java Velocity gets.
+      if (isVal !== true) return undefined as unknown as string;
+      return (ast as { leader?: string }).leader === "$!" ? "" : velocity.Helper.getRefText(ast as Parameters<typeof velocity.Helper.getRefText>[0]);
+    }
     return isVal === true && value === null ? "" : (value as string);
+  }
+
+  /** `$util.urlEncode(5).length()`: nothing is called on what has no value; the whole reference is unresolved. */
+  protected getAttributes(property: unknown, baseRef: unknown, ast: unknown): unknown {
+    if (baseRef === UNRESOLVED) return UNRESOLVED;
+    return (velocity.Compile.prototype as unknown as { getAttributes(p: unknown, b: unknown, a: unknown): unknown }).getAttributes.call(
+      this,
+      property,
+      baseRef,
+      ast,
+    );
   }
 
   protected override setValue(ast: SetAst): void {

@@ -6,7 +6,7 @@
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-selection-expressions.html
  */
 import velocity from "velocityjs";
-import { parseOnce, renderAst } from "./engine.js";
+import { parseOnce, renderAst, UNRESOLVED } from "./engine.js";
 import { selectJsonPath } from "./json-path.js";
 import { evaluateSelection } from "./selection.js";
 import { MappingTemplateError } from "./errors.js";
@@ -107,20 +107,32 @@ function inputVariable(body: string, params: Params) {
   };
 }
 
+/**
+ * A `$util` function that takes a String, as API Gateway documents each of them ("converts a
+ * string", "escapes the characters in a string", "parses a JSON string"...). Java Velocity finds
+ * no such method for a number, a boolean, a map or a list, and a null argument is no string
+ * either: the strict reading here is that every non-string argument leaves the reference
+ * unresolved (rendered as its own text), so a template that relies on the argument being
+ * converted breaks locally as it may on AWS. Quote the argument to pass its text: `"$n"`.
+ */
+function takesString<T>(fn: (text: string) => T): (value: unknown) => T | typeof UNRESOLVED {
+  return (value) => (typeof value === "string" ? fn(value) : UNRESOLVED);
+}
+
 function utilVariable() {
   return {
-    escapeJavaScript,
-    urlEncode,
-    urlDecode,
-    base64Encode,
-    base64Decode,
-    parseJson: (text: unknown): unknown => {
+    escapeJavaScript: takesString(escapeJavaScript),
+    urlEncode: takesString(urlEncode),
+    urlDecode: takesString(urlDecode),
+    base64Encode: takesString(base64Encode),
+    base64Decode: takesString(base64Decode),
+    parseJson: takesString((text): unknown => {
       try {
-        return JSON.parse(stringOf(text)) as unknown;
+        return JSON.parse(text) as unknown;
       } catch {
         throw new MappingTemplateError("$util.parseJson: the argument is not valid JSON");
       }
-    },
+    }),
   };
 }
 

@@ -2,7 +2,7 @@ import type { ResourceProvider } from "./types.js";
 import { iamPolicyProvider, iamRoleProvider } from "./iam.js";
 import { sqsQueuePolicyProvider, sqsQueueProvider } from "./sqs.js";
 import { logGroupProvider } from "./logs.js";
-import { s3BucketProvider } from "./s3.js";
+import { s3BucketPolicyProvider, s3BucketProvider } from "./s3.js";
 import { eventSourceMappingProvider, lambdaFunctionProvider, lambdaPermissionProvider } from "./lambda.js";
 import {
   apiProvider,
@@ -32,4 +32,5 @@ export const RESOURCE_PROVIDERS: ReadonlyMap<string, ResourceProvider> = new Map
   ["AWS::IAM::Policy", iamPolicyProvider],
   ["AWS::Logs::LogGroup", logGroupProvider],
   ["AWS::S3::Bucket", s3BucketProvider],
+  ["AWS::S3::BucketPolicy", s3BucketPolicyProvider],
 ]);

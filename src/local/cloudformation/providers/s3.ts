@@ -1,12 +1,12 @@
 /**
- * AWS::S3::Bucket over the S3 service. Ref is the bucket name; the attributes follow AWS's
+ * AWS::S3::Bucket and AWS::S3::BucketPolicy over the S3 service. Ref is the bucket name; the attributes follow AWS's
  * documented formats (the local cloud serves every bucket path-style on its one endpoint).
  * Encryption, public-access blocks, versioning and the other bucket configurations are validated
  * against the schema and recorded with the stack; the local S3 keeps objects on the user's own
  * disk and has no such settings to apply.
  */
 import type { ProviderContext, ResourceProvider } from "./types.js";
-import { isNotFound, optionalString } from "./values.js";
+import { isNotFound, jsonText, optionalString, requiredString } from "./values.js";
 
 /** https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html */
 const MAX_BUCKET_NAME_LENGTH = 63;
@@ -34,6 +34,32 @@ export const s3BucketProvider: ResourceProvider = {
   async delete(resource, _properties, context) {
     try {
       await context.deps.s3.deleteBucket(resource.physicalId);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  },
+};
+
+/**
+ * AWS::S3::BucketPolicy: PutBucketPolicy on create and update, DeleteBucketPolicy on delete. Ref
+ * is the bucket name (its primary identifier); a changed Bucket replaces the resource (schema).
+ * The policy is checked as S3 checks it and recorded; the local cloud does not enforce it.
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucketpolicy.html
+ */
+export const s3BucketPolicyProvider: ResourceProvider = {
+  attributes: [],
+  async create(properties, context) {
+    const bucket = requiredString(properties.Bucket, "Bucket");
+    await context.deps.s3.putBucketPolicy(bucket, requiredString(jsonText(properties.PolicyDocument), "PolicyDocument"));
+    return { physicalId: bucket, attributes: {} };
+  },
+  async update(resource, _previous, next, context) {
+    await context.deps.s3.putBucketPolicy(resource.physicalId, requiredString(jsonText(next.PolicyDocument), "PolicyDocument"));
+    return resource;
+  },
+  async delete(resource, _properties, context) {
+    try {
+      await context.deps.s3.deleteBucketPolicy(resource.physicalId);
     } catch (error) {
       if (!isNotFound(error)) throw error;
     }

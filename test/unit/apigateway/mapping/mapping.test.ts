@@ -45,11 +45,11 @@ describe("the shipped SQS request template", () => {
     });
   });
 
-  it("falls back to the connection id as the group when the frame names none", () => {
+  it("falls back to the connection id as the group when the frame names none, and queues the frame as sent", () => {
     const form = new URLSearchParams(renderMappingTemplate(shippedRequestTemplate(), { body: '{"data": "hello world"}', context }));
     expect(form.get("MessageGroupId")).toBe("abc=");
-    // $input.json('$') re-serializes: whitespace between tokens is gone, as on API Gateway.
-    expect(form.get("MessageBody")).toBe('{"data":"hello world"}');
+    // $input.body: the frame verbatim, whitespace included (no re-serialization).
+    expect(form.get("MessageBody")).toBe('{"data": "hello world"}');
   });
 
   it("renders the brief's frames: with a group, and without one (the connection's group)", () => {
@@ -83,15 +83,39 @@ describe("the shipped SQS request template", () => {
     expect(new URLSearchParams(renderMappingTemplate(shippedRequestTemplate(), { body: '{"MessageGroupId":7}', context })).get("MessageGroupId")).toBe("7");
   });
 
-  it("fails a non-JSON frame as API Gateway does ('Could not parse request body into json')", () => {
-    expect(() => renderMappingTemplate(shippedRequestTemplate(), { body: "plain text & more", context })).toThrow(InvalidJsonBodyError);
-    expect(() => renderMappingTemplate(shippedRequestTemplate(), { body: "plain text & more", context })).toThrow(/Could not parse request body into json/);
+  it("queues frames that are not JSON objects (text, numbers, arrays) verbatim in the connection's group", () => {
+    for (const body of ["plain text & more=1", "42", '[1, {"MessageGroupId": "x"}]', '"quoted"', "true", "null", " \u00a0{ looks like an object }"]) {
+      const form = new URLSearchParams(renderMappingTemplate(shippedRequestTemplate(), { body, context }));
+      expect(form.get("MessageBody"), body).toBe(body);
+      expect(form.get("MessageGroupId"), body).toBe("abc=");
+    }
   });
 
-  it("reads an empty frame as {}", () => {
+  it("fails a frame that starts like an object but is not JSON, as the strict reading of $input.path does ('Could not parse request body into json')", () => {
+    for (const body of ["{ not json", ' \t\n{"MessageGroupId": "g"} trailing', "\u0001{}"]) {
+      expect(() => renderMappingTemplate(shippedRequestTemplate(), { body, context }), JSON.stringify(body)).toThrow(InvalidJsonBodyError);
+    }
+    expect(() => renderMappingTemplate(shippedRequestTemplate(), { body: "{ not json", context })).toThrow(/Could not parse request body into json/);
+    // Leading JSON whitespace is fine, as Java's trim() and JSON agree on it.
+    expect(
+      new URLSearchParams(renderMappingTemplate(shippedRequestTemplate(), { body: ' \r\n\t{"MessageGroupId": "g"}', context })).get("MessageGroupId"),
+    ).toBe("g");
+  });
+
+  it("renders an empty frame with an empty body, which SQS refuses (a message needs at least one character)", () => {
     const form = new URLSearchParams(renderMappingTemplate(shippedRequestTemplate(), { body: "", context }));
-    expect(form.get("MessageBody")).toBe("{}");
+    expect(form.get("MessageBody")).toBe("");
     expect(form.get("MessageGroupId")).toBe("abc=");
+  });
+
+  it("breaks under the strict typing when numbers are passed to $util.urlEncode (the earlier template did), and the shipped one does not", () => {
+    const earlier = shippedRequestTemplate().replace("$context.requestTimeEpoch", "$util.urlEncode($context.requestTimeEpoch)").replace('"$group"', "$group");
+    const rendered = renderMappingTemplate(earlier, { body: '{"MessageGroupId": 7}', context });
+    expect(rendered).toContain("&MessageGroupId=$util.urlEncode($group)&");
+    expect(rendered).toContain("&MessageAttribute.3.Value.StringValue=$util.urlEncode($context.requestTimeEpoch)&");
+    const shipped = new URLSearchParams(renderMappingTemplate(shippedRequestTemplate(), { body: '{"MessageGroupId": 7}', context }));
+    expect(shipped.get("MessageGroupId")).toBe("7");
+    expect(shipped.get("MessageAttribute.3.Value.StringValue")).toBe("1732500000000");
   });
 
   it("keeps deep nesting and unicode (astral, combining, RTL) intact", () => {
@@ -152,6 +176,60 @@ describe("$input, $context, $util", () => {
     expect(() => renderMappingTemplate("#if(", { body: "{}", context })).toThrow(MappingTemplateError);
     expect(() => renderMappingTemplate("$util.parseJson('nope')", { body: "{}", context })).toThrow(/parseJson/);
     expect(() => renderMappingTemplate("x".repeat(300 * 1024 + 1), { body: "{}", context })).toThrow(/exceeds/);
+  });
+});
+
+describe("strict typing: $util string functions take strings", () => {
+  const typed = { ...context, connectedAt: 1732499990000 };
+  const body = JSON.stringify({ n: 5, b: true, o: { k: "v" }, l: [1], s: "x y", nul: null });
+
+  it("renders a $util call with a number, boolean, map, list or null argument as its own text, as an unresolvable Velocity method", () => {
+    for (const fn of ["urlEncode", "urlDecode", "escapeJavaScript", "base64Encode", "base64Decode", "parseJson"]) {
+      for (const argument of [
+        "$context.requestTimeEpoch",
+        "$context.connectedAt",
+        "$input.path('$.n')",
+        "$input.path('$.b')",
+        "$input.path('$.o')",
+        "$input.path('$.l')",
+        "$input.path('$.nul')",
+        "$input.path('$.missing')",
+      ]) {
+        const reference = `$util.${fn}(${argument})`;
+        expect(renderMappingTemplate(`[${reference}]`, { body, context: typed })).toBe(`[${reference}]`);
+      }
+    }
+  });
+
+  it("renders nothing for the quiet form, and gives no value to #set, #if or an enclosing call", () => {
+    expect(renderMappingTemplate("[$!util.urlEncode($context.requestTimeEpoch)]", { body, context: typed })).toBe("[]");
+    expect(renderMappingTemplate("#set($x = 'prev')#set($x = $util.urlEncode($input.path('$.n')))[$x]", { body, context: typed })).toBe("[prev]");
+    expect(renderMappingTemplate("#if($util.base64Encode($input.path('$.n')))yes#{else}no#end", { body, context: typed })).toBe("no");
+    expect(renderMappingTemplate("[$util.urlEncode($context.connectedAt).length()]", { body, context: typed })).toBe(
+      "[$util.urlEncode($context.connectedAt).length()]",
+    );
+  });
+
+  it("takes the same values as text once quoted, and strings as they are", () => {
+    expect(
+      renderMappingTemplate(
+        "$util.urlEncode(\"$context.requestTimeEpoch\")|$util.urlEncode(\"$input.path('$.n')\")|$util.urlEncode($input.path('$.s'))|$util.base64Encode(\"$input.path('$.b')\")|$util.escapeJavaScript(\"$input.path('$.o')\")",
+        { body, context: typed },
+      ),
+    ).toBe("1732500000000|5|x+y|dHJ1ZQ==|{k=v}");
+  });
+
+  it("keeps the context's numeric variables numbers (requestTimeEpoch, connectedAt)", () => {
+    expect(renderMappingTemplate("$context.requestTimeEpoch|#set($t = $context.requestTimeEpoch + 1)$t|$context.connectedAt", { body, context: typed })).toBe(
+      "1732500000000|1732500000001|1732499990000",
+    );
+  });
+
+  it("offers Java's trim(), which strips controls but not Unicode spaces, startsWith() and endsWith()", () => {
+    expect(
+      renderMappingTemplate("[$input.body.trim()]|$input.body.trim().startsWith('{')|$input.body.endsWith(' ')", { body: "\u0001 {x} \u00a0", context }),
+    ).toBe("[{x} \u00a0]|true|false");
+    expect(renderMappingTemplate("$input.body.startsWith('b', 1)", { body: "abc", context })).toBe("true");
   });
 });
 
