@@ -5,7 +5,9 @@ import { DEFAULT_STACK_NAME } from "../../deploy/stack-outputs.js";
 import { destroyPattern } from "../../deploy/destroy.js";
 import { prepareTarget } from "../../deploy/prepare-target.js";
 import { validateStackName } from "../../deploy/template.js";
-import { abortOn, ask, canPrompt, createDeployRenderer } from "./deploy.js";
+import { createDeployRenderer } from "../output/deploy-renderer.js";
+import { ask, canPrompt } from "../output/prompt.js";
+import { abortOn } from "../interrupt.js";
 
 interface DestroyFlags {
   target?: string;

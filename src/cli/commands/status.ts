@@ -4,7 +4,7 @@ import type { CliIo } from "../output/io.js";
 import { DEFAULT_STACK_NAME } from "../../deploy/stack-outputs.js";
 import { patternStatus, type StatusResult } from "../../deploy/status.js";
 import { prepareTarget } from "../../deploy/prepare-target.js";
-import { renderOutputs } from "./deploy.js";
+import { renderOutputs } from "../output/deploy-renderer.js";
 import { ExitCode } from "../../shared/errors.js";
 
 interface StatusFlags {
