@@ -33,3 +33,6 @@ export function parseLines(raw: string): number {
 export function resolveDataDir(flag: string | undefined, env: NodeJS.ProcessEnv): string {
   return resolvePath(flag ?? defaultLocalDataDir(env));
 }
+
+/** A repeatable flag's values, in order. Without a commander default, so that help does not print "(default: [])". */
+export const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];

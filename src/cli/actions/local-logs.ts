@@ -4,7 +4,7 @@ import { ExitCode } from "../../shared/errors.js";
 import { followLog, readLogTail } from "../../local/daemon/index.js";
 
 /** `wsq local logs`: the log's last lines, then (with --follow) what it appends until Ctrl-C. */
-export async function runLocalLogs(flags: { dataDir?: string; follow?: boolean; lines: string }, context: CommandContext): Promise<void> {
+export async function localLogsAction(flags: { dataDir?: string; follow?: boolean; lines: string }, context: CommandContext): Promise<void> {
   const { io } = context;
   const dataDir = resolveDataDir(flags.dataDir, io.env);
   const tail = readLogTail(dataDir, parseLines(flags.lines));

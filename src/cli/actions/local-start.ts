@@ -36,7 +36,7 @@ async function runForeground(flags: StartFlags, context: CommandContext, dataDir
 }
 
 /** `wsq local start`: in the background (a daemon), or in this process with --foreground. */
-export async function runLocalStart(flags: StartFlags, context: CommandContext): Promise<void> {
+export async function localStartAction(flags: StartFlags, context: CommandContext): Promise<void> {
   const { io } = context;
   const dataDir = resolveDataDir(flags.dataDir, io.env);
   // The stacks deployed here name the port in their URLs: without --port, keep the last one.

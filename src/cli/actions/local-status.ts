@@ -5,7 +5,7 @@ import { ExitCode } from "../../shared/errors.js";
 import { localStatus } from "../../local/daemon/index.js";
 
 /** `wsq local status`: exit 1 when it does not run, so that scripts can test it. */
-export async function runLocalStatus(flags: { dataDir?: string; json?: boolean }, context: CommandContext): Promise<void> {
+export async function localStatusAction(flags: { dataDir?: string; json?: boolean }, context: CommandContext): Promise<void> {
   const dataDir = resolveDataDir(flags.dataDir, context.io.env);
   const status = await localStatus(dataDir);
   if (!status.running) context.setExitCode(ExitCode.failure);

@@ -2,10 +2,10 @@ import { Option, type Command } from "commander";
 import type { CommandContext } from "../program.js";
 import { DEFAULT_PORT, DEFAULT_REGION } from "../../local/server/local-cloud.js";
 import { STOP_GRACE_MS } from "../../local/daemon/index.js";
-import { runLocalStart, type StartFlags } from "../actions/local-start.js";
-import { runLocalStatus } from "../actions/local-status.js";
-import { runLocalStop } from "../actions/local-stop.js";
-import { runLocalLogs } from "../actions/local-logs.js";
+import { localStartAction, type StartFlags } from "../actions/local-start.js";
+import { localStatusAction } from "../actions/local-status.js";
+import { localStopAction } from "../actions/local-stop.js";
+import { localLogsAction } from "../actions/local-logs.js";
 
 export function registerLocalCommand(program: Command, context: CommandContext): void {
   const local = program
@@ -37,21 +37,21 @@ Examples:
     .option("--foreground", "run in this process, logging to stderr, until Ctrl-C or SIGTERM")
     .option("--json", "print the instance as JSON")
     .addOption(new Option("--daemon-child").hideHelp())
-    .action((flags: StartFlags) => runLocalStart(flags, context));
+    .action((flags: StartFlags) => localStartAction(flags, context));
 
   local
     .command("status")
     .description("whether the local cloud runs, where, and for how long (exit 1 when it does not run)")
     .addOption(dataDirOption())
     .option("--json", "print the status as JSON")
-    .action((flags: { dataDir?: string; json?: boolean }) => runLocalStatus(flags, context));
+    .action((flags: { dataDir?: string; json?: boolean }) => localStatusAction(flags, context));
 
   local
     .command("stop")
     .description(`stop the local cloud gracefully (in-flight writes finish; killed after ${STOP_GRACE_MS / 1000} s)`)
     .addOption(dataDirOption())
     .option("--json", "print the outcome as JSON")
-    .action((flags: { dataDir?: string; json?: boolean }) => runLocalStop(flags, context));
+    .action((flags: { dataDir?: string; json?: boolean }) => localStopAction(flags, context));
 
   local
     .command("logs")
@@ -59,5 +59,5 @@ Examples:
     .addOption(dataDirOption())
     .option("-f, --follow", "keep printing new lines until Ctrl-C")
     .option("-n, --lines <n>", "how many trailing lines to print", "50")
-    .action((flags: { dataDir?: string; follow?: boolean; lines: string }) => runLocalLogs(flags, context));
+    .action((flags: { dataDir?: string; follow?: boolean; lines: string }) => localLogsAction(flags, context));
 }
