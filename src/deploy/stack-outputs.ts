@@ -5,8 +5,7 @@ import { WsqError } from "../shared/errors.js";
 import { wsqHome } from "../shared/paths.js";
 import { isLoopbackHost } from "../shared/loopback.js";
 import { clientConfig, type Target } from "../shared/target.js";
-
-export const DEFAULT_STACK_NAME = "wsq";
+import { DEFAULT_STACK_NAME } from "../shared/defaults.js";
 
 /** The template's outputs, which connect, burst, status and logs use to find the pattern. */
 export interface StackOutputs {

@@ -1,9 +1,10 @@
 import { readFileSync, writeFileSync } from "node:fs";
+import { DEFAULT_STACK_NAME } from "../../shared/defaults.js";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { CommandContext } from "../program.js";
 import { ExitCode, WsqError, describeError } from "../../shared/errors.js";
 import { clientConfig, requireLocalEndpoint, resolveTarget, type Target } from "../../shared/target.js";
-import { DEFAULT_STACK_NAME, findStackOutputs } from "../../deploy/stack-outputs.js";
+import { findStackOutputs } from "../../deploy/stack-outputs.js";
 import { validateWebSocketUrl } from "../../client/common/websocket-target.js";
 import { parseBurstFlags, type BurstFlags } from "../../client/burst/options.js";
 import { planBurst } from "../../client/burst/plan.js";

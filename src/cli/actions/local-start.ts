@@ -1,9 +1,9 @@
 import type { CommandContext } from "../program.js";
+import { DEFAULT_PORT } from "../../shared/defaults.js";
 import { createProgress } from "../output/spinner.js";
 import { printInstance, warnIfExposed } from "../output/local-instance.js";
 import { parsePort, resolveDataDir } from "../flags.js";
 import { ExitCode } from "../../shared/errors.js";
-import { DEFAULT_PORT } from "../../local/server/local-cloud.js";
 import { readLastPort, serveLocalCloud, startDaemon, waitForStopSignal } from "../../local/daemon/index.js";
 
 export interface StartFlags {

@@ -1,8 +1,7 @@
 import type { Command } from "commander";
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_STACK_NAME } from "../../shared/defaults.js";
 import type { CommandContext } from "../program.js";
-import { DEFAULT_STACK_NAME } from "../../deploy/stack-outputs.js";
-import { DEFAULT_CONNECT_TIMEOUT_MS } from "../../client/common/open-websocket.js";
-import { burstAction, type BurstCommandFlags } from "../actions/burst.js";
+import type { BurstCommandFlags } from "../actions/burst.js";
 
 export function registerBurstCommand(program: Command, context: CommandContext): void {
   program
@@ -47,5 +46,5 @@ Examples:
   $ wsq burst --json > burst.json
   $ wsq burst --url wss://abc.execute-api.eu-west-1.amazonaws.com/production --queue-url https://sqs…`,
     )
-    .action((flags: BurstCommandFlags) => burstAction(flags, context));
+    .action(async (flags: BurstCommandFlags) => (await import("../actions/burst.js")).burstAction(flags, context));
 }

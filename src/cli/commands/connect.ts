@@ -1,9 +1,8 @@
 import type { Command } from "commander";
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_STACK_NAME } from "../../shared/defaults.js";
 import type { CommandContext } from "../program.js";
 import { collect } from "../flags.js";
-import { DEFAULT_STACK_NAME } from "../../deploy/stack-outputs.js";
-import { DEFAULT_CONNECT_TIMEOUT_MS } from "../../client/common/open-websocket.js";
-import { connectAction, type ConnectFlags } from "../actions/connect.js";
+import type { ConnectFlags } from "../actions/connect.js";
 
 /** After the last message goes out, how long non-interactive mode waits for results by default. */
 const DEFAULT_WAIT_SECONDS = 10;
@@ -42,5 +41,5 @@ Examples:
   $ printf 'one\\ntwo\\n' | wsq connect --wait 30 > results.ndjson
   $ wsq connect -x hello -x '{"action":"send","MessageGroupId":"g","data":1}'`,
     )
-    .action((flags: ConnectFlags) => connectAction(flags, context));
+    .action(async (flags: ConnectFlags) => (await import("../actions/connect.js")).connectAction(flags, context));
 }

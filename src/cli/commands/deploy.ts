@@ -1,8 +1,8 @@
 import type { Command } from "commander";
+import { DEFAULT_STACK_NAME } from "../../shared/defaults.js";
 import type { CommandContext } from "../program.js";
 import { collect } from "../flags.js";
-import { DEFAULT_STACK_NAME } from "../../deploy/stack-outputs.js";
-import { deployAction, type DeployFlags } from "../actions/deploy.js";
+import type { DeployFlags } from "../actions/deploy.js";
 
 export function registerDeployCommand(program: Command, context: CommandContext): void {
   program
@@ -30,5 +30,5 @@ Examples:
   $ wsq deploy --target aws --region eu-west-1 --yes
   $ wsq deploy --parameter BatchSize=5 --handler ./my-handler.ts`,
     )
-    .action((flags: DeployFlags) => deployAction(flags, context));
+    .action(async (flags: DeployFlags) => (await import("../actions/deploy.js")).deployAction(flags, context));
 }

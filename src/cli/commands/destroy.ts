@@ -1,7 +1,7 @@
 import type { Command } from "commander";
+import { DEFAULT_STACK_NAME } from "../../shared/defaults.js";
 import type { CommandContext } from "../program.js";
-import { DEFAULT_STACK_NAME } from "../../deploy/stack-outputs.js";
-import { destroyAction, type DestroyFlags } from "../actions/destroy.js";
+import type { DestroyFlags } from "../actions/destroy.js";
 
 export function registerDestroyCommand(program: Command, context: CommandContext): void {
   program
@@ -15,5 +15,5 @@ export function registerDestroyCommand(program: Command, context: CommandContext
     .option("-y, --yes", "delete without asking (required without a terminal)")
     .option("--purge-assets", "also empty and delete the asset bucket (stack wsq-assets) of this account and region")
     .option("--json", "print the result as JSON on stdout")
-    .action((flags: DestroyFlags) => destroyAction(flags, context));
+    .action(async (flags: DestroyFlags) => (await import("../actions/destroy.js")).destroyAction(flags, context));
 }

@@ -1,11 +1,7 @@
 import { Option, type Command } from "commander";
+import { DEFAULT_PORT, DEFAULT_REGION, STOP_GRACE_MS } from "../../shared/defaults.js";
 import type { CommandContext } from "../program.js";
-import { DEFAULT_PORT, DEFAULT_REGION } from "../../local/server/local-cloud.js";
-import { STOP_GRACE_MS } from "../../local/daemon/index.js";
-import { localStartAction, type StartFlags } from "../actions/local-start.js";
-import { localStatusAction } from "../actions/local-status.js";
-import { localStopAction } from "../actions/local-stop.js";
-import { localLogsAction } from "../actions/local-logs.js";
+import type { StartFlags } from "../actions/local-start.js";
 
 export function registerLocalCommand(program: Command, context: CommandContext): void {
   const local = program
@@ -37,21 +33,21 @@ Examples:
     .option("--foreground", "run in this process, logging to stderr, until Ctrl-C or SIGTERM")
     .option("--json", "print the instance as JSON")
     .addOption(new Option("--daemon-child").hideHelp())
-    .action((flags: StartFlags) => localStartAction(flags, context));
+    .action(async (flags: StartFlags) => (await import("../actions/local-start.js")).localStartAction(flags, context));
 
   local
     .command("status")
     .description("whether the local cloud runs, where, and for how long (exit 1 when it does not run)")
     .addOption(dataDirOption())
     .option("--json", "print the status as JSON")
-    .action((flags: { dataDir?: string; json?: boolean }) => localStatusAction(flags, context));
+    .action(async (flags: { dataDir?: string; json?: boolean }) => (await import("../actions/local-status.js")).localStatusAction(flags, context));
 
   local
     .command("stop")
     .description(`stop the local cloud gracefully (in-flight writes finish; killed after ${STOP_GRACE_MS / 1000} s)`)
     .addOption(dataDirOption())
     .option("--json", "print the outcome as JSON")
-    .action((flags: { dataDir?: string; json?: boolean }) => localStopAction(flags, context));
+    .action(async (flags: { dataDir?: string; json?: boolean }) => (await import("../actions/local-stop.js")).localStopAction(flags, context));
 
   local
     .command("logs")
@@ -59,5 +55,5 @@ Examples:
     .addOption(dataDirOption())
     .option("-f, --follow", "keep printing new lines until Ctrl-C")
     .option("-n, --lines <n>", "how many trailing lines to print", "50")
-    .action((flags: { dataDir?: string; follow?: boolean; lines: string }) => localLogsAction(flags, context));
+    .action(async (flags: { dataDir?: string; follow?: boolean; lines: string }) => (await import("../actions/local-logs.js")).localLogsAction(flags, context));
 }

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
+import { DEFAULT_STACK_NAME } from "../../shared/defaults.js";
 import type { CommandContext } from "../program.js";
-import { DEFAULT_STACK_NAME } from "../../deploy/stack-outputs.js";
-import { logsAction, type LogsFlags } from "../actions/logs.js";
+import type { LogsFlags } from "../actions/logs.js";
 
 export function registerLogsCommand(program: Command, context: CommandContext): void {
   program
@@ -26,5 +26,5 @@ Examples:
   $ wsq logs --since 1h --filter ERROR
   $ wsq logs --target aws --stack-name prod -f`,
     )
-    .action((flags: LogsFlags) => logsAction(flags, context));
+    .action(async (flags: LogsFlags) => (await import("../actions/logs.js")).logsAction(flags, context));
 }

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
+import { DEFAULT_STACK_NAME } from "../../shared/defaults.js";
 import type { CommandContext } from "../program.js";
-import { DEFAULT_STACK_NAME } from "../../deploy/stack-outputs.js";
-import { statusAction, type StatusFlags } from "../actions/status.js";
+import type { StatusFlags } from "../actions/status.js";
 
 export function registerStatusCommand(program: Command, context: CommandContext): void {
   program
@@ -13,5 +13,5 @@ export function registerStatusCommand(program: Command, context: CommandContext)
     .option("--profile <profile>", "AWS profile from ~/.aws (aws target)")
     .option("--endpoint-url <url>", "send every AWS call to this endpoint")
     .option("--json", "print the status as JSON on stdout")
-    .action((flags: StatusFlags) => statusAction(flags, context));
+    .action(async (flags: StatusFlags) => (await import("../actions/status.js")).statusAction(flags, context));
 }

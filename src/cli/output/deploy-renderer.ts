@@ -1,8 +1,8 @@
 import type { CliIo } from "./io.js";
+import { DEFAULT_STACK_NAME } from "../../shared/defaults.js";
 import { createProgress, type Progress } from "./spinner.js";
 import type { ChangeSummary, DeployEvent, StackOperation } from "../../deploy/events.js";
 import type { DeployResult } from "../../deploy/deploy.js";
-import { DEFAULT_STACK_NAME } from "../../deploy/stack-outputs.js";
 
 const VERB: Record<StackOperation, string> = { create: "Creating", update: "Updating", delete: "Deleting" };
 const ACTION_MARK: Record<string, string> = { Add: "+", Modify: "~", Remove: "-", Import: "<", Dynamic: "?" };

@@ -1,8 +1,9 @@
 import type { CliIo } from "./io.js";
+import { STOP_GRACE_MS } from "../../shared/defaults.js";
 import { resolveDataDir } from "../flags.js";
 import { isLoopbackHost } from "../../shared/loopback.js";
 import { VERSION } from "../../shared/version.js";
-import { daemonLogPath, formatUptime, STOP_GRACE_MS, type DaemonState, type LocalStatus, type StopResult } from "../../local/daemon/index.js";
+import { daemonLogPath, formatUptime, type DaemonState, type LocalStatus, type StopResult } from "../../local/daemon/index.js";
 
 /** The flags a later command needs to find this instance again: none for the default data dir. */
 export function dataDirFlag(dataDir: string, io: CliIo): string {

@@ -1,8 +1,6 @@
 import WebSocket from "ws";
 import { WsqError } from "../../shared/errors.js";
-
-/** How long to wait for the TCP connect plus the HTTP upgrade before calling a URL dead. */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+import { DEFAULT_CONNECT_TIMEOUT_MS } from "../../shared/defaults.js";
 
 export interface OpenOptions {
   headers?: Record<string, string>;

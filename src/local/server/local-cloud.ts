@@ -19,9 +19,8 @@ import { createApiGatewayPlugin } from "../apigateway/index.js";
 import { createCloudFormationPlugin } from "../cloudformation/index.js";
 import type { ApiGatewayPlugin, CloudFormationPlugin, LambdaPlugin, LogsPlugin, S3Plugin, SqsPlugin } from "../contracts.js";
 import { VERSION } from "../../shared/version.js";
+import { DEFAULT_PORT, DEFAULT_REGION } from "../../shared/defaults.js";
 
-export const DEFAULT_PORT = 4510;
-export const DEFAULT_REGION = "us-east-1";
 export const LOCAL_ACCOUNT_ID = "000000000000";
 /** Request bodies above this are refused with 413 before they are buffered. */
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
