@@ -36,3 +36,12 @@ export function resolveDataDir(flag: string | undefined, env: NodeJS.ProcessEnv)
 
 /** A repeatable flag's values, in order. Without a commander default, so that help does not print "(default: [])". */
 export const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+/** A flag given in seconds (fractions allowed), in milliseconds. */
+export function parseSeconds(flag: string, raw: string, allowZero: boolean): number {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+    throw new WsqError("BAD_FLAG", `${flag} must be a number of seconds${allowZero ? "" : " above 0"}, not "${raw}".`, { exitCode: ExitCode.usage });
+  }
+  return value * 1000;
+}

@@ -1,5 +1,6 @@
 import * as readline from "node:readline";
 import type { CommandContext } from "../program.js";
+import { parseSeconds } from "../flags.js";
 import { ExitCode, WsqError } from "../../shared/errors.js";
 import { parseHeaders, resolveWebSocketUrl } from "../../client/common/websocket-target.js";
 import { ConnectSession } from "../../client/connect/session.js";
@@ -24,20 +25,12 @@ export interface ConnectFlags {
   history: boolean;
 }
 
-function seconds(flag: string, raw: string, allowZero: boolean): number {
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
-    throw new WsqError("BAD_FLAG", `${flag} must be a number of seconds${allowZero ? "" : " above 0"}, not "${raw}".`, { exitCode: ExitCode.usage });
-  }
-  return value * 1000;
-}
-
 export async function connectAction(flags: ConnectFlags, context: CommandContext): Promise<void> {
   const io = context.io;
   const execute = flags.execute ?? [];
   const headers = parseHeaders(flags.header ?? []);
-  const waitMs = seconds("--wait", flags.wait, true);
-  const connectTimeoutMs = seconds("--connect-timeout", flags.connectTimeout, false);
+  const waitMs = parseSeconds("--wait", flags.wait, true);
+  const connectTimeoutMs = parseSeconds("--connect-timeout", flags.connectTimeout, false);
   if (!/^[!-~]{1,128}$/.test(flags.group)) {
     throw new WsqError("BAD_GROUP", `--group "${flags.group}" is not a valid MessageGroupId.`, {
       hint: "Use 1 to 128 printable ASCII characters without spaces.",

@@ -2,6 +2,7 @@ import { CloudWatchLogsClient, FilterLogEventsCommand, type FilteredLogEvent } f
 import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { WsqError } from "../../shared/errors.js";
 import { clientConfig, type Target } from "../../shared/target.js";
+import { findStackOutputs } from "../../deploy/stack-outputs.js";
 
 export interface LogLine {
   timestamp: number;
@@ -15,7 +16,7 @@ export interface LogLine {
  * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/cloudwatch_limits_cwl.html); one
  * poll a second on AWS stays far below it. The local cloud answers in a millisecond.
  */
-export function pollIntervalMs(target: Target): number {
+function pollIntervalMs(target: Target): number {
   return target.kind === "local" ? 250 : 1_000;
 }
 
@@ -86,7 +87,7 @@ export async function tailLogGroup(options: {
  * The function's log group: `/aws/lambda/NAME` unless its LoggingConfig names another. A caller
  * allowed to read logs but not the function's configuration still gets the default.
  */
-export async function functionLogGroup(target: Target, functionName: string): Promise<string> {
+async function functionLogGroup(target: Target, functionName: string): Promise<string> {
   const fallback = `/aws/lambda/${functionName}`;
   const client = new LambdaClient(clientConfig(target));
   try {
@@ -115,4 +116,52 @@ function toLine(event: FilteredLogEvent): LogLine {
     message: (event.message ?? "").replace(/\n$/, ""),
     eventId: event.eventId ?? `${event.timestamp}/${event.message}`,
   };
+}
+
+/**
+ * `wsq logs`: the logs of a stack's function (or of the function named), from `startTime` on,
+ * and then, when following, what it logs until `stopped` resolves. A filter pattern that
+ * CloudWatch Logs refuses is the user's to fix, and says so.
+ */
+export async function tailFunctionLogs(options: {
+  target: Target;
+  stackName: string;
+  /** A function name instead of the stack's function. */
+  functionName?: string;
+  startTime: number;
+  filterPattern?: string;
+  follow: boolean;
+  stopped: Promise<void>;
+  onEvent(line: LogLine): void;
+  onMissingGroup?(where: { functionName: string; logGroupName: string }): void;
+}): Promise<void> {
+  const { target } = options;
+  const functionName = options.functionName ?? (await findStackOutputs(target, options.stackName)).FunctionName;
+  const logGroupName = await functionLogGroup(target, functionName);
+  const client = new CloudWatchLogsClient(clientConfig(target));
+  try {
+    await tailLogGroup({
+      client,
+      logGroupName,
+      startTime: options.startTime,
+      ...(options.filterPattern ? { filterPattern: options.filterPattern } : {}),
+      follow: options.follow,
+      pollMs: pollIntervalMs(target),
+      stopped: options.stopped,
+      onEvent: (line) => options.onEvent(line),
+      onMissingGroup: () => options.onMissingGroup?.({ functionName, logGroupName }),
+    });
+  } catch (error) {
+    const name = (error as { name?: string }).name;
+    if (name === "InvalidParameterException") {
+      throw new WsqError("BAD_FILTER", `CloudWatch Logs refused the request: ${(error as Error).message}`, {
+        hint: 'Check --filter: plain terms, "quoted phrases" and -exclusions work on both targets.',
+        exitCode: 2,
+        cause: error,
+      });
+    }
+    throw error;
+  } finally {
+    client.destroy();
+  }
 }
