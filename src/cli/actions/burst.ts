@@ -1,18 +1,14 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import { DEFAULT_STACK_NAME } from "../../shared/defaults.js";
-import { SQSClient } from "@aws-sdk/client-sqs";
 import type { CommandContext } from "../program.js";
+import { abortOn } from "../interrupt.js";
+import { burstPattern, resolveBurstEndpoints } from "../../client/burst/burst-pattern.js";
 import { ExitCode, WsqError, describeError } from "../../shared/errors.js";
-import { clientConfig, requireLocalEndpoint, resolveTarget, type Target } from "../../shared/target.js";
-import { findStackOutputs } from "../../deploy/stack-outputs.js";
-import { validateWebSocketUrl } from "../../client/common/websocket-target.js";
+import { resolveTarget } from "../../shared/target.js";
 import { parseBurstFlags, type BurstFlags } from "../../client/burst/options.js";
 import { planBurst } from "../../client/burst/plan.js";
-import { runBurstRaw } from "../../client/burst/run-burst.js";
 import { computeReport } from "../../client/burst/stats.js";
 import { fromEventLog, toEventLog } from "../../client/burst/event-log.js";
-import { inspectDeadLetterQueue, sqsQueueProbe } from "../../client/burst/queue-probe.js";
-import type { BurstConfig, BurstReport } from "../../client/burst/types.js";
+import type { BurstReport } from "../../client/burst/types.js";
 import { renderSummary } from "../../client/burst/render/summary.js";
 import { createLiveView } from "../../client/burst/render/live.js";
 import { renderHtmlReport } from "../../client/burst/render/html.js";
@@ -58,26 +54,6 @@ function finish(report: BurstReport, flags: BurstCommandFlags, context: CommandC
   );
 }
 
-/**
- * On the local target without a known endpoint (--url and --queue-url, no local cloud state),
- * the queue URL's own origin is the local cloud's endpoint; saying so keeps the SDK from warning
- * that the queue URL differs from its default AWS endpoint.
- */
-function sqsConfig(target: Target, queueUrl: string | null): ReturnType<typeof clientConfig> {
-  const config = clientConfig(target);
-  if (target.kind === "local" && config.endpoint === undefined && queueUrl !== null) {
-    try {
-      return { ...config, endpoint: new URL(queueUrl).origin };
-    } catch {
-      throw new WsqError("BAD_QUEUE_URL", `"${queueUrl}" is not a queue URL.`, {
-        hint: "Pass the QueueUrl output of the stack (`wsq status`).",
-        exitCode: ExitCode.usage,
-      });
-    }
-  }
-  return config;
-}
-
 export async function burstAction(flags: BurstCommandFlags, context: CommandContext): Promise<void> {
   const io = context.io;
   if (flags.replay !== undefined) {
@@ -104,37 +80,8 @@ export async function burstAction(flags: BurstCommandFlags, context: CommandCont
   }
 
   const target = resolveTarget(flags, io.env);
-  let url: string;
-  let queueUrl: string | null;
-  let dlqUrl: string | null;
-  if (flags.url !== undefined) {
-    url = validateWebSocketUrl(flags.url);
-    queueUrl = flags.queueUrl ?? null;
-    dlqUrl = flags.dlqUrl ?? null;
-  } else {
-    if (target.kind === "local") requireLocalEndpoint(target);
-    const outputs = await findStackOutputs(target, flags.stackName ?? DEFAULT_STACK_NAME, io.env);
-    url = validateWebSocketUrl(outputs.WebSocketUrl);
-    queueUrl = outputs.QueueUrl;
-    dlqUrl = outputs.DeadLetterQueueUrl;
-  }
-
+  const endpoints = await resolveBurstEndpoints(target, flags, io.env);
   const plan = planBurst({ ...settings, runId: settings.runId });
-  const config: BurstConfig = {
-    runId: settings.runId,
-    url,
-    queueUrl,
-    deadLetterQueueUrl: dlqUrl,
-    count: settings.count,
-    connections: settings.connections,
-    activeConnections: plan.activeConnections,
-    groups: settings.groups,
-    rate: settings.rate,
-    size: settings.size,
-    timeoutMs: settings.timeoutMs,
-    pollIntervalMs: settings.pollIntervalMs,
-  };
-  const sqs = queueUrl !== null || dlqUrl !== null ? new SQSClient(sqsConfig(target, queueUrl ?? dlqUrl)) : undefined;
   const live = flags.json ? undefined : createLiveView(io.stderr, io.color, io.interactive);
   if (!flags.json && plan.activeConnections < settings.connections) {
     io.err(
@@ -143,18 +90,14 @@ export async function burstAction(flags: BurstCommandFlags, context: CommandCont
       ),
     );
   }
-  const abort = new AbortController();
-  void context.interrupted.then(() => abort.abort());
   try {
-    const raw = await runBurstRaw({
-      url,
+    const raw = await burstPattern({
+      target,
+      endpoints,
+      settings,
       plan,
-      config,
-      probe: sqs && queueUrl ? sqsQueueProbe(sqs, queueUrl) : undefined,
-      deadLetters: sqs && dlqUrl ? { inspect: (lost) => inspectDeadLetterQueue(sqs, dlqUrl, lost) } : undefined,
-      signal: abort.signal,
+      signal: abortOn(context.interrupted),
       onEvent: live ? (event) => live.onEvent(event) : undefined,
-      connectTimeoutMs: settings.connectTimeoutMs,
     });
     live?.stop();
     // The event log first: it is the raw record, worth keeping even if rendering fails.
@@ -162,6 +105,5 @@ export async function burstAction(flags: BurstCommandFlags, context: CommandCont
     finish(computeReport(raw), flags, context);
   } finally {
     live?.stop();
-    sqs?.destroy();
   }
 }
