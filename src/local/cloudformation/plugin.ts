@@ -9,9 +9,6 @@ import { IamStore } from "./providers/iam-store.js";
 import { createQueryHandler } from "./query-protocol.js";
 import { loadSpecDatabase, type SpecDatabase } from "./schema/resource-specs.js";
 
-/** How often start-up checks whether the server listens yet, before it resumes interrupted operations. */
-const LISTEN_CHECK_INTERVAL_MS = 10;
-
 /**
  * The CloudFormation service of the local cloud: the Query API, the template engine and the
  * resource providers, with stacks kept in the shared database (tables cfn_*).
@@ -45,26 +42,20 @@ export function createCloudFormationPlugin(context: LocalContext, deps: CloudFor
 
   // Interrupted operations resume once the server listens: providers may need the endpoint URL.
   let closed = false;
-  let timer: NodeJS.Timeout | undefined;
-  const resume = (): void => {
-    timer = undefined;
-    if (closed) return;
-    try {
-      context.baseUrl();
-    } catch {
-      timer = setTimeout(resume, LISTEN_CHECK_INTERVAL_MS);
-      return;
-    }
-    if (store.stacksInProgress().length > 0) context.log.log("info", "resuming interrupted stack operations");
-    recoverInterruptedOperations(store, operations);
-  };
-  timer = setTimeout(resume, 0);
+  void context.listening.then(
+    () => {
+      if (closed) return;
+      if (store.stacksInProgress().length > 0) context.log.log("info", "resuming interrupted stack operations");
+      recoverInterruptedOperations(store, operations);
+    },
+    // Start-up failed: nothing listens, and nothing resumes.
+    () => undefined,
+  );
 
   return {
     query,
     close: async () => {
       closed = true;
-      if (timer !== undefined) clearTimeout(timer);
       await operations.drain();
     },
   };

@@ -133,8 +133,17 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   // 1. Storage first: a damaged database must stop start-up before anything listens.
   const db: Database.Database = openDatabase(options.dataDir);
 
-  // Known only once the server listens; services read it lazily through ctx.baseUrl().
+  // Known only once the server listens; services read it lazily through ctx.baseUrl(), or wait
+  // for it with ctx.listening.
   const listening: { url?: string } = {};
+  let markListening: (url: string) => void = () => {};
+  let failListening: (error: unknown) => void = () => {};
+  const whenListening = new Promise<string>((resolve, reject) => {
+    markListening = resolve;
+    failListening = reject;
+  });
+  // A start-up that fails rejects it whether or not a service waits for it.
+  whenListening.catch(() => undefined);
   const context = (scope: string): LocalContext => ({
     region,
     accountId: LOCAL_ACCOUNT_ID,
@@ -146,6 +155,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       if (listening.url === undefined) throw new Error("baseUrl() called before the local cloud listens");
       return listening.url;
     },
+    listening: whenListening,
   });
 
   // 2. Services, each after the ones it calls.
@@ -245,6 +255,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       });
     });
   } catch (error) {
+    failListening(error);
     for (const step of shutdownOrder) await step.close().catch(() => undefined);
     db.close();
     const code = (error as NodeJS.ErrnoException).code;
@@ -260,6 +271,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const urlHost = host.includes(":") ? `[${host}]` : host;
   const baseUrl = `http://${urlHost}:${port}`;
   listening.url = baseUrl;
+  markListening(baseUrl);
   log.log("info", "local cloud listening", { url: baseUrl, dataDir: options.dataDir, region });
 
   let stopping: Promise<void> | undefined;
