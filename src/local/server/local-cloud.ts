@@ -20,6 +20,7 @@ import { createCloudFormationPlugin } from "../cloudformation/index.js";
 import type { ApiGatewayPlugin, CloudFormationPlugin, LambdaPlugin, LogsPlugin, S3Plugin, SqsPlugin } from "../contracts.js";
 import { VERSION } from "../../shared/version.js";
 import { DEFAULT_PORT, DEFAULT_REGION } from "../../shared/defaults.js";
+import { settledWithin } from "../../shared/delay.js";
 
 export const LOCAL_ACCOUNT_ID = "000000000000";
 /** Request bodies above this are refused with 413 before they are buffered. */
@@ -282,11 +283,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       server.closeIdleConnections();
       // Requests already being served finish first (a long poll may hold on, hence the bound):
       // closing the services under them would fail acknowledged work half-way.
-      if (inFlight.size > 0) {
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([Promise.allSettled([...inFlight]), new Promise((resolve) => (timer = setTimeout(resolve, IN_FLIGHT_GRACE_MS)))]);
-        clearTimeout(timer);
-      }
+      if (inFlight.size > 0) await settledWithin(Promise.allSettled([...inFlight]), IN_FLIGHT_GRACE_MS);
       for (const step of shutdownOrder) {
         try {
           await step.close();
