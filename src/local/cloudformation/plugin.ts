@@ -7,17 +7,17 @@ import { CloudFormationService } from "./engine/service.js";
 import { recoverInterruptedOperations } from "./engine/recovery.js";
 import { IamStore } from "./providers/iam-store.js";
 import { createQueryHandler } from "./query-protocol.js";
-import { loadSpecDatabase, type SpecDatabase } from "./schema/resource-specs.js";
+import { loadSpecDatabase } from "./schema/resource-specs.js";
 
 /**
  * The CloudFormation service of the local cloud: the Query API, the template engine and the
  * resource providers, with stacks kept in the shared database (tables cfn_*).
  */
 export function createCloudFormationPlugin(context: LocalContext, deps: CloudFormationDependencies): CloudFormationPlugin {
+  // First: without the schemas (a build output) the local cloud must not start at all.
+  const specs = loadSpecDatabase();
   const store = new CloudFormationStore(context.db);
   const iam = new IamStore(context.db);
-  let specs: Promise<SpecDatabase | undefined> | undefined;
-  const loadSpecs = (): Promise<SpecDatabase | undefined> => (specs ??= loadSpecDatabase());
   const operations = new StackOperations({
     store,
     iam,
@@ -27,7 +27,7 @@ export function createCloudFormationPlugin(context: LocalContext, deps: CloudFor
     baseUrl: () => context.baseUrl(),
     now: () => context.clock.now(),
     log: context.log,
-    specs: loadSpecs,
+    specs,
   });
   const service = new CloudFormationService({
     store,
@@ -36,7 +36,7 @@ export function createCloudFormationPlugin(context: LocalContext, deps: CloudFor
     accountId: context.accountId,
     now: () => context.clock.now(),
     s3: deps.s3,
-    specs: loadSpecs,
+    specs,
   });
   const query = createQueryHandler(service, context.log);
 
