@@ -1,5 +1,6 @@
 import { AwsServiceError } from "../aws-error.js";
-import { child, childrenNamed, childText, el, parseXmlBody, type XmlNode } from "./xml.js";
+import { child, childrenNamed, childText, parseXmlBody, S3_XMLNS } from "./xml.js";
+import { el, type Xml } from "../server/xml.js";
 
 /**
  * The bucket sub-resources deploy's asset bucket sets (encryption, public access block, tags,
@@ -44,16 +45,20 @@ export function parseEncryption(body: Buffer): EncryptionConfiguration {
   return { algorithm, ...(kmsMasterKeyId ? { kmsMasterKeyId } : {}), bucketKeyEnabled: bucketKey === "true" };
 }
 
-export function renderEncryption(config: EncryptionConfiguration): XmlNode {
-  return el("ServerSideEncryptionConfiguration", [
-    el("Rule", [
-      el("ApplyServerSideEncryptionByDefault", [
-        el("SSEAlgorithm", config.algorithm),
-        ...(config.kmsMasterKeyId ? [el("KMSMasterKeyID", config.kmsMasterKeyId)] : []),
+export function renderEncryption(config: EncryptionConfiguration): Xml {
+  return el(
+    "ServerSideEncryptionConfiguration",
+    [
+      el("Rule", [
+        el("ApplyServerSideEncryptionByDefault", [
+          el("SSEAlgorithm", config.algorithm),
+          ...(config.kmsMasterKeyId ? [el("KMSMasterKeyID", config.kmsMasterKeyId)] : []),
+        ]),
+        el("BucketKeyEnabled", config.bucketKeyEnabled),
       ]),
-      el("BucketKeyEnabled", config.bucketKeyEnabled),
-    ]),
-  ]);
+    ],
+    S3_XMLNS,
+  );
 }
 
 // ---------------------------------------------------------------- public access block
@@ -79,10 +84,11 @@ export function parsePublicAccessBlock(body: Buffer): PublicAccessBlock {
   return out;
 }
 
-export function renderPublicAccessBlock(config: PublicAccessBlock): XmlNode {
+export function renderPublicAccessBlock(config: PublicAccessBlock): Xml {
   return el(
     "PublicAccessBlockConfiguration",
     PUBLIC_ACCESS_FLAGS.map((flag) => el(flag, config[flag])),
+    S3_XMLNS,
   );
 }
 
@@ -120,13 +126,17 @@ export function parseTagging(body: Buffer): TagSet {
   return tags;
 }
 
-export function renderTagging(tags: TagSet): XmlNode {
-  return el("Tagging", [
-    el(
-      "TagSet",
-      tags.map((tag) => el("Tag", [el("Key", tag.Key), el("Value", tag.Value)])),
-    ),
-  ]);
+export function renderTagging(tags: TagSet): Xml {
+  return el(
+    "Tagging",
+    [
+      el(
+        "TagSet",
+        tags.map((tag) => el("Tag", [el("Key", tag.Key), el("Value", tag.Value)])),
+      ),
+    ],
+    S3_XMLNS,
+  );
 }
 
 // ---------------------------------------------------------------- policy

@@ -5,7 +5,8 @@ import { headerValue } from "../server/http-types.js";
 import { AwsServiceError, isAwsServiceError } from "../aws-error.js";
 import { CHECKSUM_ALGORITHMS, checksumHeaderName, computeChecksum, parseChecksumAlgorithm, type ChecksumAlgorithm } from "./checksums.js";
 import { verifyRequestBody, requireIntegrityHeader } from "./request-body.js";
-import { el, xmlDocument, childrenNamed, childText, parseXmlBody, type XmlNode } from "./xml.js";
+import { childrenNamed, childText, parseXmlBody, S3_XMLNS } from "./xml.js";
+import { el, xmlDocument, type Xml } from "../server/xml.js";
 import { MAX_DELETE_OBJECTS, MAX_LIST_KEYS, type S3Service } from "./service.js";
 import { MAX_LIST_PARTS, MAX_LIST_UPLOADS, type UploadRecord } from "./multipart.js";
 import type { StoredObject } from "./store.js";
@@ -112,7 +113,8 @@ function isoDate(epochMs: number): string {
   return new Date(epochMs).toISOString();
 }
 
-function xmlReply(root: XmlNode, status = 200, headers: Record<string, string> = {}): LocalResponse {
+/** `root` carries S3's namespace (built with S3_XMLNS), as every S3 reply but an error does. */
+function xmlReply(root: Xml, status = 200, headers: Record<string, string> = {}): LocalResponse {
   return { status, headers: { "content-type": "application/xml", ...headers }, body: xmlDocument(root) };
 }
 
@@ -224,7 +226,7 @@ export function createS3RestHandler(context: LocalContext, service: S3Service): 
     id: createHash("sha256").update(`wsq-local-${context.accountId}`).digest("hex"),
     displayName: "wsq-local",
   };
-  const ownerNode = (): XmlNode => el("Owner", [el("ID", owner.id), el("DisplayName", owner.displayName)]);
+  const ownerNode = (): Xml => el("Owner", [el("ID", owner.id), el("DisplayName", owner.displayName)]);
 
   const bucketEncryption = (bucket: string): EncryptionConfiguration => {
     const stored = service.requireBucket(bucket).encryption;
@@ -241,14 +243,18 @@ export function createS3RestHandler(context: LocalContext, service: S3Service): 
     const prefix = request.query.get("prefix") ?? "";
     const buckets = service.listBuckets().filter((b) => b.name.startsWith(prefix));
     return xmlReply(
-      el("ListAllMyBucketsResult", [
-        ownerNode(),
-        el(
-          "Buckets",
-          buckets.map((b) => el("Bucket", [el("Name", b.name), el("CreationDate", isoDate(b.createdAt)), el("BucketRegion", b.region)])),
-        ),
-        ...(prefix ? [el("Prefix", prefix)] : []),
-      ]),
+      el(
+        "ListAllMyBucketsResult",
+        [
+          ownerNode(),
+          el(
+            "Buckets",
+            buckets.map((b) => el("Bucket", [el("Name", b.name), el("CreationDate", isoDate(b.createdAt)), el("BucketRegion", b.region)])),
+          ),
+          ...(prefix ? [el("Prefix", prefix)] : []),
+        ],
+        S3_XMLNS,
+      ),
     );
   };
 
@@ -321,7 +327,7 @@ export function createS3RestHandler(context: LocalContext, service: S3Service): 
       ]),
     );
     const prefixes = result.commonPrefixes.map((p) => el("CommonPrefixes", [el("Prefix", encode(p))]));
-    const common: XmlNode[] = [
+    const common: Xml[] = [
       el("Name", bucket),
       el("Prefix", encode(prefix)),
       ...(delimiter ? [el("Delimiter", encode(delimiter))] : []),
@@ -331,26 +337,34 @@ export function createS3RestHandler(context: LocalContext, service: S3Service): 
     ];
     if (v2) {
       return xmlReply(
-        el("ListBucketResult", [
-          ...common,
-          el("KeyCount", result.contents.length + result.commonPrefixes.length),
-          ...(continuationToken !== null ? [el("ContinuationToken", continuationToken)] : []),
-          ...(result.isTruncated && result.nextAfter !== undefined ? [el("NextContinuationToken", encodeToken(result.nextAfter))] : []),
-          ...(startAfter !== null ? [el("StartAfter", encode(startAfter))] : []),
-          ...contents,
-          ...prefixes,
-        ]),
+        el(
+          "ListBucketResult",
+          [
+            ...common,
+            el("KeyCount", result.contents.length + result.commonPrefixes.length),
+            ...(continuationToken !== null ? [el("ContinuationToken", continuationToken)] : []),
+            ...(result.isTruncated && result.nextAfter !== undefined ? [el("NextContinuationToken", encodeToken(result.nextAfter))] : []),
+            ...(startAfter !== null ? [el("StartAfter", encode(startAfter))] : []),
+            ...contents,
+            ...prefixes,
+          ],
+          S3_XMLNS,
+        ),
       );
     }
     // V1: NextMarker only with a delimiter (without one, clients continue after the last key).
     return xmlReply(
-      el("ListBucketResult", [
-        ...common,
-        el("Marker", encode(startAfter ?? "")),
-        ...(result.isTruncated && delimiter && result.nextAfter !== undefined ? [el("NextMarker", encode(result.nextAfter))] : []),
-        ...contents,
-        ...prefixes,
-      ]),
+      el(
+        "ListBucketResult",
+        [
+          ...common,
+          el("Marker", encode(startAfter ?? "")),
+          ...(result.isTruncated && delimiter && result.nextAfter !== undefined ? [el("NextMarker", encode(result.nextAfter))] : []),
+          ...contents,
+          ...prefixes,
+        ],
+        S3_XMLNS,
+      ),
     );
   };
 
@@ -365,7 +379,7 @@ export function createS3RestHandler(context: LocalContext, service: S3Service): 
     }
     const quiet = childText(root, "Quiet") === "true";
     service.requireBucket(bucket);
-    const nodes: XmlNode[] = [];
+    const nodes: Xml[] = [];
     for (const object of objects) {
       const key = childText(object, "Key");
       if (key === undefined) {
@@ -381,7 +395,7 @@ export function createS3RestHandler(context: LocalContext, service: S3Service): 
         nodes.push(el("Error", [el("Key", key), el("Code", error.code), el("Message", error.message)]));
       }
     }
-    return xmlReply(el("DeleteResult", nodes));
+    return xmlReply(el("DeleteResult", nodes, S3_XMLNS));
   };
 
   const bucketSubresource = async (request: LocalRequest, target: Target): Promise<LocalResponse | undefined> => {
@@ -458,11 +472,11 @@ export function createS3RestHandler(context: LocalContext, service: S3Service): 
     }
     if (has(request, "location") && method === "GET") {
       const region = service.requireBucket(bucket).region;
-      return xmlReply(el("LocationConstraint", region === "us-east-1" ? "" : region));
+      return xmlReply(el("LocationConstraint", region === "us-east-1" ? "" : region, S3_XMLNS));
     }
     if (has(request, "versioning") && method === "GET") {
       service.requireBucket(bucket);
-      return xmlReply(el("VersioningConfiguration", []));
+      return xmlReply(el("VersioningConfiguration", [], S3_XMLNS));
     }
     if (has(request, "delete") && method === "POST") return deleteObjects(request, target);
     if (has(request, "uploads") && method === "GET") return listMultipartUploads(request, target);
@@ -536,12 +550,16 @@ export function createS3RestHandler(context: LocalContext, service: S3Service): 
       },
     });
     return xmlReply(
-      el("CopyObjectResult", [
-        el("ETag", `"${stored.md5}"`),
-        el("LastModified", isoDate(stored.lastModified)),
-        el(`Checksum${stored.checksumAlgorithm}`, stored.checksumValue),
-        el("ChecksumType", "FULL_OBJECT"),
-      ]),
+      el(
+        "CopyObjectResult",
+        [
+          el("ETag", `"${stored.md5}"`),
+          el("LastModified", isoDate(stored.lastModified)),
+          el(`Checksum${stored.checksumAlgorithm}`, stored.checksumValue),
+          el("ChecksumType", "FULL_OBJECT"),
+        ],
+        S3_XMLNS,
+      ),
       200,
       { "x-amz-server-side-encryption": bucketEncryption(bucket).algorithm },
     );
@@ -594,7 +612,7 @@ export function createS3RestHandler(context: LocalContext, service: S3Service): 
   };
 
   // ---------------------------------------------------------------- multipart
-  const uploadNode = (upload: UploadRecord): XmlNode[] => [
+  const uploadNode = (upload: UploadRecord): Xml[] => [
     el("Initiator", [el("ID", owner.id), el("DisplayName", owner.displayName)]),
     ownerNode(),
     el("StorageClass", "STANDARD"),
@@ -632,7 +650,7 @@ export function createS3RestHandler(context: LocalContext, service: S3Service): 
       checksumAlgorithm,
       checksumType: headerValue(request, "x-amz-checksum-type"),
     });
-    return xmlReply(el("InitiateMultipartUploadResult", [el("Bucket", bucket), el("Key", upload.key), el("UploadId", upload.uploadId)]), 200, {
+    return xmlReply(el("InitiateMultipartUploadResult", [el("Bucket", bucket), el("Key", upload.key), el("UploadId", upload.uploadId)], S3_XMLNS), 200, {
       ...multipartHeaders(upload),
       "x-amz-server-side-encryption": bucketEncryption(bucket).algorithm,
     });
@@ -694,14 +712,18 @@ export function createS3RestHandler(context: LocalContext, service: S3Service): 
       context.log.log("warn", "x-amz-mp-object-size did not match the completed object", { expected: expectedSize, actual: stored.size });
     }
     return xmlReply(
-      el("CompleteMultipartUploadResult", [
-        el("Location", `${context.baseUrl()}/${bucket}/${encodeURIComponent(stored.key).replace(/%2F/g, "/")}`),
-        el("Bucket", bucket),
-        el("Key", stored.key),
-        el("ETag", `"${stored.md5}"`),
-        el(`Checksum${stored.checksumAlgorithm}`, stored.checksumValue),
-        el("ChecksumType", stored.checksumType),
-      ]),
+      el(
+        "CompleteMultipartUploadResult",
+        [
+          el("Location", `${context.baseUrl()}/${bucket}/${encodeURIComponent(stored.key).replace(/%2F/g, "/")}`),
+          el("Bucket", bucket),
+          el("Key", stored.key),
+          el("ETag", `"${stored.md5}"`),
+          el(`Checksum${stored.checksumAlgorithm}`, stored.checksumValue),
+          el("ChecksumType", stored.checksumType),
+        ],
+        S3_XMLNS,
+      ),
       200,
       { "x-amz-server-side-encryption": bucketEncryption(bucket).algorithm },
     );
@@ -720,25 +742,29 @@ export function createS3RestHandler(context: LocalContext, service: S3Service): 
     const maxParts = parseMaxKeys(request.query.get("max-parts"), "max-parts");
     const { upload, parts, isTruncated } = service.multipart.listParts(bucket, target.key!, uploadId, after, Math.min(maxParts, MAX_LIST_PARTS));
     return xmlReply(
-      el("ListPartsResult", [
-        el("Bucket", bucket),
-        el("Key", upload.key),
-        el("UploadId", uploadId),
-        el("PartNumberMarker", after),
-        ...(isTruncated ? [el("NextPartNumberMarker", parts.at(-1)?.partNumber ?? after)] : []),
-        el("MaxParts", maxParts),
-        el("IsTruncated", isTruncated),
-        ...parts.map((part) =>
-          el("Part", [
-            el("PartNumber", part.partNumber),
-            el("LastModified", isoDate(part.lastModified)),
-            el("ETag", `"${part.md5}"`),
-            el("Size", part.size),
-            ...(upload.checksumAlgorithm && part.checksumValue ? [el(`Checksum${upload.checksumAlgorithm}`, part.checksumValue)] : []),
-          ]),
-        ),
-        ...uploadNode(upload),
-      ]),
+      el(
+        "ListPartsResult",
+        [
+          el("Bucket", bucket),
+          el("Key", upload.key),
+          el("UploadId", uploadId),
+          el("PartNumberMarker", after),
+          ...(isTruncated ? [el("NextPartNumberMarker", parts.at(-1)?.partNumber ?? after)] : []),
+          el("MaxParts", maxParts),
+          el("IsTruncated", isTruncated),
+          ...parts.map((part) =>
+            el("Part", [
+              el("PartNumber", part.partNumber),
+              el("LastModified", isoDate(part.lastModified)),
+              el("ETag", `"${part.md5}"`),
+              el("Size", part.size),
+              ...(upload.checksumAlgorithm && part.checksumValue ? [el(`Checksum${upload.checksumAlgorithm}`, part.checksumValue)] : []),
+            ]),
+          ),
+          ...uploadNode(upload),
+        ],
+        S3_XMLNS,
+      ),
     );
   };
 
@@ -748,18 +774,22 @@ export function createS3RestHandler(context: LocalContext, service: S3Service): 
     const maxUploads = parseMaxKeys(request.query.get("max-uploads"), "max-uploads");
     const { uploads, isTruncated } = service.multipart.listUploads(bucket, prefix, Math.min(maxUploads, MAX_LIST_UPLOADS));
     return xmlReply(
-      el("ListMultipartUploadsResult", [
-        el("Bucket", bucket),
-        el("KeyMarker", ""),
-        el("UploadIdMarker", ""),
-        ...(isTruncated ? [el("NextKeyMarker", uploads.at(-1)?.key ?? ""), el("NextUploadIdMarker", uploads.at(-1)?.uploadId ?? "")] : []),
-        el("Prefix", prefix),
-        el("MaxUploads", maxUploads),
-        el("IsTruncated", isTruncated),
-        ...uploads.map((upload) =>
-          el("Upload", [el("Key", upload.key), el("UploadId", upload.uploadId), ...uploadNode(upload), el("Initiated", isoDate(upload.initiated))]),
-        ),
-      ]),
+      el(
+        "ListMultipartUploadsResult",
+        [
+          el("Bucket", bucket),
+          el("KeyMarker", ""),
+          el("UploadIdMarker", ""),
+          ...(isTruncated ? [el("NextKeyMarker", uploads.at(-1)?.key ?? ""), el("NextUploadIdMarker", uploads.at(-1)?.uploadId ?? "")] : []),
+          el("Prefix", prefix),
+          el("MaxUploads", maxUploads),
+          el("IsTruncated", isTruncated),
+          ...uploads.map((upload) =>
+            el("Upload", [el("Key", upload.key), el("UploadId", upload.uploadId), ...uploadNode(upload), el("Initiated", isoDate(upload.initiated))]),
+          ),
+        ],
+        S3_XMLNS,
+      ),
     );
   };
 
@@ -840,7 +870,7 @@ function toErrorResponse(error: unknown, request: LocalRequest, context: LocalCo
   } catch {
     // The path itself was the problem.
   }
-  const details: XmlNode[] = [];
+  const details: Xml[] = [];
   if (target.bucket !== undefined && /Bucket/.test(serviceError.code)) details.push(el("BucketName", target.bucket));
   if (target.key !== undefined && serviceError.code === "NoSuchKey") details.push(el("Key", target.key));
   const body = xmlDocument(
@@ -852,7 +882,6 @@ function toErrorResponse(error: unknown, request: LocalRequest, context: LocalCo
       el("RequestId", request.requestId),
       el("HostId", Buffer.from(request.requestId).toString("base64")),
     ]),
-    { xmlns: false },
   );
   return { status: serviceError.status, headers: { "content-type": "application/xml", ...extraHeaders }, body };
 }

@@ -1,49 +1,6 @@
 import { AwsServiceError } from "../aws-error.js";
 
 export const S3_XMLNS = "http://s3.amazonaws.com/doc/2006-03-01/";
-const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
-
-/**
- * Text content for S3 XML. Characters XML 1.0 cannot carry literally (controls, which S3 keys may
- * contain) become character references, as S3 itself emits them.
- */
-export function escapeXml(text: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what must be escaped
-  return text.replace(/[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f\r]/g, (ch) => {
-    switch (ch) {
-      case "&":
-        return "&amp;";
-      case "<":
-        return "&lt;";
-      case ">":
-        return "&gt;";
-      case '"':
-        return "&quot;";
-      case "'":
-        return "&apos;";
-      default:
-        return `&#x${ch.charCodeAt(0).toString(16).toUpperCase()};`;
-    }
-  });
-}
-
-/** A tiny element tree for replies: `el("Key", key)` or `el("Contents", [children])`. */
-export type XmlNode = { name: string; text?: string; children?: XmlNode[] };
-
-export function el(name: string, content: string | number | boolean | XmlNode[] | undefined): XmlNode {
-  if (Array.isArray(content)) return { name, children: content };
-  return { name, text: content === undefined ? "" : String(content) };
-}
-
-function render(node: XmlNode, xmlns?: string): string {
-  const attributes = xmlns ? ` xmlns="${xmlns}"` : "";
-  if (node.children) return `<${node.name}${attributes}>${node.children.map((c) => render(c)).join("")}</${node.name}>`;
-  return `<${node.name}${attributes}>${escapeXml(node.text ?? "")}</${node.name}>`;
-}
-
-export function xmlDocument(root: XmlNode, options: { xmlns?: boolean } = { xmlns: true }): string {
-  return XML_DECLARATION + render(root, options.xmlns === false ? undefined : S3_XMLNS);
-}
 
 /**
  * Parsed request XML. S3's request bodies (CreateBucketConfiguration, Delete, Tagging,
