@@ -5,7 +5,7 @@
  * before the next begins, with the stack events a user sees.
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-describing-stacks.html
  */
-import { scalarText } from "../template/parse.js";
+import { scalarText } from "../../../shared/cloudformation-yaml.js";
 import { randomUUID } from "node:crypto";
 import type { LocalLogger } from "../../context.js";
 import { AwsServiceError } from "../../aws-error.js";

@@ -4,7 +4,7 @@
  * leaves the long work to StackOperations, which runs after the reply, as on AWS.
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_Operations.html
  */
-import { scalarText } from "../template/parse.js";
+import { scalarText } from "../../../shared/cloudformation-yaml.js";
 import { randomUUID } from "node:crypto";
 import { AwsServiceError } from "../../aws-error.js";
 import { TemplateError, validationError } from "../template/errors.js";
