@@ -81,7 +81,7 @@ export function assertValidKey(key: string): void {
 
 /**
  * S3's rules over the store: bucket lifecycle, object writes and reads, listing. Knows nothing of
- * HTTP; the REST adapter (rest-adapter.ts) translates requests into these calls.
+ * HTTP; the REST adapter (rest/dispatch.ts and the operations it routes to) translates requests into these calls.
  */
 export class S3Service implements S3Api {
   readonly store: S3Store;

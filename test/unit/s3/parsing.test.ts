@@ -3,7 +3,7 @@ import { decodeAwsChunked, splitContentEncoding } from "../../../src/local/s3/aw
 import { bucketNameProblem } from "../../../src/local/s3/bucket-name.js";
 import { parseXml, childText, childrenNamed } from "../../../src/local/s3/xml.js";
 import { escapeXml } from "../../../src/local/server/xml.js";
-import { parseRange } from "../../../src/local/s3/rest-adapter.js";
+import { parseRange } from "../../../src/local/s3/rest/objects.js";
 import { isAwsServiceError } from "../../../src/local/aws-error.js";
 
 function codeOf(fn: () => unknown): string | undefined {
