@@ -1,5 +1,5 @@
 import { AwsServiceError } from "../aws-error.js";
-import { child, childrenNamed, childText, parseXmlBody, S3_XMLNS } from "./xml.js";
+import { child, childrenNamed, childText, malformedXml, parseXmlBody, S3_XMLNS } from "./xml.js";
 import { el, type Xml } from "../server/xml.js";
 
 /**
@@ -21,17 +21,13 @@ export interface EncryptionConfiguration {
 /** Since January 2023 every bucket has SSE-S3 unless configured otherwise. */
 export const DEFAULT_ENCRYPTION: EncryptionConfiguration = { algorithm: "AES256", bucketKeyEnabled: false };
 
-function malformed(): AwsServiceError {
-  return new AwsServiceError("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema", { status: 400 });
-}
-
 export function parseEncryption(body: Buffer): EncryptionConfiguration {
   const root = parseXmlBody(body, "ServerSideEncryptionConfiguration");
   const rules = childrenNamed(root, "Rule");
-  if (rules.length !== 1) throw malformed();
+  if (rules.length !== 1) throw malformedXml();
   const byDefault = child(rules[0]!, "ApplyServerSideEncryptionByDefault");
   const algorithm = byDefault === undefined ? undefined : childText(byDefault, "SSEAlgorithm");
-  if (algorithm === undefined) throw malformed();
+  if (algorithm === undefined) throw malformedXml();
   if (!SSE_ALGORITHMS.includes(algorithm)) {
     throw new AwsServiceError("InvalidArgument", `Invalid value for SSEAlgorithm: ${algorithm}`, { status: 400 });
   }
@@ -78,7 +74,7 @@ export function parsePublicAccessBlock(body: Buffer): PublicAccessBlock {
   const out = {} as PublicAccessBlock;
   for (const flag of PUBLIC_ACCESS_FLAGS) {
     const value = childText(root, flag);
-    if (value !== undefined && value !== "true" && value !== "false") throw malformed();
+    if (value !== undefined && value !== "true" && value !== "false") throw malformedXml();
     out[flag] = value === "true";
   }
   return out;
@@ -107,11 +103,11 @@ function invalidTag(message: string): AwsServiceError {
 export function parseTagging(body: Buffer): TagSet {
   const root = parseXmlBody(body, "Tagging");
   const tagSet = child(root, "TagSet");
-  if (tagSet === undefined) throw malformed();
+  if (tagSet === undefined) throw malformedXml();
   const tags: TagSet = childrenNamed(tagSet, "Tag").map((tag) => {
     const key = childText(tag, "Key");
     const value = childText(tag, "Value");
-    if (key === undefined || value === undefined) throw malformed();
+    if (key === undefined || value === undefined) throw malformedXml();
     return { Key: key, Value: value };
   });
   if (tags.length > MAX_BUCKET_TAGS) throw invalidTag(`Object tags cannot be greater than ${MAX_BUCKET_TAGS}`);

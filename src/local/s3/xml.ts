@@ -14,7 +14,8 @@ export interface XmlElement {
   text: string;
 }
 
-function malformed(): AwsServiceError {
+/** S3's answer to a request body that is not the XML the operation takes. */
+export function malformedXml(): AwsServiceError {
   return new AwsServiceError("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema", { status: 400 });
 }
 
@@ -50,7 +51,7 @@ export function parseXml(source: string): XmlElement {
     const [, closing, opening, , selfClosing, text] = match;
     const top = stack[stack.length - 1]!;
     if (closing !== undefined) {
-      if (top.name !== closing || stack.length === 1) throw malformed();
+      if (top.name !== closing || stack.length === 1) throw malformedXml();
       stack.pop();
     } else if (opening !== undefined) {
       const element: XmlElement = { name: localName(opening), children: [], text: "" };
@@ -58,13 +59,13 @@ export function parseXml(source: string): XmlElement {
       if (selfClosing !== "/") stack.push(element);
     } else if (text !== undefined) {
       if (stack.length === 1) {
-        if (text.trim() !== "") throw malformed();
+        if (text.trim() !== "") throw malformedXml();
       } else {
         top.text += decodeEntities(text);
       }
     }
   }
-  if (consumed !== source.length || stack.length !== 1 || root.children.length !== 1) throw malformed();
+  if (consumed !== source.length || stack.length !== 1 || root.children.length !== 1) throw malformedXml();
   return root.children[0]!;
 }
 
@@ -87,8 +88,8 @@ export function childText(element: XmlElement, name: string): string | undefined
 
 export function parseXmlBody(body: Buffer, expectedRoot: string): XmlElement {
   const text = body.toString("utf8").trim();
-  if (text.length === 0) throw malformed();
+  if (text.length === 0) throw malformedXml();
   const root = parseXml(text);
-  if (root.name !== expectedRoot) throw malformed();
+  if (root.name !== expectedRoot) throw malformedXml();
   return root;
 }

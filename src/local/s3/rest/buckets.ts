@@ -3,7 +3,7 @@ import type { LocalRequest, LocalResponse } from "../../server/http-types.js";
 import { headerValue } from "../../server/http-types.js";
 import { AwsServiceError, isAwsServiceError } from "../../aws-error.js";
 import { el, type Xml } from "../../server/xml.js";
-import { childrenNamed, childText, parseXmlBody, S3_XMLNS } from "../xml.js";
+import { childrenNamed, childText, malformedXml, parseXmlBody, S3_XMLNS } from "../xml.js";
 import { verifyRequestBody, requireIntegrityHeader } from "../request-body.js";
 import { MAX_DELETE_OBJECTS } from "../service.js";
 import {
@@ -15,8 +15,6 @@ import {
   renderEncryption,
   renderPublicAccessBlock,
   renderTagging,
-  type PublicAccessBlock,
-  type TagSet,
 } from "../bucket-config.js";
 import { bucketEncryption, empty, has, isoDate, ownerXml, parseMaxKeys, requireBucketName, xmlReply, type S3Rest, type Target } from "./common.js";
 import { methodNotAllowed, notImplemented } from "./errors.js";
@@ -97,22 +95,7 @@ export function createBucket(rest: S3Rest, request: LocalRequest, target: Target
     const root = parseXmlBody(verified.body, "CreateBucketConfiguration");
     locationConstraint = childText(root, "LocationConstraint");
   }
-  // https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html: the constraint must
-  // name the region the request went to, and us-east-1 is the absence of one.
-  if (locationConstraint === "us-east-1") {
-    throw new AwsServiceError("InvalidLocationConstraint", "The specified location-constraint is not valid", { status: 400 });
-  }
-  const bucketRegion = locationConstraint ?? "us-east-1";
-  if (bucketRegion !== requestRegion) {
-    throw new AwsServiceError(
-      "IllegalLocationConstraintException",
-      locationConstraint === undefined
-        ? "The unspecified location constraint is incompatible for the region specific endpoint this request was sent to."
-        : `The ${locationConstraint} location constraint is incompatible for the region specific endpoint this request was sent to.`,
-      { status: 400 },
-    );
-  }
-  rest.service.createBucketIn(bucket, bucketRegion);
+  rest.service.createBucketWithConstraint(bucket, locationConstraint, requestRegion);
   return empty(200, { location: `/${bucket}` });
 }
 
@@ -204,7 +187,7 @@ export async function deleteObjects(rest: S3Rest, request: LocalRequest, target:
   const root = parseXmlBody(verified.body, "Delete");
   const objects = childrenNamed(root, "Object");
   if (objects.length === 0 || objects.length > MAX_DELETE_OBJECTS) {
-    throw new AwsServiceError("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema", { status: 400 });
+    throw malformedXml();
   }
   const quiet = childText(root, "Quiet") === "true";
   rest.service.requireBucket(bucket);
@@ -212,9 +195,7 @@ export async function deleteObjects(rest: S3Rest, request: LocalRequest, target:
   for (const object of objects) {
     const key = childText(object, "Key");
     if (key === undefined) {
-      throw new AwsServiceError("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema", {
-        status: 400,
-      });
+      throw malformedXml();
     }
     try {
       await rest.service.deleteObject(bucket, key);
@@ -234,7 +215,7 @@ export async function bucketSubresource(rest: S3Rest, request: LocalRequest, tar
     if (method === "PUT") {
       const verified = verifyRequestBody(request);
       requireIntegrityHeader(verified);
-      rest.service.setBucketConfiguration(bucket, "encryption", JSON.stringify(parseEncryption(verified.body)));
+      rest.service.setBucketConfiguration(bucket, "encryption", parseEncryption(verified.body));
       return empty(200);
     }
     if (method === "GET") return xmlReply(renderEncryption(bucketEncryption(rest, bucket)));
@@ -248,19 +229,19 @@ export async function bucketSubresource(rest: S3Rest, request: LocalRequest, tar
     if (method === "PUT") {
       const verified = verifyRequestBody(request);
       requireIntegrityHeader(verified);
-      rest.service.setBucketConfiguration(bucket, "publicAccessBlock", JSON.stringify(parsePublicAccessBlock(verified.body)));
+      rest.service.setBucketConfiguration(bucket, "publicAccessBlock", parsePublicAccessBlock(verified.body));
       return empty(200);
     }
     if (method === "GET") {
-      const stored = rest.service.requireBucket(bucket).publicAccessBlock;
-      return xmlReply(renderPublicAccessBlock(stored === undefined ? DEFAULT_PUBLIC_ACCESS_BLOCK : (JSON.parse(stored) as PublicAccessBlock)));
+      return xmlReply(renderPublicAccessBlock(rest.service.requireBucket(bucket).publicAccessBlock ?? DEFAULT_PUBLIC_ACCESS_BLOCK));
     }
     if (method === "DELETE") {
-      rest.service.setBucketConfiguration(
-        bucket,
-        "publicAccessBlock",
-        JSON.stringify({ BlockPublicAcls: false, IgnorePublicAcls: false, BlockPublicPolicy: false, RestrictPublicBuckets: false }),
-      );
+      rest.service.setBucketConfiguration(bucket, "publicAccessBlock", {
+        BlockPublicAcls: false,
+        IgnorePublicAcls: false,
+        BlockPublicPolicy: false,
+        RestrictPublicBuckets: false,
+      });
       return empty(204);
     }
     throw methodNotAllowed();
@@ -269,13 +250,13 @@ export async function bucketSubresource(rest: S3Rest, request: LocalRequest, tar
     if (method === "PUT") {
       const verified = verifyRequestBody(request);
       requireIntegrityHeader(verified);
-      rest.service.setBucketConfiguration(bucket, "tagging", JSON.stringify(parseTagging(verified.body)));
+      rest.service.setBucketConfiguration(bucket, "tagging", parseTagging(verified.body));
       return empty(204);
     }
     if (method === "GET") {
       const stored = rest.service.requireBucket(bucket).tagging;
       if (stored === undefined) throw new AwsServiceError("NoSuchTagSet", "The TagSet does not exist", { status: 404 });
-      return xmlReply(renderTagging(JSON.parse(stored) as TagSet));
+      return xmlReply(renderTagging(stored));
     }
     if (method === "DELETE") {
       rest.service.setBucketConfiguration(bucket, "tagging", undefined);

@@ -34,8 +34,7 @@ export function ownerXml(rest: S3Rest): Xml {
 
 /** The bucket's default encryption (SSE-S3 unless configured), which every object reply names. */
 export function bucketEncryption(rest: S3Rest, bucket: string): EncryptionConfiguration {
-  const stored = rest.service.requireBucket(bucket).encryption;
-  return stored === undefined ? DEFAULT_ENCRYPTION : (JSON.parse(stored) as EncryptionConfiguration);
+  return rest.service.requireBucket(bucket).encryption ?? DEFAULT_ENCRYPTION;
 }
 
 export function requireBucketName(target: Target): string {

@@ -3,13 +3,13 @@ import type { LocalRequest, LocalResponse } from "../../server/http-types.js";
 import { headerValue } from "../../server/http-types.js";
 import { AwsServiceError } from "../../aws-error.js";
 import { el, type Xml } from "../../server/xml.js";
-import { childrenNamed, childText, parseXmlBody, S3_XMLNS } from "../xml.js";
+import { childrenNamed, childText, malformedXml, parseXmlBody, S3_XMLNS } from "../xml.js";
 import { CHECKSUM_ALGORITHMS, checksumHeaderName, parseChecksumAlgorithm, type ChecksumAlgorithm } from "../checksums.js";
 import { verifyRequestBody } from "../request-body.js";
 import { MAX_LIST_PARTS, MAX_LIST_UPLOADS, type UploadRecord } from "../multipart.js";
 import { bucketEncryption, empty, isoDate, ownerXml, parseMaxKeys, requireBucketName, xmlReply, type S3Rest, type Target } from "./common.js";
 import { notImplemented } from "./errors.js";
-import { userMetadata } from "./objects.js";
+import { attributesFromHeaders } from "./objects.js";
 
 function uploadXml(rest: S3Rest, upload: UploadRecord): Xml[] {
   return [
@@ -40,15 +40,7 @@ export function createMultipartUpload(rest: S3Rest, request: LocalRequest, targe
   const upload = rest.service.multipart.create({
     bucket,
     key: target.key!,
-    attributes: {
-      contentType: headerValue(request, "content-type"),
-      contentEncoding: headerValue(request, "content-encoding"),
-      contentDisposition: headerValue(request, "content-disposition"),
-      contentLanguage: headerValue(request, "content-language"),
-      cacheControl: headerValue(request, "cache-control"),
-      expires: headerValue(request, "expires"),
-      metadata: userMetadata(request),
-    },
+    attributes: attributesFromHeaders(request),
     checksumAlgorithm,
     checksumType: headerValue(request, "x-amz-checksum-type"),
   });
@@ -93,9 +85,7 @@ export async function completeMultipartUpload(rest: S3Rest, request: LocalReques
   const parts = childrenNamed(root, "Part").map((part) => {
     const numberText = childText(part, "PartNumber");
     if (numberText === undefined || !/^\d+$/.test(numberText)) {
-      throw new AwsServiceError("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema", {
-        status: 400,
-      });
+      throw malformedXml();
     }
     const checksum = upload.checksumAlgorithm === undefined ? undefined : childText(part, `Checksum${upload.checksumAlgorithm}`);
     return { partNumber: Number(numberText), etag: childText(part, "ETag"), checksum };

@@ -4,7 +4,8 @@ import { headerValue } from "../../server/http-types.js";
 import { AwsServiceError } from "../../aws-error.js";
 import { el } from "../../server/xml.js";
 import { S3_XMLNS } from "../xml.js";
-import { checksumHeaderName, computeChecksum } from "../checksums.js";
+import { checksumHeaderName } from "../checksums.js";
+import type { ObjectAttributes } from "../multipart.js";
 import { verifyRequestBody } from "../request-body.js";
 import type { StoredObject } from "../store.js";
 import type { EncryptionConfiguration } from "../bucket-config.js";
@@ -86,7 +87,20 @@ function preconditionOutcome(request: LocalRequest, object: StoredObject): "ok" 
   return "ok";
 }
 
-export function userMetadata(request: LocalRequest): Record<string, string> {
+/** The attributes an object takes from its request's headers (CreateMultipartUpload, a copy that replaces them). */
+export function attributesFromHeaders(request: LocalRequest): ObjectAttributes {
+  return {
+    contentType: headerValue(request, "content-type"),
+    contentEncoding: headerValue(request, "content-encoding"),
+    contentDisposition: headerValue(request, "content-disposition"),
+    contentLanguage: headerValue(request, "content-language"),
+    cacheControl: headerValue(request, "cache-control"),
+    expires: headerValue(request, "expires"),
+    metadata: userMetadata(request),
+  };
+}
+
+function userMetadata(request: LocalRequest): Record<string, string> {
   const metadata: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
     if (name.startsWith("x-amz-meta-") && value !== undefined) metadata[name.slice("x-amz-meta-".length)] = Array.isArray(value) ? value.join(",") : value;
@@ -131,31 +145,12 @@ export async function copyObject(rest: S3Rest, request: LocalRequest, target: Ta
   if (source.bucket === undefined || source.key === undefined) {
     throw new AwsServiceError("InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey", { status: 400 });
   }
-  const { object, body } = await rest.service.read(source.bucket, source.key);
   const replace = headerValue(request, "x-amz-metadata-directive") === "REPLACE";
-  if (!replace && source.bucket === bucket && source.key === target.key) {
-    throw new AwsServiceError(
-      "InvalidRequest",
-      "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
-      { status: 400 },
-    );
-  }
-  const stored = await rest.service.put({
+  const stored = await rest.service.copy({
+    source: { bucket: source.bucket, key: source.key },
     bucket,
     key: target.key!,
-    body,
-    contentType: replace ? headerValue(request, "content-type") : object.contentType,
-    contentEncoding: replace ? headerValue(request, "content-encoding") : object.contentEncoding,
-    contentDisposition: replace ? headerValue(request, "content-disposition") : object.contentDisposition,
-    contentLanguage: replace ? headerValue(request, "content-language") : object.contentLanguage,
-    cacheControl: replace ? headerValue(request, "cache-control") : object.cacheControl,
-    expires: replace ? headerValue(request, "expires") : object.expires,
-    metadata: replace ? userMetadata(request) : object.metadata,
-    // A composite (multipart) checksum describes parts the copy does not have.
-    checksum: {
-      algorithm: object.checksumAlgorithm,
-      value: object.checksumType === "COMPOSITE" ? computeChecksum(object.checksumAlgorithm, body) : object.checksumValue,
-    },
+    ...(replace ? { replaceAttributes: attributesFromHeaders(request) } : {}),
   });
   return xmlReply(
     el(
