@@ -6,7 +6,9 @@ import { el, type Xml } from "../../server/xml.js";
 import { childrenNamed, childText, malformedXml, parseXmlBody, S3_XMLNS } from "../xml.js";
 import { verifyRequestBody, requireIntegrityHeader } from "../request-body.js";
 import { MAX_DELETE_OBJECTS } from "../service.js";
+import type { BucketConfigurationName, BucketConfigurations } from "../store.js";
 import {
+  DEFAULT_ENCRYPTION,
   DEFAULT_PUBLIC_ACCESS_BLOCK,
   parseEncryption,
   parsePolicy,
@@ -16,7 +18,7 @@ import {
   renderPublicAccessBlock,
   renderTagging,
 } from "../bucket-config.js";
-import { bucketEncryption, empty, has, isoDate, ownerXml, parseMaxKeys, requireBucketName, xmlReply, type S3Rest, type Target } from "./common.js";
+import { empty, has, isoDate, ownerXml, parseMaxKeys, requireBucketName, xmlReply, type S3Rest, type Target } from "./common.js";
 import { methodNotAllowed, notImplemented } from "./errors.js";
 import { listMultipartUploads } from "./multipart.js";
 
@@ -208,78 +210,82 @@ export async function deleteObjects(rest: S3Rest, request: LocalRequest, target:
   return xmlReply(el("DeleteResult", nodes, S3_XMLNS));
 }
 
+/**
+ * The configurable sub-resources, in the order a request naming several is read: how a PUT's
+ * body is parsed (and whether it must carry an integrity header), what the PUT answers, what a
+ * GET answers (for one never set: a default, or S3's error), and what a DELETE leaves.
+ */
+interface ConfigurationRules<K extends BucketConfigurationName> {
+  parse(body: Buffer): BucketConfigurations[K];
+  integrityHeader: boolean;
+  putStatus: 200 | 204;
+  reply(value: BucketConfigurations[K]): LocalResponse;
+  unset: { fallback: BucketConfigurations[K] } | { error: () => AwsServiceError };
+  afterDelete?: BucketConfigurations[K];
+}
+
+const CONFIGURATIONS: { [K in BucketConfigurationName]: ConfigurationRules<K> } = {
+  encryption: {
+    parse: parseEncryption,
+    integrityHeader: true,
+    putStatus: 200,
+    reply: (value) => xmlReply(renderEncryption(value)),
+    unset: { fallback: DEFAULT_ENCRYPTION },
+  },
+  publicAccessBlock: {
+    parse: parsePublicAccessBlock,
+    integrityHeader: true,
+    putStatus: 200,
+    reply: (value) => xmlReply(renderPublicAccessBlock(value)),
+    unset: { fallback: DEFAULT_PUBLIC_ACCESS_BLOCK },
+    afterDelete: { BlockPublicAcls: false, IgnorePublicAcls: false, BlockPublicPolicy: false, RestrictPublicBuckets: false },
+  },
+  tagging: {
+    parse: parseTagging,
+    integrityHeader: true,
+    putStatus: 204,
+    reply: (value) => xmlReply(renderTagging(value)),
+    unset: { error: () => new AwsServiceError("NoSuchTagSet", "The TagSet does not exist", { status: 404 }) },
+  },
+  policy: {
+    parse: parsePolicy,
+    integrityHeader: false,
+    putStatus: 204,
+    reply: (value) => ({ status: 200, headers: { "content-type": "application/json" }, body: value }),
+    unset: { error: () => new AwsServiceError("NoSuchBucketPolicy", "The bucket policy does not exist", { status: 404 }) },
+  },
+};
+const CONFIGURATION_NAMES = Object.keys(CONFIGURATIONS) as BucketConfigurationName[];
+
+/** Put, get or delete one configurable sub-resource. */
+function configure<K extends BucketConfigurationName>(rest: S3Rest, request: LocalRequest, bucket: string, name: K): LocalResponse {
+  const rules: ConfigurationRules<K> = CONFIGURATIONS[name];
+  switch (request.method) {
+    case "PUT": {
+      const verified = verifyRequestBody(request);
+      if (rules.integrityHeader) requireIntegrityHeader(verified);
+      rest.service.setBucketConfiguration(bucket, name, rules.parse(verified.body));
+      return empty(rules.putStatus);
+    }
+    case "GET": {
+      const value = rest.service.requireBucket(bucket)[name] as BucketConfigurations[K] | undefined;
+      if (value !== undefined) return rules.reply(value);
+      if ("error" in rules.unset) throw rules.unset.error();
+      return rules.reply(rules.unset.fallback);
+    }
+    case "DELETE":
+      rest.service.setBucketConfiguration(bucket, name, rules.afterDelete);
+      return empty(204);
+    default:
+      throw methodNotAllowed();
+  }
+}
+
 export async function bucketSubresource(rest: S3Rest, request: LocalRequest, target: Target): Promise<LocalResponse | undefined> {
   const bucket = requireBucketName(target);
   const method = request.method;
-  if (has(request, "encryption")) {
-    if (method === "PUT") {
-      const verified = verifyRequestBody(request);
-      requireIntegrityHeader(verified);
-      rest.service.setBucketConfiguration(bucket, "encryption", parseEncryption(verified.body));
-      return empty(200);
-    }
-    if (method === "GET") return xmlReply(renderEncryption(bucketEncryption(rest, bucket)));
-    if (method === "DELETE") {
-      rest.service.setBucketConfiguration(bucket, "encryption", undefined);
-      return empty(204);
-    }
-    throw methodNotAllowed();
-  }
-  if (has(request, "publicAccessBlock")) {
-    if (method === "PUT") {
-      const verified = verifyRequestBody(request);
-      requireIntegrityHeader(verified);
-      rest.service.setBucketConfiguration(bucket, "publicAccessBlock", parsePublicAccessBlock(verified.body));
-      return empty(200);
-    }
-    if (method === "GET") {
-      return xmlReply(renderPublicAccessBlock(rest.service.requireBucket(bucket).publicAccessBlock ?? DEFAULT_PUBLIC_ACCESS_BLOCK));
-    }
-    if (method === "DELETE") {
-      rest.service.setBucketConfiguration(bucket, "publicAccessBlock", {
-        BlockPublicAcls: false,
-        IgnorePublicAcls: false,
-        BlockPublicPolicy: false,
-        RestrictPublicBuckets: false,
-      });
-      return empty(204);
-    }
-    throw methodNotAllowed();
-  }
-  if (has(request, "tagging")) {
-    if (method === "PUT") {
-      const verified = verifyRequestBody(request);
-      requireIntegrityHeader(verified);
-      rest.service.setBucketConfiguration(bucket, "tagging", parseTagging(verified.body));
-      return empty(204);
-    }
-    if (method === "GET") {
-      const stored = rest.service.requireBucket(bucket).tagging;
-      if (stored === undefined) throw new AwsServiceError("NoSuchTagSet", "The TagSet does not exist", { status: 404 });
-      return xmlReply(renderTagging(stored));
-    }
-    if (method === "DELETE") {
-      rest.service.setBucketConfiguration(bucket, "tagging", undefined);
-      return empty(204);
-    }
-    throw methodNotAllowed();
-  }
-  if (has(request, "policy")) {
-    if (method === "PUT") {
-      rest.service.setBucketConfiguration(bucket, "policy", parsePolicy(verifyRequestBody(request).body));
-      return empty(204);
-    }
-    if (method === "GET") {
-      const stored = rest.service.requireBucket(bucket).policy;
-      if (stored === undefined) throw new AwsServiceError("NoSuchBucketPolicy", "The bucket policy does not exist", { status: 404 });
-      return { status: 200, headers: { "content-type": "application/json" }, body: stored };
-    }
-    if (method === "DELETE") {
-      rest.service.setBucketConfiguration(bucket, "policy", undefined);
-      return empty(204);
-    }
-    throw methodNotAllowed();
-  }
+  const configuration = CONFIGURATION_NAMES.find((name) => has(request, name));
+  if (configuration !== undefined) return configure(rest, request, bucket, configuration);
   if (has(request, "location") && method === "GET") {
     const region = rest.service.requireBucket(bucket).region;
     return xmlReply(el("LocationConstraint", region === "us-east-1" ? "" : region, S3_XMLNS));
