@@ -1,10 +1,9 @@
 import type { CommandContext } from "../program.js";
-import { createDeployRenderer, renderDeployResult } from "../output/deploy-renderer.js";
+import { renderDeployResult } from "../output/deploy-renderer.js";
 import { ask, canPrompt } from "../output/prompt.js";
-import { abortOn } from "../interrupt.js";
+import { runStackOperation } from "./stack-operation.js";
 import { ExitCode, WsqError } from "../../shared/errors.js";
 import { checkDeployInput, deployPattern } from "../../deploy/deploy.js";
-import { prepareTarget } from "../../deploy/prepare-target.js";
 
 export interface DeployFlags {
   target?: string;
@@ -20,50 +19,41 @@ export interface DeployFlags {
 
 export async function deployAction(flags: DeployFlags, context: CommandContext): Promise<void> {
   const { io } = context;
-  const json = flags.json === true;
-  const renderer = createDeployRenderer(io, json);
-  const { emit } = renderer;
-  const signal = abortOn(context.interrupted);
-  try {
-    checkDeployInput({ stackName: flags.stackName, parameters: flags.parameter, ...(flags.handler !== undefined ? { handlerFile: flags.handler } : {}) });
-    renderer.progress.update("Preparing the target…");
-    const target = await prepareTarget(flags, { start: true, onStart: (message) => emit({ type: "note", message }) });
-    const result = await deployPattern({
-      target,
-      stackName: flags.stackName,
-      parameters: flags.parameter,
-      ...(flags.handler !== undefined ? { handlerFile: flags.handler } : {}),
-      emit,
-      signal,
-      confirm: async ({ changes }) => {
-        if (flags.yes) return true;
-        if (!canPrompt(io) && target.kind === "local" && flags.endpointUrl === undefined) {
-          // `npx wsq deploy` is README's set-up command and may run without a terminal; on wsq's
-          // own local cloud nothing but the user's emulator is at stake, so apply and say so.
-          emit({ type: "note", message: "No terminal to confirm on: applying the changes to the local cloud (AWS deploys always ask, or take --yes)." });
-          return true;
-        }
-        if (!canPrompt(io)) {
-          throw new WsqError(
-            "CONFIRMATION_REQUIRED",
-            `Not applying ${changes.length} change${changes.length === 1 ? "" : "s"} without confirmation: there is no terminal to ask on.`,
-            {
-              hint: "Review the changes listed above and run the command again with --yes.",
-              exitCode: ExitCode.usage,
-            },
-          );
-        }
-        renderer.pause();
-        const answer = await ask(io, "Apply these changes? [y/N] ", context.interrupted);
-        renderer.resume();
-        return /^y(es)?$/i.test(answer);
-      },
-    });
-    renderer.stop();
-    if (json) io.out(JSON.stringify(result, null, 2));
-    else renderDeployResult(io, result);
-  } catch (error) {
-    renderer.stop();
-    throw error;
-  }
+  const handler = flags.handler !== undefined ? { handlerFile: flags.handler } : {};
+  await runStackOperation(context, flags, {
+    check: () => void checkDeployInput({ stackName: flags.stackName, parameters: flags.parameter, ...handler }),
+    run: ({ target, renderer, emit, signal }) =>
+      deployPattern({
+        target,
+        stackName: flags.stackName,
+        parameters: flags.parameter,
+        ...handler,
+        emit,
+        signal,
+        confirm: async ({ changes }) => {
+          if (flags.yes) return true;
+          if (!canPrompt(io) && target.kind === "local" && flags.endpointUrl === undefined) {
+            // `npx wsq deploy` is README's set-up command and may run without a terminal; on wsq's
+            // own local cloud nothing but the user's emulator is at stake, so apply and say so.
+            emit({ type: "note", message: "No terminal to confirm on: applying the changes to the local cloud (AWS deploys always ask, or take --yes)." });
+            return true;
+          }
+          if (!canPrompt(io)) {
+            throw new WsqError(
+              "CONFIRMATION_REQUIRED",
+              `Not applying ${changes.length} change${changes.length === 1 ? "" : "s"} without confirmation: there is no terminal to ask on.`,
+              {
+                hint: "Review the changes listed above and run the command again with --yes.",
+                exitCode: ExitCode.usage,
+              },
+            );
+          }
+          renderer.pause();
+          const answer = await ask(io, "Apply these changes? [y/N] ", context.interrupted);
+          renderer.resume();
+          return /^y(es)?$/i.test(answer);
+        },
+      }),
+    print: (result) => renderDeployResult(io, result),
+  });
 }
