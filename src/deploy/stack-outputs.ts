@@ -5,8 +5,8 @@ import { WsqError } from "../shared/errors.js";
 import { wsqHome } from "../shared/paths.js";
 import { isLoopbackHost } from "../shared/loopback.js";
 import { clientConfig, type Target } from "../shared/target.js";
-
-export const DEFAULT_STACK_NAME = "wsq";
+import { isStackNotFound } from "./stack-watch.js";
+import { DEFAULT_STACK_NAME } from "../shared/defaults.js";
 
 /** The template's outputs, which connect, burst, status and logs use to find the pattern. */
 export interface StackOutputs {
@@ -127,8 +127,7 @@ export async function findStackOutputs(target: Target, stackName: string, env: N
     return outputs;
   } catch (error) {
     if (error instanceof WsqError) throw error;
-    const message = (error as Error).message ?? "";
-    if (/does not exist/i.test(message)) {
+    if (isStackNotFound(error)) {
       throw new WsqError("STACK_NOT_FOUND", `No stack named "${stackName}" is deployed on the ${target.kind} target.`, {
         hint: `Deploy it with \`wsq deploy --stack-name ${stackName}${target.kind === "aws" ? " --target aws" : ""}\`, or pass --url.`,
       });

@@ -17,6 +17,11 @@ const TERMINAL: Record<StackOperation, readonly string[]> = {
 
 export const SUCCESS: Record<StackOperation, string> = { create: "CREATE_COMPLETE", update: "UPDATE_COMPLETE", delete: "DELETE_COMPLETE" };
 
+/**
+ * CloudFormation has no error code of its own for a missing stack: DescribeStacks and
+ * DescribeStackEvents answer ValidationError "Stack with id NAME does not exist", and the
+ * message is the only thing that tells it from other validation errors.
+ */
 export function isStackNotFound(error: unknown): boolean {
   return error instanceof Error && /does not exist/i.test(error.message);
 }

@@ -1,43 +1,13 @@
 /**
  * The SQS event Lambda's event source mapping delivers, as documented in "Using Lambda with
- * Amazon SQS" (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html). Every attribute value
- * is a string. Declared here rather than pulling in @types/aws-lambda for four interfaces.
+ * Amazon SQS" (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html), and the partial batch
+ * response (FunctionResponseTypes: ReportBatchItemFailures). One shape for the handler and the
+ * local cloud's poller that builds the event (src/local/lambda/sqs-event.ts): @types/aws-lambda's,
+ * a devDependency of types only, erased from the bundle.
  */
-export interface SqsMessageAttribute {
-  stringValue?: string;
-  binaryValue?: string;
-  stringListValues?: string[];
-  binaryListValues?: string[];
-  dataType: string;
-}
-
-export interface SqsRecord {
-  messageId: string;
-  receiptHandle: string;
-  body: string;
-  attributes: {
-    ApproximateReceiveCount: string;
-    SentTimestamp: string;
-    SenderId?: string;
-    ApproximateFirstReceiveTimestamp?: string;
-    /** FIFO queues only. */
-    SequenceNumber?: string;
-    MessageGroupId?: string;
-    MessageDeduplicationId?: string;
-    [name: string]: string | undefined;
-  };
-  messageAttributes: Record<string, SqsMessageAttribute | undefined>;
-  md5OfBody?: string;
-  eventSource: string;
-  eventSourceARN: string;
-  awsRegion: string;
-}
-
-export interface SqsEvent {
-  Records: SqsRecord[];
-}
-
-/** The partial batch response (FunctionResponseTypes: ReportBatchItemFailures). */
-export interface SqsBatchResponse {
-  batchItemFailures: { itemIdentifier: string }[];
-}
+export type {
+  SQSBatchResponse as SqsBatchResponse,
+  SQSEvent as SqsEvent,
+  SQSMessageAttribute as SqsMessageAttribute,
+  SQSRecord as SqsRecord,
+} from "aws-lambda";

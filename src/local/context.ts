@@ -32,6 +32,11 @@ export interface LocalContext {
   db: Database.Database;
   /** `http://127.0.0.1:PORT`, known once the server listens; call it lazily, never at construction. */
   baseUrl(): string;
+  /**
+   * Resolves with the base URL when the server listens, for work that start-up resumes before
+   * then (interrupted stack operations, event source mappings); rejects if start-up fails first.
+   */
+  listening: Promise<string>;
   clock: Clock;
   log: LocalLogger;
 }

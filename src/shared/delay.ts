@@ -11,3 +11,17 @@ export function abortableDelay(ms: number, signal: AbortSignal | undefined): Pro
     signal?.addEventListener("abort", done, { once: true });
   });
 }
+
+/** Waits until `work` settles or `ms` pass, whichever comes first (never rejects). */
+export async function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([
+    work.then(
+      () => undefined,
+      () => undefined,
+    ),
+    deadline,
+  ]);
+  clearTimeout(timer);
+}

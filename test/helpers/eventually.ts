@@ -1,3 +1,11 @@
+import { setTimeout as sleep } from "node:timers/promises";
+
+/**
+ * The tests' one sleep: for pacing what a test sends (a rate it must not exceed), never to wait
+ * for an outcome (that is `eventually`'s job, or better an event).
+ */
+export { sleep };
+
 /**
  * Waits for a condition that an event in another process makes true (no fixed sleeps): polls
  * `probe` until it returns a value other than undefined or false, or fails naming `what`.
@@ -8,6 +16,6 @@ export async function eventually<T>(probe: () => Promise<T | undefined | false>,
     const value = await probe();
     if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
+    await sleep(pollMs);
   }
 }

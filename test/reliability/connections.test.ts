@@ -4,6 +4,7 @@ import WebSocket from "ws";
 import type { WebSocketGateway } from "../../src/local/apigateway/gateway.js";
 import type { LocalCloud } from "../../src/local/server/local-cloud.js";
 import { sdkConfig, useTestCloud } from "../helpers/local-cloud.js";
+import { eventually, sleep } from "../helpers/eventually.js";
 
 // Connection churn, vanishing clients and a client that never reads, against the local gateway
 // (a two-way MOCK route answers each frame with the connection's id). Loopback only, bounded.
@@ -33,14 +34,6 @@ async function echoApi(cloud: LocalCloud): Promise<{ url: string; connections: s
   return { url: `${ApiEndpoint}/s`, connections: `${ApiEndpoint!.replace(/^ws/, "http")}/s` };
 }
 
-async function until(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 /** Opens a connection, sends one frame and resolves with the connection id the gateway answers. */
 async function roundTrip(url: string): Promise<{ socket: WebSocket; connectionId: string }> {
   const socket = new WebSocket(url);
@@ -68,13 +61,13 @@ describe("connection churn and misbehaving clients", () => {
         ids.add(connectionId);
       }
       const rest = 250 - (Date.now() - started);
-      if (rest > 0) await new Promise((resolve) => setTimeout(resolve, rest));
+      if (rest > 0) await sleep(rest);
     }
     expect(ids.size).toBe(1000);
     expect(gateway.connectionCount).toBe(1000);
     // Half leave politely, half vanish without a close frame.
     open.forEach((socket, i) => (i % 2 === 0 ? socket.close(1000) : socket.terminate()));
-    await until("every connection to be released", () => gateway.connectionCount === 0);
+    await eventually(async () => gateway.connectionCount === 0, "every connection to be released", 20_000, 20);
     // The gateway still serves.
     const { socket } = await roundTrip(url);
     socket.close();
@@ -107,6 +100,6 @@ describe("connection churn and misbehaving clients", () => {
     }
     expect(gone).toBe(true);
     expect(posted).toBeLessThan(640);
-    await until("the slow connection to be released", () => gateway.connectionCount === 0);
+    await eventually(async () => gateway.connectionCount === 0, "the slow connection to be released", 20_000, 20);
   }, 60_000);
 });

@@ -5,6 +5,7 @@ import type { DaemonState } from "../../src/local/daemon/state.js";
 import { LOCAL_CREDENTIALS } from "../../src/shared/target.js";
 import { killRecorded, runWsq, spawnWsq, waitForExit, waitForOutput } from "../cli/local-helpers.js";
 import { tempDir } from "../helpers/local-cloud.js";
+import { eventually } from "../helpers/eventually.js";
 
 // `wsq deploy` and `wsq destroy` killed with -9 half-way, then run again: CloudFormation (the
 // local cloud) carries on without the client, and running the command again converges.
@@ -16,17 +17,25 @@ afterAll(async () => {
   rmSync(home, { recursive: true, force: true });
 }, 30_000);
 
-async function settled(cfn: CloudFormationClient, stackName: string): Promise<string> {
-  for (;;) {
-    let status: string;
-    try {
-      status = (await cfn.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks?.[0]?.StackStatus ?? "NONE";
-    } catch {
-      return "NONE";
-    }
-    if (!status.endsWith("_IN_PROGRESS")) return status;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+/** A stack operation the client no longer follows finishes within this (its test allows 240 s in all). */
+const SETTLE_LIMIT_MS = 120_000;
+
+/** The stack's status once it leaves *_IN_PROGRESS ("NONE" when there is no stack). */
+function settled(cfn: CloudFormationClient, stackName: string): Promise<string> {
+  return eventually(
+    async () => {
+      let status: string;
+      try {
+        status = (await cfn.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks?.[0]?.StackStatus ?? "NONE";
+      } catch {
+        return "NONE";
+      }
+      return !status.endsWith("_IN_PROGRESS") && status;
+    },
+    `stack ${stackName} to settle`,
+    SETTLE_LIMIT_MS,
+    100,
+  );
 }
 
 describe("interrupted deploy and destroy", () => {

@@ -9,7 +9,7 @@ import type { DaemonState } from "../../src/local/daemon/state.js";
 import { buildMessage } from "../../src/shared/pattern-messages.js";
 import { LOCAL_CREDENTIALS } from "../../src/shared/target.js";
 import { killRecorded, runWsq } from "../cli/local-helpers.js";
-import { eventually } from "../helpers/eventually.js";
+import { eventually, sleep } from "../helpers/eventually.js";
 import { tempDir } from "../helpers/local-cloud.js";
 
 // kill -9 of the local cloud while the function drains a burst, then a restart on the same data:
@@ -99,7 +99,7 @@ describe("kill -9 of the local cloud in the middle of a burst", () => {
         sockets.forEach((socket, g) => {
           for (let seq = start; seq < start + 100 && seq <= PER_GROUP; seq++) socket.send(buildMessage({ id: `g${g}-${seq}`, group: `g${g}`, seq, data: seq }));
         });
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        await sleep(200);
       }
       const depth = async (url: string) => {
         const a = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["All"] }))).Attributes ?? {};

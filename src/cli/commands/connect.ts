@@ -1,45 +1,11 @@
 import type { Command } from "commander";
-import * as readline from "node:readline";
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_STACK_NAME } from "../../shared/defaults.js";
 import type { CommandContext } from "../program.js";
-import { ExitCode, WsqError } from "../../shared/errors.js";
-import { DEFAULT_STACK_NAME } from "../../deploy/stack-outputs.js";
-import { parseHeaders, resolveWebSocketUrl } from "../../client/common/websocket-target.js";
-import { DEFAULT_CONNECT_TIMEOUT_MS } from "../../client/common/open-websocket.js";
-import { ConnectSession } from "../../client/connect/session.js";
-import { runPiped } from "../../client/connect/run-piped.js";
-import { runInteractive } from "../../client/connect/interactive.js";
-import { historyFile } from "../../client/connect/history.js";
+import { collect } from "../flags.js";
+import type { ConnectFlags } from "../actions/connect.js";
 
 /** After the last message goes out, how long non-interactive mode waits for results by default. */
 const DEFAULT_WAIT_SECONDS = 10;
-
-interface ConnectFlags {
-  stackName?: string;
-  url?: string;
-  target?: string;
-  region?: string;
-  profile?: string;
-  endpointUrl?: string;
-  group: string;
-  json?: boolean;
-  execute?: string[];
-  wait: string;
-  header?: string[];
-  reconnect?: boolean;
-  connectTimeout: string;
-  history: boolean;
-}
-
-// No commander default for repeatable flags, so that help does not print "(default: [])".
-const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
-
-function seconds(flag: string, raw: string, allowZero: boolean): number {
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
-    throw new WsqError("BAD_FLAG", `${flag} must be a number of seconds${allowZero ? "" : " above 0"}, not "${raw}".`, { exitCode: ExitCode.usage });
-  }
-  return value * 1000;
-}
 
 export function registerConnectCommand(program: Command, context: CommandContext): void {
   program
@@ -75,49 +41,5 @@ Examples:
   $ printf 'one\\ntwo\\n' | wsq connect --wait 30 > results.ndjson
   $ wsq connect -x hello -x '{"action":"send","MessageGroupId":"g","data":1}'`,
     )
-    .action(async (flags: ConnectFlags) => {
-      const io = context.io;
-      const execute = flags.execute ?? [];
-      const headers = parseHeaders(flags.header ?? []);
-      const waitMs = seconds("--wait", flags.wait, true);
-      const connectTimeoutMs = seconds("--connect-timeout", flags.connectTimeout, false);
-      if (!/^[!-~]{1,128}$/.test(flags.group)) {
-        throw new WsqError("BAD_GROUP", `--group "${flags.group}" is not a valid MessageGroupId.`, {
-          hint: "Use 1 to 128 printable ASCII characters without spaces.",
-          exitCode: ExitCode.usage,
-        });
-      }
-      const url = await resolveWebSocketUrl(flags, io.env);
-      const stdinIsTty = io.stdin.isTTY === true;
-      const interactive = stdinIsTty && io.stdout.isTTY === true && execute.length === 0 && !flags.json;
-
-      const session = new ConnectSession({ url, headers, group: flags.group, connectTimeoutMs, reconnect: flags.reconnect === true });
-      if (!interactive) io.err(io.color.dim(`connecting to ${url} …`));
-      await session.connect();
-
-      if (interactive) {
-        context.setExitCode(
-          await runInteractive(session, {
-            input: io.stdin,
-            output: io.stdout,
-            color: io.stdoutColor,
-            historyFile: flags.history ? historyFile(io.env) : undefined,
-            rawFrames: false,
-          }),
-        );
-        return;
-      }
-
-      io.err(io.color.dim(`connected; ${execute.length > 0 ? `sending ${execute.length} message(s)` : "one message per input line"}`));
-      const lines = execute.length > 0 ? execute : readline.createInterface({ input: io.stdin, crlfDelay: Infinity, terminal: false });
-      const code = await runPiped(session, {
-        lines,
-        waitMs,
-        reconnect: flags.reconnect === true,
-        interrupted: context.interrupted,
-        write: (record) => io.stdout.write(`${JSON.stringify(record)}\n`),
-        diagnose: (text) => io.err(io.color.dim(text)),
-      });
-      context.setExitCode(code);
-    });
+    .action(async (flags: ConnectFlags) => (await import("../actions/connect.js")).connectAction(flags, context));
 }

@@ -3,7 +3,7 @@ import type { CommandContext } from "../program.js";
 
 /**
  * `wsq dlq list|redrive|purge|tasks|cancel`: the dead letters of a deployed stack. This file only
- * registers the commands and their help; each action imports its implementation (dlq-actions.ts,
+ * registers the commands and their help; each action imports its implementation (actions/dlq.ts,
  * the AWS SDK) when it runs, so `wsq --help` loads none of it.
  */
 export interface DlqFlags {
@@ -73,7 +73,7 @@ group's later messages can stay hidden: the listing says so.
 The error shown is the handler's log line for that message id, from the function's logs.`,
       ),
   ).action(async (flags: DlqFlags) => {
-    const { runDlqList } = await import("./dlq-actions.js");
+    const { runDlqList } = await import("../actions/dlq.js");
     await runDlqList(flags, context);
   });
 
@@ -97,7 +97,7 @@ Examples:
   $ wsq dlq redrive --yes --rate 10 --json`,
       ),
   ).action(async (flags: DlqFlags) => {
-    const { runDlqRedrive } = await import("./dlq-actions.js");
+    const { runDlqRedrive } = await import("../actions/dlq.js");
     await runDlqRedrive(flags, context);
   });
 
@@ -107,20 +107,20 @@ Examples:
       .description("delete every message in the dead-letter queue (asks first; --yes without a terminal)")
       .option("-y, --yes", "purge without asking (required without a terminal)"),
   ).action(async (flags: DlqFlags) => {
-    const { runDlqPurge } = await import("./dlq-actions.js");
+    const { runDlqPurge } = await import("../actions/dlq.js");
     await runDlqPurge(flags, context);
   });
 
   withTargetOptions(dlq.command("tasks").description("show the recent redrives of the dead-letter queue (SQS message move tasks) and their progress")).action(
     async (flags: DlqFlags) => {
-      const { runDlqTasks } = await import("./dlq-actions.js");
+      const { runDlqTasks } = await import("../actions/dlq.js");
       await runDlqTasks(flags, context);
     },
   );
 
   withTargetOptions(dlq.command("cancel").description("cancel the running redrive; messages already moved stay in the queue")).action(
     async (flags: DlqFlags) => {
-      const { runDlqCancel } = await import("./dlq-actions.js");
+      const { runDlqCancel } = await import("../actions/dlq.js");
       await runDlqCancel(flags, context);
     },
   );

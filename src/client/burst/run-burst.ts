@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type WebSocket from "ws";
-import { openWebSocket } from "../common/open-websocket.js";
+import { openWebSocket, WebSocketRejectedError } from "../common/open-websocket.js";
 import { describeCloseCode } from "../common/close-codes.js";
 import { parseIncomingFrame } from "../../shared/pattern-messages.js";
 import { describeError, WsqError } from "../../shared/errors.js";
@@ -161,7 +161,7 @@ export async function runBurstRaw(options: RunBurstOptions): Promise<BurstRawRun
         opened += 1;
       } catch (error) {
         const message = describeError(error);
-        if (/HTTP 429/.test(message)) errors.throttled += 1;
+        if (error instanceof WebSocketRejectedError && error.httpStatus === 429) errors.throttled += 1;
         errors.connectFailures.push({ connection: connection.index, message });
       }
       emit({ type: "connecting", opened, failed: errors.connectFailures.length, total: connections.length });

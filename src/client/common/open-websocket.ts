@@ -1,8 +1,6 @@
 import WebSocket from "ws";
 import { WsqError } from "../../shared/errors.js";
-
-/** How long to wait for the TCP connect plus the HTTP upgrade before calling a URL dead. */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+import { DEFAULT_CONNECT_TIMEOUT_MS } from "../../shared/defaults.js";
 
 export interface OpenOptions {
   headers?: Record<string, string>;
@@ -53,7 +51,19 @@ function timeoutError(url: string, timeoutMs: number): WsqError {
   });
 }
 
-function httpStatusError(url: string, status: number): WsqError {
+/** The server answered the upgrade request with an HTTP status instead of switching protocols. */
+export class WebSocketRejectedError extends WsqError {
+  constructor(
+    message: string,
+    /** The upgrade response's HTTP status: 429 is API Gateway throttling new connections. */
+    readonly httpStatus: number,
+    options: { hint: string },
+  ) {
+    super("CONNECT_REJECTED", message, options);
+  }
+}
+
+function httpStatusError(url: string, status: number): WebSocketRejectedError {
   const why =
     status === 403 || status === 401
       ? "the API refused the connection (a wrong stage path, or an authorizer on $connect said no)"
@@ -64,7 +74,7 @@ function httpStatusError(url: string, status: number): WsqError {
           : status >= 500
             ? "the API failed while accepting the connection (its $connect route may have failed)"
             : "the server answered with HTTP instead of upgrading to a WebSocket";
-  return new WsqError("CONNECT_REJECTED", `${url} answered HTTP ${status}: ${why}.`, {
+  return new WebSocketRejectedError(`${url} answered HTTP ${status}: ${why}.`, status, {
     hint: "Check the URL (`wsq status` prints the stack's WebSocketUrl) and any --header the API needs.",
   });
 }

@@ -1,6 +1,7 @@
 import { WsqError, ExitCode } from "../../shared/errors.js";
+import { DEFAULT_STACK_NAME } from "../../shared/defaults.js";
 import { resolveTarget, requireLocalEndpoint, type TargetFlags } from "../../shared/target.js";
-import { DEFAULT_STACK_NAME, findStackOutputs } from "../../deploy/stack-outputs.js";
+import { findStackOutputs } from "../../deploy/stack-outputs.js";
 
 /** The flags `connect` and `burst` share to say which WebSocket API to talk to. */
 export interface WebSocketTargetFlags extends TargetFlags {

@@ -62,6 +62,56 @@ function dates<T extends { CreatedDate?: string; LastUpdatedDate?: string }>(
   };
 }
 
+/**
+ * The members each Update call may change: those it is given change, the others keep their value
+ * (API Gateway's update semantics). The ids that address the resource are not among them.
+ */
+const UPDATABLE = {
+  api: ["Name", "RouteSelectionExpression", "ApiKeySelectionExpression", "Description", "DisableExecuteApiEndpoint", "DisableSchemaValidation", "Version"],
+  route: [
+    "RouteKey",
+    "Target",
+    "AuthorizationType",
+    "AuthorizerId",
+    "ApiKeyRequired",
+    "OperationName",
+    "ModelSelectionExpression",
+    "RouteResponseSelectionExpression",
+    "RequestModels",
+    "RequestParameters",
+  ],
+  routeResponse: ["RouteResponseKey", "ModelSelectionExpression", "ResponseModels", "ResponseParameters"],
+  integration: [
+    "IntegrationType",
+    "IntegrationUri",
+    "IntegrationMethod",
+    "IntegrationSubtype",
+    "ConnectionType",
+    "ConnectionId",
+    "CredentialsArn",
+    "Description",
+    "PassthroughBehavior",
+    "PayloadFormatVersion",
+    "RequestParameters",
+    "RequestTemplates",
+    "TemplateSelectionExpression",
+    "ContentHandlingStrategy",
+    "TimeoutInMillis",
+  ],
+  integrationResponse: ["IntegrationResponseKey", "ResponseTemplates", "TemplateSelectionExpression", "ContentHandlingStrategy", "ResponseParameters"],
+  stage: ["DeploymentId", "AutoDeploy", "Description", "DefaultRouteSettings", "RouteSettings", "StageVariables"],
+} as const;
+
+/** `current` with every member of `fields` that `input` gives (neither undefined nor null) replaced. */
+function applyUpdate<R extends object, K extends keyof R & string>(current: R, input: { [F in K]?: R[F] | null }, fields: readonly K[]): R {
+  const updated = { ...current };
+  for (const field of fields) {
+    const value = input[field];
+    if (value !== undefined && value !== null) updated[field] = value;
+  }
+  return updated;
+}
+
 export class ApiGatewayControlPlane implements ApiGatewayApi {
   private readonly apis = new Map<string, ApiState>();
   /** Called when an API or stage goes away, so its connections can be closed. */
@@ -146,16 +196,7 @@ export class ApiGatewayControlPlane implements ApiGatewayApi {
   async updateApi(input: apigw.UpdateApiRequest): Promise<apigw.UpdateApiResponse> {
     const state = this.state(input.ApiId);
     if (input.RouteSelectionExpression !== undefined) this.checkRouteSelection(input.RouteSelectionExpression);
-    state.api = defined({
-      ...state.api,
-      Name: input.Name ?? state.api.Name,
-      RouteSelectionExpression: input.RouteSelectionExpression ?? state.api.RouteSelectionExpression,
-      ApiKeySelectionExpression: input.ApiKeySelectionExpression ?? state.api.ApiKeySelectionExpression,
-      Description: input.Description ?? state.api.Description,
-      DisableExecuteApiEndpoint: input.DisableExecuteApiEndpoint ?? state.api.DisableExecuteApiEndpoint,
-      DisableSchemaValidation: input.DisableSchemaValidation ?? state.api.DisableSchemaValidation,
-      Version: input.Version ?? state.api.Version,
-    });
+    state.api = applyUpdate(state.api, input, UPDATABLE.api);
     this.store.put(state.api.ApiId, "api", state.api.ApiId, state.api);
     this.changed(state);
     return this.apiOutput(state.api);
@@ -206,19 +247,7 @@ export class ApiGatewayControlPlane implements ApiGatewayApi {
       throw apigwErrors.conflict(`A route with key ${input.RouteKey} already exists for this API.`);
     }
     if (input.Target !== undefined) this.checkTarget(state, input.Target);
-    const updated: RouteRecord = defined({
-      ...route,
-      RouteKey: input.RouteKey ?? route.RouteKey,
-      Target: input.Target ?? route.Target,
-      AuthorizationType: input.AuthorizationType ?? route.AuthorizationType,
-      AuthorizerId: input.AuthorizerId ?? route.AuthorizerId,
-      ApiKeyRequired: input.ApiKeyRequired ?? route.ApiKeyRequired,
-      OperationName: input.OperationName ?? route.OperationName,
-      ModelSelectionExpression: input.ModelSelectionExpression ?? route.ModelSelectionExpression,
-      RouteResponseSelectionExpression: input.RouteResponseSelectionExpression ?? route.RouteResponseSelectionExpression,
-      RequestModels: input.RequestModels ?? route.RequestModels,
-      RequestParameters: input.RequestParameters ?? route.RequestParameters,
-    });
+    const updated: RouteRecord = applyUpdate(route, input, UPDATABLE.route);
     state.routes.set(updated.RouteId, updated);
     this.store.put(state.api.ApiId, "route", updated.RouteId, updated);
     this.changed(state);
@@ -262,13 +291,7 @@ export class ApiGatewayControlPlane implements ApiGatewayApi {
     const response = state.routeResponses.get(input.RouteResponseId ?? "");
     if (response === undefined || response.RouteId !== input.RouteId)
       throw apigwErrors.notFound(`Invalid RouteResponse identifier specified ${String(input.RouteResponseId)}`);
-    const updated: RouteResponseRecord = defined({
-      ...response,
-      RouteResponseKey: input.RouteResponseKey ?? response.RouteResponseKey,
-      ModelSelectionExpression: input.ModelSelectionExpression ?? response.ModelSelectionExpression,
-      ResponseModels: input.ResponseModels ?? response.ResponseModels,
-      ResponseParameters: input.ResponseParameters ?? response.ResponseParameters,
-    });
+    const updated: RouteResponseRecord = applyUpdate(response, input, UPDATABLE.routeResponse);
     state.routeResponses.set(updated.RouteResponseId, updated);
     this.store.put(state.api.ApiId, "routeResponse", updated.RouteResponseId, updated);
     this.changed(state);
@@ -318,26 +341,7 @@ export class ApiGatewayControlPlane implements ApiGatewayApi {
   async updateIntegration(input: apigw.UpdateIntegrationRequest): Promise<apigw.UpdateIntegrationResult> {
     const state = this.state(input.ApiId);
     const current = this.integration(state, input.IntegrationId);
-    const updated = this.checkIntegration(
-      defined({
-        ...current,
-        IntegrationType: input.IntegrationType ?? current.IntegrationType,
-        IntegrationUri: input.IntegrationUri ?? current.IntegrationUri,
-        IntegrationMethod: input.IntegrationMethod ?? current.IntegrationMethod,
-        IntegrationSubtype: input.IntegrationSubtype ?? current.IntegrationSubtype,
-        ConnectionType: input.ConnectionType ?? current.ConnectionType,
-        ConnectionId: input.ConnectionId ?? current.ConnectionId,
-        CredentialsArn: input.CredentialsArn ?? current.CredentialsArn,
-        Description: input.Description ?? current.Description,
-        PassthroughBehavior: input.PassthroughBehavior ?? current.PassthroughBehavior,
-        PayloadFormatVersion: input.PayloadFormatVersion ?? current.PayloadFormatVersion,
-        RequestParameters: input.RequestParameters ?? current.RequestParameters,
-        RequestTemplates: input.RequestTemplates ?? current.RequestTemplates,
-        TemplateSelectionExpression: input.TemplateSelectionExpression ?? current.TemplateSelectionExpression,
-        ContentHandlingStrategy: input.ContentHandlingStrategy ?? current.ContentHandlingStrategy,
-        TimeoutInMillis: input.TimeoutInMillis ?? current.TimeoutInMillis,
-      }),
-    );
+    const updated = this.checkIntegration(applyUpdate(current, input, UPDATABLE.integration));
     state.integrations.set(updated.IntegrationId, updated);
     this.store.put(state.api.ApiId, "integration", updated.IntegrationId, updated);
     this.changed(state);
@@ -382,14 +386,7 @@ export class ApiGatewayControlPlane implements ApiGatewayApi {
     const response = state.integrationResponses.get(input.IntegrationResponseId ?? "");
     if (response === undefined || response.IntegrationId !== input.IntegrationId)
       throw apigwErrors.notFound(`Invalid IntegrationResponse identifier specified ${String(input.IntegrationResponseId)}`);
-    const updated: IntegrationResponseRecord = defined({
-      ...response,
-      IntegrationResponseKey: input.IntegrationResponseKey ?? response.IntegrationResponseKey,
-      ResponseTemplates: input.ResponseTemplates ?? response.ResponseTemplates,
-      TemplateSelectionExpression: input.TemplateSelectionExpression ?? response.TemplateSelectionExpression,
-      ContentHandlingStrategy: input.ContentHandlingStrategy ?? response.ContentHandlingStrategy,
-      ResponseParameters: input.ResponseParameters ?? response.ResponseParameters,
-    });
+    const updated: IntegrationResponseRecord = applyUpdate(response, input, UPDATABLE.integrationResponse);
     state.integrationResponses.set(updated.IntegrationResponseId, updated);
     this.store.put(state.api.ApiId, "integrationResponse", updated.IntegrationResponseId, updated);
     this.changed(state);
@@ -439,16 +436,7 @@ export class ApiGatewayControlPlane implements ApiGatewayApi {
     if (stage === undefined) throw apigwErrors.notFound(`Invalid stage identifier specified ${String(input.StageName)}`);
     if (input.DeploymentId !== undefined && !state.deployments.has(input.DeploymentId))
       throw apigwErrors.notFound(`Invalid Deployment identifier specified ${input.DeploymentId}`);
-    const updated: StageRecord = defined({
-      ...stage,
-      DeploymentId: input.DeploymentId ?? stage.DeploymentId,
-      AutoDeploy: input.AutoDeploy ?? stage.AutoDeploy,
-      Description: input.Description ?? stage.Description,
-      DefaultRouteSettings: input.DefaultRouteSettings ?? stage.DefaultRouteSettings,
-      RouteSettings: input.RouteSettings ?? stage.RouteSettings,
-      StageVariables: input.StageVariables ?? stage.StageVariables,
-      LastUpdatedDate: new Date(this.ctx.clock.now()).toISOString(),
-    });
+    const updated: StageRecord = { ...applyUpdate(stage, input, UPDATABLE.stage), LastUpdatedDate: new Date(this.ctx.clock.now()).toISOString() };
     state.stages.set(updated.StageName, updated);
     if (updated.AutoDeploy === true && stage.AutoDeploy !== true) this.autoDeploy(state, updated);
     else this.store.put(state.api.ApiId, "stage", updated.StageName, updated);

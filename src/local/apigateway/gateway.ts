@@ -18,6 +18,7 @@ import { BACKPRESSURE, WEBSOCKET_LIMITS } from "./limits.js";
 import { evaluateSelectionExpression } from "./mapping/index.js";
 import type { RouteRecord } from "./model.js";
 import { TokenBucket } from "./throttle.js";
+import { settledWithin } from "../../shared/delay.js";
 
 export interface GatewayOptions {
   idleTimeoutMs?: number;
@@ -95,6 +96,8 @@ function flatHeaders(request: IncomingMessage): Record<string, string> {
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
+/** On stop, how long clients get to answer the close handshake before their sockets are cut. */
+const CLOSE_HANDSHAKE_GRACE_MS = 2_000;
 
 export class WebSocketGateway {
   private readonly connections = new Map<string, Connection>();
@@ -481,9 +484,10 @@ export class WebSocketGateway {
 
   async close(): Promise<void> {
     this.closing = true;
+    // Each connection leaves the table on its socket's close event (onClose, registered first).
+    const closed = Promise.all([...this.connections.values()].map((connection) => new Promise((resolve) => connection.socket.once("close", resolve))));
     this.closeWhere(() => true, 1001, "Going away");
-    const deadline = Date.now() + 2_000;
-    while (this.connections.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    await settledWithin(closed, CLOSE_HANDSHAKE_GRACE_MS);
     for (const connection of this.connections.values()) connection.socket.terminate();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }

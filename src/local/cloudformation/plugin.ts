@@ -7,20 +7,17 @@ import { CloudFormationService } from "./engine/service.js";
 import { recoverInterruptedOperations } from "./engine/recovery.js";
 import { IamStore } from "./providers/iam-store.js";
 import { createQueryHandler } from "./query-protocol.js";
-import { loadSpecDatabase, type SpecDatabase } from "./schema/resource-specs.js";
-
-/** How often start-up checks whether the server listens yet, before it resumes interrupted operations. */
-const LISTEN_CHECK_INTERVAL_MS = 10;
+import { loadSpecDatabase } from "./schema/resource-specs.js";
 
 /**
  * The CloudFormation service of the local cloud: the Query API, the template engine and the
  * resource providers, with stacks kept in the shared database (tables cfn_*).
  */
 export function createCloudFormationPlugin(context: LocalContext, deps: CloudFormationDependencies): CloudFormationPlugin {
+  // First: without the schemas (a build output) the local cloud must not start at all.
+  const specs = loadSpecDatabase();
   const store = new CloudFormationStore(context.db);
   const iam = new IamStore(context.db);
-  let specs: Promise<SpecDatabase | undefined> | undefined;
-  const loadSpecs = (): Promise<SpecDatabase | undefined> => (specs ??= loadSpecDatabase());
   const operations = new StackOperations({
     store,
     iam,
@@ -30,7 +27,7 @@ export function createCloudFormationPlugin(context: LocalContext, deps: CloudFor
     baseUrl: () => context.baseUrl(),
     now: () => context.clock.now(),
     log: context.log,
-    specs: loadSpecs,
+    specs,
   });
   const service = new CloudFormationService({
     store,
@@ -39,32 +36,26 @@ export function createCloudFormationPlugin(context: LocalContext, deps: CloudFor
     accountId: context.accountId,
     now: () => context.clock.now(),
     s3: deps.s3,
-    specs: loadSpecs,
+    specs,
   });
   const query = createQueryHandler(service, context.log);
 
   // Interrupted operations resume once the server listens: providers may need the endpoint URL.
   let closed = false;
-  let timer: NodeJS.Timeout | undefined;
-  const resume = (): void => {
-    timer = undefined;
-    if (closed) return;
-    try {
-      context.baseUrl();
-    } catch {
-      timer = setTimeout(resume, LISTEN_CHECK_INTERVAL_MS);
-      return;
-    }
-    if (store.stacksInProgress().length > 0) context.log.log("info", "resuming interrupted stack operations");
-    recoverInterruptedOperations(store, operations);
-  };
-  timer = setTimeout(resume, 0);
+  void context.listening.then(
+    () => {
+      if (closed) return;
+      if (store.stacksInProgress().length > 0) context.log.log("info", "resuming interrupted stack operations");
+      recoverInterruptedOperations(store, operations);
+    },
+    // Start-up failed: nothing listens, and nothing resumes.
+    () => undefined,
+  );
 
   return {
     query,
     close: async () => {
       closed = true;
-      if (timer !== undefined) clearTimeout(timer);
       await operations.drain();
     },
   };

@@ -7,6 +7,7 @@
 import { AwsServiceError } from "../aws-error.js";
 import type { LocalLogger } from "../context.js";
 import { headerValue, type HttpHandler, type LocalRequest, type LocalResponse } from "../server/http-types.js";
+import { el, xmlConcat, xmlDocument, type Xml } from "../server/xml.js";
 import type { CloudFormationService, Input, Output } from "./engine/service.js";
 
 export const CLOUDFORMATION_NAMESPACE = "http://cloudformation.amazonaws.com/doc/2010-05-15/";
@@ -68,32 +69,36 @@ function compact(value: unknown): unknown {
   return value;
 }
 
-export function escapeXml(text: string): string {
-  return text.replace(/[&<>"'\r]/g, (char) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;", "\r": "&#13;" })[char]!);
+/** Serialises a result: lists as `<member>` items, dates as ISO 8601, booleans as true/false; absent members are left out. */
+export function toXml(name: string, value: unknown): Xml {
+  if (value === undefined || value === null) return xmlConcat([]);
+  if (Array.isArray(value))
+    return el(
+      name,
+      value.map((item) => toXml("member", item)),
+    );
+  if (value instanceof Date) return el(name, value.toISOString());
+  if (typeof value === "object") return el(name, membersXml(value as Record<string, unknown>));
+  return el(name, typeof value === "string" || typeof value === "number" || typeof value === "boolean" ? value : JSON.stringify(value));
 }
 
-/** Serialises a result: lists as `<member>` items, dates as ISO 8601, booleans as true/false. */
-export function toXml(name: string, value: unknown): string {
-  if (value === undefined || value === null) return "";
-  if (Array.isArray(value)) return `<${name}>${value.map((item) => toXml("member", item)).join("")}</${name}>`;
-  if (value instanceof Date) return `<${name}>${value.toISOString()}</${name}>`;
-  if (typeof value === "object") {
-    return `<${name}>${Object.entries(value as Record<string, unknown>)
-      .map(([key, item]) => toXml(key, item))
-      .join("")}</${name}>`;
-  }
-  return `<${name}>${escapeXml(typeof value === "string" ? value : typeof value === "number" || typeof value === "boolean" ? String(value) : JSON.stringify(value))}</${name}>`;
+function membersXml(value: Record<string, unknown>): Xml[] {
+  return Object.entries(value).map(([key, item]) => toXml(key, item));
 }
 
-function xmlResponse(status: number, body: string, requestId: string): LocalResponse {
-  return { status, headers: { "content-type": "text/xml", "x-amzn-requestid": requestId }, body: `<?xml version="1.0" encoding="UTF-8"?>\n${body}` };
+function xmlResponse(status: number, root: Xml, requestId: string): LocalResponse {
+  return { status, headers: { "content-type": "text/xml", "x-amzn-requestid": requestId }, body: xmlDocument(root) };
 }
 
 export function errorResponse(error: AwsServiceError, requestId: string): LocalResponse {
   const code = error.queryCode ?? error.code;
   return xmlResponse(
     error.status,
-    `<ErrorResponse xmlns="${CLOUDFORMATION_NAMESPACE}"><Error><Type>${error.fault}</Type><Code>${escapeXml(code)}</Code><Message>${escapeXml(error.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+    el(
+      "ErrorResponse",
+      [el("Error", [el("Type", error.fault), el("Code", code), el("Message", error.message)]), el("RequestId", requestId)],
+      CLOUDFORMATION_NAMESPACE,
+    ),
     requestId,
   );
 }
@@ -119,12 +124,13 @@ export function createQueryHandler(service: CloudFormationService, log: LocalLog
       const input = parseQueryParameters(params);
       const handler = (service as unknown as Record<string, (input: Input) => Promise<Output>>)[action]!;
       const result = await handler.call(service, input);
-      const inner = Object.entries(result)
-        .map(([key, value]) => toXml(key, value))
-        .join("");
       return xmlResponse(
         200,
-        `<${action}Response xmlns="${CLOUDFORMATION_NAMESPACE}"><${action}Result>${inner}</${action}Result><ResponseMetadata><RequestId>${request.requestId}</RequestId></ResponseMetadata></${action}Response>`,
+        el(
+          `${action}Response`,
+          [el(`${action}Result`, membersXml(result)), el("ResponseMetadata", [el("RequestId", request.requestId)])],
+          CLOUDFORMATION_NAMESPACE,
+        ),
         request.requestId,
       );
     } catch (error) {

@@ -1,13 +1,11 @@
 import { resolve as resolvePath } from "node:path";
 import { defaultLocalDataDir } from "../../shared/paths.js";
-import { DEFAULT_PORT, DEFAULT_REGION } from "../server/local-cloud.js";
+import { DEFAULT_PORT, DEFAULT_REGION, STOP_GRACE_MS } from "../../shared/defaults.js";
 import { isProcessAlive, readLastPort, removeDaemonState, type DaemonState } from "./state.js";
 import { probeInstance, type HealthReply } from "./instance.js";
 import { startDaemon } from "./background.js";
 import { removeLockOf } from "./lock.js";
 
-/** A graceful stop lets in-flight writes finish; after this long the process is killed. */
-export const STOP_GRACE_MS = 10_000;
 /** How often a stopping process is checked for (another process's exit has no event to await). */
 const EXIT_POLL_MS = 50;
 

@@ -36,10 +36,6 @@ function lastModified(now: number): string {
   return new Date(now).toISOString().replace("Z", "+0000");
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 export class LambdaService implements LambdaApi {
   private readonly store: LambdaStore;
   private readonly pools = new Map<string, FunctionPool>();
@@ -48,7 +44,6 @@ export class LambdaService implements LambdaApi {
   private readonly stopping = new Set<Promise<void>>();
   private readonly warned = new Set<string>();
   private readonly reaper: NodeJS.Timeout;
-  private closed = false;
 
   constructor(
     private readonly ctx: LocalContext,
@@ -368,7 +363,6 @@ export class LambdaService implements LambdaApi {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
     clearInterval(this.reaper);
     this.mappings.close();
     // Killing the environments ends in-flight invocations (as failures: their batches are retried later).
@@ -472,28 +466,19 @@ export class LambdaService implements LambdaApi {
   /** Environments need the local cloud's URL, known only once it listens; mappings resumed at start-up wait for it here. */
   private async whenListening(): Promise<void> {
     if (this.cachedEnvironmentDeps) return;
-    for (;;) {
-      try {
-        const endpointUrl = this.ctx.baseUrl();
-        this.cachedEnvironmentDeps ??= {
-          logs: this.deps.logs,
-          log: this.ctx.log,
-          region: this.ctx.region,
-          endpointUrl,
-          credentials: { ...LOCAL_CREDENTIALS },
-          bootstrap: await bootstrapPath(),
-          nodePath: sdkNodePath(),
-          dataDir: this.ctx.dataDir,
-          now: () => this.ctx.clock.now(),
-          workers: this.workers,
-        };
-        return;
-      } catch (error) {
-        if (this.closed) throw error;
-        if (!String(error).includes("before the local cloud listens")) throw error;
-        await sleep(20);
-      }
-    }
+    const endpointUrl = await this.ctx.listening;
+    this.cachedEnvironmentDeps ??= {
+      logs: this.deps.logs,
+      log: this.ctx.log,
+      region: this.ctx.region,
+      endpointUrl,
+      credentials: { ...LOCAL_CREDENTIALS },
+      bootstrap: await bootstrapPath(),
+      nodePath: sdkNodePath(),
+      dataDir: this.ctx.dataDir,
+      now: () => this.ctx.clock.now(),
+      workers: this.workers,
+    };
   }
 
   /** Functions declare a Node.js major; they run on the host's Node, and the log says so once. */

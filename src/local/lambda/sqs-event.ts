@@ -1,30 +1,11 @@
 /**
  * The event Lambda's SQS poller hands a function: one record per message, every attribute value
- * a string, message attributes in camelCase with empty list fields, binary values in base64.
+ * a string, message attributes in camelCase with empty list fields, binary values in base64. The
+ * shape is @types/aws-lambda's, as the handler (src/handler/sqs-event.ts) reads it.
  * https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html (example events, standard and FIFO)
  */
 import type * as sqs from "@aws-sdk/client-sqs";
-
-export interface SqsMessageAttributeRecord {
-  stringValue?: string;
-  binaryValue?: string;
-  stringListValues: string[];
-  binaryListValues: string[];
-  dataType: string;
-}
-
-export interface SqsRecord {
-  messageId: string;
-  receiptHandle: string;
-  body: string;
-  attributes: Record<string, string>;
-  messageAttributes: Record<string, SqsMessageAttributeRecord>;
-  md5OfBody: string;
-  md5OfMessageAttributes?: string;
-  eventSource: "aws:sqs";
-  eventSourceARN: string;
-  awsRegion: string;
-}
+import type { SQSMessageAttribute as SqsMessageAttribute, SQSRecord as SqsRecord } from "aws-lambda";
 
 /** The order AWS's own example events list the system attributes in. */
 const ATTRIBUTE_ORDER = [
@@ -54,7 +35,7 @@ export function toRecord(message: sqs.Message, eventSourceArn: string, region: s
   for (const [name, value] of Object.entries(given)) {
     if (value !== undefined && !(name in attributes)) attributes[name] = value;
   }
-  const messageAttributes: Record<string, SqsMessageAttributeRecord> = {};
+  const messageAttributes: Record<string, SqsMessageAttribute> = {};
   for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
     const binary = base64(value.BinaryValue);
     messageAttributes[name] = {
@@ -69,7 +50,8 @@ export function toRecord(message: sqs.Message, eventSourceArn: string, region: s
     messageId: message.MessageId ?? "",
     receiptHandle: message.ReceiptHandle ?? "",
     body: message.Body ?? "",
-    attributes,
+    // The poller receives with AttributeNames All: the attributes every record has are there.
+    attributes: attributes as unknown as SqsRecord["attributes"],
     messageAttributes,
     md5OfBody: message.MD5OfBody ?? "",
     ...(message.MD5OfMessageAttributes !== undefined ? { md5OfMessageAttributes: message.MD5OfMessageAttributes } : {}),

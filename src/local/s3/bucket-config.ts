@@ -1,5 +1,6 @@
 import { AwsServiceError } from "../aws-error.js";
-import { child, childrenNamed, childText, el, parseXmlBody, type XmlNode } from "./xml.js";
+import { child, childrenNamed, childText, malformedXml, parseXmlBody, S3_XMLNS } from "./xml.js";
+import { el, type Xml } from "../server/xml.js";
 
 /**
  * The bucket sub-resources deploy's asset bucket sets (encryption, public access block, tags,
@@ -20,17 +21,13 @@ export interface EncryptionConfiguration {
 /** Since January 2023 every bucket has SSE-S3 unless configured otherwise. */
 export const DEFAULT_ENCRYPTION: EncryptionConfiguration = { algorithm: "AES256", bucketKeyEnabled: false };
 
-function malformed(): AwsServiceError {
-  return new AwsServiceError("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema", { status: 400 });
-}
-
 export function parseEncryption(body: Buffer): EncryptionConfiguration {
   const root = parseXmlBody(body, "ServerSideEncryptionConfiguration");
   const rules = childrenNamed(root, "Rule");
-  if (rules.length !== 1) throw malformed();
+  if (rules.length !== 1) throw malformedXml();
   const byDefault = child(rules[0]!, "ApplyServerSideEncryptionByDefault");
   const algorithm = byDefault === undefined ? undefined : childText(byDefault, "SSEAlgorithm");
-  if (algorithm === undefined) throw malformed();
+  if (algorithm === undefined) throw malformedXml();
   if (!SSE_ALGORITHMS.includes(algorithm)) {
     throw new AwsServiceError("InvalidArgument", `Invalid value for SSEAlgorithm: ${algorithm}`, { status: 400 });
   }
@@ -44,16 +41,20 @@ export function parseEncryption(body: Buffer): EncryptionConfiguration {
   return { algorithm, ...(kmsMasterKeyId ? { kmsMasterKeyId } : {}), bucketKeyEnabled: bucketKey === "true" };
 }
 
-export function renderEncryption(config: EncryptionConfiguration): XmlNode {
-  return el("ServerSideEncryptionConfiguration", [
-    el("Rule", [
-      el("ApplyServerSideEncryptionByDefault", [
-        el("SSEAlgorithm", config.algorithm),
-        ...(config.kmsMasterKeyId ? [el("KMSMasterKeyID", config.kmsMasterKeyId)] : []),
+export function renderEncryption(config: EncryptionConfiguration): Xml {
+  return el(
+    "ServerSideEncryptionConfiguration",
+    [
+      el("Rule", [
+        el("ApplyServerSideEncryptionByDefault", [
+          el("SSEAlgorithm", config.algorithm),
+          ...(config.kmsMasterKeyId ? [el("KMSMasterKeyID", config.kmsMasterKeyId)] : []),
+        ]),
+        el("BucketKeyEnabled", config.bucketKeyEnabled),
       ]),
-      el("BucketKeyEnabled", config.bucketKeyEnabled),
-    ]),
-  ]);
+    ],
+    S3_XMLNS,
+  );
 }
 
 // ---------------------------------------------------------------- public access block
@@ -73,16 +74,17 @@ export function parsePublicAccessBlock(body: Buffer): PublicAccessBlock {
   const out = {} as PublicAccessBlock;
   for (const flag of PUBLIC_ACCESS_FLAGS) {
     const value = childText(root, flag);
-    if (value !== undefined && value !== "true" && value !== "false") throw malformed();
+    if (value !== undefined && value !== "true" && value !== "false") throw malformedXml();
     out[flag] = value === "true";
   }
   return out;
 }
 
-export function renderPublicAccessBlock(config: PublicAccessBlock): XmlNode {
+export function renderPublicAccessBlock(config: PublicAccessBlock): Xml {
   return el(
     "PublicAccessBlockConfiguration",
     PUBLIC_ACCESS_FLAGS.map((flag) => el(flag, config[flag])),
+    S3_XMLNS,
   );
 }
 
@@ -101,11 +103,11 @@ function invalidTag(message: string): AwsServiceError {
 export function parseTagging(body: Buffer): TagSet {
   const root = parseXmlBody(body, "Tagging");
   const tagSet = child(root, "TagSet");
-  if (tagSet === undefined) throw malformed();
+  if (tagSet === undefined) throw malformedXml();
   const tags: TagSet = childrenNamed(tagSet, "Tag").map((tag) => {
     const key = childText(tag, "Key");
     const value = childText(tag, "Value");
-    if (key === undefined || value === undefined) throw malformed();
+    if (key === undefined || value === undefined) throw malformedXml();
     return { Key: key, Value: value };
   });
   if (tags.length > MAX_BUCKET_TAGS) throw invalidTag(`Object tags cannot be greater than ${MAX_BUCKET_TAGS}`);
@@ -120,13 +122,17 @@ export function parseTagging(body: Buffer): TagSet {
   return tags;
 }
 
-export function renderTagging(tags: TagSet): XmlNode {
-  return el("Tagging", [
-    el(
-      "TagSet",
-      tags.map((tag) => el("Tag", [el("Key", tag.Key), el("Value", tag.Value)])),
-    ),
-  ]);
+export function renderTagging(tags: TagSet): Xml {
+  return el(
+    "Tagging",
+    [
+      el(
+        "TagSet",
+        tags.map((tag) => el("Tag", [el("Key", tag.Key), el("Value", tag.Value)])),
+      ),
+    ],
+    S3_XMLNS,
+  );
 }
 
 // ---------------------------------------------------------------- policy

@@ -5,6 +5,7 @@ import { AwsServiceError } from "../aws-error.js";
 import { createChecksumHasher, computeChecksum, DEFAULT_CHECKSUM_ALGORITHM, md5Hex, type ChecksumAlgorithm } from "./checksums.js";
 import type { S3Service } from "./service.js";
 import type { S3Store, StoredObject } from "./store.js";
+import { malformedXml } from "./xml.js";
 
 /**
  * Multipart upload limits:
@@ -310,9 +311,7 @@ export class MultipartUploads {
   }): Promise<StoredObject> {
     const upload = this.get(input.bucket, input.key, input.uploadId);
     if (input.parts.length === 0) {
-      throw new AwsServiceError("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema", {
-        status: 400,
-      });
+      throw malformedXml();
     }
     const stored = new Map(this.statements.allParts.all(input.uploadId).map((row) => [row.part_number, toPart(row)]));
     const chosen: PartRecord[] = [];

@@ -3,8 +3,8 @@ import type { S3Api, S3ObjectInfo } from "../contracts.js";
 import { AwsServiceError } from "../aws-error.js";
 import { assertValidBucketName } from "./bucket-name.js";
 import { computeChecksum, DEFAULT_CHECKSUM_ALGORITHM, md5Hex, type ChecksumAlgorithm } from "./checksums.js";
-import { S3Store, type BucketConfigurationName, type StoredBucket, type StoredObject } from "./store.js";
-import { MultipartUploads } from "./multipart.js";
+import { S3Store, type BucketConfigurationName, type BucketConfigurations, type StoredBucket, type StoredObject } from "./store.js";
+import { MultipartUploads, type ObjectAttributes } from "./multipart.js";
 import { parsePolicy } from "./bucket-config.js";
 
 /**
@@ -35,6 +35,14 @@ export interface PutObjectInput {
   checksum?: { algorithm: ChecksumAlgorithm; value: string };
   /** If-None-Match: * (conditional write). */
   ifNoneMatch?: boolean;
+}
+
+export interface CopyObjectInput {
+  source: { bucket: string; key: string };
+  bucket: string;
+  key: string;
+  /** The metadata directive REPLACE: the copy gets these attributes instead of the source's. */
+  replaceAttributes?: ObjectAttributes;
 }
 
 export interface ListObjectsInput {
@@ -82,7 +90,7 @@ export function assertValidKey(key: string): void {
 
 /**
  * S3's rules over the store: bucket lifecycle, object writes and reads, listing. Knows nothing of
- * HTTP; the REST adapter (rest-adapter.ts) translates requests into these calls.
+ * HTTP; the REST adapter (rest/dispatch.ts and the operations it routes to) translates requests into these calls.
  */
 export class S3Service implements S3Api {
   readonly store: S3Store;
@@ -142,6 +150,28 @@ export class S3Service implements S3Api {
   }
 
   /**
+   * CreateBucket as the REST API sends it: the location constraint must name the region the
+   * request was sent to, and us-east-1 is the absence of one.
+   * https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html
+   */
+  createBucketWithConstraint(bucket: string, locationConstraint: string | undefined, endpointRegion: string): void {
+    if (locationConstraint === "us-east-1") {
+      throw new AwsServiceError("InvalidLocationConstraint", "The specified location-constraint is not valid", { status: 400 });
+    }
+    const bucketRegion = locationConstraint ?? "us-east-1";
+    if (bucketRegion !== endpointRegion) {
+      throw new AwsServiceError(
+        "IllegalLocationConstraintException",
+        locationConstraint === undefined
+          ? "The unspecified location constraint is incompatible for the region specific endpoint this request was sent to."
+          : `The ${locationConstraint} location constraint is incompatible for the region specific endpoint this request was sent to.`,
+        { status: 400 },
+      );
+    }
+    this.createBucketIn(bucket, bucketRegion);
+  }
+
+  /**
    * For in-process callers (CloudFormation's AWS::S3::Bucket): an existing bucket is always an
    * error here, as CloudFormation reports "already exists" for a bucket name that is taken even
    * in us-east-1, where the REST call itself would succeed.
@@ -174,7 +204,7 @@ export class S3Service implements S3Api {
     return this.store.listBuckets();
   }
 
-  setBucketConfiguration(bucket: string, which: BucketConfigurationName, value: string | undefined): void {
+  setBucketConfiguration<K extends BucketConfigurationName>(bucket: string, which: K, value: BucketConfigurations[K] | undefined): void {
     this.requireBucket(bucket);
     this.store.setBucketConfiguration(bucket, which, value);
   }
@@ -193,6 +223,41 @@ export class S3Service implements S3Api {
   async putObject(bucket: string, key: string, body: Uint8Array, contentType?: string): Promise<S3ObjectInfo> {
     const stored = await this.put({ bucket, key, body: Buffer.from(body), contentType });
     return objectInfo(stored);
+  }
+
+  /**
+   * CopyObject: the source's bytes (and, unless replaced, its attributes) under a new key. A copy
+   * onto itself must change something; a composite (multipart) checksum describes parts the copy
+   * does not have, so the copy gets a full-object one.
+   */
+  async copy(input: CopyObjectInput): Promise<StoredObject> {
+    const { object, body } = await this.read(input.source.bucket, input.source.key);
+    if (input.replaceAttributes === undefined && input.source.bucket === input.bucket && input.source.key === input.key) {
+      throw new AwsServiceError(
+        "InvalidRequest",
+        "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+        { status: 400 },
+      );
+    }
+    const attributes: ObjectAttributes = input.replaceAttributes ?? {
+      contentType: object.contentType,
+      contentEncoding: object.contentEncoding,
+      contentDisposition: object.contentDisposition,
+      contentLanguage: object.contentLanguage,
+      cacheControl: object.cacheControl,
+      expires: object.expires,
+      metadata: object.metadata,
+    };
+    return this.put({
+      bucket: input.bucket,
+      key: input.key,
+      body,
+      ...attributes,
+      checksum: {
+        algorithm: object.checksumAlgorithm,
+        value: object.checksumType === "COMPOSITE" ? computeChecksum(object.checksumAlgorithm, body) : object.checksumValue,
+      },
+    });
   }
 
   put(input: PutObjectInput): Promise<StoredObject> {

@@ -4,6 +4,7 @@ import { open, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type Database from "better-sqlite3";
 import type { ChecksumAlgorithm } from "./checksums.js";
+import type { EncryptionConfiguration, PublicAccessBlock, TagSet } from "./bucket-config.js";
 
 /** What the store keeps about an object; its bytes live in a blob file named by `blobId`. */
 export interface StoredObject {
@@ -34,14 +35,22 @@ export interface StoredBucket {
   name: string;
   region: string;
   createdAt: number;
-  /** Sub-resources recorded as sent (XML or JSON text), for the Get* calls to return. */
-  encryption: string | undefined;
-  publicAccessBlock: string | undefined;
-  tagging: string | undefined;
+  /** Sub-resources as configured, for the Get* calls to return; undefined when never set (or deleted). */
+  encryption: EncryptionConfiguration | undefined;
+  publicAccessBlock: PublicAccessBlock | undefined;
+  tagging: TagSet | undefined;
+  /** The policy document as sent. */
   policy: string | undefined;
 }
 
-export type BucketConfigurationName = "encryption" | "publicAccessBlock" | "tagging" | "policy";
+/** A bucket's configurable sub-resources and what each holds. */
+export interface BucketConfigurations {
+  encryption: EncryptionConfiguration;
+  publicAccessBlock: PublicAccessBlock;
+  tagging: TagSet;
+  policy: string;
+}
+export type BucketConfigurationName = keyof BucketConfigurations;
 const CONFIGURATION_COLUMNS: Record<BucketConfigurationName, string> = {
   encryption: "encryption",
   publicAccessBlock: "public_access_block",
@@ -118,6 +127,8 @@ const ADDED_OBJECT_COLUMNS: Record<string, string> = {
 };
 
 const nullable = (value: string | null): string | undefined => (value === null ? undefined : value);
+/** Bucket sub-resources are kept as JSON (the policy as the text it was sent as). */
+const fromJson = <T>(value: string | null): T | undefined => (value === null ? undefined : (JSON.parse(value) as T));
 
 function toObject(row: ObjectRow): StoredObject {
   return {
@@ -146,9 +157,9 @@ function toBucket(row: BucketRow): StoredBucket {
     name: row.name,
     region: row.region,
     createdAt: row.created_at,
-    encryption: nullable(row.encryption),
-    publicAccessBlock: nullable(row.public_access_block),
-    tagging: nullable(row.tagging),
+    encryption: fromJson<EncryptionConfiguration>(row.encryption),
+    publicAccessBlock: fromJson<PublicAccessBlock>(row.public_access_block),
+    tagging: fromJson<TagSet>(row.tagging),
     policy: nullable(row.policy),
   };
 }
@@ -250,8 +261,9 @@ export class S3Store {
     return this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 's3_parts'").get() !== undefined;
   }
 
-  setBucketConfiguration(name: string, which: BucketConfigurationName, value: string | undefined): void {
-    this.db.prepare(`UPDATE s3_buckets SET ${CONFIGURATION_COLUMNS[which]} = ? WHERE name = ?`).run(value ?? null, name);
+  setBucketConfiguration<K extends BucketConfigurationName>(name: string, which: K, value: BucketConfigurations[K] | undefined): void {
+    const stored = value === undefined ? null : typeof value === "string" ? value : JSON.stringify(value);
+    this.db.prepare(`UPDATE s3_buckets SET ${CONFIGURATION_COLUMNS[which]} = ? WHERE name = ?`).run(stored, name);
   }
 
   getObject(bucket: string, key: string): StoredObject | undefined {

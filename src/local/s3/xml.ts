@@ -1,49 +1,6 @@
 import { AwsServiceError } from "../aws-error.js";
 
 export const S3_XMLNS = "http://s3.amazonaws.com/doc/2006-03-01/";
-const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
-
-/**
- * Text content for S3 XML. Characters XML 1.0 cannot carry literally (controls, which S3 keys may
- * contain) become character references, as S3 itself emits them.
- */
-export function escapeXml(text: string): string {
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what must be escaped
-  return text.replace(/[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f\r]/g, (ch) => {
-    switch (ch) {
-      case "&":
-        return "&amp;";
-      case "<":
-        return "&lt;";
-      case ">":
-        return "&gt;";
-      case '"':
-        return "&quot;";
-      case "'":
-        return "&apos;";
-      default:
-        return `&#x${ch.charCodeAt(0).toString(16).toUpperCase()};`;
-    }
-  });
-}
-
-/** A tiny element tree for replies: `el("Key", key)` or `el("Contents", [children])`. */
-export type XmlNode = { name: string; text?: string; children?: XmlNode[] };
-
-export function el(name: string, content: string | number | boolean | XmlNode[] | undefined): XmlNode {
-  if (Array.isArray(content)) return { name, children: content };
-  return { name, text: content === undefined ? "" : String(content) };
-}
-
-function render(node: XmlNode, xmlns?: string): string {
-  const attributes = xmlns ? ` xmlns="${xmlns}"` : "";
-  if (node.children) return `<${node.name}${attributes}>${node.children.map((c) => render(c)).join("")}</${node.name}>`;
-  return `<${node.name}${attributes}>${escapeXml(node.text ?? "")}</${node.name}>`;
-}
-
-export function xmlDocument(root: XmlNode, options: { xmlns?: boolean } = { xmlns: true }): string {
-  return XML_DECLARATION + render(root, options.xmlns === false ? undefined : S3_XMLNS);
-}
 
 /**
  * Parsed request XML. S3's request bodies (CreateBucketConfiguration, Delete, Tagging,
@@ -57,7 +14,8 @@ export interface XmlElement {
   text: string;
 }
 
-function malformed(): AwsServiceError {
+/** S3's answer to a request body that is not the XML the operation takes. */
+export function malformedXml(): AwsServiceError {
   return new AwsServiceError("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema", { status: 400 });
 }
 
@@ -93,7 +51,7 @@ export function parseXml(source: string): XmlElement {
     const [, closing, opening, , selfClosing, text] = match;
     const top = stack[stack.length - 1]!;
     if (closing !== undefined) {
-      if (top.name !== closing || stack.length === 1) throw malformed();
+      if (top.name !== closing || stack.length === 1) throw malformedXml();
       stack.pop();
     } else if (opening !== undefined) {
       const element: XmlElement = { name: localName(opening), children: [], text: "" };
@@ -101,13 +59,13 @@ export function parseXml(source: string): XmlElement {
       if (selfClosing !== "/") stack.push(element);
     } else if (text !== undefined) {
       if (stack.length === 1) {
-        if (text.trim() !== "") throw malformed();
+        if (text.trim() !== "") throw malformedXml();
       } else {
         top.text += decodeEntities(text);
       }
     }
   }
-  if (consumed !== source.length || stack.length !== 1 || root.children.length !== 1) throw malformed();
+  if (consumed !== source.length || stack.length !== 1 || root.children.length !== 1) throw malformedXml();
   return root.children[0]!;
 }
 
@@ -130,8 +88,8 @@ export function childText(element: XmlElement, name: string): string | undefined
 
 export function parseXmlBody(body: Buffer, expectedRoot: string): XmlElement {
   const text = body.toString("utf8").trim();
-  if (text.length === 0) throw malformed();
+  if (text.length === 0) throw malformedXml();
   const root = parseXml(text);
-  if (root.name !== expectedRoot) throw malformed();
+  if (root.name !== expectedRoot) throw malformedXml();
   return root;
 }

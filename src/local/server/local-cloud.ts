@@ -20,9 +20,9 @@ import { createCloudFormationPlugin } from "../cloudformation/index.js";
 import type { ApiGatewayPlugin, CloudFormationPlugin, LambdaPlugin, LogsPlugin, S3Plugin, SqsPlugin } from "../contracts.js";
 import { VERSION } from "../../shared/version.js";
 import type { TestFaults } from "./test-faults.js";
+import { DEFAULT_PORT, DEFAULT_REGION } from "../../shared/defaults.js";
+import { settledWithin } from "../../shared/delay.js";
 
-export const DEFAULT_PORT = 4510;
-export const DEFAULT_REGION = "us-east-1";
 export const LOCAL_ACCOUNT_ID = "000000000000";
 /** Request bodies above this are refused with 413 before they are buffered. */
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
@@ -148,8 +148,17 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   // 1. Storage first: a damaged database must stop start-up before anything listens.
   const db: Database.Database = openDatabase(options.dataDir);
 
-  // Known only once the server listens; services read it lazily through ctx.baseUrl().
+  // Known only once the server listens; services read it lazily through ctx.baseUrl(), or wait
+  // for it with ctx.listening.
   const listening: { url?: string } = {};
+  let markListening: (url: string) => void = () => {};
+  let failListening: (error: unknown) => void = () => {};
+  const whenListening = new Promise<string>((resolve, reject) => {
+    markListening = resolve;
+    failListening = reject;
+  });
+  // A start-up that fails rejects it whether or not a service waits for it.
+  whenListening.catch(() => undefined);
   const context = (scope: string): LocalContext => ({
     region,
     accountId: LOCAL_ACCOUNT_ID,
@@ -161,6 +170,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       if (listening.url === undefined) throw new Error("baseUrl() called before the local cloud listens");
       return listening.url;
     },
+    listening: whenListening,
   });
 
   // 2. Services, each after the ones it calls.
@@ -277,6 +287,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       });
     });
   } catch (error) {
+    failListening(error);
     for (const step of shutdownOrder) await step.close().catch(() => undefined);
     db.close();
     const code = (error as NodeJS.ErrnoException).code;
@@ -292,6 +303,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const urlHost = host.includes(":") ? `[${host}]` : host;
   const baseUrl = `http://${urlHost}:${port}`;
   listening.url = baseUrl;
+  markListening(baseUrl);
   log.log("info", "local cloud listening", { url: baseUrl, dataDir: options.dataDir, region, quotas });
   if (!quotas) log.log("warn", "SQS FIFO throughput quotas are off (--no-quotas): this local cloud accepts load that AWS would throttle");
 
@@ -303,11 +315,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       server.closeIdleConnections();
       // Requests already being served finish first (a long poll may hold on, hence the bound):
       // closing the services under them would fail acknowledged work half-way.
-      if (inFlight.size > 0) {
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([Promise.allSettled([...inFlight]), new Promise((resolve) => (timer = setTimeout(resolve, IN_FLIGHT_GRACE_MS)))]);
-        clearTimeout(timer);
-      }
+      if (inFlight.size > 0) await settledWithin(Promise.allSettled([...inFlight]), IN_FLIGHT_GRACE_MS);
       for (const step of shutdownOrder) {
         try {
           await step.close();

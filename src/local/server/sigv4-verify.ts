@@ -12,6 +12,7 @@ import { createHash, createHmac, timingSafeEqual, type Hash, type Hmac } from "n
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { LocalRequest } from "./http-types.js";
 import { headerValue } from "./http-types.js";
+import { el, xmlDocument } from "./xml.js";
 
 /** AWS refuses a request whose X-Amz-Date is more than 15 minutes from its clock. */
 export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
@@ -237,10 +238,6 @@ const LAMBDA_CODES: Record<SignatureProblem["code"], string> = {
   RequestExpired: "InvalidSignatureException",
 };
 
-function xmlEscape(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-}
-
 export function signatureErrorResponse(
   problem: SignatureProblem,
   protocol: WireProtocol,
@@ -263,13 +260,16 @@ export function signatureErrorResponse(
       return {
         status,
         headers: { "content-type": "text/xml", "x-amzn-requestid": requestId },
-        body: `<?xml version="1.0"?>\n<ErrorResponse><Error><Type>Sender</Type><Code>${problem.code}</Code><Message>${xmlEscape(problem.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+        body: xmlDocument(
+          el("ErrorResponse", [el("Error", [el("Type", "Sender"), el("Code", problem.code), el("Message", problem.message)]), el("RequestId", requestId)]),
+          '<?xml version="1.0"?>\n',
+        ),
       };
     case "s3":
       return {
         status,
         headers: { "content-type": "application/xml", "x-amz-request-id": requestId },
-        body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${S3_CODES[problem.code]}</Code><Message>${xmlEscape(problem.message)}</Message><RequestId>${requestId}</RequestId></Error>`,
+        body: xmlDocument(el("Error", [el("Code", S3_CODES[problem.code]), el("Message", problem.message), el("RequestId", requestId)])),
       };
     case "lambda":
     case "executeApi": {

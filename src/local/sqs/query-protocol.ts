@@ -8,6 +8,7 @@
 import type * as sqs from "@aws-sdk/client-sqs";
 import type { HttpHandler, LocalRequest, LocalResponse } from "../server/http-types.js";
 import { headerValue } from "../server/http-types.js";
+import { el, emptyEl, optionalEl, xmlConcat, xmlDocument, type Xml } from "../server/xml.js";
 import { AwsServiceError, isAwsServiceError } from "../aws-error.js";
 import type { LocalLogger } from "../context.js";
 import { SQS_ACTIONS } from "./actions.js";
@@ -166,100 +167,107 @@ export function queryInput(action: string, p: ParamTree, queueUrl: string | unde
 }
 
 // ------------------------------------------------------------------ encoding
-/** XML text; CR is kept as a character reference so parsers do not fold it (the body MD5 must hold). */
-export function xmlEscape(text: string): string {
-  return text.replace(/[&<>"'\r]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;", "\r": "&#xD;" })[c] as string);
+/** SQS writes its Query replies with a bare declaration, all on one line. */
+const SQS_XML_DECLARATION = '<?xml version="1.0"?>';
+
+function batchErrors(failed: sqs.BatchResultErrorEntry[] | undefined): Xml[] {
+  return (failed ?? []).map((f) =>
+    el("BatchResultErrorEntry", [
+      optionalEl("Id", f.Id),
+      optionalEl("SenderFault", f.SenderFault),
+      optionalEl("Code", f.Code),
+      optionalEl("Message", f.Message),
+    ]),
+  );
 }
 
-function el(name: string, value: string | number | boolean | undefined): string {
-  return value === undefined ? "" : `<${name}>${xmlEscape(String(value))}</${name}>`;
+function nameValue(wrapper: string, key: string, value: string): Xml {
+  return el(wrapper, [optionalEl("Name", key), optionalEl("Value", value)]);
 }
 
-function batchErrors(failed: sqs.BatchResultErrorEntry[] | undefined): string {
-  return (failed ?? [])
-    .map(
-      (f) =>
-        `<BatchResultErrorEntry>${el("Id", f.Id)}${el("SenderFault", f.SenderFault)}${el("Code", f.Code)}${el("Message", f.Message)}</BatchResultErrorEntry>`,
-    )
-    .join("");
-}
-
-function messageXml(m: sqs.Message): string {
-  const attributes = Object.entries(m.Attributes ?? {})
-    .map(([k, v]) => `<Attribute>${el("Name", k)}${el("Value", v)}</Attribute>`)
-    .join("");
-  const messageAttributes = Object.entries(m.MessageAttributes ?? {})
-    .map(([k, v]) => {
-      const value = v.BinaryValue !== undefined ? el("BinaryValue", Buffer.from(v.BinaryValue).toString("base64")) : el("StringValue", v.StringValue);
-      return `<MessageAttribute>${el("Name", k)}<Value>${value}${el("DataType", v.DataType)}</Value></MessageAttribute>`;
-    })
-    .join("");
-  return `<Message>${el("MessageId", m.MessageId)}${el("ReceiptHandle", m.ReceiptHandle)}${el("MD5OfBody", m.MD5OfBody)}${el("Body", m.Body)}${attributes}${el(
-    "MD5OfMessageAttributes",
-    m.MD5OfMessageAttributes,
-  )}${messageAttributes}</Message>`;
+function messageXml(m: sqs.Message): Xml {
+  const attributes = Object.entries(m.Attributes ?? {}).map(([k, v]) => nameValue("Attribute", k, v));
+  const messageAttributes = Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => {
+    const value =
+      v.BinaryValue !== undefined ? optionalEl("BinaryValue", Buffer.from(v.BinaryValue).toString("base64")) : optionalEl("StringValue", v.StringValue);
+    return el("MessageAttribute", [optionalEl("Name", k), el("Value", [value, optionalEl("DataType", v.DataType)])]);
+  });
+  return el("Message", [
+    optionalEl("MessageId", m.MessageId),
+    optionalEl("ReceiptHandle", m.ReceiptHandle),
+    optionalEl("MD5OfBody", m.MD5OfBody),
+    optionalEl("Body", m.Body),
+    ...attributes,
+    optionalEl("MD5OfMessageAttributes", m.MD5OfMessageAttributes),
+    ...messageAttributes,
+  ]);
 }
 
 /** The `<XResult>` content of each action, or undefined for actions that return nothing. */
-export function resultXml(action: string, result: object | void): string | undefined {
+export function resultXml(action: string, result: object | void): Xml | undefined {
   const r = (result ?? {}) as Record<string, unknown>;
   switch (action) {
     case "CreateQueue":
     case "GetQueueUrl":
-      return el("QueueUrl", r.QueueUrl as string);
+      return optionalEl("QueueUrl", r.QueueUrl as string);
     case "ListQueues":
-      return ((r.QueueUrls as string[] | undefined) ?? []).map((u) => el("QueueUrl", u)).join("") + el("NextToken", r.NextToken as string | undefined);
+      return xmlConcat([
+        ...((r.QueueUrls as string[] | undefined) ?? []).map((u) => optionalEl("QueueUrl", u)),
+        optionalEl("NextToken", r.NextToken as string | undefined),
+      ]);
     case "ListDeadLetterSourceQueues":
-      return ((r.queueUrls as string[] | undefined) ?? []).map((u) => el("QueueUrl", u)).join("");
+      return xmlConcat(((r.queueUrls as string[] | undefined) ?? []).map((u) => optionalEl("QueueUrl", u)));
     case "GetQueueAttributes":
-      return Object.entries((r.Attributes as Record<string, string> | undefined) ?? {})
-        .map(([k, v]) => `<Attribute>${el("Name", k)}${el("Value", v)}</Attribute>`)
-        .join("");
+      return xmlConcat(Object.entries((r.Attributes as Record<string, string> | undefined) ?? {}).map(([k, v]) => nameValue("Attribute", k, v)));
     case "ListQueueTags":
-      return Object.entries((r.Tags as Record<string, string> | undefined) ?? {})
-        .map(([k, v]) => `<Tag>${el("Key", k)}${el("Value", v)}</Tag>`)
-        .join("");
+      return xmlConcat(
+        Object.entries((r.Tags as Record<string, string> | undefined) ?? {}).map(([k, v]) => el("Tag", [optionalEl("Key", k), optionalEl("Value", v)])),
+      );
     case "SendMessage": {
       const s = r as unknown as sqs.SendMessageResult;
-      return `${el("MessageId", s.MessageId)}${el("MD5OfMessageBody", s.MD5OfMessageBody)}${el("MD5OfMessageAttributes", s.MD5OfMessageAttributes)}${el(
-        "MD5OfMessageSystemAttributes",
-        s.MD5OfMessageSystemAttributes,
-      )}${el("SequenceNumber", s.SequenceNumber)}`;
+      return xmlConcat([
+        optionalEl("MessageId", s.MessageId),
+        optionalEl("MD5OfMessageBody", s.MD5OfMessageBody),
+        optionalEl("MD5OfMessageAttributes", s.MD5OfMessageAttributes),
+        optionalEl("MD5OfMessageSystemAttributes", s.MD5OfMessageSystemAttributes),
+        optionalEl("SequenceNumber", s.SequenceNumber),
+      ]);
     }
     case "SendMessageBatch": {
       const b = r as unknown as sqs.SendMessageBatchResult;
-      const ok = (b.Successful ?? [])
-        .map(
-          (s) =>
-            `<SendMessageBatchResultEntry>${el("Id", s.Id)}${el("MessageId", s.MessageId)}${el("MD5OfMessageBody", s.MD5OfMessageBody)}${el(
-              "MD5OfMessageAttributes",
-              s.MD5OfMessageAttributes,
-            )}${el("MD5OfMessageSystemAttributes", s.MD5OfMessageSystemAttributes)}${el("SequenceNumber", s.SequenceNumber)}</SendMessageBatchResultEntry>`,
-        )
-        .join("");
-      return ok + batchErrors(b.Failed);
+      const ok = (b.Successful ?? []).map((s) =>
+        el("SendMessageBatchResultEntry", [
+          optionalEl("Id", s.Id),
+          optionalEl("MessageId", s.MessageId),
+          optionalEl("MD5OfMessageBody", s.MD5OfMessageBody),
+          optionalEl("MD5OfMessageAttributes", s.MD5OfMessageAttributes),
+          optionalEl("MD5OfMessageSystemAttributes", s.MD5OfMessageSystemAttributes),
+          optionalEl("SequenceNumber", s.SequenceNumber),
+        ]),
+      );
+      return xmlConcat([...ok, ...batchErrors(b.Failed)]);
     }
     case "ReceiveMessage":
-      return ((r.Messages as sqs.Message[] | undefined) ?? []).map(messageXml).join("");
+      return xmlConcat(((r.Messages as sqs.Message[] | undefined) ?? []).map(messageXml));
     case "StartMessageMoveTask":
-      return el("TaskHandle", r.TaskHandle as string | undefined);
+      return optionalEl("TaskHandle", r.TaskHandle as string | undefined);
     case "CancelMessageMoveTask":
-      return el("ApproximateNumberOfMessagesMoved", r.ApproximateNumberOfMessagesMoved as number | undefined);
+      return optionalEl("ApproximateNumberOfMessagesMoved", r.ApproximateNumberOfMessagesMoved as number | undefined);
     case "ListMessageMoveTasks":
       // The SDK model names each (flattened) entry ListMessageMoveTasksResultEntry; the API
       // reference's example shows <Result>, but clients parse what the model says.
-      return ((r.Results as Record<string, string | number>[] | undefined) ?? [])
-        .map(
-          (entry) =>
-            `<ListMessageMoveTasksResultEntry>${Object.entries(entry)
-              .map(([k, v]) => el(k, v))
-              .join("")}</ListMessageMoveTasksResultEntry>`,
-        )
-        .join("");
+      return xmlConcat(
+        ((r.Results as Record<string, string | number>[] | undefined) ?? []).map((entry) =>
+          el(
+            "ListMessageMoveTasksResultEntry",
+            Object.entries(entry).map(([k, v]) => optionalEl(k, v)),
+          ),
+        ),
+      );
     case "DeleteMessageBatch":
     case "ChangeMessageVisibilityBatch": {
       const b = r as { Successful?: { Id?: string }[]; Failed?: sqs.BatchResultErrorEntry[] };
-      return (b.Successful ?? []).map((s) => `<${action}ResultEntry>${el("Id", s.Id)}</${action}ResultEntry>`).join("") + batchErrors(b.Failed);
+      return xmlConcat([...(b.Successful ?? []).map((s) => el(`${action}ResultEntry`, [optionalEl("Id", s.Id)])), ...batchErrors(b.Failed)]);
     }
     default:
       return undefined;
@@ -270,10 +278,22 @@ export function queryErrorResponse(error: AwsServiceError, requestId: string): L
   return {
     status: error.status,
     headers: { "content-type": "text/xml", "x-amzn-requestid": requestId },
-    body: `<?xml version="1.0"?><ErrorResponse xmlns="${NAMESPACE}"><Error>${el("Type", error.fault)}${el("Code", error.queryCode ?? error.code)}${el(
-      "Message",
-      error.message,
-    )}<Detail/></Error>${el("RequestId", requestId)}</ErrorResponse>`,
+    body: xmlDocument(
+      el(
+        "ErrorResponse",
+        [
+          el("Error", [
+            optionalEl("Type", error.fault),
+            optionalEl("Code", error.queryCode ?? error.code),
+            optionalEl("Message", error.message),
+            emptyEl("Detail"),
+          ]),
+          optionalEl("RequestId", requestId),
+        ],
+        NAMESPACE,
+      ),
+      SQS_XML_DECLARATION,
+    ),
   };
 }
 
@@ -300,10 +320,14 @@ export function createQueryHandler(service: SqsService, log: LocalLogger): HttpH
       const queueUrl = str(tree.QueueUrl) ?? (path.split("/").filter((p) => p !== "").length === 2 ? path : undefined);
       const result = await handler(service, queryInput(action, tree, queueUrl));
       const inner = resultXml(action, result);
-      const body =
-        `<?xml version="1.0"?><${action}Response xmlns="${NAMESPACE}">` +
-        (inner === undefined ? "" : `<${action}Result>${inner}</${action}Result>`) +
-        `<ResponseMetadata>${el("RequestId", request.requestId)}</ResponseMetadata></${action}Response>`;
+      const body = xmlDocument(
+        el(
+          `${action}Response`,
+          [...(inner === undefined ? [] : [el(`${action}Result`, [inner])]), el("ResponseMetadata", [optionalEl("RequestId", request.requestId)])],
+          NAMESPACE,
+        ),
+        SQS_XML_DECLARATION,
+      );
       return { status: 200, headers: { "content-type": "text/xml", "x-amzn-requestid": request.requestId }, body };
     } catch (error) {
       if (isAwsServiceError(error)) return queryErrorResponse(error, request.requestId);

@@ -30,6 +30,8 @@ export interface FakeServerOptions {
   closeAfter?: { frames: number; code: number };
   /** Instead of answering at once, hand each frame to this queue and answer what it returns. */
   queue?: FakeQueue;
+  /** Accept this many connections, then answer every further upgrade request with this HTTP status. */
+  refuseUpgrades?: { after: number; status: number };
 }
 
 export interface FakeQueue {
@@ -60,7 +62,13 @@ function newConnectionId(): string {
 }
 
 export async function startFakePatternServer(options: FakeServerOptions = {}): Promise<FakePatternServer> {
-  const server = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+  let upgrades = 0;
+  const refuse = options.refuseUpgrades;
+  const server = new WebSocketServer({
+    host: "127.0.0.1",
+    port: 0,
+    ...(refuse ? { verifyClient: (_info, accept) => (++upgrades > refuse.after ? accept(false, refuse.status) : accept(true)) } : {}),
+  });
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));
   const sockets = new Map<string, WebSocket>();
   const order: string[] = [];

@@ -171,6 +171,14 @@ describe("runBurst against a fake pattern server", () => {
     expect(report.verification.ok).toBe(false);
   });
 
+  test("connections refused with HTTP 429 are counted as throttled (the status carried as a typed field)", async () => {
+    const s = await server({ refuseUpgrades: { after: 2, status: 429 } });
+    const report = await burst(s.url, { count: 8, connections: 4, timeoutMs: 3000 });
+    expect(report.errors.throttled).toBe(2);
+    expect(report.errors.connectFailures).toHaveLength(2);
+    expect(report.errors.connectFailures.every((failure) => /answered HTTP 429/.test(failure.message))).toBe(true);
+  });
+
   test("nothing listening is a WsqError that names the cause", async () => {
     const s = await server();
     const url = s.url;

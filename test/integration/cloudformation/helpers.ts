@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { CloudFormationClient, DescribeStackEventsCommand, DescribeStacksCommand, type Stack, type StackEvent } from "@aws-sdk/client-cloudformation";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { sdkConfig } from "../../helpers/local-cloud.js";
+import { eventually } from "../../helpers/eventually.js";
 import type { LocalCloud } from "../../../src/local/server/local-cloud.js";
 
 export const FIXTURES = join(import.meta.dirname, "../../fixtures/templates");
@@ -22,14 +23,16 @@ const SETTLE_LIMIT_MS = 20_000;
  * Polls DescribeStacks (what every CloudFormation client does) until the stack leaves its
  * *_IN_PROGRESS state, and returns it. Waiter tests use the SDK waiters instead.
  */
-export async function settle(cfn: CloudFormationClient, stackName: string): Promise<Stack> {
-  const deadline = Date.now() + SETTLE_LIMIT_MS;
-  while (true) {
-    const stack = (await cfn.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks![0]!;
-    if (!stack.StackStatus!.endsWith("_IN_PROGRESS") || stack.StackStatus === "REVIEW_IN_PROGRESS") return stack;
-    if (Date.now() > deadline) throw new Error(`stack ${stackName} still ${stack.StackStatus}`);
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
+export function settle(cfn: CloudFormationClient, stackName: string, pollMs = POLL_MS): Promise<Stack> {
+  return eventually(
+    async () => {
+      const stack = (await cfn.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks![0]!;
+      return (!stack.StackStatus!.endsWith("_IN_PROGRESS") || stack.StackStatus === "REVIEW_IN_PROGRESS") && stack;
+    },
+    `stack ${stackName} to leave *_IN_PROGRESS`,
+    SETTLE_LIMIT_MS,
+    pollMs,
+  );
 }
 
 /** Every event of a stack, oldest first. */

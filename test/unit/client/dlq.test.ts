@@ -6,7 +6,7 @@ import { ListMessageMoveTasksCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { CloudWatchLogsClient, FilterLogEventsCommand, ResourceNotFoundException } from "@aws-sdk/client-cloudwatch-logs";
 import { followRedrive } from "../../../src/client/dlq/redrive.js";
 import { findFailureLogs, parseHandlerLine } from "../../../src/client/dlq/failure-logs.js";
-import { formatAge, preview } from "../../../src/cli/commands/dlq-actions.js";
+import { formatAge, preview } from "../../../src/cli/actions/dlq.js";
 
 const credentials = { region: "us-east-1", credentials: { accessKeyId: "a", secretAccessKey: "b" } };
 

@@ -2,17 +2,11 @@ import { afterEach, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { unzipSync, strFromU8 } from "fflate";
-import {
-  CloudFormationClient,
-  CreateStackCommand,
-  DeleteStackCommand,
-  DescribeStacksCommand,
-  UpdateStackCommand,
-  type Stack,
-} from "@aws-sdk/client-cloudformation";
+import { CloudFormationClient, CreateStackCommand, DeleteStackCommand, UpdateStackCommand, type Stack } from "@aws-sdk/client-cloudformation";
 import { AwsServiceError } from "../../../src/local/aws-error.js";
 import { createCloudFormationPlugin } from "../../../src/local/cloudformation/index.js";
 import { fakeDependencies, memoryContext, serve, type Call } from "./fake-services.js";
+import { settle as settleStack } from "../../integration/cloudformation/helpers.js";
 
 const TEMPLATES = join(import.meta.dirname, "../../../templates");
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -32,13 +26,7 @@ async function engine() {
     () => server.close(),
   );
   const cfn = new CloudFormationClient({ endpoint: server.url, region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" } });
-  const settle = async (name: string): Promise<Stack> => {
-    while (true) {
-      const stack = (await cfn.send(new DescribeStacksCommand({ StackName: name }))).Stacks![0]!;
-      if (!stack.StackStatus!.endsWith("_IN_PROGRESS")) return stack;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  };
+  const settle = (name: string): Promise<Stack> => settleStack(cfn, name, 5);
   return { calls, deps, cfn, settle };
 }
 

@@ -99,6 +99,7 @@ export function memoryContext(): LocalContext & { close(): void } {
     dataDir: "/nonexistent",
     db,
     baseUrl: () => "http://127.0.0.1:4510",
+    listening: Promise.resolve("http://127.0.0.1:4510"),
     clock: { now: () => Date.now() },
     log: silentLogger,
     close: () => db.close(),

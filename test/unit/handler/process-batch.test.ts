@@ -28,11 +28,14 @@ function record(fields: {
     attributes: {
       ApproximateReceiveCount: String(fields.receiveCount ?? 1),
       SentTimestamp: "1000",
+      SenderId: "AIDAIENQZJOLO23YVJ4VO",
+      ApproximateFirstReceiveTimestamp: "1001",
       ...(fields.group !== undefined
         ? { MessageGroupId: fields.group, SequenceNumber: `1884949646046769612${sequence}`, MessageDeduplicationId: `req-${fields.id}` }
         : {}),
     },
     messageAttributes: attributes,
+    md5OfBody: "",
     eventSource: "aws:sqs",
     eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:wsq-requests.fifo",
     awsRegion: "us-east-1",

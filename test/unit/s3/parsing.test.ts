@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { decodeAwsChunked, splitContentEncoding } from "../../../src/local/s3/aws-chunked.js";
 import { bucketNameProblem } from "../../../src/local/s3/bucket-name.js";
-import { escapeXml, parseXml, childText, childrenNamed } from "../../../src/local/s3/xml.js";
-import { parseRange } from "../../../src/local/s3/rest-adapter.js";
+import { parseXml, childText, childrenNamed } from "../../../src/local/s3/xml.js";
+import { escapeXml } from "../../../src/local/server/xml.js";
+import { parseRange } from "../../../src/local/s3/rest/objects.js";
 import { isAwsServiceError } from "../../../src/local/aws-error.js";
 
 function codeOf(fn: () => unknown): string | undefined {

@@ -15,7 +15,8 @@ import {
   requestedQueueAttributes,
   isValidQueueName,
 } from "../../../src/local/sqs/queue-attributes.js";
-import { parseParams, queryInput, xmlEscape } from "../../../src/local/sqs/query-protocol.js";
+import { parseParams, queryInput } from "../../../src/local/sqs/query-protocol.js";
+import { escapeXml as xmlEscape } from "../../../src/local/server/xml.js";
 
 const standard = { fifo: false, contentBasedDeduplication: false, maximumMessageSize: 1_048_576 };
 const fifo = { fifo: true, contentBasedDeduplication: true, maximumMessageSize: 1_048_576 };

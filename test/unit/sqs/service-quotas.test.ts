@@ -24,6 +24,7 @@ function harness(options: SqsServiceOptions = {}) {
     dataDir: "/nonexistent",
     db,
     baseUrl: () => "http://127.0.0.1:4510",
+    listening: Promise.resolve("http://127.0.0.1:4510"),
     clock,
     log: silentLogger,
   };

@@ -27,6 +27,7 @@ function harness(start = 1_800_000_000_000) {
     dataDir: "/nonexistent",
     db,
     baseUrl: () => "http://127.0.0.1:4510",
+    listening: Promise.resolve("http://127.0.0.1:4510"),
     clock,
     log: silentLogger,
   };

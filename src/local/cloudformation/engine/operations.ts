@@ -5,7 +5,7 @@
  * before the next begins, with the stack events a user sees.
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-describing-stacks.html
  */
-import { scalarText } from "../template/parse.js";
+import { scalarText } from "../../../shared/cloudformation-yaml.js";
 import { randomUUID } from "node:crypto";
 import type { LocalLogger } from "../../context.js";
 import { AwsServiceError } from "../../aws-error.js";
@@ -37,7 +37,7 @@ export interface OperationEnvironment {
   baseUrl(): string;
   now(): number;
   log: LocalLogger;
-  specs(): Promise<SpecDatabase | undefined>;
+  specs: SpecDatabase;
 }
 
 /** The template and parameter values an operation works towards. */
@@ -119,9 +119,9 @@ export class StackOperations {
   // ---------------------------------------------------------------- shared pieces
   async attributeNames(type: string): Promise<ReadonlySet<string> | undefined> {
     const provider = RESOURCE_PROVIDERS.get(type);
-    const spec = (await this.env.specs())?.resource(type);
-    if (provider?.attributes !== undefined) return new Set([...provider.attributes, ...(spec?.attributes ?? [])]);
-    return spec?.attributes;
+    const attributes = this.env.specs.attributes(type);
+    if (provider?.attributes !== undefined) return new Set([...provider.attributes, ...(attributes ?? [])]);
+    return attributes;
   }
 
   async scopeFor(stack: StackRecord, desired: Desired, resources: Iterable<ResourceRecord>): Promise<StackScope> {
@@ -170,7 +170,7 @@ export class StackOperations {
         `Resource type ${definition.type} is not supported by the wsq local cloud (supported: ${[...RESOURCE_PROVIDERS.keys()].join(", ")})`,
       );
     }
-    const spec = (await this.env.specs())?.resource(definition.type);
+    const spec = this.env.specs.resource(definition.type);
     if (spec !== undefined) {
       const problem = validateResourceProperties(definition.logicalId, properties, spec);
       if (problem !== undefined) throw new TemplateError(problem);
@@ -185,7 +185,7 @@ export class StackOperations {
     previous: Record<string, unknown>,
     next: Record<string, unknown>,
   ): Promise<{ always: string[]; conditional: string[]; changed: string[] }> {
-    const spec = (await this.env.specs())?.resource(type);
+    const spec = this.env.specs.resource(type);
     const provider = RESOURCE_PROVIDERS.get(type);
     const names = new Set([...Object.keys(previous), ...Object.keys(next)]);
     const changed = [...names].filter((name) => !sameValue(previous[name], next[name]));
@@ -677,7 +677,7 @@ export class StackOperations {
       const names = new Set([...Object.keys(existing.properties), ...Object.keys(resolved)]);
       const changed = [...names].filter((name) => containsUnknown(resolved[name] as never) || !sameValue(existing.properties[name], resolved[name]));
       if (changed.length === 0) continue;
-      const spec = (await this.env.specs())?.resource(definition.type);
+      const spec = this.env.specs.resource(definition.type);
       const provider = RESOURCE_PROVIDERS.get(definition.type);
       const details: ChangeDetail[] = changed.map((name) => {
         const dynamic = containsUnknown(resolved[name] as never);

@@ -4,7 +4,7 @@
  * leaves the long work to StackOperations, which runs after the reply, as on AWS.
  * https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_Operations.html
  */
-import { scalarText } from "../template/parse.js";
+import { scalarText } from "../../../shared/cloudformation-yaml.js";
 import { randomUUID } from "node:crypto";
 import { AwsServiceError } from "../../aws-error.js";
 import { TemplateError, validationError } from "../template/errors.js";
@@ -12,7 +12,6 @@ import { resolveValue } from "../template/intrinsics.js";
 import { buildDependencyGraph } from "../template/graph.js";
 import { maskedParameterValue, resolveParameters, type SuppliedParameter } from "../template/parameters.js";
 import { loadTemplate, MAX_TEMPLATE_URL_BYTES, type Template } from "../template/template.js";
-import { RESOURCE_PROVIDERS } from "../providers/index.js";
 import { STACK_TYPE, type Desired, type PlannedChange, type StackOperations } from "./operations.js";
 import type { ChangeSetRecord, CloudFormationStore, StackRecord } from "./store.js";
 import type { SpecDatabase } from "../schema/resource-specs.js";
@@ -52,7 +51,7 @@ export interface ServiceEnvironment {
   accountId: string;
   now(): number;
   s3: S3Api;
-  specs(): Promise<SpecDatabase | undefined>;
+  specs: SpecDatabase;
 }
 
 function text(input: Input, name: string): string | undefined {
@@ -170,10 +169,9 @@ export class CloudFormationService {
     previous: Record<string, string> = {},
   ): Promise<Desired & { given: Record<string, string> }> {
     const template = this.parse(body, maxBytes);
-    const specs = await this.env.specs();
     const unknownTypes = [...template.resources.values()]
       .map((resource) => resource.type)
-      .filter((type) => (specs === undefined ? !RESOURCE_PROVIDERS.has(type) : specs.resource(type) === undefined) && !type.startsWith("Custom::"));
+      .filter((type) => !this.env.specs.exists(type) && !type.startsWith("Custom::"));
     if (unknownTypes.length > 0) throw new TemplateError(`Template format error: Unrecognized resource types: [${[...new Set(unknownTypes)].join(", ")}]`);
     const { given, values } = resolveParameters(template, supplied, previous);
     const desired: Desired = { template, values };

@@ -1,20 +1,23 @@
 /**
- * CloudFormation's resource schemas, from the registry snapshot that @aws-cdk/aws-service-spec
- * ships (db.json.gz): which types exist, which properties each has (required, type, allowed
- * values), which attributes Fn::GetAtt may ask for, and which property changes replace the
- * resource (createOnlyProperties, "causesReplacement" in the snapshot).
+ * CloudFormation's resource schemas, as the build extracts them (scripts/extract-resource-specs.mjs)
+ * from the registry snapshot of @aws-cdk/aws-service-spec into a build output the package ships,
+ * dist/local/cloudformation/resource-specs.json: which types exist and which attributes Fn::GetAtt
+ * may ask of each, and for the types the local cloud provisions, which properties each has
+ * (required, type, allowed values) and which property changes replace the resource
+ * (createOnlyProperties, "causesReplacement" in the snapshot).
  *
- * The snapshot is 15 MB of JSON; it is read once per process on first use, and only the types the
- * engine asks for are kept in extracted form. The cache is immutable data shared by every local
- * cloud in the process, which is why it may live at module level.
+ * Read once per process, at the first local cloud's start: the file is immutable data shared by
+ * every local cloud in the process, which is why the cache may live at module level. Without it
+ * the local cloud would skip validation, coercion and replacement detection, so a missing file
+ * stops start-up with an error that says how to make it.
  */
-import { createRequire } from "node:module";
-import { readFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { gunzip } from "node:zlib";
-import { promisify } from "node:util";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { WsqError } from "../../../shared/errors.js";
 
-const gunzipAsync = promisify(gunzip);
+/** The file's format; the build writes it, and a file of another format is refused. */
+export const RESOURCE_SPECS_FORMAT = "wsq-resource-specs/1";
 
 export type SpecType =
   | { type: "string" | "integer" | "number" | "boolean" | "json" | "date-time" | "tag"; allowedValues?: string[] }
@@ -28,17 +31,21 @@ export interface SpecProperty {
   causesReplacement?: "yes" | "maybe";
 }
 
-interface RawResource {
-  cloudFormationType: string;
-  properties: Record<string, SpecProperty>;
-  attributes: Record<string, unknown>;
-  primaryIdentifier?: string[];
-}
-
-interface RawTypeDefinition {
-  $id: string;
+export interface TypeDefinition {
   name: string;
   properties: Record<string, SpecProperty>;
+}
+
+/** The file the build writes (see the script named above). */
+interface ResourceSpecsFile {
+  format: string;
+  source: string;
+  /** Every type CloudFormation has, with its attribute names. */
+  attributes: Record<string, string[]>;
+  /** The provisioned types' properties. */
+  resources: Record<string, { properties: Record<string, SpecProperty> }>;
+  /** Property types the provisioned types use, by the snapshot's id. */
+  definitions: Record<string, TypeDefinition>;
 }
 
 export interface ResourceSpec {
@@ -48,66 +55,74 @@ export interface ResourceSpec {
   /** Properties whose change replaces the resource ("yes"); "maybe" ones are Conditional. */
   replaceOnChange: Set<string>;
   conditionalReplace: Set<string>;
-  definition(id: string): RawTypeDefinition | undefined;
+  definition(id: string): TypeDefinition | undefined;
 }
 
 export interface SpecDatabase {
-  /** undefined when the type does not exist in CloudFormation at all. */
+  /** Whether CloudFormation has this resource type at all. */
+  exists(type: string): boolean;
+  /** The Fn::GetAtt attribute names of any type CloudFormation has; undefined for others. */
+  attributes(type: string): ReadonlySet<string> | undefined;
+  /** The full schema of a type the local cloud provisions; undefined for any other type. */
   resource(type: string): ResourceSpec | undefined;
 }
 
-let loading: Promise<SpecDatabase | undefined> | undefined;
+/** Where the build writes the file: the package's dist folder, found from src/ or dist/ alike (same depth). */
+export function resourceSpecsPath(packageRoot = fileURLToPath(new URL("../../../../", import.meta.url))): string {
+  return join(packageRoot, "dist", "local", "cloudformation", "resource-specs.json");
+}
 
-function specPath(): string | undefined {
+function readSpecsFile(path: string): ResourceSpecsFile {
+  let file: ResourceSpecsFile;
   try {
-    const require = createRequire(import.meta.url);
-    return join(dirname(require.resolve("@aws-cdk/aws-service-spec/package.json")), "db.json.gz");
-  } catch {
-    return undefined;
+    file = JSON.parse(readFileSync(path, "utf8")) as ResourceSpecsFile;
+  } catch (error) {
+    throw new WsqError("RESOURCE_SPECS_MISSING", `The local CloudFormation's resource schemas could not be read from ${path}: ${(error as Error).message}`, {
+      hint: "This file is a build output: run `npm run build` in the wsq folder (or reinstall wsq).",
+      cause: error,
+    });
   }
+  if (file.format !== RESOURCE_SPECS_FORMAT) {
+    throw new WsqError("RESOURCE_SPECS_MISSING", `${path} is in format ${String(file.format)}, not ${RESOURCE_SPECS_FORMAT}.`, {
+      hint: "It was written by another wsq version's build: run `npm run build` in the wsq folder (or reinstall wsq).",
+    });
+  }
+  return file;
 }
 
-async function load(): Promise<SpecDatabase | undefined> {
-  const path = specPath();
-  if (path === undefined) return undefined;
-  const raw = JSON.parse((await gunzipAsync(await readFile(path))).toString("utf8")) as {
-    schema: { resource: { entities: Record<string, RawResource> }; typeDefinition: { entities: Record<string, RawTypeDefinition> } };
-  };
-  const resources = new Map<string, RawResource>();
-  for (const entity of Object.values(raw.schema.resource.entities)) resources.set(entity.cloudFormationType, entity);
-  const definitions = new Map<string, RawTypeDefinition>();
-  for (const entity of Object.values(raw.schema.typeDefinition.entities)) definitions.set(entity.$id, entity);
-  const extracted = new Map<string, ResourceSpec>();
+function names(properties: Record<string, SpecProperty>, causesReplacement: "yes" | "maybe"): Set<string> {
+  return new Set(
+    Object.entries(properties)
+      .filter(([, property]) => property.causesReplacement === causesReplacement)
+      .map(([name]) => name),
+  );
+}
+
+function database(file: ResourceSpecsFile): SpecDatabase {
+  const attributes = new Map(Object.entries(file.attributes).map(([type, list]) => [type, new Set(list)]));
+  const definitions = new Map(Object.entries(file.definitions));
+  const resources = new Map<string, ResourceSpec>();
+  for (const [type, { properties }] of Object.entries(file.resources)) {
+    resources.set(type, {
+      type,
+      properties,
+      attributes: attributes.get(type) ?? new Set(),
+      replaceOnChange: names(properties, "yes"),
+      conditionalReplace: names(properties, "maybe"),
+      definition: (id) => definitions.get(id),
+    });
+  }
   return {
-    resource(type: string): ResourceSpec | undefined {
-      const cached = extracted.get(type);
-      if (cached !== undefined) return cached;
-      const entity = resources.get(type);
-      if (entity === undefined) return undefined;
-      const spec: ResourceSpec = {
-        type,
-        properties: entity.properties,
-        attributes: new Set(Object.keys(entity.attributes ?? {})),
-        replaceOnChange: new Set(
-          Object.entries(entity.properties)
-            .filter(([, property]) => property.causesReplacement === "yes")
-            .map(([name]) => name),
-        ),
-        conditionalReplace: new Set(
-          Object.entries(entity.properties)
-            .filter(([, property]) => property.causesReplacement === "maybe")
-            .map(([name]) => name),
-        ),
-        definition: (id) => definitions.get(id),
-      };
-      extracted.set(type, spec);
-      return spec;
-    },
+    exists: (type) => attributes.has(type),
+    attributes: (type) => attributes.get(type),
+    resource: (type) => resources.get(type),
   };
 }
 
-/** The schema database, or undefined when the package is not installed (validation is then skipped). */
-export function loadSpecDatabase(): Promise<SpecDatabase | undefined> {
-  loading ??= load().catch(() => undefined);
-  return loading;
+let loaded: SpecDatabase | undefined;
+
+/** The schema database; throws a WsqError naming the file and the fix when the build did not write it. */
+export function loadSpecDatabase(path?: string): SpecDatabase {
+  if (path !== undefined) return database(readSpecsFile(path));
+  return (loaded ??= database(readSpecsFile(resourceSpecsPath())));
 }

@@ -5,7 +5,7 @@
  */
 import { TemplateError } from "./errors.js";
 import { isIntrinsic } from "./intrinsics.js";
-import type { TemplateValue } from "./parse.js";
+import type { TemplateValue } from "../../../shared/cloudformation-yaml.js";
 import type { ResourceDefinition } from "./template.js";
 
 const SUB_VARIABLE = /\$\{([^}!][^}]*)\}/g;

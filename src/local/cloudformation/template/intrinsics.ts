@@ -7,9 +7,9 @@
  * created) evaluates to `UNKNOWN`, which spreads through every function that consumes it; change
  * sets use that to say "Replacement: Conditional" as AWS does for values resolved at deploy time.
  */
-import { scalarText } from "./parse.js";
+import { scalarText } from "../../../shared/cloudformation-yaml.js";
 import { TemplateError } from "./errors.js";
-import type { TemplateValue } from "./parse.js";
+import type { TemplateValue } from "../../../shared/cloudformation-yaml.js";
 
 /** `Ref: AWS::NoValue` — removes the property (or list element) that holds it. */
 export const NO_VALUE: unique symbol = Symbol("AWS::NoValue");

@@ -5,7 +5,8 @@
  */
 import { TemplateError } from "./errors.js";
 import { isIntrinsic } from "./intrinsics.js";
-import { parseTemplateBody, scalarText, type TemplateValue } from "./parse.js";
+import { parseTemplateBody } from "./parse.js";
+import { scalarText, type TemplateValue } from "../../../shared/cloudformation-yaml.js";
 
 const TOP_LEVEL_SECTIONS = new Set([
   "AWSTemplateFormatVersion",

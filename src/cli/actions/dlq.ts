@@ -1,5 +1,5 @@
 /**
- * What `wsq dlq ...` does once it runs (registered in dlq.ts, imported only then): finds the
+ * What `wsq dlq ...` does once it runs (registered in commands/dlq.ts, imported only then): finds the
  * stack's queues, calls SQS (and CloudWatch Logs for list), renders text or JSON, sets the exit code.
  */
 import { SQSClient, PurgeQueueCommand } from "@aws-sdk/client-sqs";
@@ -7,12 +7,14 @@ import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import type { CommandContext } from "../program.js";
 import type { CliIo } from "../output/io.js";
-import type { DlqFlags } from "./dlq.js";
+import type { DlqFlags } from "../commands/dlq.js";
 import { createProgress } from "../output/spinner.js";
-import { abortOn, ask, canPrompt } from "./deploy.js";
+import { abortOn } from "../interrupt.js";
+import { ask, canPrompt } from "../output/prompt.js";
 import { ExitCode, WsqError } from "../../shared/errors.js";
 import { clientConfig, type Target } from "../../shared/target.js";
-import { DEFAULT_STACK_NAME, findStackOutputs } from "../../deploy/stack-outputs.js";
+import { findStackOutputs } from "../../deploy/stack-outputs.js";
+import { DEFAULT_STACK_NAME } from "../../shared/defaults.js";
 import { prepareTarget } from "../../deploy/prepare-target.js";
 import { findDeadLetterTarget, queueDepth, queueName, type DeadLetterTarget } from "../../client/dlq/queues.js";
 import { peekDeadLetters, type DeadLetter } from "../../client/dlq/peek.js";

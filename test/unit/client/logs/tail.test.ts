@@ -6,7 +6,8 @@
 import { describe, expect, it } from "vitest";
 import { mockClient } from "aws-sdk-client-mock";
 import { CloudWatchLogsClient, FilterLogEventsCommand, ResourceNotFoundException } from "@aws-sdk/client-cloudwatch-logs";
-import { parseSince, tailLogGroup, type LogLine } from "../../src/cli/commands/logs.js";
+import { tailLogGroup, type LogLine } from "../../../../src/client/logs/tail.js";
+import { parseSince } from "../../../../src/cli/flags.js";
 
 const event = (id: string, timestamp: number) => ({
   eventId: id,
