@@ -10,7 +10,7 @@ import { AwsServiceError, isAwsServiceError } from "../aws-error.js";
 import type { LocalLogger } from "../context.js";
 import { SQS_ACTIONS } from "./actions.js";
 import { sqsErrors } from "./errors.js";
-import { checkJsonInput } from "./json-shapes.js";
+import { checkJsonInput, withoutNullMembers } from "./json-shapes.js";
 import type { SqsService } from "./service.js";
 
 const CONTENT_TYPE = "application/x-amz-json-1.0";
@@ -55,6 +55,7 @@ export function createJsonHandler(service: SqsService, log: LocalLogger): HttpHa
           throw new AwsServiceError("SerializationException", "The request body must be a JSON object.", { status: 400, queryCode: "MalformedInput" });
         }
         checkJsonInput(input);
+        input = withoutNullMembers(input);
       }
       const result = await handler(service, input);
       return {

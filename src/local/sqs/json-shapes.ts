@@ -105,3 +105,15 @@ function checkMembers(input: Record<string, unknown>, table: Record<string, Shap
 export function checkJsonInput(input: Record<string, unknown>): void {
   checkMembers(input, MEMBERS, "");
 }
+
+/**
+ * A structure member sent as JSON `null` is absent, as AWS's JSON protocols read it (and as the
+ * SDKs never send it): removed here, at any depth, so the service sees only members that are there.
+ */
+export function withoutNullMembers<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((item: unknown) => withoutNullMembers(item)) as T;
+  if (!isRecord(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [name, member] of Object.entries(value)) if (member !== null) out[name] = withoutNullMembers(member);
+  return out as T;
+}
