@@ -64,7 +64,7 @@ describe("deploy and destroy prompts on a terminal", () => {
     const home = tempDir();
     const t = terminal(["deploy", "--endpoint-url", cloud.url, "--stack-name", "asked"], home);
     const screen = await t.waitFor(/Apply these changes\? \[y\/N\]/);
-    expect(screen).toMatch(/Changes to stack asked \(create, 11 resources\)/);
+    expect(screen).toMatch(/Changes to stack asked \(create, 12 resources\)/);
     expect(screen).toMatch(/\+ Add\s+AWS::Lambda::Function\s+Function/);
     t.type("n\r");
     expect(await t.exited).toBe(1);

@@ -1,4 +1,4 @@
-// A local cloud in its own process, for the kill -9 test: argv[2] is the bundled local-cloud
+// A local cloud in its own process, for the kill -9 test: argv[2] is the built local-cloud
 // module, argv[3] the data dir. Prints {"url": ...} once listening, then serves until killed.
 const [, , modulePath, dataDir] = process.argv;
 const { startLocalCloud } = await import(modulePath);

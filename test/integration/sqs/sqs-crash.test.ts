@@ -1,11 +1,10 @@
 import { describe, expect, it, onTestFinished } from "vitest";
 import { spawn, type ChildProcess } from "node:child_process";
-import { rmSync, symlinkSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -19,27 +18,14 @@ import { LOCAL_CREDENTIALS } from "../../../src/shared/target.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 
-/** Bundles the current sources of the local cloud, so the child needs no prior build. */
-async function bundleLocalCloud(dir: string): Promise<string> {
-  const outfile = join(dir, "local-cloud.bundle.mjs");
-  // Packages stay external; the bundle finds them through a node_modules link next to it.
-  symlinkSync(join(root, "node_modules"), join(dir, "node_modules"), "dir");
-  await build({
-    entryPoints: [join(root, "src/local/server/local-cloud.ts")],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    packages: "external",
-    outfile,
-    logLevel: "silent",
-    absWorkingDir: root,
-  });
-  return outfile;
-}
+/**
+ * The built local cloud (npm test builds first), as `wsq local start` runs it: the child needs
+ * dist/ for what the build writes beside the code (the CloudFormation resource specifications).
+ */
+const builtLocalCloud = join(root, "dist/local/server/local-cloud.js");
 
-async function startChild(bundle: string, dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(root, "test/helpers/sqs-crash-child.mjs"), bundle, dataDir], {
+async function startChild(modulePath: string, dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [join(root, "test/helpers/sqs-crash-child.mjs"), modulePath, dataDir], {
     cwd: root,
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -60,10 +46,10 @@ describe("SQS durability across kill -9", () => {
   it("keeps every acknowledged message, FIFO order and visibility deadlines", async () => {
     const work = tempDir("wsq-sqs-crash-");
     onTestFinished(() => rmSync(work, { recursive: true, force: true }));
-    const bundle = await bundleLocalCloud(work);
+    const localCloudModule = builtLocalCloud;
     const dataDir = join(work, "data");
 
-    const first = await startChild(bundle, dataDir);
+    const first = await startChild(localCloudModule, dataDir);
     let sqs = client(first.url);
     await sqs.send(new CreateQueueCommand({ QueueName: "crash.fifo", Attributes: { FifoQueue: "true" } }));
     await sqs.send(new CreateQueueCommand({ QueueName: "held" }));
@@ -107,7 +93,7 @@ describe("SQS durability across kill -9", () => {
     await exited;
     expect(total).toBeGreaterThanOrEqual(killAfter);
 
-    const second = await startChild(bundle, dataDir);
+    const second = await startChild(localCloudModule, dataDir);
     sqs = client(second.url);
     const fifoUrl = `${second.url}/000000000000/crash.fifo`;
     const received = new Map<number, string[]>();
