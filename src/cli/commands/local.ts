@@ -31,6 +31,8 @@ interface StartFlags {
   verifySignatures?: boolean;
   /** Commander's `--no-quotas`: true unless that flag is given. */
   quotas: boolean;
+  /** `--ordered-frames`: each connection's frames reach their integration in arrival order. */
+  orderedFrames?: boolean;
   foreground?: boolean;
   daemonChild?: boolean;
   json?: boolean;
@@ -79,6 +81,7 @@ function printInstance(io: CliIo, state: DaemonState, headline: string, json: bo
       `  ${c.dim("data dir")}  ${state.dataDir}`,
       `  ${c.dim("log")}       ${logFile}`,
       `  ${c.dim("quotas")}    ${quotasText(state, c)}`,
+      `  ${c.dim("frames")}    ${framesText(state, c)}`,
       `Point any AWS client at it with --endpoint-url ${state.url}.`,
       state.mode === "daemon" ? `Stop it with \`wsq local stop${flag}\`; follow its log with \`wsq local logs --follow${flag}\`.` : "Stop it with Ctrl-C.",
     ].join("\n"),
@@ -90,12 +93,30 @@ function quotasText(state: DaemonState, c: CliIo["stdoutColor"]): string {
   return state.quotas === true ? "SQS FIFO throughput enforced, as on AWS" : c.yellow("off: SQS accepts FIFO load that AWS would throttle");
 }
 
-/** An instance that already runs keeps its quota setting: say so when the user asked for the other one. */
-function noteQuotasKept(io: CliIo, state: DaemonState, wanted: boolean, json: boolean | undefined): void {
-  if (json || (state.quotas === true) === wanted) return;
-  io.err(
-    `${io.color.dim("Note:")} it runs with quotas ${state.quotas === true ? "on" : "off"}; stop it and start it again${wanted ? "" : " with --no-quotas"} to change that.`,
-  );
+/**
+ * How a connection's frames reach their integration, in words. An instance of an older wsq records
+ * nothing: it always integrated them in arrival order.
+ */
+function framesText(state: DaemonState, c: CliIo["stdoutColor"]): string {
+  return state.orderedFrames === false
+    ? "frames arriving together reach the queue in any order, as AWS allows"
+    : c.yellow("ordered (--ordered-frames): each connection's frames reach the queue in arrival order, which AWS does not promise");
+}
+
+/** An instance that already runs keeps its settings: say so when the user asked for others. */
+function noteSettingsKept(io: CliIo, state: DaemonState, flags: StartFlags): void {
+  if (flags.json) return;
+  if ((state.quotas === true) !== flags.quotas) {
+    io.err(
+      `${io.color.dim("Note:")} it runs with quotas ${state.quotas === true ? "on" : "off"}; stop it and start it again${flags.quotas ? "" : " with --no-quotas"} to change that.`,
+    );
+  }
+  const ordered = state.orderedFrames !== false;
+  if (ordered !== (flags.orderedFrames === true)) {
+    io.err(
+      `${io.color.dim("Note:")} it runs with ${ordered ? "ordered" : "unordered"} frames; stop it and start it again${ordered ? " without" : " with"} --ordered-frames to change that.`,
+    );
+  }
 }
 
 function warnIfExposed(io: CliIo, host: string): void {
@@ -117,10 +138,11 @@ async function runForeground(flags: StartFlags, context: CommandContext, dataDir
     mode,
     verifySignatures: flags.verifySignatures === true,
     quotas: flags.quotas,
+    orderedFrames: flags.orderedFrames === true,
   });
   if ("alreadyRunning" in serving) {
     printInstance(io, serving.alreadyRunning, "The local cloud is already running.", flags.json, { alreadyRunning: true });
-    noteQuotasKept(io, serving.alreadyRunning, flags.quotas, flags.json);
+    noteSettingsKept(io, serving.alreadyRunning, flags);
     return;
   }
   if (!flags.daemonChild) printInstance(io, serving.state, "Local cloud listening.", flags.json);
@@ -153,6 +175,7 @@ async function runStart(flags: StartFlags, context: CommandContext): Promise<voi
       region: flags.region,
       verifySignatures: flags.verifySignatures === true,
       quotas: flags.quotas,
+      orderedFrames: flags.orderedFrames === true,
     });
   } catch (error) {
     progress.fail("The local cloud did not start.");
@@ -164,7 +187,7 @@ async function runStart(flags: StartFlags, context: CommandContext): Promise<voi
   }
   const headline = result.alreadyRunning ? "The local cloud is already running." : "Local cloud started.";
   printInstance(io, result.state, headline, flags.json, { alreadyRunning: result.alreadyRunning });
-  if (result.alreadyRunning) noteQuotasKept(io, result.state, flags.quotas, flags.json);
+  if (result.alreadyRunning) noteSettingsKept(io, result.state, flags);
 }
 
 async function runStatus(flags: { dataDir?: string; json?: boolean }, context: CommandContext): Promise<void> {
@@ -179,6 +202,7 @@ async function runStatus(flags: { dataDir?: string; json?: boolean }, context: C
           running: true,
           ...state,
           quotas: state.quotas === true,
+          orderedFrames: state.orderedFrames !== false,
           version: health.version,
           uptimeMs: status.uptimeMs,
           logFile: daemonLogPath(dataDir),
@@ -196,6 +220,7 @@ async function runStatus(flags: { dataDir?: string; json?: boolean }, context: C
         `  ${c.dim("data dir")}  ${state.dataDir}`,
         `  ${c.dim("log")}       ${daemonLogPath(dataDir)}`,
         `  ${c.dim("quotas")}    ${quotasText(state, c)}`,
+        `  ${c.dim("frames")}    ${framesText(state, c)}`,
         `  ${c.dim("version")}   ${health.version}`,
       ].join("\n"),
     );
@@ -267,6 +292,7 @@ Examples:
   $ wsq local start                 start it in the background (port ${DEFAULT_PORT}, or the one it used last)
   $ wsq local start --foreground    run it in this terminal (Ctrl-C stops it)
   $ wsq local start --no-quotas     accept FIFO load beyond AWS's throughput quotas (which AWS would throttle)
+  $ wsq local start --ordered-frames  integrate each connection's frames in arrival order (AWS does not promise it)
   $ wsq local status --json
   $ wsq local logs --follow
   $ wsq local stop`,
@@ -283,6 +309,10 @@ Examples:
     .option("--host <host>", "interface to bind; anything but loopback exposes it to the network", "127.0.0.1")
     .option("--verify-signatures", "refuse AWS API requests not SigV4-signed with the local credentials (wsqlocal / wsqlocalsecret), as AWS would")
     .option("--no-quotas", "do not enforce AWS's SQS FIFO throughput quotas (300 calls/s per action, per message group in high-throughput mode)")
+    .option(
+      "--ordered-frames",
+      "integrate each WebSocket connection's frames in the order they arrived (by default frames arriving together may reach the queue in any order, as on AWS)",
+    )
     .option("--foreground", "run in this process, logging to stderr, until Ctrl-C or SIGTERM")
     .option("--json", "print the instance as JSON")
     .addOption(new Option("--daemon-child").hideHelp())
