@@ -14,11 +14,15 @@ import { computeReport } from "../../client/burst/stats.js";
 import { fromEventLog, toEventLog } from "../../client/burst/event-log.js";
 import { inspectDeadLetterQueue, sqsQueueProbe } from "../../client/burst/queue-probe.js";
 import type { BurstConfig, BurstReport } from "../../client/burst/types.js";
+import type { Rate } from "../../client/burst/plan.js";
+import { autoRate, checkQuota, describeQuotaCheck, PACING_SHARE, type QuotaCheck } from "../../client/burst/quota.js";
+import { readQueueMode, readStageLimits, regionOfQueueUrl } from "../../client/burst/limits-lookup.js";
 import { renderSummary } from "../../client/burst/render/summary.js";
 import { createLiveView } from "../../client/burst/render/live.js";
 import { renderHtmlReport } from "../../client/burst/render/html.js";
 
 interface BurstCommandFlags extends BurstFlags {
+  strictSendOrder?: boolean;
   stackName?: string;
   url?: string;
   queueUrl?: string;
@@ -85,7 +89,11 @@ export function registerBurstCommand(program: Command, context: CommandContext):
     .description("fire a burst of messages and watch the queue absorb it: latency, queue depth, loss, duplicates and order checked")
     .option("-n, --count <n>", "messages to send", "1000")
     .option("-c, --connections <n>", "WebSocket connections to send them over", "10")
-    .option("-r, --rate <n|max>", "messages per second (open model), or max: as fast as the sockets accept", "max")
+    .option(
+      "-r, --rate <n|auto|max>",
+      "messages per second (open model); auto: paced under the queue's FIFO quota (see below); max: as fast as the sockets accept",
+      "auto",
+    )
     .option("-s, --size <bytes>", "pad each message frame to this many bytes (at most 32768; 0: no padding, about 130 bytes)", "0")
     .option("-g, --groups <n>", "message groups to spread the messages over (default: one per connection)")
     .option("--stack-name <name>", `the stack whose WebSocketUrl, QueueUrl and DeadLetterQueueUrl to use (default "${DEFAULT_STACK_NAME}")`)
@@ -102,23 +110,43 @@ export function registerBurstCommand(program: Command, context: CommandContext):
     .option("--replay <file.ndjson>", "send nothing: re-render the summary, --json or --report from an --events file")
     .option("-t, --timeout <seconds>", "stop waiting for results after this long (from the first send)", "60")
     .option("--poll-interval <ms>", "how often to read the queue's depth", "250")
+    .option("--strict-send-order", "also fail (exit 3) when messages reach the queue in another order than sent (information otherwise)")
     .option("--connect-timeout <seconds>", "give up opening a connection after this long", String(DEFAULT_CONNECT_TIMEOUT_MS / 1000))
     .addHelpText(
       "after",
       `
 Every message carries a unique id, its group and a per-group sequence number; the handler echoes
-them, so each result is tied to its message. Latency is measured from when a message was due
-(its slot in the --rate schedule, or the burst's start with --rate max), not from when it was
-written, so a stalled server cannot hide its stall (no coordinated omission). Connections open
-no faster than API Gateway's 500 new connections per second.
+them with the queue's SQS sequence number, so each result is tied to its message. Latency is
+measured from when a message was due (its slot in the --rate schedule, or the burst's start with
+--rate max), not from when it was written, so a stalled server cannot hide its stall (no
+coordinated omission). Connections open no faster than API Gateway's 500 new connections per second.
+
+Defaults a FIFO queue can take: API Gateway makes one SQS SendMessage per frame, and a FIFO queue
+takes 300 of them per second in all, or 300 per message group on a high-throughput queue (the
+template's). So the burst reads the queue's DeduplicationScope and FifoThroughputLimit first, and
+--rate auto (the default) paces the messages evenly at 80% of what the queue takes: 10 groups on
+a high-throughput queue give 2,400/s (1,000 messages in under half a second), a normal FIFO queue
+240/s whatever the groups; 80%, so that frames bunched on their way stay under the quota, since
+AWS documents no burst allowance. Messages go round-robin over --groups (default: one per
+connection, 10), each group over one connection. A --rate, --groups or --count that would exceed
+the quota (or the stage's throttle) is named before sending, with the numbers and the fix.
+
+Order is checked where the pattern guarantees it: within a group, results must arrive in the
+order of their SQS sequence numbers, each exactly once. API Gateway runs each frame's integration
+as its own request and promises no order before the queue, so messages that reach the queue in
+another order than sent are counted apart, as information (--strict-send-order makes them fail).
+Messages API Gateway answers with an error frame were throttled (by the queue's quota, or by the
+stage) or refused, and are counted apart from lost ones.
 
 Exit codes: 0 every message answered once, in order, on its own connection;
-            3 a message was lost, duplicated or answered out of order; 1 the burst could not run;
+            3 a message was lost, throttled, duplicated or answered out of order (or reordered
+              before the queue, with --strict-send-order); 1 the burst could not run;
             130 interrupted (Ctrl-C stops sending and still prints the summary).
 
 Examples:
-  $ wsq burst --count 1000 --connections 10
+  $ wsq burst                                   1,000 messages over 10 connections and groups, paced
   $ wsq burst --count 10000 --connections 100 --rate 2000 --report burst.html
+  $ wsq burst --rate max --groups 50            all at once, spread thin enough for the quota
   $ wsq burst --json > burst.json
   $ wsq burst --url wss://abc.execute-api.eu-west-1.amazonaws.com/production --queue-url https://sqs…`,
     )
@@ -163,50 +191,99 @@ Examples:
         dlqUrl = outputs.DeadLetterQueueUrl;
       }
 
-      const plan = planBurst({ ...settings, runId: settings.runId });
-      const config: BurstConfig = {
-        runId: settings.runId,
-        url,
-        queueUrl,
-        deadLetterQueueUrl: dlqUrl,
-        count: settings.count,
-        connections: settings.connections,
-        activeConnections: plan.activeConnections,
-        groups: settings.groups,
-        rate: settings.rate,
-        size: settings.size,
-        timeoutMs: settings.timeoutMs,
-        pollIntervalMs: settings.pollIntervalMs,
-      };
       const sqs = queueUrl !== null || dlqUrl !== null ? new SQSClient(sqsConfig(target, queueUrl ?? dlqUrl)) : undefined;
-      const live = flags.json ? undefined : createLiveView(io.stderr, io.color, io.interactive);
-      if (!flags.json && plan.activeConnections < settings.connections) {
-        io.err(
-          io.color.yellow(
-            `note: only ${plan.activeConnections} of ${settings.connections} connections carry messages: each group is sent over one connection, so that its order is defined.`,
-          ),
-        );
-      }
-      const abort = new AbortController();
-      void context.interrupted.then(() => abort.abort());
       try {
-        const raw = await runBurstRaw({
+        // Which quota applies decides the pacing (--rate auto) and the warning below.
+        const queue = sqs && queueUrl !== null ? await readQueueMode(sqs, queueUrl) : { mode: "unknown" as const, note: "no queue URL to read its mode from" };
+        const region = (queueUrl !== null ? regionOfQueueUrl(queueUrl) : undefined) ?? target.region;
+        const stage = flags.url === undefined ? await readStageLimits(target, flags.stackName ?? DEFAULT_STACK_NAME) : null;
+        const rate = settings.rate.kind === "auto" ? autoRate(queue.mode, settings.groups, settings.count, region, stage) : settings.rate;
+        const plan = planBurst({ ...settings, rate, runId: settings.runId });
+        const quota = checkQuota({ messages: plan.messages, groups: settings.groups, rate, mode: queue.mode, region, stage, note: queue.note });
+        const config: BurstConfig = {
+          runId: settings.runId,
           url,
-          plan,
-          config,
-          probe: sqs && queueUrl ? sqsQueueProbe(sqs, queueUrl) : undefined,
-          deadLetters: sqs && dlqUrl ? { inspect: (lost) => inspectDeadLetterQueue(sqs, dlqUrl, lost) } : undefined,
-          signal: abort.signal,
-          onEvent: live ? (event) => live.onEvent(event) : undefined,
-          connectTimeoutMs: settings.connectTimeoutMs,
-        });
-        live?.stop();
-        // The event log first: it is the raw record, worth keeping even if rendering fails.
-        if (flags.events !== undefined) writeOutput(flags.events, "event log", toEventLog(raw));
-        finish(computeReport(raw), flags, context);
+          queueUrl,
+          deadLetterQueueUrl: dlqUrl,
+          count: settings.count,
+          connections: settings.connections,
+          activeConnections: plan.activeConnections,
+          groups: settings.groups,
+          rate,
+          autoRate: settings.rate.kind === "auto",
+          size: settings.size,
+          timeoutMs: settings.timeoutMs,
+          pollIntervalMs: settings.pollIntervalMs,
+          strictSendOrder: settings.strictSendOrder,
+          quota,
+        };
+        if (!flags.json) {
+          if (settings.rate.kind === "auto") io.err(io.color.dim(`pacing: ${describePacing(quota, rate, settings.groups)}`));
+          for (const line of describeQuotaCheck(quota, settings.count, rate)) io.err(io.color.yellow(line));
+          if (plan.activeConnections < settings.connections) {
+            io.err(
+              io.color.yellow(
+                `note: only ${plan.activeConnections} of ${settings.connections} connections carry messages: each group is sent over one connection, so that its order is defined.`,
+              ),
+            );
+          }
+        }
+        await runAndFinish({ url, plan, config, sqs, queueUrl, dlqUrl, settings, flags, context });
       } finally {
-        live?.stop();
         sqs?.destroy();
       }
     });
+}
+
+/** One line on how --rate auto paced the burst, and why. */
+function describePacing(quota: QuotaCheck, rate: Rate, groups: number): string {
+  const pace = rate.kind === "max" ? "as fast as the sockets accept" : `${rate.perSecond}/s`;
+  switch (quota.mode) {
+    case "high-throughput":
+      return `${pace}: a high-throughput FIFO queue takes ${quota.quotaPerSecond} SendMessage/s per message group; ${groups} group(s), at ${PACING_SHARE * 100}%${quota.stage && rate.kind === "fixed" && rate.perSecond < Math.floor(groups * (quota.quotaPerSecond ?? 0) * PACING_SHARE) ? ", and within the stage's throttle" : ""}`;
+    case "per-queue":
+      return `${pace}: a FIFO queue without high throughput takes ${quota.quotaPerSecond} SendMessage/s in all, at ${PACING_SHARE * 100}% (more --groups would not help)`;
+    case "standard":
+      return `${pace}: a standard queue has no throughput quota`;
+    default:
+      return `${pace}: the queue's mode is unknown (${quota.note ?? "no queue"}), so paced for a normal FIFO queue's ${quota.quotaPerSecond} SendMessage/s`;
+  }
+}
+
+interface RunInput {
+  url: string;
+  plan: ReturnType<typeof planBurst>;
+  config: BurstConfig;
+  sqs: SQSClient | undefined;
+  queueUrl: string | null;
+  dlqUrl: string | null;
+  settings: ReturnType<typeof parseBurstFlags>;
+  flags: BurstCommandFlags;
+  context: CommandContext;
+}
+
+async function runAndFinish(input: RunInput): Promise<void> {
+  const { url, plan, config, sqs, queueUrl, dlqUrl, settings, flags, context } = input;
+  const io = context.io;
+  const live = flags.json ? undefined : createLiveView(io.stderr, io.color, io.interactive);
+  const abort = new AbortController();
+  void context.interrupted.then(() => abort.abort());
+  try {
+    const raw = await runBurstRaw({
+      url,
+      plan,
+      config,
+      probe: sqs && queueUrl ? sqsQueueProbe(sqs, queueUrl) : undefined,
+      deadLetters: sqs && dlqUrl ? { inspect: (lost) => inspectDeadLetterQueue(sqs, dlqUrl, lost) } : undefined,
+      signal: abort.signal,
+      onEvent: live ? (event) => live.onEvent(event) : undefined,
+      connectTimeoutMs: settings.connectTimeoutMs,
+    });
+    live?.stop();
+    // The event log first: it is the raw record, worth keeping even if rendering fails.
+    if (flags.events !== undefined) writeOutput(flags.events, "event log", toEventLog(raw));
+    finish(computeReport(raw), flags, context);
+  } finally {
+    live?.stop();
+  }
 }

@@ -3,7 +3,7 @@ import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type WebSocket from "ws";
 import { openWebSocket } from "../common/open-websocket.js";
 import { describeCloseCode } from "../common/close-codes.js";
-import { parseIncomingFrame } from "../../shared/pattern-messages.js";
+import { apiErrorKind, parseIncomingFrame } from "../../shared/pattern-messages.js";
 import { describeError, WsqError } from "../../shared/errors.js";
 import { buildFrame, connectionOpenDelayMs, frameTemplate, stampFrame, type BurstPlan, type PlannedMessage } from "./plan.js";
 import type { QueueProbe } from "./queue-probe.js";
@@ -101,8 +101,6 @@ function flushed(connection: Connection): Promise<void> {
   return new Promise((resolve) => connection.flushWaiters.push(resolve));
 }
 
-const THROTTLE_PATTERN = /too many requests|limit ?exceeded|throttl|rate exceeded/i;
-
 export async function runBurst(options: RunBurstOptions): Promise<BurstReport> {
   return computeReport(await runBurstRaw(options));
 }
@@ -198,7 +196,7 @@ export async function runBurstRaw(options: RunBurstOptions): Promise<BurstRawRun
           check();
         }
       } else if (frame.kind === "api-error") {
-        if (THROTTLE_PATTERN.test(frame.error.message)) errors.throttled += 1;
+        if (apiErrorKind(frame.error.message) === "stage-throttle") errors.throttled += 1;
         errors.errorFrames.push({ connection: connection.index, at, message: frame.error.message });
       } else {
         errors.otherFrames += 1;
