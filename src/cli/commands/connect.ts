@@ -28,6 +28,7 @@ interface ConnectFlags {
   reconnect?: boolean;
   connectTimeout: string;
   history: boolean;
+  strictSendOrder?: boolean;
 }
 
 // No commander default for repeatable flags, so that help does not print "(default: [])".
@@ -59,6 +60,7 @@ export function registerConnectCommand(program: Command, context: CommandContext
     .option("--reconnect", "reconnect with backoff when the connection is lost")
     .option("--connect-timeout <seconds>", "give up connecting after this long", String(DEFAULT_CONNECT_TIMEOUT_MS / 1000))
     .option("--no-history", "do not read or write the prompt history file")
+    .option("--strict-send-order", "non-interactive: also exit 3 when a message reaches the queue after one of its group sent later")
     .addHelpText(
       "after",
       `
@@ -66,8 +68,15 @@ In a terminal, a prompt: type text (sent in the pattern's format) or JSON (sent 
 /help lists the slash commands. Without a terminal (piped stdin, --execute or --json), each
 line is a message and each result is one NDJSON record on stdout (fields: docs/connect.md).
 
+Order is checked where the pattern guarantees it: within a group, results must arrive in the
+order of their SQS sequence numbers. A message that reached the queue after one of its group sent
+later is marked as reordered before the queue (API Gateway promises no order there): information,
+unless --strict-send-order. A message API Gateway answers with an error frame is shown as
+throttled (at the queue's door, or by the stage) or refused, never as a silent loss.
+
 Exit codes: 0 every message got its result; 1 the connection failed or was lost;
-            3 a message got no result, an error frame arrived, or results came out of order.
+            3 a message got no result (throttled included), an error frame arrived, or results
+              came out of the queue's order (or out of send order, with --strict-send-order).
 
 Examples:
   $ wsq connect
@@ -114,6 +123,7 @@ Examples:
         lines,
         waitMs,
         reconnect: flags.reconnect === true,
+        strictSendOrder: flags.strictSendOrder === true,
         interrupted: context.interrupted,
         write: (record) => io.stdout.write(`${JSON.stringify(record)}\n`),
         diagnose: (text) => io.err(io.color.dim(text)),
