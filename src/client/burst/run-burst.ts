@@ -197,7 +197,8 @@ export async function runBurstRaw(options: RunBurstOptions): Promise<BurstRawRun
         }
       } else if (frame.kind === "api-error") {
         if (apiErrorKind(frame.error.message) === "stage-throttle") errors.throttled += 1;
-        errors.errorFrames.push({ connection: connection.index, at, message: frame.error.message });
+        errors.errorFrames.push({ connection: connection.index, at, message: frame.error.message, members: Object.keys(frame.error).sort() });
+        check();
       } else {
         errors.otherFrames += 1;
       }
@@ -347,7 +348,8 @@ export async function runBurstRaw(options: RunBurstOptions): Promise<BurstRawRun
     const onAbort = () => resolve("interrupted");
     options.signal?.addEventListener("abort", onAbort, { once: true });
     wake = () => {
-      const everyAnswered = sendingDone && pendingWrites === 0 && answeredWritten === written;
+      // Every written message answered, or refused with an error frame (throttled): nothing more is coming.
+      const everyAnswered = sendingDone && pendingWrites === 0 && answeredWritten + errors.errorFrames.length >= written;
       const noneOpen = connections.every((c) => !c.open);
       const allClosedEarly = noneOpen && errors.closes.length > 0 && (sendingDone || written === 0);
       if (everyAnswered || allClosedEarly || queueSettled) {

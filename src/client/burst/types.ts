@@ -56,7 +56,7 @@ export interface BurstErrors {
    */
   throttled: number;
   /** Frames API Gateway sends when it could not process a message ({"message": …}). */
-  errorFrames: { connection: number; at: number; message: string }[];
+  errorFrames: { connection: number; at: number; message: string; /** The frame's member names (absent in older event logs). */ members?: string[] }[];
   /** Closes that happened before the run ended. */
   closes: ConnectionClose[];
   sendErrors: number;
@@ -66,7 +66,7 @@ export interface BurstErrors {
 }
 
 /**
- * complete: every written message answered. timeout: --timeout passed first. interrupted: Ctrl-C.
+ * complete: every written message answered, or refused by an error frame (throttled). timeout: --timeout passed first. interrupted: Ctrl-C.
  * connections-lost: every connection closed early. queue-empty: the queue read empty for a quiet
  * while with messages still unanswered, so they were lost (see run-burst.ts).
  */
