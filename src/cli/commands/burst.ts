@@ -238,15 +238,19 @@ Examples:
 /** One line on how --rate auto paced the burst, and why. */
 function describePacing(quota: QuotaCheck, rate: Rate, groups: number): string {
   const pace = rate.kind === "max" ? "as fast as the sockets accept" : `${rate.perSecond}/s`;
+  const share = `${PACING_SHARE * 100}%`;
   switch (quota.mode) {
-    case "high-throughput":
-      return `${pace}: a high-throughput FIFO queue takes ${quota.quotaPerSecond} SendMessage/s per message group; ${groups} group(s), at ${PACING_SHARE * 100}%${quota.stage && rate.kind === "fixed" && rate.perSecond < Math.floor(groups * (quota.quotaPerSecond ?? 0) * PACING_SHARE) ? ", and within the stage's throttle" : ""}`;
+    case "high-throughput": {
+      const fromGroups = Math.floor(groups * (quota.quotaPerSecond ?? 0) * PACING_SHARE);
+      const capped = rate.kind === "fixed" && rate.perSecond < fromGroups ? "; capped by the stage's throttle or the Region's figure for the queue" : "";
+      return `${pace}: a high-throughput FIFO queue takes ${quota.quotaPerSecond} SendMessage/s per message group; ${groups} group(s) at ${share}${capped}`;
+    }
     case "per-queue":
-      return `${pace}: a FIFO queue without high throughput takes ${quota.quotaPerSecond} SendMessage/s in all, at ${PACING_SHARE * 100}% (more --groups would not help)`;
+      return `${pace}: a FIFO queue without high throughput takes ${quota.quotaPerSecond} SendMessage/s in all; ${share} of it (more --groups would not help)`;
     case "standard":
       return `${pace}: a standard queue has no throughput quota`;
     default:
-      return `${pace}: the queue's mode is unknown (${quota.note ?? "no queue"}), so paced for a normal FIFO queue's ${quota.quotaPerSecond} SendMessage/s`;
+      return `${pace}: the queue's mode is unknown (${quota.note ?? "no queue"}), so paced for a normal FIFO queue's ${quota.quotaPerSecond} SendMessage/s at ${share}`;
   }
 }
 
