@@ -86,7 +86,7 @@ function sqsConfig(target: Target, queueUrl: string | null): ReturnType<typeof c
 export function registerBurstCommand(program: Command, context: CommandContext): void {
   program
     .command("burst")
-    .description("fire a burst of messages and watch the queue absorb it: latency, queue depth, loss, duplicates and order checked")
+    .description("fire a burst of messages and watch the queue absorb it: latency, queue depth, loss, throttling, duplicates and order checked")
     .option("-n, --count <n>", "messages to send", "1000")
     .option("-c, --connections <n>", "WebSocket connections to send them over", "10")
     .option(
@@ -146,7 +146,7 @@ Exit codes: 0 every message answered once, in order, on its own connection;
 Examples:
   $ wsq burst                                   1,000 messages over 10 connections and groups, paced
   $ wsq burst --count 10000 --connections 100 --rate 2000 --report burst.html
-  $ wsq burst --rate max --groups 50            all at once, spread thin enough for the quota
+  $ wsq burst --rate max --groups 50            all at once, thin enough per group for a high-throughput queue
   $ wsq burst --json > burst.json
   $ wsq burst --url wss://abc.execute-api.eu-west-1.amazonaws.com/production --queue-url https://sqs…`,
     )
