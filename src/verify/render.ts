@@ -34,7 +34,13 @@ export function renderVerifyReport(report: VerifyReport, color: ChalkInstance): 
       );
     }
   }
-  if (report.removed.length > 0) lines.push(color.dim(`Removed what verify created: ${report.removed.join(", ")}.`));
+  if (report.cleanupError !== null) {
+    lines.push(
+      color.yellow(
+        `Could not remove the stack ${report.stackName} verify created: ${report.cleanupError}. Remove it with \`wsq destroy --stack-name ${report.stackName}\`.`,
+      ),
+    );
+  } else if (report.removed.length > 0) lines.push(color.dim(`Removed what verify created: ${report.removed.join(", ")}.`));
   else if (report.deployed.stack)
     lines.push(color.dim(`Kept the stack ${report.stackName} (--keep); \`wsq destroy --stack-name ${report.stackName}\` removes it.`));
   return lines.join("\n");

@@ -61,6 +61,8 @@ export interface VerifyReport {
   deployed: { stack: boolean; assets: boolean };
   /** What verify removed at the end (nothing with --keep, or when it created nothing). */
   removed: string[];
+  /** Why removing what verify created failed, if it did (remove it with `wsq destroy`). */
+  cleanupError: string | null;
   startedAt: string;
   durationMs: number;
   checks: CheckOutcome[];
@@ -100,29 +102,51 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
     } else {
       const assets = await describeStack(deploy.cloudFormation, ASSETS_STACK_NAME);
       step(`Deploying the stack ${options.stackName} on the ${target.kind} target`);
-      const result = await deployPattern({
-        target,
-        stackName: options.stackName,
-        parameters: [],
-        emit,
-        confirm: () => Promise.resolve(true),
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.env ? { env: options.env } : {}),
-      });
+      try {
+        const result = await deployPattern({
+          target,
+          stackName: options.stackName,
+          parameters: [],
+          emit,
+          confirm: () => Promise.resolve(true),
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.env ? { env: options.env } : {}),
+        });
+        outputs = result.outputs;
+      } catch (error) {
+        // A failed create leaves a rolled-back stack (and maybe a new asset stack): not the user's, so removed.
+        if (existing === undefined && !options.keep) {
+          step(`The deploy failed; removing what it left`);
+          await destroyPattern({
+            target,
+            stackName: options.stackName,
+            purgeAssets: assets === undefined,
+            emit,
+            confirm: () => Promise.resolve(true),
+            ...(options.env ? { env: options.env } : {}),
+          }).catch(() => undefined);
+        }
+        throw error;
+      }
       deployed = { stack: true, assets: assets === undefined };
-      outputs = result.outputs;
     }
   } finally {
     deploy.destroy();
   }
 
   const removed: string[] = [];
-  let observations: VerifyObservations;
+  let observations: VerifyObservations | undefined;
+  let failure: unknown;
   try {
     observations = await observe(options, outputs, runId, started);
-  } finally {
-    if (deployed.stack && !options.keep) {
-      step(`Deleting the stack ${options.stackName}${deployed.assets ? ` and the asset stack ${ASSETS_STACK_NAME}` : ""}, which verify created`);
+  } catch (error) {
+    failure = error;
+  }
+  // Cleaning up must neither hide the observations nor the reason the run failed.
+  let cleanupError: string | null = null;
+  if (deployed.stack && !options.keep) {
+    step(`Deleting the stack ${options.stackName}${deployed.assets ? ` and the asset stack ${ASSETS_STACK_NAME}` : ""}, which verify created`);
+    try {
       await destroyPattern({
         target,
         stackName: options.stackName,
@@ -133,7 +157,13 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
       });
       removed.push(options.stackName);
       if (deployed.assets) removed.push(ASSETS_STACK_NAME);
+    } catch (error) {
+      cleanupError = describeError(error);
     }
+  }
+  if (observations === undefined) {
+    if (cleanupError !== null) step(`Could not remove the stack ${options.stackName}: ${cleanupError}`);
+    throw failure;
   }
   const checks = evaluateChecks(observations);
   return {
@@ -143,6 +173,7 @@ export async function runVerify(options: VerifyOptions): Promise<VerifyReport> {
     stackName: options.stackName,
     deployed,
     removed,
+    cleanupError,
     startedAt: new Date(started).toISOString(),
     durationMs: Date.now() - started,
     checks,

@@ -140,6 +140,7 @@ describe("the verify report as text", () => {
       stackName: "wsq-verify",
       deployed: { stack: true, assets: false },
       removed: ["wsq-verify"],
+      cleanupError: null,
       startedAt: "2026-12-06T10:00:00.000Z",
       durationMs: 61_000,
       checks,
