@@ -9,6 +9,7 @@ import { registerConnectCommand } from "./commands/connect.js";
 import { registerBurstCommand } from "./commands/burst.js";
 import { registerLogsCommand } from "./commands/logs.js";
 import { registerDlqCommand } from "./commands/dlq.js";
+import { registerVerifyCommand } from "./commands/verify.js";
 
 /**
  * A command's action sets its exit code here instead of calling process.exit, so that output is
@@ -43,6 +44,7 @@ export function createProgram(context: CommandContext): Command {
   registerStatusCommand(program, context);
   registerLogsCommand(program, context);
   registerDlqCommand(program, context);
+  registerVerifyCommand(program, context);
   registerDestroyCommand(program, context);
   registerLocalCommand(program, context);
 
@@ -50,13 +52,16 @@ export function createProgram(context: CommandContext): Command {
     "after",
     `
 Exit codes: 0 ok, 1 failed (the message says why and how to fix it), 2 usage error,
-            3 a check failed (lost, duplicated or disordered results), 130 interrupted.
+            3 a check failed (lost, throttled, duplicated or disordered results; an assumption
+              wsq verify checks did not hold), 130 interrupted.
 
 Getting started (no AWS account needed):
   $ wsq deploy              start the local cloud and deploy the pattern to it
   $ wsq connect             chat with the WebSocket API
   $ wsq burst --count 1000  fire a burst and watch the queue absorb it
-  $ wsq destroy --yes       tear it down`,
+  $ wsq destroy --yes       tear it down
+
+Found the local cloud behaving unlike AWS? Run \`wsq verify --target aws\` and report what it says.`,
   );
   return program;
 }

@@ -92,3 +92,49 @@ export function buildMessage(fields: { id: string; group: string; seq?: number; 
   };
   return JSON.stringify(message);
 }
+
+/**
+ * Orders two SQS sequence numbers: FIFO queues number each group's messages with large decimal
+ * strings (e.g. "18849496460467696128"), increasing within a group, beyond what a double holds.
+ */
+export function compareSequenceNumbers(a: string, b: string): number {
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** Whether a result's sequence number can be ordered (a decimal string; null on a standard queue). */
+export function isSequenceNumber(value: unknown): value is string {
+  return typeof value === "string" && /^\d+$/.test(value);
+}
+
+/**
+ * What an API Gateway error frame ({"message": …} on a one-way route) says happened to a frame:
+ * - "stage-throttle": API Gateway's own throttling (the stage's or the account's rate), before any
+ *   integration ran. The wording is AWS's HTTP reason phrase; what a WebSocket client gets is not
+ *   documented (docs/burst.md, fidelity ledger).
+ * - "integration-failure": the integration failed ("Internal server error"). For the pattern's SQS
+ *   integration that is SQS refusing the SendMessage: above the FIFO throughput quota
+ *   (RequestThrottled), or for the message itself (an invalid MessageGroupId), or a broken stack.
+ * - "forbidden": no route matched and there is no $default route.
+ */
+export type ApiErrorKind = "stage-throttle" | "integration-failure" | "forbidden" | "other";
+
+const STAGE_THROTTLE_PATTERN = /too many requests|limit ?exceeded|throttl|rate exceeded/i;
+
+export function apiErrorKind(message: string): ApiErrorKind {
+  if (STAGE_THROTTLE_PATTERN.test(message)) return "stage-throttle";
+  const text = message.trim().toLowerCase();
+  if (text === "internal server error") return "integration-failure";
+  if (text === "forbidden") return "forbidden";
+  return "other";
+}
+
+/**
+ * Whether SQS accepts `group` as a MessageGroupId: 1-128 characters, letters, digits and ASCII
+ * punctuation (SQS SendMessage API reference). A frame naming another group fails the integration
+ * for itself, not because of throttling.
+ */
+export function isValidMessageGroupId(group: string): boolean {
+  return group.length >= 1 && group.length <= 128 && /^[\x21-\x7e]+$/.test(group);
+}

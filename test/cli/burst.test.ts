@@ -43,8 +43,20 @@ describe("wsq burst --json", () => {
     expect(run.code).toBe(0);
     const report = parse(run.stdout);
     expect(report.outcome).toBe("complete");
-    expect(report.counts).toEqual({ planned: 300, sent: 300, answered: 300, results: 300, lost: 0, duplicated: 0 });
-    expect(report.config).toMatchObject({ count: 300, connections: 3, groups: 6, size: 256, rate: { kind: "max" } });
+    expect(report.counts).toEqual({
+      planned: 300,
+      sent: 300,
+      answered: 300,
+      results: 300,
+      lost: 0,
+      duplicated: 0,
+      throttled: 0,
+      refused: 0,
+      reorderedBeforeQueue: 0,
+    });
+    // No queue to read the mode of: paced for a normal FIFO queue (80% of 300/s), the stricter assumption.
+    expect(report.config).toMatchObject({ count: 300, connections: 3, groups: 6, size: 256, rate: { kind: "fixed", perSecond: 240 }, autoRate: true });
+    expect(report.config.quota).toMatchObject({ mode: "unknown", ok: true, predictedThrottled: 0 });
     expect(s.received).toHaveLength(300);
     const ids = new Set(s.received.map((r) => r.frame.id));
     expect(ids.size).toBe(300);
@@ -108,7 +120,8 @@ describe("wsq burst without a terminal", () => {
     expect(run.stderr).toMatch(/sending done: 100 written/);
     expect(run.stderr).toMatch(/\] complete: sent 100\/100 .* answered 100 /);
     expect(run.stdout).toMatch(/wsq burst 100 messages over 2 connections/);
-    expect(run.stdout).toMatch(/every message answered exactly once, in order/);
+    expect(run.stdout).toMatch(/every message answered exactly once, in the queue's order/);
+    expect(run.stderr).toMatch(/pacing: 240\/s: the queue's mode is unknown \(no queue URL to read its mode from\)/);
     expect(run.stdout).toMatch(/lost\s+0/);
     expect(run.stdout).toMatch(/end to end\s+100\s/);
     // eslint-disable-next-line no-control-regex
@@ -221,6 +234,30 @@ describe("wsq burst finding the stack", () => {
 });
 
 describe("wsq burst --queue-url with a real SQS queue (local cloud)", () => {
+  test("reads the queue's mode and names a burst the quota would throttle before sending, with the numbers and the fix", async () => {
+    const cloud = await useTestCloud();
+    const sqs = new SQSClient(sdkConfig(cloud));
+    cleanup.push(() => sqs.destroy());
+    const { queueUrl } = await createSqsFakeQueue(sqs);
+    // The fake answers at once; the real queue is there for its attributes (a normal FIFO queue).
+    const s = await server();
+    const over = await runWsq(["burst", "--url", s.url, "--queue-url", queueUrl, "--count", "400", "--connections", "4", "--rate", "max"], { home: home() });
+    expect(over.code).toBe(0);
+    expect(over.stderr).toMatch(
+      /would exceed the queue's FIFO throughput quota: 400 messages all at once \(--rate max\) put up to 400 SendMessage calls within one second on the queue \(not high-throughput: 300 SendMessage\/s for the whole queue\)\. About 100 would be throttled/,
+    );
+    expect(over.stderr).toMatch(/Fix: a lower rate: --rate 240 or less \(groups do not help[^)]*\); or high-throughput mode/);
+    expect(over.stdout).toMatch(
+      /FIFO queue: 300 SendMessage\/s in all; the plan put at most 400 within one second on the queue: over it \(about 100 predicted throttled\)/,
+    );
+
+    // The default pacing for the same queue: 240/s in all, nothing to warn about.
+    const paced = await runWsq(["burst", "--url", s.url, "--queue-url", queueUrl, "--count", "100", "--connections", "4", "--json"], { home: home() });
+    expect(paced.code, paced.stderr).toBe(0);
+    const report = parse(paced.stdout);
+    expect(report.config).toMatchObject({ rate: { kind: "fixed", perSecond: 240 }, autoRate: true, quota: { mode: "per-queue", ok: true } });
+  });
+
   test("polls the queue's depth and reports the peak while the consumer is stopped", async (ctx) => {
     const cloud = await useTestCloud();
     const sqs = new SQSClient(sdkConfig(cloud));

@@ -71,11 +71,24 @@ describe("wsq connect (non-interactive)", () => {
     expect(results[1]).toMatchObject({ id: "mine-1", data: { n: 1 } });
   });
 
-  it("ties an API Gateway error frame to the message and exits 3", async () => {
+  it("ties an API Gateway error frame to the message, shows it as throttled at the queue, and exits 3", async () => {
     const run = await runWsq(["connect", "--url", server.url, "-x", "!error"]);
     expect(run.code).toBe(3);
-    expect(byType(run.records, "error")).toMatchObject([{ line: 1, id: expect.any(String), message: "Internal server error", requestId: expect.any(String) }]);
-    expect(run.records.at(-1)).toMatchObject({ type: "summary", failed: 1, errorFrames: 1 });
+    expect(byType(run.records, "error")).toMatchObject([
+      { line: 1, id: expect.any(String), message: "Internal server error", requestId: expect.any(String), refusal: "queue-throttle" },
+    ]);
+    expect(run.records.at(-1)).toMatchObject({ type: "summary", throttled: 1, failed: 0, errorFrames: 1 });
+  });
+
+  it("ties error frames that arrive while several messages are pending when the run ends: throttled, not a silent loss", async () => {
+    const run = await runWsq(["connect", "--url", server.url, "-x", "!error", "-x", "!error", "-x", "fine"]);
+    expect(run.code).toBe(3);
+    expect(byType(run.records, "result").map((r) => r.data)).toEqual(["fine"]);
+    expect(byType(run.records, "no-result").map((r) => [r.line, r.reason])).toEqual([
+      [1, "throttled"],
+      [2, "throttled"],
+    ]);
+    expect(run.records.at(-1)).toMatchObject({ type: "summary", throttled: 2, unanswered: 0, errorFrames: 2 });
   });
 
   it("marks results that overtake an earlier message of the same group and exits 3", async () => {

@@ -44,7 +44,9 @@ async function depth(url: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  cloud = await startTestCloud();
+  // Ordered frames: the messages below are sent together and their queue order is what the
+  // listing is checked against; by default frames sent together may reach the queue in any order.
+  cloud = await startTestCloud({ orderedFrames: true });
   home = tempDir("wsq-dlq-cli-");
   fixedMarker = join(home, "fixed");
   const handler = join(home, "poison-handler.mjs");

@@ -31,7 +31,7 @@ describe("wsq local (built binary)", () => {
     expect(instance.url).toBe(`http://127.0.0.1:${instance.port}`);
     expect(instance.dataDir).toBe(dataDir);
     expect(instance.pid).not.toBe(process.pid);
-    expect(readDaemonState(dataDir)).toMatchObject({ pid: instance.pid, port: instance.port, mode: "daemon", quotas: true });
+    expect(readDaemonState(dataDir)).toMatchObject({ pid: instance.pid, port: instance.port, mode: "daemon", quotas: true, orderedFrames: false });
 
     const health = (await (await fetch(`${instance.url}/_wsq/health`)).json()) as { pid: number; dataDir: string };
     expect(health).toMatchObject({ pid: instance.pid, dataDir, quotas: true });
@@ -44,6 +44,7 @@ describe("wsq local (built binary)", () => {
     expect(human.stdout).toContain("running");
     expect(human.stdout).toContain(instance.url);
     expect(human.stdout).toMatch(/quotas\s+SQS FIFO throughput enforced, as on AWS/);
+    expect(human.stdout).toMatch(/frames\s+frames arriving together reach the queue in any order, as AWS allows/);
 
     const again = await runWsq(["local", "start", "--port", "0"], home);
     expect(again.code).toBe(0);
@@ -83,6 +84,22 @@ describe("wsq local (built binary)", () => {
     expect(again.code).toBe(0);
     expect(again.stdout).toContain("already running");
     expect(again.stderr).toContain("it runs with quotas off; stop it and start it again to change that.");
+  });
+
+  it("starts with --ordered-frames, records it, says so in status, and notes when a start asks for the other setting", async () => {
+    const started = await runWsq(["local", "start", "--port", "0", "--ordered-frames"], home);
+    expect(started.code, started.stderr).toBe(0);
+    expect(started.stdout).toMatch(/frames\s+ordered \(--ordered-frames\)/);
+    const state = readDaemonState(dataDir);
+    expect(state).toMatchObject({ mode: "daemon", quotas: true, orderedFrames: true });
+    expect(await (await fetch(`${state!.url}/_wsq/health`)).json()).toMatchObject({ orderedFrames: true });
+    expect(JSON.parse((await runWsq(["local", "status", "--json"], home)).stdout)).toMatchObject({ running: true, orderedFrames: true });
+    expect((await runWsq(["local", "status"], home)).stdout).toMatch(/frames\s+ordered/);
+
+    const again = await runWsq(["local", "start"], home);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain("it runs with ordered frames; stop it and start it again without --ordered-frames to change that.");
+    expect(again.stderr).not.toContain("quotas");
   });
 
   it("keeps data across a stop and a start on the same data dir", async () => {

@@ -95,7 +95,9 @@ describe("fuzzing WebSocket frames through the shipped SQS integration", () => {
   }, 120_000);
 
   it("answers any other text frame by queueing it or with an error frame; odd frames close the connection as API Gateway does", async () => {
-    const cloud = await useTestCloud();
+    // Each frame is followed by a marker that must be queued after it: --ordered-frames, since by
+    // default two frames arriving together may reach the queue in either order, as on AWS.
+    const cloud = await useTestCloud({ orderedFrames: true });
     const sqs = new SQSClient(sdkConfig(cloud));
     const { url, queueUrl } = await shippedApi(cloud, sqs);
     try {
@@ -113,7 +115,7 @@ describe("fuzzing WebSocket frames through the shipped SQS integration", () => {
             socket.on("message", (data: Buffer) => replies.push(data.toString()));
             socket.send(text);
             socket.send(JSON.stringify({ marker: true }));
-            // The marker is queued after the frame (one connection's frames go in order).
+            // The marker is queued after the frame (ordered frames).
             const queued = await drain(sqs, queueUrl, 1);
             const all = [...queued];
             while (!all.some((m) => m.body === '{"marker":true}')) all.push(...(await drain(sqs, queueUrl, 1)));

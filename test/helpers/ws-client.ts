@@ -28,3 +28,15 @@ export async function openFrameClient(url: string, headers: Record<string, strin
   });
   return { socket, closed, next: () => (queue.length > 0 ? Promise.resolve(queue.shift()!) : new Promise((resolve) => waiting.push(resolve))) };
 }
+
+/**
+ * Sends `frames` in one TCP write (the socket corked around the sends), so that the server reads
+ * them together: "frames that arrive close together", without depending on timing.
+ */
+export function sendTogether(socket: WebSocket, frames: readonly string[]): void {
+  // ws keeps its TCP socket private; corking it is the only way to coalesce whole frames.
+  const tcp = (socket as unknown as { _socket: import("node:net").Socket })._socket;
+  tcp.cork();
+  for (const frame of frames) socket.send(frame);
+  tcp.uncork();
+}

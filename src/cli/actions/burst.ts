@@ -1,11 +1,12 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import type { CommandContext } from "../program.js";
 import { abortOn } from "../interrupt.js";
-import { burstPattern, resolveBurstEndpoints } from "../../client/burst/burst-pattern.js";
+import { burstPattern, prepareBurst, resolveBurstEndpoints } from "../../client/burst/burst-pattern.js";
 import { ExitCode, WsqError, describeError } from "../../shared/errors.js";
 import { resolveTarget } from "../../shared/target.js";
 import { parseBurstFlags, type BurstFlags } from "../../client/burst/options.js";
-import { planBurst } from "../../client/burst/plan.js";
+import { describePacing, describeQuotaCheck } from "../../client/burst/quota.js";
+import { DEFAULT_STACK_NAME } from "../../shared/defaults.js";
 import { computeReport } from "../../client/burst/stats.js";
 import { fromEventLog, toEventLog } from "../../client/burst/event-log.js";
 import type { BurstReport } from "../../client/burst/types.js";
@@ -14,6 +15,7 @@ import { createLiveView } from "../../client/burst/render/live.js";
 import { renderHtmlReport } from "../../client/burst/render/html.js";
 
 export interface BurstCommandFlags extends BurstFlags {
+  strictSendOrder?: boolean;
   stackName?: string;
   url?: string;
   queueUrl?: string;
@@ -81,21 +83,31 @@ export async function burstAction(flags: BurstCommandFlags, context: CommandCont
 
   const target = resolveTarget(flags, io.env);
   const endpoints = await resolveBurstEndpoints(target, flags, io.env);
-  const plan = planBurst({ ...settings, runId: settings.runId });
-  const live = flags.json ? undefined : createLiveView(io.stderr, io.color, io.interactive);
-  if (!flags.json && plan.activeConnections < settings.connections) {
-    io.err(
-      io.color.yellow(
-        `note: only ${plan.activeConnections} of ${settings.connections} connections carry messages: each group is sent over one connection, so that its order is defined.`,
-      ),
-    );
+  const prepared = await prepareBurst({
+    target,
+    endpoints,
+    settings,
+    stackName: flags.url === undefined ? (flags.stackName ?? DEFAULT_STACK_NAME) : undefined,
+  });
+  const { plan, quota, rate } = prepared;
+  if (!flags.json) {
+    if (settings.rate.kind === "auto") io.err(io.color.dim(`pacing: ${describePacing(quota, rate, settings.groups)}`));
+    for (const line of describeQuotaCheck(quota, settings.count, rate)) io.err(io.color.yellow(line));
+    if (plan.activeConnections < settings.connections) {
+      io.err(
+        io.color.yellow(
+          `note: only ${plan.activeConnections} of ${settings.connections} connections carry messages: each group is sent over one connection, so that its order is defined.`,
+        ),
+      );
+    }
   }
+  const live = flags.json ? undefined : createLiveView(io.stderr, io.color, io.interactive);
   try {
     const raw = await burstPattern({
       target,
       endpoints,
       settings,
-      plan,
+      prepared,
       signal: abortOn(context.interrupted),
       onEvent: live ? (event) => live.onEvent(event) : undefined,
     });

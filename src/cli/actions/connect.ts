@@ -23,6 +23,7 @@ export interface ConnectFlags {
   reconnect?: boolean;
   connectTimeout: string;
   history: boolean;
+  strictSendOrder?: boolean;
 }
 
 export async function connectAction(flags: ConnectFlags, context: CommandContext): Promise<void> {
@@ -64,6 +65,7 @@ export async function connectAction(flags: ConnectFlags, context: CommandContext
     lines,
     waitMs,
     reconnect: flags.reconnect === true,
+    strictSendOrder: flags.strictSendOrder === true,
     interrupted: context.interrupted,
     write: (record) => io.stdout.write(`${JSON.stringify(record)}\n`),
     diagnose: (text) => io.err(io.color.dim(text)),

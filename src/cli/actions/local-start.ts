@@ -1,7 +1,7 @@
 import type { CommandContext } from "../program.js";
 import { DEFAULT_PORT } from "../../shared/defaults.js";
 import { createProgress } from "../output/spinner.js";
-import { noteQuotasKept, printInstance, warnIfExposed } from "../output/local-instance.js";
+import { noteSettingsKept, printInstance, warnIfExposed } from "../output/local-instance.js";
 import { parsePort, resolveDataDir } from "../flags.js";
 import { ExitCode } from "../../shared/errors.js";
 import { readLastPort, serveLocalCloud, startDaemon, waitForStopSignal } from "../../local/daemon/index.js";
@@ -14,6 +14,8 @@ export interface StartFlags {
   verifySignatures?: boolean;
   /** Commander's `--no-quotas`: true unless that flag is given. */
   quotas: boolean;
+  /** `--ordered-frames`: each connection's frames reach their integration in arrival order. */
+  orderedFrames?: boolean;
   foreground?: boolean;
   daemonChild?: boolean;
   json?: boolean;
@@ -30,10 +32,11 @@ async function runForeground(flags: StartFlags, context: CommandContext, dataDir
     mode,
     verifySignatures: flags.verifySignatures === true,
     quotas: flags.quotas,
+    orderedFrames: flags.orderedFrames === true,
   });
   if ("alreadyRunning" in serving) {
     printInstance(io, serving.alreadyRunning, "The local cloud is already running.", flags.json, { alreadyRunning: true });
-    noteQuotasKept(io, serving.alreadyRunning, flags.quotas, flags.json);
+    noteSettingsKept(io, serving.alreadyRunning, flags);
     return;
   }
   if (!flags.daemonChild) printInstance(io, serving.state, "Local cloud listening.", flags.json);
@@ -67,6 +70,7 @@ export async function localStartAction(flags: StartFlags, context: CommandContex
       region: flags.region,
       verifySignatures: flags.verifySignatures === true,
       quotas: flags.quotas,
+      orderedFrames: flags.orderedFrames === true,
     });
   } catch (error) {
     progress.fail("The local cloud did not start.");
@@ -78,5 +82,5 @@ export async function localStartAction(flags: StartFlags, context: CommandContex
   }
   const headline = result.alreadyRunning ? "The local cloud is already running." : "Local cloud started.";
   printInstance(io, result.state, headline, flags.json, { alreadyRunning: result.alreadyRunning });
-  if (result.alreadyRunning) noteQuotasKept(io, result.state, flags.quotas, flags.json);
+  if (result.alreadyRunning) noteSettingsKept(io, result.state, flags);
 }

@@ -25,6 +25,7 @@ export function registerConnectCommand(program: Command, context: CommandContext
     .option("--reconnect", "reconnect with backoff when the connection is lost")
     .option("--connect-timeout <seconds>", "give up connecting after this long", String(DEFAULT_CONNECT_TIMEOUT_MS / 1000))
     .option("--no-history", "do not read or write the prompt history file")
+    .option("--strict-send-order", "non-interactive: also exit 3 when a message reaches the queue after one of its group sent later")
     .addHelpText(
       "after",
       `
@@ -32,8 +33,15 @@ In a terminal, a prompt: type text (sent in the pattern's format) or JSON (sent 
 /help lists the slash commands. Without a terminal (piped stdin, --execute or --json), each
 line is a message and each result is one NDJSON record on stdout (fields: docs/connect.md).
 
+Order is checked where the pattern guarantees it: within a group, results must arrive in the
+order of their SQS sequence numbers. A message that reached the queue after one of its group sent
+later is marked as reordered before the queue (API Gateway promises no order there): information,
+unless --strict-send-order. A message API Gateway answers with an error frame is shown as
+throttled (at the queue's door, or by the stage) or refused, never as a silent loss.
+
 Exit codes: 0 every message got its result; 1 the connection failed or was lost;
-            3 a message got no result, an error frame arrived, or results came out of order.
+            3 a message got no result (throttled included), an error frame arrived, or results
+              came out of the queue's order (or out of send order, with --strict-send-order).
 
 Examples:
   $ wsq connect

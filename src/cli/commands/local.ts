@@ -16,6 +16,7 @@ Examples:
   $ wsq local start                 start it in the background (port ${DEFAULT_PORT}, or the one it used last)
   $ wsq local start --foreground    run it in this terminal (Ctrl-C stops it)
   $ wsq local start --no-quotas     accept FIFO load beyond AWS's throughput quotas (which AWS would throttle)
+  $ wsq local start --ordered-frames  integrate each connection's frames in arrival order (AWS does not promise it)
   $ wsq local status --json
   $ wsq local logs --follow
   $ wsq local stop`,
@@ -32,6 +33,10 @@ Examples:
     .option("--host <host>", "interface to bind; anything but loopback exposes it to the network", "127.0.0.1")
     .option("--verify-signatures", "refuse AWS API requests not SigV4-signed with the local credentials (wsqlocal / wsqlocalsecret), as AWS would")
     .option("--no-quotas", "do not enforce AWS's SQS FIFO throughput quotas (300 calls/s per action, per message group in high-throughput mode)")
+    .option(
+      "--ordered-frames",
+      "integrate each WebSocket connection's frames in the order they arrived (by default frames arriving together may reach the queue in any order, as on AWS)",
+    )
     .option("--foreground", "run in this process, logging to stderr, until Ctrl-C or SIGTERM")
     .option("--json", "print the instance as JSON")
     .addOption(new Option("--daemon-child").hideHelp())

@@ -26,6 +26,7 @@ export function printInstance(io: CliIo, state: DaemonState, headline: string, j
       `  ${c.dim("data dir")}  ${state.dataDir}`,
       `  ${c.dim("log")}       ${logFile}`,
       `  ${c.dim("quotas")}    ${quotasText(state, c)}`,
+      `  ${c.dim("frames")}    ${framesText(state, c)}`,
       `Point any AWS client at it with --endpoint-url ${state.url}.`,
       state.mode === "daemon" ? `Stop it with \`wsq local stop${flag}\`; follow its log with \`wsq local logs --follow${flag}\`.` : "Stop it with Ctrl-C.",
     ].join("\n"),
@@ -37,12 +38,30 @@ function quotasText(state: DaemonState, c: CliIo["stdoutColor"]): string {
   return state.quotas === true ? "SQS FIFO throughput enforced, as on AWS" : c.yellow("off: SQS accepts FIFO load that AWS would throttle");
 }
 
-/** An instance that already runs keeps its quota setting: say so when the user asked for the other one. */
-export function noteQuotasKept(io: CliIo, state: DaemonState, wanted: boolean, json: boolean | undefined): void {
-  if (json || (state.quotas === true) === wanted) return;
-  io.err(
-    `${io.color.dim("Note:")} it runs with quotas ${state.quotas === true ? "on" : "off"}; stop it and start it again${wanted ? "" : " with --no-quotas"} to change that.`,
-  );
+/**
+ * How a connection's frames reach their integration, in words. An instance of an older wsq records
+ * nothing: it always integrated them in arrival order.
+ */
+function framesText(state: DaemonState, c: CliIo["stdoutColor"]): string {
+  return state.orderedFrames === false
+    ? "frames arriving together reach the queue in any order, as AWS allows"
+    : c.yellow("ordered (--ordered-frames): each connection's frames reach the queue in arrival order, which AWS does not promise");
+}
+
+/** An instance that already runs keeps its settings: say so when the user asked for others. */
+export function noteSettingsKept(io: CliIo, state: DaemonState, wanted: { json?: boolean; quotas: boolean; orderedFrames?: boolean }): void {
+  if (wanted.json) return;
+  if ((state.quotas === true) !== wanted.quotas) {
+    io.err(
+      `${io.color.dim("Note:")} it runs with quotas ${state.quotas === true ? "on" : "off"}; stop it and start it again${wanted.quotas ? "" : " with --no-quotas"} to change that.`,
+    );
+  }
+  const ordered = state.orderedFrames !== false;
+  if (ordered !== (wanted.orderedFrames === true)) {
+    io.err(
+      `${io.color.dim("Note:")} it runs with ${ordered ? "ordered" : "unordered"} frames; stop it and start it again${ordered ? " without" : " with"} --ordered-frames to change that.`,
+    );
+  }
 }
 
 export function warnIfExposed(io: CliIo, host: string): void {
@@ -63,6 +82,7 @@ export function renderLocalStatus(io: CliIo, dataDir: string, status: LocalStatu
           running: true,
           ...state,
           quotas: state.quotas === true,
+          orderedFrames: state.orderedFrames !== false,
           version: health.version,
           uptimeMs: status.uptimeMs,
           logFile: daemonLogPath(dataDir),
@@ -80,6 +100,7 @@ export function renderLocalStatus(io: CliIo, dataDir: string, status: LocalStatu
         `  ${c.dim("data dir")}  ${state.dataDir}`,
         `  ${c.dim("log")}       ${daemonLogPath(dataDir)}`,
         `  ${c.dim("quotas")}    ${quotasText(state, c)}`,
+        `  ${c.dim("frames")}    ${framesText(state, c)}`,
         `  ${c.dim("version")}   ${health.version}`,
       ].join("\n"),
     );

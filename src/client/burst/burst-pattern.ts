@@ -5,7 +5,9 @@ import { clientConfig, requireLocalEndpoint, type Target } from "../../shared/ta
 import { findStackOutputs } from "../../deploy/stack-outputs.js";
 import { validateWebSocketUrl } from "../common/websocket-target.js";
 import type { BurstSettings } from "./options.js";
-import type { BurstPlan } from "./plan.js";
+import { planBurst, type BurstPlan, type Rate } from "./plan.js";
+import { autoRate, checkQuota, type QuotaCheck } from "./quota.js";
+import { readQueueMode, readStageLimits, regionOfQueueUrl } from "./limits-lookup.js";
 import { runBurstRaw, type BurstEvent } from "./run-burst.js";
 import { inspectDeadLetterQueue, sqsQueueProbe } from "./queue-probe.js";
 import type { BurstConfig, BurstRawRun } from "./types.js";
@@ -54,34 +56,80 @@ function sqsConfig(target: Target, queueUrl: string | null): ReturnType<typeof c
   return config;
 }
 
+/** What the burst will do, decided before the first byte is sent: its pace, its plan, and whether the queue's quota allows it. */
+export interface PreparedBurst {
+  plan: BurstPlan;
+  config: BurstConfig;
+  quota: QuotaCheck;
+  rate: Rate;
+}
+
 /**
- * Runs the planned burst at the endpoints, reading the queue's depth while it runs and looking
+ * Reads which FIFO quota applies (the queue's DeduplicationScope and FifoThroughputLimit) and the
+ * stage's throttle, paces `--rate auto` under them, plans the burst, and checks the plan against
+ * the quota, so that a burst the queue would throttle is named before it is sent.
+ */
+export async function prepareBurst(options: {
+  target: Target;
+  endpoints: BurstEndpoints;
+  settings: BurstSettings;
+  stackName?: string;
+}): Promise<PreparedBurst> {
+  const { target, settings } = options;
+  const { url, queueUrl, deadLetterQueueUrl } = options.endpoints;
+  const queue = await withSqs(target, queueUrl, (sqs) =>
+    sqs && queueUrl !== null ? readQueueMode(sqs, queueUrl) : Promise.resolve({ mode: "unknown" as const, note: "no queue URL to read its mode from" }),
+  );
+  const region = (queueUrl !== null ? regionOfQueueUrl(queueUrl) : undefined) ?? target.region;
+  // With --url there is no stack, so no stage to read the throttle of.
+  const stage = options.stackName !== undefined ? await readStageLimits(target, options.stackName) : null;
+  const rate = settings.rate.kind === "auto" ? autoRate(queue.mode, settings.groups, settings.count, region, stage) : settings.rate;
+  const plan = planBurst({ ...settings, rate, runId: settings.runId });
+  const quota = checkQuota({ messages: plan.messages, groups: settings.groups, rate, mode: queue.mode, region, stage, note: queue.note });
+  const config: BurstConfig = {
+    runId: settings.runId,
+    url,
+    queueUrl,
+    deadLetterQueueUrl,
+    count: settings.count,
+    connections: settings.connections,
+    activeConnections: plan.activeConnections,
+    groups: settings.groups,
+    rate,
+    autoRate: settings.rate.kind === "auto",
+    size: settings.size,
+    timeoutMs: settings.timeoutMs,
+    pollIntervalMs: settings.pollIntervalMs,
+    strictSendOrder: settings.strictSendOrder,
+    quota,
+  };
+  return { plan, config, quota, rate };
+}
+
+async function withSqs<T>(target: Target, queueUrl: string | null, use: (sqs: SQSClient | undefined) => Promise<T>): Promise<T> {
+  const sqs = queueUrl !== null ? new SQSClient(sqsConfig(target, queueUrl)) : undefined;
+  try {
+    return await use(sqs);
+  } finally {
+    sqs?.destroy();
+  }
+}
+
+/**
+ * Runs the prepared burst at the endpoints, reading the queue's depth while it runs and looking
  * for lost messages in the dead-letter queue at the end, when those queues are known.
  */
 export async function burstPattern(options: {
   target: Target;
   endpoints: BurstEndpoints;
   settings: BurstSettings;
-  plan: BurstPlan;
+  prepared: PreparedBurst;
   signal: AbortSignal;
   onEvent?: (event: BurstEvent) => void;
 }): Promise<BurstRawRun> {
-  const { target, settings, plan } = options;
+  const { target, settings } = options;
+  const { plan, config } = options.prepared;
   const { url, queueUrl, deadLetterQueueUrl: dlqUrl } = options.endpoints;
-  const config: BurstConfig = {
-    runId: settings.runId,
-    url,
-    queueUrl,
-    deadLetterQueueUrl: dlqUrl,
-    count: settings.count,
-    connections: settings.connections,
-    activeConnections: plan.activeConnections,
-    groups: settings.groups,
-    rate: settings.rate,
-    size: settings.size,
-    timeoutMs: settings.timeoutMs,
-    pollIntervalMs: settings.pollIntervalMs,
-  };
   const sqs = queueUrl !== null || dlqUrl !== null ? new SQSClient(sqsConfig(target, queueUrl ?? dlqUrl)) : undefined;
   try {
     return await runBurstRaw({

@@ -15,17 +15,22 @@ export interface BurstFlags {
   timeout: string;
   pollInterval: string;
   connectTimeout: string;
+  strictSendOrder?: boolean;
 }
+
+/** `--rate`: a number, `max`, or `auto` (paced under the queue's quota, decided once its mode is known: quota.ts). */
+export type RateFlag = Rate | { kind: "auto" };
 
 export interface BurstSettings {
   count: number;
   connections: number;
   groups: number;
-  rate: Rate;
+  rate: RateFlag;
   size: number;
   timeoutMs: number;
   pollIntervalMs: number;
   connectTimeoutMs: number;
+  strictSendOrder: boolean;
   runId: string;
 }
 
@@ -62,9 +67,11 @@ export function parseBurstFlags(flags: BurstFlags, runId: string = newRunId()): 
   const count = integer("--count", flags.count, 1, MAX_COUNT);
   const connections = integer("--connections", flags.connections, 1, MAX_CONNECTIONS);
   const groups = flags.groups === undefined ? connections : integer("--groups", flags.groups, 1, MAX_COUNT);
-  const rate = parseRate(flags.rate);
+  const rate: RateFlag | undefined = flags.rate.trim().toLowerCase() === "auto" ? { kind: "auto" } : parseRate(flags.rate);
   if (!rate) {
-    throw new WsqError("BAD_FLAG", `--rate must be a number of messages per second above 0, or "max", not "${flags.rate}".`, { exitCode: ExitCode.usage });
+    throw new WsqError("BAD_FLAG", `--rate must be a number of messages per second above 0, "auto" or "max", not "${flags.rate}".`, {
+      exitCode: ExitCode.usage,
+    });
   }
   const size = Number(flags.size);
   if (!Number.isInteger(size) || size < 0 || size > MAX_FRAME_BYTES) {
@@ -83,6 +90,7 @@ export function parseBurstFlags(flags: BurstFlags, runId: string = newRunId()): 
     timeoutMs: seconds("--timeout", flags.timeout),
     pollIntervalMs,
     connectTimeoutMs: seconds("--connect-timeout", flags.connectTimeout),
+    strictSendOrder: flags.strictSendOrder === true,
     runId,
   };
 }

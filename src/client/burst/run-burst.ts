@@ -3,7 +3,7 @@ import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type WebSocket from "ws";
 import { openWebSocket, WebSocketRejectedError } from "../common/open-websocket.js";
 import { describeCloseCode } from "../common/close-codes.js";
-import { parseIncomingFrame } from "../../shared/pattern-messages.js";
+import { apiErrorKind, parseIncomingFrame } from "../../shared/pattern-messages.js";
 import { describeError, WsqError } from "../../shared/errors.js";
 import { buildFrame, connectionOpenDelayMs, frameTemplate, stampFrame, type BurstPlan, type PlannedMessage } from "./plan.js";
 import type { QueueProbe } from "./queue-probe.js";
@@ -101,8 +101,6 @@ function flushed(connection: Connection): Promise<void> {
   return new Promise((resolve) => connection.flushWaiters.push(resolve));
 }
 
-const THROTTLE_PATTERN = /too many requests|limit ?exceeded|throttl|rate exceeded/i;
-
 export async function runBurst(options: RunBurstOptions): Promise<BurstReport> {
   return computeReport(await runBurstRaw(options));
 }
@@ -198,8 +196,9 @@ export async function runBurstRaw(options: RunBurstOptions): Promise<BurstRawRun
           check();
         }
       } else if (frame.kind === "api-error") {
-        if (THROTTLE_PATTERN.test(frame.error.message)) errors.throttled += 1;
-        errors.errorFrames.push({ connection: connection.index, at, message: frame.error.message });
+        if (apiErrorKind(frame.error.message) === "stage-throttle") errors.throttled += 1;
+        errors.errorFrames.push({ connection: connection.index, at, message: frame.error.message, members: Object.keys(frame.error).sort() });
+        check();
       } else {
         errors.otherFrames += 1;
       }
@@ -349,7 +348,8 @@ export async function runBurstRaw(options: RunBurstOptions): Promise<BurstRawRun
     const onAbort = () => resolve("interrupted");
     options.signal?.addEventListener("abort", onAbort, { once: true });
     wake = () => {
-      const everyAnswered = sendingDone && pendingWrites === 0 && answeredWritten === written;
+      // Every written message answered, or refused with an error frame (throttled): nothing more is coming.
+      const everyAnswered = sendingDone && pendingWrites === 0 && answeredWritten + errors.errorFrames.length >= written;
       const noneOpen = connections.every((c) => !c.open);
       const allClosedEarly = noneOpen && errors.closes.length > 0 && (sendingDone || written === 0);
       if (everyAnswered || allClosedEarly || queueSettled) {

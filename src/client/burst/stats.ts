@@ -1,4 +1,5 @@
 import * as hdr from "hdr-histogram-js";
+import { apiErrorKind, compareSequenceNumbers, isSequenceNumber, type ApiErrorKind } from "../../shared/pattern-messages.js";
 import type {
   BurstRawRun,
   BurstReport,
@@ -110,17 +111,63 @@ function firstResults(received: readonly ReceivedRecord[]): { first: Map<string,
   return { first, countById };
 }
 
+/** The first time each error frame kind can be blamed on a message; see attributeErrorFrames. */
+export interface ErrorFrameRecord {
+  connection: number;
+  at: number;
+  message: string;
+}
+
 /**
- * Exactly once, in order, to the right connection. Duplicates are later copies of an id already
- * answered; an order violation is a first answer whose seq is below one already seen in its group
- * (results of one group all travel on one connection, so arrival order is the processing order);
- * a lost message was written but never answered.
+ * Ties API Gateway's error frames to the messages they answer. An error frame names API Gateway's
+ * request id, which the client never learns for a frame that was not queued, so the tie is made by
+ * connection and time: frames of one connection, in arrival order, each to the earliest unanswered
+ * message of that connection handed to the socket before the frame arrived. The counts are exact;
+ * the ids are exact whenever every unanswered message of a connection got an error frame (when
+ * some did not, which of them did is a best guess). Returns the kind of error each tied id got.
+ */
+export function attributeErrorFrames(unanswered: readonly SentRecord[], frames: readonly ErrorFrameRecord[]): Map<string, ApiErrorKind> {
+  const tied = new Map<string, ApiErrorKind>();
+  const byConnection = new Map<number, SentRecord[]>();
+  for (const s of unanswered) byConnection.set(s.connection, [...(byConnection.get(s.connection) ?? []), s]);
+  for (const list of byConnection.values()) list.sort((a, b) => sentTime(a) - sentTime(b));
+  for (const frame of [...frames].sort((a, b) => a.at - b.at)) {
+    const candidates = byConnection.get(frame.connection);
+    if (!candidates) continue;
+    const index = candidates.findIndex((s) => sentTime(s) <= frame.at);
+    if (index === -1) continue;
+    const [message] = candidates.splice(index, 1);
+    tied.set((message as SentRecord).id, apiErrorKind(frame.message));
+  }
+  return tied;
+}
+
+function sentTime(s: SentRecord): number {
+  return s.sendCalledAt ?? s.writtenAt ?? s.dueAt;
+}
+
+export interface VerifyOptions {
+  /** API Gateway's error frames, to tell throttled and refused messages from lost ones. */
+  errorFrames?: readonly ErrorFrameRecord[];
+  /** Messages that reach the queue out of send order fail the run (--strict-send-order). */
+  strictSendOrder?: boolean;
+}
+
+/**
+ * Exactly once, in the queue's order, to the right connection. Duplicates are later copies of an
+ * id already answered. An order violation is a first answer whose SQS sequence number is below one
+ * already received for its group on the same connection: FIFO processes a group in sequence-number
+ * order and the handler posts a group's results one after another, so on one connection they
+ * arrive in that order. Separately, as information, messages that reached the queue after a later
+ * message of their group (send order vs sequence numbers). A message answered by an error frame
+ * was throttled or refused, not lost; a lost message was written and got neither.
  */
 export function verify(
   sent: readonly SentRecord[],
   received: readonly ReceivedRecord[],
   dlqIds: ReadonlySet<string> = new Set(),
   closes: readonly ConnectionClose[] = [],
+  options: VerifyOptions = {},
 ): Verification {
   const sentById = new Map(sent.map((s) => [s.id, s]));
   const { first, countById } = firstResults(received);
@@ -128,7 +175,17 @@ export function verify(
   // interrupted are neither sent nor failed.
   const notSent = sent.filter((s) => s.sendError !== null).map((s) => s.id);
   const written = sent.filter((s) => s.writtenAt !== null);
-  const lost = written.filter((s) => !first.has(s.id)).map((s) => s.id);
+  const unanswered = written.filter((s) => !first.has(s.id));
+  const tied = attributeErrorFrames(unanswered, options.errorFrames ?? []);
+  const throttled: Verification["throttled"] = { queue: [], stage: [] };
+  const refused: string[] = [];
+  for (const s of unanswered) {
+    const kind = tied.get(s.id);
+    if (kind === "integration-failure") throttled.queue.push(s.id);
+    else if (kind === "stage-throttle") throttled.stage.push(s.id);
+    else if (kind !== undefined) refused.push(s.id);
+  }
+  const lost = unanswered.filter((s) => !tied.has(s.id)).map((s) => s.id);
   const lostInDlq = lost.filter((id) => dlqIds.has(id));
   const closedConnections = new Set(closes.map((c) => c.connection));
   const lostOnClosed = lost.filter((id) => closedConnections.has(sentById.get(id)?.connection ?? -1));
@@ -139,10 +196,14 @@ export function verify(
     .map((r) => ({ id: r.result.id, messageId: r.result.messageId }));
 
   const orderViolations: Verification["orderViolations"] = [];
-  const highest = new Map<string, { seq: number; id: string }>();
+  /** Highest sequence number received per group and arrival connection. */
+  const highest = new Map<string, { sequenceNumber: string; id: string; seq: number }>();
+  /** First results with a sequence number, per group, for the send-order comparison. */
+  const queuedByGroup = new Map<string, { sequenceNumber: string; id: string; seq: number }[]>();
   const misrouted: Verification["misrouted"] = [];
   const idsByConnection = new Map<number, Set<string>>();
   let retried = 0;
+  let unsequenced = 0;
   for (const record of received) {
     const id = record.result.id;
     const mine = id === null ? undefined : sentById.get(id);
@@ -153,15 +214,45 @@ export function verify(
     const ids = idsByConnection.get(mine.connection) ?? new Set<string>();
     ids.add(record.result.connectionId);
     idsByConnection.set(mine.connection, ids);
+    const sequenceNumber = record.result.sequenceNumber;
+    if (!isSequenceNumber(sequenceNumber)) {
+      unsequenced += 1;
+    } else {
+      const queued = queuedByGroup.get(mine.group) ?? [];
+      queued.push({ sequenceNumber, id: mine.id, seq: mine.seq });
+      queuedByGroup.set(mine.group, queued);
+    }
     if (record.connection !== mine.connection) {
-      // Arrival order across two TCP streams means nothing, so a misrouted result is reported as
-      // misrouted and left out of its group's order check.
+      // A result on another connection is reported as misrouted; it races the group's other
+      // results over another TCP stream, so it is left out of the arrival order check.
       misrouted.push({ id: mine.id, sentOn: mine.connection, arrivedOn: record.connection });
       continue;
     }
-    const top = highest.get(mine.group);
-    if (top && mine.seq < top.seq) orderViolations.push({ group: mine.group, id: mine.id, seq: mine.seq, afterId: top.id, afterSeq: top.seq });
-    if (!top || mine.seq > top.seq) highest.set(mine.group, { seq: mine.seq, id: mine.id });
+    if (!isSequenceNumber(sequenceNumber)) continue;
+    const key = `${mine.group}\u0000${record.connection}`;
+    const top = highest.get(key);
+    if (top && compareSequenceNumbers(sequenceNumber, top.sequenceNumber) < 0) {
+      orderViolations.push({
+        group: mine.group,
+        id: mine.id,
+        seq: mine.seq,
+        sequenceNumber,
+        afterId: top.id,
+        afterSeq: top.seq,
+        afterSequenceNumber: top.sequenceNumber,
+      });
+    } else {
+      highest.set(key, { sequenceNumber, id: mine.id, seq: mine.seq });
+    }
+  }
+  const sendOrderReorderings: Verification["sendOrderReorderings"] = [];
+  for (const [group, queued] of queuedByGroup) {
+    queued.sort((a, b) => compareSequenceNumbers(a.sequenceNumber, b.sequenceNumber));
+    let latest: { id: string; seq: number } | undefined;
+    for (const message of queued) {
+      if (latest && message.seq < latest.seq) sendOrderReorderings.push({ group, id: message.id, seq: message.seq, afterId: latest.id, afterSeq: latest.seq });
+      else latest = message;
+    }
   }
   const connectionIdConflicts: Verification["connectionIdConflicts"] = [];
   const ownerOf = new Map<string, number>();
@@ -170,14 +261,34 @@ export function verify(
     if (ids.size > 1 || shared) connectionIdConflicts.push({ connection, connectionIds: [...ids] });
     for (const cid of ids) if (!ownerOf.has(cid)) ownerOf.set(cid, connection);
   }
+  const strictSendOrder = options.strictSendOrder === true;
   const ok =
     lost.length === 0 &&
     notSent.length === 0 &&
     duplicated.length === 0 &&
     orderViolations.length === 0 &&
     misrouted.length === 0 &&
-    connectionIdConflicts.length === 0;
-  return { ok, lost, lostInDlq, lostOnClosed, duplicated, orderViolations, misrouted, connectionIdConflicts, unexpected, notSent, retried };
+    connectionIdConflicts.length === 0 &&
+    throttled.queue.length + throttled.stage.length + refused.length === 0 &&
+    (!strictSendOrder || sendOrderReorderings.length === 0);
+  return {
+    ok,
+    lost,
+    lostInDlq,
+    lostOnClosed,
+    duplicated,
+    orderViolations,
+    sendOrderReorderings,
+    strictSendOrder,
+    throttled,
+    refused,
+    unsequenced,
+    misrouted,
+    connectionIdConflicts,
+    unexpected,
+    notSent,
+    retried,
+  };
 }
 
 /** Count of values ≤ t in an ascending array (binary search). */
@@ -258,7 +369,10 @@ export function queueFigures(samples: readonly QueueSample[], sendEndedAt: numbe
 
 export function computeReport(raw: BurstRawRun): BurstReport {
   const dlqIds = new Set(raw.dlq?.lostIds ?? []);
-  const verification = verify(raw.sent, raw.received, dlqIds, raw.errors.closes);
+  const verification = verify(raw.sent, raw.received, dlqIds, raw.errors.closes, {
+    errorFrames: raw.errors.errorFrames,
+    strictSendOrder: raw.config.strictSendOrder === true,
+  });
   const { first } = firstResults(raw.received);
   const sentById = new Map(raw.sent.map((s) => [s.id, s]));
 
@@ -306,6 +420,9 @@ export function computeReport(raw: BurstRawRun): BurstReport {
       results: raw.received.length,
       lost: verification.lost.length,
       duplicated: verification.duplicated.length,
+      throttled: verification.throttled.queue.length + verification.throttled.stage.length,
+      refused: verification.refused.length,
+      reorderedBeforeQueue: verification.sendOrderReorderings.length,
     },
     rates: { sendPerSecond: ratePerSecond(writeTimes), processPerSecond: ratePerSecond(resultTimes), throughputPerSecond: throughput },
     queue: {

@@ -1,5 +1,6 @@
 import type { PatternResult } from "../../shared/pattern-messages.js";
 import type { Rate } from "./plan.js";
+import type { QuotaCheck } from "./quota.js";
 
 /**
  * The records a burst collects while it runs (measuring) and the report computed from them
@@ -48,10 +49,14 @@ export interface ConnectionClose {
 
 export interface BurstErrors {
   connectFailures: { connection: number; message: string }[];
-  /** Connections refused with HTTP 429 and error frames that say the API throttled. */
+  /**
+   * Connections refused with HTTP 429 and error frames that say API Gateway throttled (kept for
+   * event logs of earlier versions; the report's verification.throttled ties throttled frames to
+   * messages and tells the queue's throttling from API Gateway's).
+   */
   throttled: number;
   /** Frames API Gateway sends when it could not process a message ({"message": …}). */
-  errorFrames: { connection: number; at: number; message: string }[];
+  errorFrames: { connection: number; at: number; message: string; /** The frame's member names (absent in older event logs). */ members?: string[] }[];
   /** Closes that happened before the run ended. */
   closes: ConnectionClose[];
   sendErrors: number;
@@ -61,7 +66,7 @@ export interface BurstErrors {
 }
 
 /**
- * complete: every written message answered. timeout: --timeout passed first. interrupted: Ctrl-C.
+ * complete: every written message answered, or refused by an error frame (throttled). timeout: --timeout passed first. interrupted: Ctrl-C.
  * connections-lost: every connection closed early. queue-empty: the queue read empty for a quiet
  * while with messages still unanswered, so they were lost (see run-burst.ts).
  */
@@ -106,6 +111,12 @@ export interface BurstConfig {
   size: number;
   timeoutMs: number;
   pollIntervalMs: number;
+  /** True when --rate auto chose `rate` from the queue's quota. Absent in older event logs. */
+  autoRate?: boolean;
+  /** --strict-send-order: messages that reach the queue out of send order fail the run. Absent in older event logs. */
+  strictSendOrder?: boolean;
+  /** The FIFO quota check made before sending (quota.ts); absent in older event logs and without a queue. */
+  quota?: QuotaCheck | null;
 }
 
 export interface LatencyStats {
@@ -149,7 +160,41 @@ export interface Verification {
    */
   lostOnClosed: string[];
   duplicated: { id: string; count: number }[];
-  orderViolations: { group: string; id: string; seq: number; afterId: string; afterSeq: number }[];
+  /**
+   * What the pattern guarantees, checked: within a group, results arrive in the order of their SQS
+   * sequence numbers. A violation is a first result whose sequence number is below one already
+   * received for its group on the same connection (results of one group on two connections race,
+   * so they are compared per connection). `seq` and `afterSeq` are the client's send order.
+   */
+  orderViolations: {
+    group: string;
+    id: string;
+    seq: number;
+    sequenceNumber: string;
+    afterId: string;
+    afterSeq: number;
+    afterSequenceNumber: string;
+  }[];
+  /**
+   * Information, not a failure unless --strict-send-order: messages that reached the queue after a
+   * message of their group that was sent later (a higher sequence number than it, a lower `seq`).
+   * API Gateway runs each frame's integration as its own request and promises no order before the
+   * queue, so this is where reordering happens: before the queue.
+   */
+  sendOrderReorderings: { group: string; id: string; seq: number; afterId: string; afterSeq: number }[];
+  /** Whether send-order reorderings fail the run (--strict-send-order). */
+  strictSendOrder: boolean;
+  /**
+   * Messages API Gateway answered with an error frame instead of queueing them (never lost: they
+   * never entered the queue), tied to messages by connection and time (see attributeErrorFrames):
+   * throttled at the queue's door (SQS's FIFO throughput quota: the integration failed, "Internal
+   * server error"), throttled by API Gateway itself (the stage's or account's rate, "Too Many
+   * Requests"), or refused for another reason.
+   */
+  throttled: { queue: string[]; stage: string[] };
+  refused: string[];
+  /** First results without an SQS sequence number (not from a FIFO queue): their order cannot be checked. */
+  unsequenced: number;
   /** Results that arrived on a different connection than the one that sent the message. */
   misrouted: { id: string; sentOn: number; arrivedOn: number }[];
   /** A sending connection whose results named more than one connectionId, or two connections sharing one. */
@@ -169,7 +214,20 @@ export interface BurstReport {
   startedAt: string;
   durationMs: number;
   connectMs: number;
-  counts: { planned: number; sent: number; answered: number; results: number; lost: number; duplicated: number };
+  counts: {
+    planned: number;
+    sent: number;
+    answered: number;
+    results: number;
+    lost: number;
+    duplicated: number;
+    /** Throttled at the queue or at the stage: refused before the queue, not lost. */
+    throttled: number;
+    /** Refused by API Gateway for another reason. */
+    refused: number;
+    /** Reached the queue in another order than sent (information unless --strict-send-order). */
+    reorderedBeforeQueue: number;
+  };
   rates: {
     /** Messages written per second, first to last write. */
     sendPerSecond: number | null;

@@ -1,5 +1,5 @@
 import type { ChalkInstance } from "chalk";
-import type { SentMessage, SessionStats } from "./correlation.js";
+import type { Refusal, SentMessage, SessionStats } from "./correlation.js";
 import type { SessionEvent } from "./session.js";
 
 /** Human-readable lines for the interactive session. Pure: a chalk instance in, strings out. */
@@ -39,7 +39,9 @@ export function formatResult(event: Extract<SessionEvent, { type: "result" }>, c
   const timing = [`${formatMs(event.rttMs)} round trip`, `${formatMs(r.queueWaitMs)} in queue`];
   if (r.receiveCount > 1) timing.push(`delivery ${r.receiveCount}`);
   parts.push(c.dim(`(${timing.join(" · ")})`));
-  if (event.outOfOrder) parts.push(c.yellow(`⚠ out of order in group ${r.group}: seq ${r.seq} after seq ${event.overtakenBySeq}`));
+  if (event.outOfOrder) parts.push(c.yellow(`⚠ out of order in group ${r.group}: queued before seq ${event.overtakenBySeq ?? "?"}, which was answered first`));
+  if (event.reorderedBeforeQueue)
+    parts.push(c.dim(`(reached the queue after seq ${event.queuedAfterSeq}, sent later: API Gateway promises no order before the queue)`));
   if (event.duplicate) parts.push(c.yellow("⚠ duplicate: this message already had a result"));
   if (event.correlatedBy === "none") parts.push(c.yellow(r.id ? `(id ${r.id} was not sent by this session)` : "(no id: cannot tell which message it answers)"));
   const line = parts.join(" ");
@@ -51,11 +53,22 @@ export function formatResult(event: Extract<SessionEvent, { type: "result" }>, c
   return `${line}\n${body}`;
 }
 
+const REFUSAL_TEXT: Record<Refusal, string> = {
+  "queue-throttle":
+    "throttled at the queue: API Gateway could not queue it (SQS takes 300 SendMessage/s per group on a high-throughput FIFO queue, 300/s in all otherwise)",
+  "stage-throttle": "throttled by API Gateway's stage (its rate limit), before the queue",
+  refused: "refused by API Gateway",
+};
+
 export function formatApiError(event: Extract<SessionEvent, { type: "api-error" }>, c: ChalkInstance): string {
-  const target = event.message ? ` for #${event.message.index}` : "";
   const request = event.error.requestId ? c.dim(` (request ${event.error.requestId})`) : "";
-  const why = event.message ? "" : c.dim(" · API Gateway does not say which message failed, and several are pending");
-  return `${c.red(`✖ API Gateway error${target}:`)} ${event.error.message}${request}${why}`;
+  const refusal = event.message?.refusal;
+  if (event.message && refusal !== undefined) {
+    const paint = refusal === "refused" ? c.red : c.yellow;
+    return `${paint(`✖ #${event.message.index} ${REFUSAL_TEXT[refusal]}:`)} "${event.error.message}"${request}`;
+  }
+  const why = c.dim(" · API Gateway does not say which message failed, and several are pending; counted when the run ends");
+  return `${c.red("✖ API Gateway error:")} ${event.error.message}${request}${why}`;
 }
 
 export function formatClose(event: Extract<SessionEvent, { type: "close" }>, c: ChalkInstance): string {
@@ -75,10 +88,12 @@ export function formatStats(stats: SessionStats, c: ChalkInstance): string {
   const rt = stats.roundTrip;
   const lines = [
     `${c.bold("sent")} ${stats.sent} · ${c.bold("answered")} ${stats.answered} · ${c.bold("pending")} ${stats.pending}` +
+      (stats.throttled ? ` · throttled ${stats.throttled}` : "") +
       (stats.failed ? ` · failed ${stats.failed}` : "") +
       (stats.orphaned ? ` · lost on a closed connection ${stats.orphaned}` : ""),
     `round trip: p50 ${formatMs(rt.p50Ms)} · p99 ${formatMs(rt.p99Ms)} · max ${formatMs(rt.maxMs)} (${rt.count} results)`,
-    `out of order ${stats.outOfOrder} · duplicates ${stats.duplicates} · error frames ${stats.errorFrames}`,
+    `out of order ${stats.outOfOrder} · duplicates ${stats.duplicates} · error frames ${stats.errorFrames}` +
+      ` · reordered before the queue ${stats.reorderedBeforeQueue} (information)`,
   ];
   return lines.join("\n");
 }

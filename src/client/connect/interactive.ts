@@ -1,6 +1,7 @@
 import * as readline from "node:readline";
 import type { ChalkInstance } from "chalk";
 import { ExitCode, describeError, isWsqError } from "../../shared/errors.js";
+import { apiErrorKind } from "../../shared/pattern-messages.js";
 import { classifyLine, isUnterminatedJson } from "./input.js";
 import { loadHistory, saveHistory, HISTORY_LIMIT } from "./history.js";
 import { HELP_TEXT, formatApiError, formatClock, formatClose, formatMs, formatResult, formatSent, formatStats } from "./format.js";
@@ -26,7 +27,9 @@ interface BurstWatch {
   total: number;
   answered: number;
   outOfOrder: number;
+  reordered: number;
   failed: number;
+  throttled: number;
   startedMs: number;
   roundTrips: number[];
 }
@@ -63,7 +66,7 @@ export async function runInteractive(session: ConnectSession, options: Interacti
   const promptText = (): string => {
     if (jsonBuffer.length > 0) return "... ";
     const state = session.state === "open" ? "" : session.state === "reconnecting" ? " reconnecting" : " disconnected";
-    const progress = burst ? ` burst ${burst.answered + burst.failed}/${burst.total}` : "";
+    const progress = burst ? ` burst ${burst.answered + burst.failed + burst.throttled}/${burst.total}` : "";
     return `${session.group}${state}${progress}> `;
   };
   const refreshPrompt = () => {
@@ -102,6 +105,8 @@ export async function runInteractive(session: ConnectSession, options: Interacti
       c.green(`burst of ${b.total}: ${b.answered} answered in ${formatMs(elapsed)}`) +
         c.dim(` · round trip p50 ${formatMs(pick(50))} · p99 ${formatMs(pick(99))}`) +
         (b.outOfOrder ? c.yellow(` · ${b.outOfOrder} out of order`) : c.dim(" · all in order")) +
+        (b.reordered ? c.dim(` · ${b.reordered} reached the queue out of send order`) : "") +
+        (b.throttled ? c.yellow(` · ${b.throttled} throttled`) : "") +
         (b.failed ? c.red(` · ${b.failed} without result`) : ""),
     );
   };
@@ -124,19 +129,26 @@ export async function runInteractive(session: ConnectSession, options: Interacti
         if (inBurst && burst) {
           if (!event.duplicate) burst.answered += 1;
           if (event.outOfOrder) burst.outOfOrder += 1;
+          if (event.reorderedBeforeQueue) burst.reordered += 1;
           if (event.rttMs !== null) burst.roundTrips.push(event.rttMs);
         }
         const quiet = inBurst && burst && burst.total > BURST_QUIET_ABOVE;
         if (!quiet) print(rawFrames ? `${c.cyan("←")} ${JSON.stringify(event.result)}` : formatResult(event, c, { pretty }));
         else if (event.outOfOrder || event.duplicate) print(formatResult(event, c, { pretty }));
-        if (burst && burst.answered + burst.failed >= burst.total) finishBurst();
+        if (burst && burst.answered + burst.failed + burst.throttled >= burst.total) finishBurst();
         else if (quiet) scheduleBurstRedraw();
         return;
       }
       case "api-error":
-        if (burst && event.message && burst.ids.has(event.message)) burst.failed += 1;
+        // An untied error frame during a burst answers one of its pending messages.
+        if (burst && (event.message === undefined || burst.ids.has(event.message))) {
+          const kind = apiErrorKind(event.error.message);
+          const refused = event.message ? event.message.refusal === "refused" : kind === "forbidden" || kind === "other";
+          if (refused) burst.failed += 1;
+          else burst.throttled += 1;
+        }
         print(rawFrames ? `${c.red("←")} ${event.raw}` : formatApiError(event, c));
-        if (burst && burst.answered + burst.failed >= burst.total) finishBurst();
+        if (burst && burst.answered + burst.failed + burst.throttled >= burst.total) finishBurst();
         return;
       case "frame":
         print(`${c.cyan("←")} ${event.binary ? c.dim("(binary, base64) ") : ""}${event.raw}`);
@@ -240,7 +252,17 @@ export async function runInteractive(session: ConnectSession, options: Interacti
         }
         try {
           const startedMs = performance.now();
-          const watch: BurstWatch = { ids: new Set(), total: count, answered: 0, outOfOrder: 0, failed: 0, startedMs, roundTrips: [] };
+          const watch: BurstWatch = {
+            ids: new Set(),
+            total: count,
+            answered: 0,
+            outOfOrder: 0,
+            reordered: 0,
+            failed: 0,
+            throttled: 0,
+            startedMs,
+            roundTrips: [],
+          };
           burst = watch;
           for (const message of session.sendBurst(count)) watch.ids.add(message);
           print(c.dim(`sent ${count} messages to group ${session.group}; waiting for results`));
@@ -350,7 +372,9 @@ export async function runInteractive(session: ConnectSession, options: Interacti
   if (burstRedraw) clearTimeout(burstRedraw);
   const stats = session.stats();
   rl.close();
-  out.write(`\n${c.dim(`sent ${stats.sent} · answered ${stats.answered} · pending ${stats.pending}${stats.failed ? ` · failed ${stats.failed}` : ""}`)}\n`);
+  out.write(
+    `\n${c.dim(`sent ${stats.sent} · answered ${stats.answered} · pending ${stats.pending}${stats.throttled ? ` · throttled ${stats.throttled}` : ""}${stats.failed ? ` · failed ${stats.failed}` : ""}`)}\n`,
+  );
   await session.close();
   return exitCode;
 }

@@ -1,4 +1,10 @@
-import type { SentMessage, SessionStats } from "./correlation.js";
+import type { Refusal, SentMessage, SessionStats } from "./correlation.js";
+
+/**
+ * Why a message got no result: throttled (at the queue's door, or by API Gateway's stage) or
+ * refused by API Gateway (an error frame was tied to it), its connection closed, or --wait ran out.
+ */
+export type NoResultReason = "timeout" | "connection-closed" | "throttled" | "refused";
 import type { SessionEvent } from "./session.js";
 
 /**
@@ -16,9 +22,14 @@ export type ConnectRecord =
       data: unknown;
       rttMs: number | null;
       queueWaitMs: number | null;
+      /** The pattern's order broken: a result the queue holds after this one (by SQS sequence number) arrived first. */
       outOfOrder: boolean;
-      /** When out of order: the highest seq of the group that was answered before this one. */
+      /** When out of order: the seq of that result. */
       overtakenBySeq: number | null;
+      /** Information: queued after a message of its group sent later (reordered before the queue). */
+      reorderedBeforeQueue: boolean;
+      /** When reordered before the queue: the seq of the message queued ahead of it. */
+      queuedAfterSeq: number | null;
       duplicate: boolean;
       correlatedBy: "id" | "group-order" | "none";
       receiveCount: number;
@@ -27,9 +38,18 @@ export type ConnectRecord =
       connectionId: string;
       requestId: string | null;
     }
-  | { type: "error"; line: number | null; id: string | null; message: string; connectionId: string | null; requestId: string | null }
+  | {
+      type: "error";
+      line: number | null;
+      id: string | null;
+      message: string;
+      connectionId: string | null;
+      requestId: string | null;
+      /** Where the message it is tied to was stopped (null while untied: see the no-result records at the end). */
+      refusal: Refusal | null;
+    }
   | { type: "frame"; data: string; binary: boolean }
-  | { type: "no-result"; line: number; id: string | null; group: string | null; seq: number | null; reason: "timeout" | "connection-closed" }
+  | { type: "no-result"; line: number; id: string | null; group: string | null; seq: number | null; reason: NoResultReason }
   | { type: "invalid-input"; line: number; error: string }
   | { type: "close"; code: number; meaning: string; reason: string; byClient: boolean }
   | ({ type: "summary" } & Omit<SessionStats, "roundTrip"> & { p50Ms: number | null; p99Ms: number | null; maxMs: number | null });
@@ -51,6 +71,8 @@ export function recordForEvent(event: SessionEvent, lineOf: (message: SentMessag
           queueWaitMs: r.queueWaitMs ?? null,
           outOfOrder: event.outOfOrder,
           overtakenBySeq: event.overtakenBySeq,
+          reorderedBeforeQueue: event.reorderedBeforeQueue,
+          queuedAfterSeq: event.queuedAfterSeq,
           duplicate: event.duplicate,
           correlatedBy: event.correlatedBy,
           receiveCount: r.receiveCount,
@@ -70,6 +92,7 @@ export function recordForEvent(event: SessionEvent, lineOf: (message: SentMessag
           message: event.error.message,
           connectionId: event.error.connectionId ?? null,
           requestId: event.error.requestId ?? null,
+          refusal: event.message?.refusal ?? null,
         },
       ];
     case "frame":
@@ -84,7 +107,12 @@ export function recordForEvent(event: SessionEvent, lineOf: (message: SentMessag
   }
 }
 
-export function noResult(message: SentMessage, line: number, reason: "timeout" | "connection-closed"): ConnectRecord {
+/** The no-result reason for a message the run gave up on (Correlator.giveUp set its status). */
+export function giveUpReason(message: SentMessage): NoResultReason {
+  return message.status === "throttled" ? "throttled" : message.status === "failed" ? "refused" : "timeout";
+}
+
+export function noResult(message: SentMessage, line: number, reason: NoResultReason): ConnectRecord {
   return { type: "no-result", line, id: message.id, group: message.group, seq: message.seq, reason };
 }
 

@@ -1,6 +1,6 @@
 import { ExitCode, describeError, isWsqError } from "../../shared/errors.js";
 import { classifyLine } from "./input.js";
-import { noResult, recordForEvent, summaryRecord, type ConnectRecord } from "./ndjson-events.js";
+import { giveUpReason, noResult, recordForEvent, summaryRecord, type ConnectRecord } from "./ndjson-events.js";
 import type { SentMessage } from "./correlation.js";
 import type { ConnectSession, SessionEvent } from "./session.js";
 
@@ -16,6 +16,8 @@ export interface PipedOptions {
   /** Resolves on Ctrl-C. */
   interrupted: Promise<void>;
   reconnect: boolean;
+  /** Messages that reach the queue out of send order fail the run (--strict-send-order). */
+  strictSendOrder?: boolean;
 }
 
 /**
@@ -33,7 +35,7 @@ export async function runPiped(session: ConnectSession, options: PipedOptions): 
     if (
       event.type === "api-error" ||
       (event.type === "close" && event.orphaned.length > 0) ||
-      (event.type === "result" && (event.outOfOrder || event.duplicate))
+      (event.type === "result" && (event.outOfOrder || event.duplicate || (options.strictSendOrder === true && event.reorderedBeforeQueue)))
     ) {
       checkFailed = true;
     }
@@ -102,7 +104,7 @@ export async function runPiped(session: ConnectSession, options: PipedOptions): 
     clearTimeout(deadline);
     await iterator.return?.();
     for (const message of session.giveUp()) {
-      options.write(noResult(message, lineOf.get(message) ?? message.index, "timeout"));
+      options.write(noResult(message, lineOf.get(message) ?? message.index, giveUpReason(message)));
       checkFailed = true;
     }
     options.write(summaryRecord(session.stats()));

@@ -2,7 +2,14 @@ import { performance } from "node:perf_hooks";
 import { randomBytes } from "node:crypto";
 import type WebSocket from "ws";
 import { WsqError, ExitCode } from "../../shared/errors.js";
-import { buildMessage, parseIncomingFrame, DEFAULT_ACTION, type ApiErrorFrame, type PatternResult } from "../../shared/pattern-messages.js";
+import {
+  buildMessage,
+  isValidMessageGroupId,
+  parseIncomingFrame,
+  DEFAULT_ACTION,
+  type ApiErrorFrame,
+  type PatternResult,
+} from "../../shared/pattern-messages.js";
 import { openWebSocket } from "../common/open-websocket.js";
 import { describeCloseCode } from "../common/close-codes.js";
 import { Correlator, type ResultMatch, type SentMessage, type SessionStats } from "./correlation.js";
@@ -175,10 +182,14 @@ export class ConnectSession {
   /** A JSON frame the user wrote goes out exactly as written; its own id/group/seq, if any, are used to match. */
   sendJson(frame: string, value: unknown): SentMessage {
     const record = typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+    const group: unknown = record.MessageGroupId;
     return this.transmit(frame, {
       id: typeof record.id === "string" ? record.id : null,
-      group: typeof record.MessageGroupId === "string" ? record.MessageGroupId : null,
+      group: typeof group === "string" ? group : null,
       seq: typeof record.seq === "number" ? record.seq : null,
+      // The template makes the group a string ("$group"): a string SQS refuses, or an object or an
+      // array (rendered as Velocity text), fails the frame for itself, not for the queue's rate.
+      queueable: typeof group === "string" ? isValidMessageGroupId(group) : typeof group !== "object" || group === null,
     });
   }
 
@@ -209,7 +220,7 @@ export class ConnectSession {
     });
   }
 
-  private transmit(frame: string, fields: Pick<SentMessage, "id" | "group" | "seq">): SentMessage {
+  private transmit(frame: string, fields: Pick<SentMessage, "id" | "group" | "seq" | "queueable">): SentMessage {
     const socket = this.requireOpen();
     const bytes = Buffer.byteLength(frame);
     if (bytes > MAX_FRAME_BYTES) {
@@ -258,7 +269,7 @@ export class ConnectSession {
     const frame = parseIncomingFrame(raw);
     if (frame.kind === "result") {
       this.learnConnectionId(frame.result);
-      this.emit({ type: "result", ...this.correlator.matchResult(frame.result, this.now()) });
+      this.emit({ type: "result", ...this.correlator.matchResult(frame.result, this.now(), this.connectionNumber) });
     } else if (frame.kind === "api-error") {
       const message = this.correlator.matchError(frame.error, this.connectionNumber);
       this.emit({ type: "api-error", error: frame.error, message, raw });

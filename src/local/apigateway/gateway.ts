@@ -26,6 +26,19 @@ export interface GatewayOptions {
   /** New connections per second (and burst) across the account; AWS's default is 500. */
   newConnectionsPerSecond?: number;
   newConnectionsBurst?: number;
+  /**
+   * Integrate each connection's frames strictly in arrival order (`wsq local start
+   * --ordered-frames`), instead of letting frames that arrive together reach their integration in
+   * any order, as nothing in AWS's documentation rules out (see dispatchArrived).
+   */
+  orderedFrames?: boolean;
+  /** The random source that orders frames arriving together; injectable so tests can fix it. */
+  random?: () => number;
+}
+
+interface ArrivedFrame {
+  body: string;
+  receivedAt: number;
 }
 
 interface Connection {
@@ -40,8 +53,10 @@ interface Connection {
   headers: Record<string, string>;
   query: Record<string, string>;
   domainName: string;
-  /** Frames received while MAX_IN_FLIGHT were already being integrated, in arrival order. */
-  pending: { body: string; receivedAt: number }[];
+  /** Frames received in the current turn of the event loop, not yet handed to their integration. */
+  arrived: ArrivedFrame[];
+  /** Frames waiting for one of the connection's MAX_IN_FLIGHT integration slots, in the order they will start. */
+  pending: ArrivedFrame[];
   inFlight: number;
   paused: boolean;
   /** Set once a frame over the frame limit arrived: nothing more from this client is integrated. */
@@ -108,6 +123,8 @@ export class WebSocketGateway {
   private readonly log: LocalLogger;
   private idleTimeoutMs: number;
   private maxConnectionMs: number;
+  private orderedFrames: boolean;
+  private random: () => number;
   private closing = false;
 
   constructor(
@@ -126,6 +143,8 @@ export class WebSocketGateway {
     this.account = new TokenBucket(WEBSOCKET_LIMITS.accountRatePerSecond, WEBSOCKET_LIMITS.accountBurst, now);
     this.idleTimeoutMs = options.idleTimeoutMs ?? WEBSOCKET_LIMITS.idleTimeoutMs;
     this.maxConnectionMs = options.maxConnectionMs ?? WEBSOCKET_LIMITS.maxConnectionMs;
+    this.orderedFrames = options.orderedFrames === true;
+    this.random = options.random ?? Math.random;
     control.onRemoved = (apiId, stageName) =>
       this.closeWhere((c) => c.apiId === apiId && (stageName === undefined || c.stageName === stageName), 1001, "Going away");
   }
@@ -133,12 +152,14 @@ export class WebSocketGateway {
   /**
    * Lowers (or restores) the idle timeout and connection lifetime for connections made from now
    * on, and the new-connection rate, so tests of those quotas need not wait 10 minutes or 2 hours
-   * or open 500 connections. local-cloud.ts builds the
-   * gateway without options; this is how a running cloud's quotas are changed.
+   * or open 500 connections; switches the frame ordering mode or its random source. local-cloud.ts
+   * builds the gateway with only `orderedFrames`; this is how a running cloud's settings are changed.
    */
   configure(options: GatewayOptions): void {
     this.idleTimeoutMs = options.idleTimeoutMs ?? this.idleTimeoutMs;
     this.maxConnectionMs = options.maxConnectionMs ?? this.maxConnectionMs;
+    this.orderedFrames = options.orderedFrames ?? this.orderedFrames;
+    this.random = options.random ?? this.random;
     if (options.newConnectionsPerSecond !== undefined || options.newConnectionsBurst !== undefined) {
       const rate = options.newConnectionsPerSecond ?? WEBSOCKET_LIMITS.newConnectionsPerSecond;
       this.newConnections = new TokenBucket(rate, options.newConnectionsBurst ?? rate, () => this.ctx.clock.now());
@@ -147,6 +168,11 @@ export class WebSocketGateway {
 
   get connectionCount(): number {
     return this.connections.size;
+  }
+
+  /** Whether each connection's frames are integrated strictly in arrival order (`--ordered-frames`). */
+  get framesOrdered(): boolean {
+    return this.orderedFrames;
   }
 
   // ------------------------------------------------------------------ connecting
@@ -208,12 +234,12 @@ export class WebSocketGateway {
 
   private attach(
     socket: WebSocket,
-    partial: Omit<Connection, "socket" | "pending" | "inFlight" | "paused" | "refused" | "idleTimer" | "lifeTimer">,
+    partial: Omit<Connection, "socket" | "arrived" | "pending" | "inFlight" | "paused" | "refused" | "idleTimer" | "lifeTimer">,
     raw: Duplex,
   ): void {
     const idleTimer = setTimeout(() => socket.close(1001, "Going away"), this.idleTimeoutMs).unref();
     const lifeTimer = setTimeout(() => socket.close(1001, "Going away"), this.maxConnectionMs).unref();
-    const connection: Connection = { ...partial, socket, pending: [], inFlight: 0, paused: false, refused: false, idleTimer, lifeTimer };
+    const connection: Connection = { ...partial, socket, arrived: [], pending: [], inFlight: 0, paused: false, refused: false, idleTimer, lifeTimer };
     this.connections.set(connection.id, connection);
     // Ahead of ws's own reader, which may complete a message from the same chunk synchronously:
     // the frame limit must be known before that message would be integrated.
@@ -252,7 +278,37 @@ export class WebSocketGateway {
       connection.socket.close(1003, "Binary frames are not supported");
       return;
     }
-    const frame = { body: data.toString("utf8"), receivedAt: this.ctx.clock.now() };
+    const frame: ArrivedFrame = { body: data.toString("utf8"), receivedAt: this.ctx.clock.now() };
+    if (this.orderedFrames) {
+      this.admit(connection, frame);
+      return;
+    }
+    connection.arrived.push(frame);
+    if (connection.arrived.length === 1) setImmediate(() => this.dispatchArrived(connection));
+  }
+
+  /**
+   * Each frame of a WebSocket API is its own integration request, and AWS documents no ordering
+   * between the frames of one connection on their way to the integration (aws-semantics.md §6).
+   * Frames that arrive close together, here those read in the same turn of the event loop, are
+   * therefore handed to their integration in a random order: a client or template that needs its
+   * frames to reach the queue in the order sent breaks locally too, as it may on AWS. Frames that
+   * arrive apart keep their order. One shuffle per batch, so a frame costs a few array moves.
+   */
+  private dispatchArrived(connection: Connection): void {
+    const batch = connection.arrived;
+    connection.arrived = [];
+    for (let i = batch.length - 1; i > 0; i--) {
+      const j = Math.floor(this.random() * (i + 1));
+      const swap = batch[i]!;
+      batch[i] = batch[j]!;
+      batch[j] = swap;
+    }
+    for (const frame of batch) this.admit(connection, frame);
+  }
+
+  /** Starts the frame's integration, or queues it behind the connection's in-flight limit. */
+  private admit(connection: Connection, frame: ArrivedFrame): void {
     if (connection.inFlight < BACKPRESSURE.maxInFlightFrames) {
       this.start(connection, frame);
       return;
@@ -266,11 +322,11 @@ export class WebSocketGateway {
   }
 
   /**
-   * Frames of one connection reach their integration in arrival order: everything up to the SQS
-   * call is synchronous, so the queue sees the frames in the order they came, while several of
-   * them can wait for the same durable commit (a frame at a time would cost a disk flush each).
+   * Everything up to the SQS call is synchronous, so the queue sees frames in the order they are
+   * started (the order dispatchArrived chose), while several of them can wait for the same durable
+   * commit (a frame at a time would cost a disk flush each).
    */
-  private start(connection: Connection, frame: { body: string; receivedAt: number }): void {
+  private start(connection: Connection, frame: ArrivedFrame): void {
     connection.inFlight += 1;
     this.handleFrame(connection, frame.body, frame.receivedAt)
       .catch((error: unknown) =>
@@ -430,6 +486,8 @@ export class WebSocketGateway {
   private onClose(connection: Connection, code: number, reason: string): void {
     clearTimeout(connection.idleTimer);
     clearTimeout(connection.lifeTimer);
+    // Frames waiting for an in-flight slot are dropped with the connection; those that arrived in
+    // this turn are still dispatched, as a frame received before the close always was.
     connection.pending.length = 0;
     if (this.connections.get(connection.id) !== connection) return;
     this.connections.delete(connection.id);

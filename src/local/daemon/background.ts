@@ -23,6 +23,8 @@ export interface DaemonStartOptions {
   verifySignatures?: boolean;
   /** Enforce the SQS FIFO throughput quotas (default true); false passes --no-quotas to the daemon. */
   quotas?: boolean;
+  /** Integrate each connection's frames in arrival order; true passes --ordered-frames to the daemon. */
+  orderedFrames?: boolean;
   timeoutMs?: number;
 }
 
@@ -125,6 +127,7 @@ export async function startDaemon(options: DaemonStartOptions): Promise<DaemonSt
     options.region,
     ...(options.verifySignatures === true ? ["--verify-signatures"] : []),
     ...(options.quotas === false ? ["--no-quotas"] : []),
+    ...(options.orderedFrames === true ? ["--ordered-frames"] : []),
   ];
   const child = spawn(process.execPath, args, {
     detached: true,

@@ -19,6 +19,8 @@ export interface ServeOptions {
   verifySignatures?: boolean;
   /** Enforce the SQS FIFO throughput quotas (LocalCloudOptions.quotas); false for `--no-quotas`. */
   quotas: boolean;
+  /** Integrate each connection's frames in arrival order (LocalCloudOptions.orderedFrames; `--ordered-frames`). */
+  orderedFrames?: boolean;
   /** The environment test hooks are read from (docs/local.md, "Test hooks"); process.env by default. */
   env?: NodeJS.ProcessEnv;
   /**
@@ -99,6 +101,7 @@ export async function serveLocalCloud(options: ServeOptions): Promise<ServingLoc
         log,
         verifySignatures: options.verifySignatures === true,
         quotas: options.quotas,
+        orderedFrames: options.orderedFrames === true,
       });
     } catch (error) {
       log.log("error", "the local cloud could not start", { error: (error as Error).message });
@@ -117,6 +120,7 @@ export async function serveLocalCloud(options: ServeOptions): Promise<ServingLoc
       startedAt: new Date().toISOString(),
       mode: options.mode,
       quotas: cloud.quotas,
+      orderedFrames: cloud.orderedFrames,
     };
     writeDaemonState(state);
     writeLastPort(options.dataDir, cloud.port);

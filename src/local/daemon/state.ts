@@ -19,6 +19,11 @@ export interface DaemonState {
    * files written by wsq versions that had no quotas (they enforced none).
    */
   quotas?: boolean;
+  /**
+   * Whether each WebSocket connection's frames are integrated strictly in arrival order
+   * (`--ordered-frames`). Absent from files written by wsq versions that always did so.
+   */
+  orderedFrames?: boolean;
 }
 
 export const DAEMON_STATE_FILE = "daemon.json";

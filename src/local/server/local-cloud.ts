@@ -50,6 +50,12 @@ export interface LocalCloudOptions {
    */
   quotas?: boolean;
   /**
+   * Integrate each WebSocket connection's frames strictly in arrival order (`wsq local start
+   * --ordered-frames`). By default frames that arrive together may reach their integration in any
+   * order, as on AWS, which documents no ordering before the integration (docs/apigateway.md).
+   */
+  orderedFrames?: boolean;
+  /**
    * Test hook: faults to inject (test-faults.ts), read as they are needed, so a test may change the
    * counts while the local cloud runs. Never set by a request, only by whoever starts the local cloud.
    */
@@ -75,6 +81,8 @@ export interface LocalCloud {
   dataDir: string;
   /** Whether the SQS FIFO throughput quotas are enforced. */
   quotas: boolean;
+  /** Whether each connection's frames are integrated strictly in arrival order. */
+  orderedFrames: boolean;
   services: LocalCloudServices;
   /** Graceful: stops accepting, lets in-flight requests and writes finish, then closes the database. */
   stop(): Promise<void>;
@@ -186,7 +194,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     ...(options.testFaults ? { faults: options.testFaults } : {}),
   });
   if (options.testFaults !== undefined) log.log("warn", "test fault hooks are set", { ...options.testFaults });
-  const apigateway = createApiGatewayPlugin(context("apigateway"), { sqs, lambda: lambda.api });
+  const orderedFrames = options.orderedFrames === true;
+  const apigateway = createApiGatewayPlugin(context("apigateway"), { sqs, lambda: lambda.api }, { orderedFrames });
   const cloudformation = createCloudFormationPlugin(context("cfn"), {
     s3: s3.api,
     sqs: sqs.api,
@@ -227,6 +236,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
             dataDir: options.dataDir,
             startedAt,
             quotas,
+            orderedFrames,
           }),
         };
       }
@@ -304,7 +314,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const baseUrl = `http://${urlHost}:${port}`;
   listening.url = baseUrl;
   markListening(baseUrl);
-  log.log("info", "local cloud listening", { url: baseUrl, dataDir: options.dataDir, region, quotas });
+  log.log("info", "local cloud listening", { url: baseUrl, dataDir: options.dataDir, region, quotas, orderedFrames });
   if (!quotas) log.log("warn", "SQS FIFO throughput quotas are off (--no-quotas): this local cloud accepts load that AWS would throttle");
 
   let stopping: Promise<void> | undefined;
@@ -331,5 +341,5 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     return stopping;
   };
 
-  return { url: baseUrl, port, host, region, accountId: LOCAL_ACCOUNT_ID, dataDir: options.dataDir, quotas, services, stop };
+  return { url: baseUrl, port, host, region, accountId: LOCAL_ACCOUNT_ID, dataDir: options.dataDir, quotas, orderedFrames, services, stop };
 }

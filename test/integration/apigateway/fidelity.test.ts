@@ -7,7 +7,7 @@ import type { WebSocketGateway } from "../../../src/local/apigateway/gateway.js"
 import type { LocalLogger, LogLevel } from "../../../src/local/context.js";
 import type { LocalCloud } from "../../../src/local/server/local-cloud.js";
 import { sdkConfig, useTestCloud } from "../../helpers/local-cloud.js";
-import { openFrameClient, type FrameClient } from "../../helpers/ws-client.js";
+import { openFrameClient, sendTogether, type FrameClient } from "../../helpers/ws-client.js";
 
 type Client = FrameClient;
 /** Every client of this file says who it is, so that identity.userAgent can be checked. */
@@ -138,9 +138,10 @@ describe("local API Gateway: the shipped template and AWS details", () => {
       const before = Date.now();
       for (const frame of frames) client.socket.send(JSON.stringify(frame));
       const messages = await receiveAll(sqs, QueueUrl, 2);
-      // The body is the frame as sent.
-      expect(messages.map((m) => m.Body)).toEqual(frames.map((frame) => JSON.stringify(frame)));
-      const [grouped, own] = messages as [Message, Message];
+      // The body is the frame as sent (sent together, the two may reach the queue in either order).
+      expect(messages.map((m) => m.Body).sort()).toEqual(frames.map((frame) => JSON.stringify(frame)).sort());
+      const grouped = messages.find((m) => m.Body === JSON.stringify(frames[0])) as Message;
+      const own = messages.find((m) => m.Body === JSON.stringify(frames[1])) as Message;
       expect(grouped.Attributes?.MessageGroupId).toBe("g&1=%2+x/y?z");
       const connectionId = own.MessageAttributes?.connectionId?.StringValue;
       expect(connectionId).toMatch(/^[A-Za-z0-9_-]{15}=$/);
@@ -206,13 +207,43 @@ describe("local API Gateway: the shipped template and AWS details", () => {
     }
   });
 
-  it("keeps one connection's frames in the order they were sent", async () => {
+  it("lets frames of one connection that arrive together reach the queue in an order other than sent", async () => {
     const cloud = await useTestCloud();
+    expect(cloud.orderedFrames).toBe(false);
+    // The order frames arriving together take is random; this source makes it a known one
+    // (Fisher-Yates drawing 0 every time rotates the batch left by one).
+    gatewayOf(cloud).configure({ random: () => 0 });
+    const { url, QueueUrl, sqs } = await queueApi(cloud, shippedRequestTemplate());
+    const client = await open(url);
+    try {
+      const count = 20;
+      sendTogether(
+        client.socket,
+        Array.from({ length: count }, (_, i) => JSON.stringify({ action: "sendMessage", MessageGroupId: "one", i })),
+      );
+      const messages = await receiveAll(sqs, QueueUrl, count);
+      const queued = messages.map((m) => (JSON.parse(m.Body!) as { i: number }).i);
+      expect(queued).toEqual([...Array.from({ length: count - 1 }, (_, i) => i + 1), 0]);
+      // The queue's own order is its sequence numbers: the first frame sent was queued last.
+      const sequence = messages.map((m) => BigInt(m.Attributes!.SequenceNumber!));
+      expect([...sequence].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))).toEqual(sequence);
+    } finally {
+      client.socket.close();
+      sqs.destroy();
+    }
+  });
+
+  it("keeps one connection's frames in the order they were sent with --ordered-frames", async () => {
+    const cloud = await useTestCloud({ orderedFrames: true });
+    expect(gatewayOf(cloud).framesOrdered).toBe(true);
     const { url, QueueUrl, sqs } = await queueApi(cloud, shippedRequestTemplate());
     const client = await open(url);
     try {
       const count = 150;
-      for (let i = 0; i < count; i++) client.socket.send(JSON.stringify({ action: "sendMessage", MessageGroupId: "one", i }));
+      sendTogether(
+        client.socket,
+        Array.from({ length: count }, (_, i) => JSON.stringify({ action: "sendMessage", MessageGroupId: "one", i })),
+      );
       const messages = await receiveAll(sqs, QueueUrl, count);
       expect(messages.map((m) => (JSON.parse(m.Body!) as { i: number }).i)).toEqual(Array.from({ length: count }, (_, i) => i));
     } finally {

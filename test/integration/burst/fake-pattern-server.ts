@@ -20,6 +20,12 @@ export interface FakeServerOptions {
   duplicate?: ReadonlySet<string>;
   /** Ids whose result is held back and sent right after the next result of the same group. */
   reorder?: ReadonlySet<string>;
+  /**
+   * Ids whose frame reaches the "queue" after the next frame of its group, as API Gateway may do
+   * with frames sent close together: that frame gets the lower sequence number and is answered
+   * first, so results still come in the queue's order.
+   */
+  reorderBeforeQueue?: ReadonlySet<string>;
   /** Ids whose result goes to another connection than the sender's. */
   misroute?: ReadonlySet<string>;
   /** Ids answered with API Gateway's error frame instead of a result. */
@@ -75,6 +81,7 @@ export async function startFakePatternServer(options: FakeServerOptions = {}): P
   const received: ReceivedFrame[] = [];
   const held: { target: string; payload: string }[] = [];
   const heldForReorder = new Map<string, PatternResult>();
+  const heldBeforeQueue = new Map<string, { connectionId: string; frame: PatternMessage; requestTimeEpoch: number }>();
   let paused = options.paused === true;
   let sequence = 10_000_000_000_000_000_000n;
 
@@ -172,7 +179,18 @@ export async function startFakePatternServer(options: FakeServerOptions = {}): P
         enqueued = enqueued.then(() => queue.enqueue(text, connectionId, requestTimeEpoch));
         void enqueued.then(pump);
       } else {
-        answer(connectionId, frame, { requestTimeEpoch });
+        const id = typeof frame.id === "string" ? frame.id : null;
+        const group = String(frame.MessageGroupId ?? connectionId);
+        if (id !== null && options.reorderBeforeQueue?.has(id)) {
+          heldBeforeQueue.set(group, { connectionId, frame, requestTimeEpoch });
+        } else {
+          answer(connectionId, frame, { requestTimeEpoch });
+          const overtaken = heldBeforeQueue.get(group);
+          if (overtaken) {
+            heldBeforeQueue.delete(group);
+            answer(overtaken.connectionId, overtaken.frame, { requestTimeEpoch: overtaken.requestTimeEpoch });
+          }
+        }
       }
       if (options.closeAfter && frames === options.closeAfter.frames) socket.close(options.closeAfter.code, "test close");
     });

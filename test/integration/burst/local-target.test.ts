@@ -66,8 +66,9 @@ describe("wsq burst on the local target", () => {
     expect(run.code).toBe(0);
     const r = report(run.stdout);
     expect(r.outcome).toBe("complete");
-    expect(r.counts).toMatchObject({ sent: 500, answered: 500, results: 500, lost: 0, duplicated: 0 });
+    expect(r.counts).toMatchObject({ sent: 500, answered: 500, results: 500, lost: 0, duplicated: 0, throttled: 0 });
     expect(r.verification.ok).toBe(true);
+    expect(r.verification.orderViolations).toEqual([]);
     expect(r.queue.polled).toBe(true);
     expect(r.queue.samples.length).toBeGreaterThan(0);
     expect(r.errors.queuePollErrors).toEqual([]);
@@ -75,6 +76,60 @@ describe("wsq burst on the local target", () => {
     expect(r.latency.queueWait.count).toBe(500);
     expect(r.dlq?.depth).toEqual({ visible: 0, inFlight: 0 });
   }, 90_000);
+
+  test("the default burst (1,000 messages, paced) takes nothing throttled, on the high-throughput queue and on an old normal FIFO queue", async (ctx) => {
+    requireStack(ctx);
+    const { sqs, outputs } = clients();
+    const o = await outputs("wsq");
+    try {
+      const run = await runWsq(["burst", "--json"], { home });
+      expect(run.code, run.stderr).toBe(0);
+      const r = report(run.stdout);
+      expect(r.config).toMatchObject({ count: 1000, connections: 10, groups: 10, rate: { kind: "fixed", perSecond: 2400 }, autoRate: true });
+      expect(r.config.quota).toMatchObject({ mode: "high-throughput", ok: true, predictedThrottled: 0 });
+      expect(r.counts).toMatchObject({ sent: 1000, answered: 1000, lost: 0, throttled: 0, refused: 0, duplicated: 0 });
+      expect(r.errors.errorFrames).toEqual([]);
+      expect(r.verification.ok).toBe(true);
+
+      // A stack deployed with the template before high throughput: the quota is the queue's 300/s.
+      await sqs.send(new SetQueueAttributesCommand({ QueueUrl: o.QueueUrl, Attributes: { DeduplicationScope: "queue", FifoThroughputLimit: "perQueue" } }));
+      const old = await runWsq(["burst", "--json"], { home });
+      expect(old.code, old.stderr).toBe(0);
+      const q = report(old.stdout);
+      expect(q.config).toMatchObject({ rate: { kind: "fixed", perSecond: 240 }, autoRate: true });
+      expect(q.config.quota).toMatchObject({ mode: "per-queue", ok: true, predictedThrottled: 0 });
+      expect(q.counts).toMatchObject({ sent: 1000, answered: 1000, lost: 0, throttled: 0 });
+    } finally {
+      await sqs.send(
+        new SetQueueAttributesCommand({ QueueUrl: o.QueueUrl, Attributes: { DeduplicationScope: "messageGroup", FifoThroughputLimit: "perMessageGroupId" } }),
+      );
+      sqs.destroy();
+    }
+  }, 120_000);
+
+  test("a burst over the quota is named before sending, and its throttled messages are counted apart from lost ones", async (ctx) => {
+    requireStack(ctx);
+    // 1,000 frames at once on one message group: the group takes 300 in a second.
+    const run = await runWsq(["burst", "--count", "1000", "--groups", "1", "--rate", "max", "--json"], { home });
+    expect(run.code).toBe(3);
+    const r = report(run.stdout);
+    expect(r.config.quota).toMatchObject({ mode: "high-throughput", scope: "group", ok: false, peakPerSecond: 1000, predictedThrottled: 700 });
+    const v = r.verification;
+    expect(v.throttled.queue.length).toBeGreaterThan(0);
+    expect(v.throttled.stage).toEqual([]);
+    // Every frame was either queued and answered, or answered by the gateway's failure frame.
+    expect(v.lost).toEqual([]);
+    expect(r.counts.answered + r.counts.throttled).toBe(1000);
+    expect(r.errors.errorFrames.every((e) => e.message === "Internal server error")).toBe(true);
+    expect(v.orderViolations).toEqual([]);
+
+    const plain = await runWsq(["burst", "--count", "1000", "--groups", "1", "--rate", "max"], { home });
+    expect(plain.code).toBe(3);
+    expect(plain.stderr).toMatch(/would exceed the queue's FIFO throughput quota: 1000 messages all at once \(--rate max\) put up to 1000 SendMessage calls/);
+    expect(plain.stderr).toMatch(/Fix: a paced rate: --rate 240 .*; or more groups: --groups 4 or more/);
+    expect(plain.stdout).toMatch(/✗ throttled\s+\d+\s+\d+ by the queue's FIFO quota/);
+    expect(plain.stdout).toMatch(/✓ lost\s+0/);
+  }, 120_000);
 
   test("a handler that fails some messages: they end in the DLQ and are reported lost, by id, as found there", async (ctx) => {
     requireStack(ctx);

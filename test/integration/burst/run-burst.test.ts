@@ -31,6 +31,7 @@ interface Run {
   signal?: AbortSignal;
   onEvent?: (event: BurstEvent) => void;
   runId?: string;
+  strictSendOrder?: boolean;
 }
 
 function burst(url: string, run: Run): Promise<BurstReport> {
@@ -56,6 +57,7 @@ function burstOptions(url: string, run: Run): RunBurstOptions {
     size: run.size ?? 0,
     timeoutMs: run.timeoutMs ?? 20_000,
     pollIntervalMs: 100,
+    strictSendOrder: run.strictSendOrder === true,
   };
   return { url, plan, config, probe: run.probe, signal: run.signal, onEvent: run.onEvent };
 }
@@ -66,7 +68,17 @@ describe("runBurst against a fake pattern server", () => {
     const report = await burst(s.url, { count: 400, connections: 4, groups: 8, size: 300 });
     expect(report.outcome).toBe("complete");
     expect(report.verification.ok).toBe(true);
-    expect(report.counts).toEqual({ planned: 400, sent: 400, answered: 400, results: 400, lost: 0, duplicated: 0 });
+    expect(report.counts).toEqual({
+      planned: 400,
+      sent: 400,
+      answered: 400,
+      results: 400,
+      lost: 0,
+      duplicated: 0,
+      throttled: 0,
+      refused: 0,
+      reorderedBeforeQueue: 0,
+    });
 
     // The server saw each id exactly once, every frame exactly --size bytes, in seq order per group,
     // and each group over a single connection.
@@ -107,11 +119,33 @@ describe("runBurst against a fake pattern server", () => {
     expect(report.counts.answered).toBe(38);
   });
 
-  test("API error frames are counted and their messages lost", async () => {
-    const s = await server({ errorFrame: new Set(["t-1", "t-3"]) });
+  test("messages answered by API Gateway's failure frame are counted as throttled at the queue, apart from lost ones", async () => {
+    const s = await server({ errorFrame: new Set(["t-1", "t-3"]), drop: new Set(["t-5"]) });
     const report = await burst(s.url, { count: 10, connections: 2, timeoutMs: 1000 });
     expect(report.errors.errorFrames.map((e) => e.message)).toEqual(["Internal server error", "Internal server error"]);
-    expect(report.verification.lost).toEqual(["t-1", "t-3"]);
+    expect(report.verification.throttled).toEqual({ queue: ["t-1", "t-3"], stage: [] });
+    expect(report.verification.lost).toEqual(["t-5"]);
+    expect(report.counts).toMatchObject({ lost: 1, throttled: 2 });
+    expect(report.verification.ok).toBe(false);
+  });
+
+  test("a gateway that reorders before the queue: sequence-number order holds, the reorderings are counted apart, --strict-send-order fails", async () => {
+    // Group 0 of 4 holds t-0, t-4, t-8, …: t-4 reaches the queue after t-8, and t-9 after t-13.
+    const s = await server({ reorderBeforeQueue: new Set(["t-4", "t-9"]) });
+    const report = await burst(s.url, { count: 40, connections: 4 });
+    const v = report.verification;
+    expect(report.outcome).toBe("complete");
+    expect(v.orderViolations).toEqual([]);
+    expect(v.sendOrderReorderings).toEqual([
+      expect.objectContaining({ id: "t-4", seq: 2, afterId: "t-8", afterSeq: 3 }),
+      expect.objectContaining({ id: "t-9", seq: 3, afterId: "t-13", afterSeq: 4 }),
+    ]);
+    expect(report.counts).toMatchObject({ answered: 40, lost: 0, reorderedBeforeQueue: 2 });
+    expect(v.ok).toBe(true);
+
+    const strict = await burst(s.url, { count: 40, connections: 4, runId: "t", strictSendOrder: true });
+    expect(strict.verification.sendOrderReorderings).toHaveLength(2);
+    expect(strict.verification.ok).toBe(false);
   });
 
   test("aborting while results are held back stops at once and still reports what was sent", async () => {

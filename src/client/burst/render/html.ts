@@ -1,3 +1,4 @@
+import type { QuotaCheck } from "../quota.js";
 import type { BurstReport, HistogramBin } from "../types.js";
 import { fmtBytes, fmtCount, fmtLatency, fmtMs, fmtRate, rateLabel } from "./format.js";
 
@@ -86,6 +87,18 @@ export function histogramChart(title: string, bins: readonly HistogramBin[]): st
 <text x="${W / 2}" y="${H - 2}" text-anchor="middle">end-to-end latency, ms (log-spaced bins)</text></svg></figure>`;
 }
 
+function quotaText(q: QuotaCheck): string {
+  const takes =
+    q.mode === "high-throughput"
+      ? `high-throughput FIFO queue, ${q.quotaPerSecond} SendMessage/s per message group`
+      : q.mode === "per-queue"
+        ? `FIFO queue, ${q.quotaPerSecond} SendMessage/s in all`
+        : q.mode === "standard"
+          ? "standard queue, no throughput quota"
+          : `queue mode unknown, taken as ${q.quotaPerSecond} SendMessage/s in all`;
+  return `${takes}; the plan put at most ${q.peakPerSecond} within one second on one bucket: ${q.ok ? "within the quota" : `over it (about ${q.predictedThrottled} predicted throttled)`}`;
+}
+
 export function renderHtmlReport(report: BurstReport): string {
   const c = report.config;
   const v = report.verification;
@@ -117,9 +130,11 @@ figure{margin:1rem 0}figcaption{font-weight:600;margin-bottom:.3rem}.legend{font
 </style></head><body>
 <h1>wsq burst: ${fmtCount(c.count)} messages over ${c.activeConnections} connection(s)</h1>
 <p><code>${esc(c.url)}</code>${c.queueUrl ? `<br>queue <code>${esc(c.queueUrl)}</code>` : ""}<br>
-${esc(report.startedAt)} · ${c.groups} group(s) · rate ${esc(rateLabel(c.rate))} · ${esc(fmtBytes(c.size))} per message</p>
+${esc(report.startedAt)} · ${c.groups} group(s) · rate ${esc(rateLabel(c.rate))}${c.autoRate ? " (auto)" : ""} · ${esc(fmtBytes(c.size))} per message${
+    c.quota ? `<br>${esc(quotaText(c.quota))}` : ""
+  }</p>
 <p class="${v.ok && report.outcome === "complete" ? "outcome-ok" : "outcome-bad"}"><strong>${esc(report.outcome)}</strong> in ${esc(fmtMs(report.durationMs))}:
-${v.ok ? "every message answered exactly once, in order, on its own connection" : "the checks below failed"}.</p>
+${v.ok ? "every message answered exactly once, in the queue's order within its group, on its own connection" : "the checks below failed"}.</p>
 <h2>Throughput</h2>
 <table>
 <tr><th>sent</th><td>${fmtCount(report.counts.sent)}</td><td>${esc(fmtRate(report.rates.sendPerSecond))}</td></tr>
@@ -138,12 +153,27 @@ ${histogramChart("End-to-end latency distribution", lat.histogram)}
 <h2>Verification</h2>
 <table>
 ${check("lost", v.lost)}${check("lost, found in DLQ", v.lostInDlq)}${check("lost, on a connection that closed early", v.lostOnClosed)}${check(
+    "throttled by the queue's FIFO quota (never queued)",
+    v.throttled.queue,
+  )}${check("throttled by API Gateway's stage (never queued)", v.throttled.stage)}${check("refused by API Gateway", v.refused)}${check(
     "duplicated",
     v.duplicated.map((d) => `${d.id} ×${d.count}`),
   )}${check(
-    "out of order",
-    v.orderViolations.map((o) => `${o.id} (seq ${o.seq} after ${o.afterSeq})`),
-  )}${check(
+    "out of order (SQS sequence numbers)",
+    v.orderViolations.map((o) => `${o.id} (queued after ${o.afterId}, answered before it)`),
+  )}${
+    v.strictSendOrder
+      ? check(
+          "reached the queue out of send order (--strict-send-order)",
+          v.sendOrderReorderings.map((o) => `${o.id} (seq ${o.seq} after ${o.afterSeq})`),
+        )
+      : `<tr><th>reached the queue out of send order (information: API Gateway promises no order before the queue)</th><td>${v.sendOrderReorderings.length}</td><td>${esc(
+          v.sendOrderReorderings
+            .slice(0, 50)
+            .map((o) => `${o.id} (seq ${o.seq} after ${o.afterSeq})`)
+            .join(", "),
+        )}</td></tr>`
+  }${check(
     "misrouted",
     v.misrouted.map((m) => `${m.id} (#${m.sentOn} → #${m.arrivedOn})`),
   )}${check(
@@ -154,7 +184,7 @@ ${check("lost", v.lost)}${check("lost, found in DLQ", v.lostInDlq)}${check("lost
 <h2>Errors</h2>
 <table>
 <tr><th>connections that failed to open</th><td>${report.errors.connectFailures.length}</td></tr>
-<tr><th>throttled</th><td>${report.errors.throttled}</td></tr>
+<tr><th>connections refused with 429</th><td>${report.errors.connectFailures.filter((f) => /HTTP 429/.test(f.message)).length}</td></tr>
 <tr><th>error frames</th><td>${report.errors.errorFrames.length}</td></tr>
 <tr><th>early closes</th><td>${report.errors.closes.length}</td></tr>
 <tr><th>send errors</th><td>${report.errors.sendErrors}</td></tr>

@@ -1,6 +1,7 @@
 import asciichart from "asciichart";
 import type { ChalkInstance } from "chalk";
 import type { BurstReport, LatencyStats } from "../types.js";
+import type { QuotaCheck } from "../quota.js";
 import { fmtBytes, fmtCount, fmtLatency, fmtMs, fmtRate, listSome, rateLabel } from "./format.js";
 
 /** The end-of-run summary as text, from the report alone (the same data --json prints). */
@@ -20,9 +21,10 @@ export function renderSummary(report: BurstReport, color: ChalkInstance, width =
             : color.red("every connection closed");
   lines.push(
     color.bold(`wsq burst`) +
-      ` ${fmtCount(c.count)} messages over ${c.activeConnections} connection${c.activeConnections === 1 ? "" : "s"}, ${c.groups} group${c.groups === 1 ? "" : "s"}, rate ${rateLabel(c.rate)}, ${fmtBytes(c.size)} each`,
+      ` ${fmtCount(c.count)} messages over ${c.activeConnections} connection${c.activeConnections === 1 ? "" : "s"}, ${c.groups} group${c.groups === 1 ? "" : "s"}, rate ${rateLabel(c.rate)}${c.autoRate ? " (auto)" : ""}, ${fmtBytes(c.size)} each`,
   );
   lines.push(color.dim(`  ${c.url}${c.queueUrl ? `  queue ${c.queueUrl}` : ""}`));
+  if (c.quota) lines.push(quotaLine(c.quota, color));
   lines.push(`  ${outcome}${report.outcome === "timeout" ? "" : ` in ${fmtMs(report.durationMs)}`} (connections opened in ${fmtMs(report.connectMs)})`);
   lines.push("");
 
@@ -73,15 +75,39 @@ export function renderSummary(report: BurstReport, color: ChalkInstance, width =
 
   lines.push(color.bold("Verification"));
   if (v.ok && report.outcome === "complete") {
-    lines.push(`  ${color.green("✓")} every message answered exactly once, in order within its group, on the connection that sent it`);
+    lines.push(`  ${color.green("✓")} every message answered exactly once, in the queue's order within its group, on the connection that sent it`);
   } else if (v.ok) {
-    lines.push(`  ${color.yellow("!")} nothing lost, duplicated or out of order among what was sent before the run stopped`);
+    lines.push(`  ${color.yellow("!")} nothing lost, throttled, duplicated or out of order among what was sent before the run stopped`);
   }
   const bad = (label: string, n: number, detail: string) =>
     lines.push(`  ${n === 0 ? color.green("✓") : color.red("✗")} ${label.padEnd(13)} ${String(n).padStart(6)}${n > 0 ? `  ${detail}` : ""}`);
   bad("lost", v.lost.length, listSome(v.lost) + (v.lostInDlq.length > 0 ? `; in the DLQ: ${listSome(v.lostInDlq)}` : ""));
+  const throttled = v.throttled.queue.length + v.throttled.stage.length;
+  bad(
+    "throttled",
+    throttled,
+    [
+      v.throttled.queue.length > 0 ? `${v.throttled.queue.length} by the queue's FIFO quota (${listSome(v.throttled.queue)})` : "",
+      v.throttled.stage.length > 0 ? `${v.throttled.stage.length} by API Gateway's stage throttle (${listSome(v.throttled.stage)})` : "",
+    ]
+      .filter((part) => part !== "")
+      .join("; ") + ": never queued, not lost",
+  );
+  if (v.refused.length > 0) bad("refused", v.refused.length, `${listSome(v.refused)}: API Gateway's error frame named no throttling`);
   bad("duplicated", v.duplicated.length, listSome(v.duplicated.map((d) => `${d.id} ×${d.count}`)));
-  bad("out of order", v.orderViolations.length, listSome(v.orderViolations.map((o) => `${o.id} (seq ${o.seq} after ${o.afterSeq})`)));
+  bad("out of order", v.orderViolations.length, listSome(v.orderViolations.map((o) => `${o.id} (queued after ${o.afterId}, answered before it)`)));
+  const reordered = v.sendOrderReorderings.length;
+  const reorderDetail = listSome(v.sendOrderReorderings.map((o) => `${o.id} (seq ${o.seq} after ${o.afterSeq})`));
+  if (v.strictSendOrder) bad("send order", reordered, `reached the queue out of send order (--strict-send-order): ${reorderDetail}`);
+  else {
+    lines.push(
+      `  ${color.dim("i")} ${"send order".padEnd(13)} ${String(reordered).padStart(6)}  ${color.dim(
+        reordered === 0
+          ? "every answered message reached the queue in the order it was sent"
+          : `reached the queue out of send order, before the queue (API Gateway promises no order there; information): ${reorderDetail}`,
+      )}`,
+    );
+  }
   bad("misrouted", v.misrouted.length, listSome(v.misrouted.map((m) => `${m.id} (sent on #${m.sentOn}, came on #${m.arrivedOn})`)));
   bad("conn. ids", v.connectionIdConflicts.length, listSome(v.connectionIdConflicts.map((x) => `#${x.connection}: ${x.connectionIds.join("/")}`)));
   if (v.lostOnClosed.length > 0) {
@@ -99,7 +125,8 @@ export function renderSummary(report: BurstReport, color: ChalkInstance, width =
   const e = report.errors;
   const errorParts: string[] = [];
   if (e.connectFailures.length > 0) errorParts.push(`${e.connectFailures.length} connection(s) failed to open (${e.connectFailures[0]?.message})`);
-  if (e.throttled > 0) errorParts.push(`${e.throttled} throttled`);
+  const refusedConnections = e.connectFailures.filter((f) => /HTTP 429/.test(f.message)).length;
+  if (refusedConnections > 0) errorParts.push(`${refusedConnections} connection(s) refused with 429 (API Gateway's new connections per second)`);
   if (e.errorFrames.length > 0) errorParts.push(`${e.errorFrames.length} error frame(s) ("${e.errorFrames[0]?.message}")`);
   if (e.closes.length > 0) {
     const first = e.closes[0];
@@ -119,6 +146,24 @@ export function renderSummary(report: BurstReport, color: ChalkInstance, width =
     );
   }
   return lines.join("\n");
+}
+
+/** What the queue takes, and whether the burst's plan stayed under it. */
+function quotaLine(q: QuotaCheck, color: ChalkInstance): string {
+  const takes =
+    q.mode === "high-throughput"
+      ? `high-throughput FIFO queue: ${q.quotaPerSecond} SendMessage/s per message group`
+      : q.mode === "per-queue"
+        ? `FIFO queue: ${q.quotaPerSecond} SendMessage/s in all`
+        : q.mode === "standard"
+          ? "standard queue: no throughput quota"
+          : `queue mode unknown: taken as a FIFO queue's ${q.quotaPerSecond} SendMessage/s in all`;
+  const plan =
+    q.scope === null ? "" : `; the plan put at most ${fmtCount(q.peakPerSecond)} within one second on ${q.scope === "group" ? "one group" : "the queue"}`;
+  const verdict = q.ok
+    ? color.green("within the quota")
+    : color.yellow(`over it${q.predictedThrottled > 0 ? ` (about ${fmtCount(q.predictedThrottled)} predicted throttled)` : ""}`);
+  return `  ${color.dim(takes + plan + ":")} ${verdict}`;
 }
 
 /** At most `n` points, keeping each bucket's maximum so that peaks survive. */

@@ -19,6 +19,13 @@ describe("parseBurstFlags", () => {
     });
   });
 
+  test("--rate auto (the default) is decided once the queue's mode is known; --strict-send-order is off unless given", () => {
+    expect(parseBurstFlags({ ...defaults, rate: "auto" }, "r").rate).toEqual({ kind: "auto" });
+    expect(parseBurstFlags({ ...defaults, rate: "250" }, "r").rate).toEqual({ kind: "fixed", perSecond: 250 });
+    expect(parseBurstFlags(defaults, "r").strictSendOrder).toBe(false);
+    expect(parseBurstFlags({ ...defaults, strictSendOrder: true }, "r").strictSendOrder).toBe(true);
+  });
+
   test.each([
     [{ count: "0" }, "--count"],
     [{ count: "1.5" }, "--count"],

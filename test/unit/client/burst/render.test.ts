@@ -51,7 +51,7 @@ function run(lostIds: string[] = []): BurstRawRun {
           seq: s.seq,
           messageId: `m${i}`,
           group: s.group,
-          sequenceNumber: "1",
+          sequenceNumber: String(1000 + i),
           receiveCount: 1,
           connectionId: `c${s.connection}`,
           requestId: null,
@@ -87,6 +87,68 @@ describe("renderSummary", () => {
     expect(text).toMatch(/✗ lost\s+2\s+r-3, r-7; in the DLQ: r-3, r-7/);
     expect(text).toMatch(/timed out/);
     expect(text).toMatch(/this run's lost messages found there: r-3, r-7/);
+  });
+});
+
+describe("throttling, order and the quota in the summary and the page", () => {
+  /** r-3 and r-5 (connection 1) answered by error frames; r-2 and r-4 (group g0) queued swapped. */
+  function eventful(strictSendOrder = false): BurstRawRun {
+    const base = run(["r-3", "r-5"]);
+    const at = (id: string) => base.sent.find((s) => s.id === id)!.writtenAt! + 1;
+    base.errors.errorFrames = [
+      { connection: 1, at: at("r-3"), message: "Internal server error" },
+      { connection: 1, at: at("r-5"), message: "Too Many Requests" },
+    ];
+    const r2 = base.received.find((r) => r.result.id === "r-2")!;
+    const r4 = base.received.find((r) => r.result.id === "r-4")!;
+    [r2.result.sequenceNumber, r4.result.sequenceNumber] = [r4.result.sequenceNumber, r2.result.sequenceNumber];
+    // Answered in the queue's order, as the pattern promises.
+    [r2.at, r4.at] = [r4.at, r2.at];
+    base.received.sort((a, b) => a.at - b.at);
+    base.config = {
+      ...base.config,
+      strictSendOrder,
+      autoRate: true,
+      rate: { kind: "fixed", perSecond: 480 },
+      quota: {
+        mode: "high-throughput",
+        region: "us-east-1",
+        scope: "group",
+        quotaPerSecond: 300,
+        queueQuotaPerSecond: 70_000,
+        peakPerSecond: 240,
+        busiest: "g0",
+        predictedThrottled: 0,
+        stage: null,
+        ok: true,
+        fixes: [],
+        note: null,
+      },
+    };
+    return base;
+  }
+
+  test("throttled messages are counted apart from lost ones, by where they were throttled", () => {
+    const report = computeReport(eventful());
+    expect(report.counts).toMatchObject({ lost: 0, throttled: 2, reorderedBeforeQueue: 1 });
+    const text = renderSummary(report, plain);
+    expect(text).toContain("rate 480/s (auto)");
+    expect(text).toMatch(
+      /high-throughput FIFO queue: 300 SendMessage\/s per message group; the plan put at most 240 within one second on one group: within the quota/,
+    );
+    expect(text).toMatch(/✓ lost\s+0/);
+    expect(text).toMatch(/✗ throttled\s+2\s+1 by the queue's FIFO quota \(r-3\); 1 by API Gateway's stage throttle \(r-5\): never queued, not lost/);
+    expect(text).toMatch(/✓ out of order\s+0/);
+    expect(text).toMatch(/i send order\s+1\s+reached the queue out of send order, before the queue .*: r-2 \(seq 2 after 3\)/);
+    const html = renderHtmlReport(report);
+    expect(html).toMatch(/FIFO quota \(never queued\)<\/th><td>1<\/td><td>r-3/);
+    expect(html).toMatch(/reached the queue out of send order \(information[^<]*<\/th><td>1<\/td>/);
+  });
+
+  test("--strict-send-order turns the reordering into a failed check", () => {
+    const report = computeReport(eventful(true));
+    expect(report.verification.ok).toBe(false);
+    expect(renderSummary(report, plain)).toMatch(/✗ send order\s+1\s+reached the queue out of send order \(--strict-send-order\)/);
   });
 });
 

@@ -31,7 +31,8 @@ function result(s: SentRecord, overrides: Partial<PatternResult> = {}): PatternR
     seq: s.seq,
     messageId: `m-${s.id}`,
     group: s.group,
-    sequenceNumber: "1",
+    // Queued in send order unless a test says otherwise: message t-N got the N-th sequence number.
+    sequenceNumber: String(18_849_496_460_467_696_128n + BigInt(s.id.slice(s.id.lastIndexOf("-") + 1)) * 7n),
     receiveCount: 1,
     connectionId: `conn${s.connection}`,
     requestId: "r",
@@ -180,15 +181,112 @@ describe("verify", () => {
     expect(v.ok).toBe(false);
   });
 
-  test("a result that overtakes an earlier one of its group is an order violation; other groups are unaffected", () => {
-    // Group 0 holds t-0, t-3, t-6, t-9 (seq 1..4): deliver t-6 before t-3.
+  test("a result that arrives before one the queue holds ahead of it is an order violation; other groups are unaffected", () => {
+    // Group 0 holds t-0, t-3, t-6, t-9 (seq 1..4), queued in that order: deliver t-6 before t-3.
     const reordered = [...clean];
     const i3 = reordered.findIndex((r) => r.result.id === "t-3");
     const i6 = reordered.findIndex((r) => r.result.id === "t-6");
     [reordered[i3], reordered[i6]] = [reordered[i6]!, reordered[i3]!];
     const v = verify(sent, reordered);
-    expect(v.orderViolations).toEqual([{ group: sent[0]!.group, id: "t-3", seq: 2, afterId: "t-6", afterSeq: 3 }]);
+    expect(v.orderViolations).toEqual([
+      {
+        group: sent[0]!.group,
+        id: "t-3",
+        seq: 2,
+        sequenceNumber: reordered[i6].result.sequenceNumber,
+        afterId: "t-6",
+        afterSeq: 3,
+        afterSequenceNumber: reordered[i3].result.sequenceNumber,
+      },
+    ]);
+    expect(v.sendOrderReorderings).toEqual([]);
     expect(v.ok).toBe(false);
+  });
+
+  test("messages that reached the queue out of send order, answered in the queue's order, are counted apart and pass", () => {
+    // t-3 and t-6 reached the queue swapped (t-6 got the lower sequence number), and were answered
+    // in the queue's order: the pattern kept its promise.
+    const swapped = clean.map((r) => {
+      if (r.result.id === "t-3") return { ...r, result: { ...r.result, sequenceNumber: clean.find((x) => x.result.id === "t-6")!.result.sequenceNumber } };
+      if (r.result.id === "t-6") return { ...r, result: { ...r.result, sequenceNumber: clean.find((x) => x.result.id === "t-3")!.result.sequenceNumber } };
+      return r;
+    });
+    const answeredInQueueOrder = [...swapped].sort((a, b) => (BigInt(a.result.sequenceNumber!) < BigInt(b.result.sequenceNumber!) ? -1 : 1));
+    const v = verify(sent, answeredInQueueOrder);
+    expect(v.orderViolations).toEqual([]);
+    expect(v.sendOrderReorderings).toEqual([{ group: sent[0]!.group, id: "t-3", seq: 2, afterId: "t-6", afterSeq: 3 }]);
+    expect(v.ok).toBe(true);
+    // --strict-send-order makes it a failure.
+    const strict = verify(sent, answeredInQueueOrder, new Set(), [], { strictSendOrder: true });
+    expect(strict.strictSendOrder).toBe(true);
+    expect(strict.ok).toBe(false);
+    // Answered in send order instead, the same queue order is a violation of the pattern's promise.
+    expect(verify(sent, swapped).orderViolations.map((o) => o.id)).toEqual(["t-6"]);
+  });
+
+  test("results of one group on two connections are each checked in their own connection's order", () => {
+    // t-3 is answered on another connection: misrouted, and left out of the arrival order check.
+    const moved = clean.map((r) => (r.result.id === "t-3" ? { ...r, connection: 2, at: 10_000 } : r));
+    const v = verify(sent, moved);
+    expect(v.misrouted.map((m) => m.id)).toEqual(["t-3"]);
+    expect(v.orderViolations).toEqual([]);
+  });
+
+  test("results without a sequence number (not a FIFO queue) are counted, not ordered", () => {
+    const standard = clean.map((r) => ({ ...r, result: { ...r.result, sequenceNumber: null } }));
+    const v = verify(sent, [...standard].reverse());
+    expect(v.unsequenced).toBe(12);
+    expect(v.orderViolations).toEqual([]);
+    expect(v.sendOrderReorderings).toEqual([]);
+  });
+
+  test("messages answered by API Gateway's error frames are throttled or refused, not lost", () => {
+    // Connection 1 sent t-1, t-4, t-7, t-10. t-4 and t-10 got error frames: one integration failure
+    // (the queue's throttling), one stage throttle; t-7 got nothing at all.
+    const missing = new Set(["t-4", "t-7", "t-10"]);
+    const t4 = sent.find((s) => s.id === "t-4")!;
+    const errorFrames = [
+      { connection: 1, at: t4.writtenAt! + 1, message: "Internal server error" },
+      { connection: 1, at: t4.writtenAt! + 2, message: "Too Many Requests" },
+      // A frame on a connection with nothing unanswered ties to nothing.
+      { connection: 0, at: 50, message: "Internal server error" },
+    ];
+    const v = verify(
+      sent,
+      clean.filter((r) => !missing.has(r.result.id!)),
+      new Set(),
+      [],
+      { errorFrames },
+    );
+    // Tied by time: each frame to the earliest unanswered message of its connection sent before it.
+    expect(v.throttled).toEqual({ queue: ["t-4"], stage: ["t-7"] });
+    expect(v.lost).toEqual(["t-10"]);
+    expect(v.refused).toEqual([]);
+    expect(v.ok).toBe(false);
+    // Any other error frame is a refusal.
+    const forbidden = verify(
+      sent,
+      clean.filter((r) => r.result.id !== "t-4"),
+      new Set(),
+      [],
+      {
+        errorFrames: [{ connection: 1, at: t4.writtenAt! + 1, message: "Forbidden" }],
+      },
+    );
+    expect([forbidden.refused, forbidden.lost, forbidden.throttled]).toEqual([["t-4"], [], { queue: [], stage: [] }]);
+  });
+
+  test("an error frame is never tied to a message sent after it arrived", () => {
+    const t10 = sent.find((s) => s.id === "t-10")!;
+    const v = verify(
+      sent,
+      clean.filter((r) => r.result.id !== "t-10"),
+      new Set(),
+      [],
+      { errorFrames: [{ connection: 1, at: t10.sendCalledAt! - 1, message: "Internal server error" }] },
+    );
+    expect(v.lost).toEqual(["t-10"]);
+    expect(v.throttled.queue).toEqual([]);
   });
 
   test("a result on the wrong connection is misrouted; a connection whose results name two connectionIds conflicts", () => {
@@ -244,7 +342,17 @@ describe("rates, drain and the queue", () => {
     const lastWrite = Math.max(...sent.map((s) => s.writtenAt!));
     const lastResult = Math.max(...received.map((r) => r.at));
     expect(report.queue.drainMs).toBeCloseTo(lastResult - lastWrite, 1);
-    expect(report.counts).toEqual({ planned: 100, sent: 100, answered: 100, results: 100, lost: 0, duplicated: 0 });
+    expect(report.counts).toEqual({
+      planned: 100,
+      sent: 100,
+      answered: 100,
+      results: 100,
+      lost: 0,
+      duplicated: 0,
+      throttled: 0,
+      refused: 0,
+      reorderedBeforeQueue: 0,
+    });
     expect(report.rates.sendPerSecond).toBeCloseTo(99 / (lastWrite / 1000), -1);
     expect(report.latency.queueWait.max).toBeCloseTo(89.5, 1);
     // outside the queue = written → result minus queue wait = (50 + i) − (40 + i/2)

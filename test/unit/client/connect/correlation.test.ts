@@ -37,15 +37,47 @@ describe("Correlator", () => {
     expect(c.stats()).toMatchObject({ sent: 2, answered: 1, pending: 1 });
   });
 
-  it("marks a result out of order when a later seq of the same group was answered first, per group only", () => {
+  it("marks a result out of order when one the queue holds after it (a higher sequence number) arrived first, per group and connection", () => {
     const c = new Correlator();
     send(c, "a-1", "g1", 1, 0);
     send(c, "a-2", "g1", 2, 0);
     send(c, "b-1", "g2", 1, 0);
-    expect(c.matchResult(result({ id: "a-2", seq: 2, group: "g1" }), 1).outOfOrder).toBe(false);
-    expect(c.matchResult(result({ id: "b-1", seq: 1, group: "g2" }), 1).outOfOrder).toBe(false);
-    expect(c.matchResult(result({ id: "a-1", seq: 1, group: "g1" }), 1).outOfOrder).toBe(true);
-    expect(c.stats().outOfOrder).toBe(1);
+    expect(c.matchResult(result({ id: "a-2", seq: 2, group: "g1", sequenceNumber: "20" }), 1, 1).outOfOrder).toBe(false);
+    expect(c.matchResult(result({ id: "b-1", seq: 1, group: "g2", sequenceNumber: "5" }), 1, 1).outOfOrder).toBe(false);
+    const late = c.matchResult(result({ id: "a-1", seq: 1, group: "g1", sequenceNumber: "10" }), 1, 1);
+    expect(late).toMatchObject({ outOfOrder: true, overtakenBySeq: 2, reorderedBeforeQueue: false });
+    expect(c.stats()).toMatchObject({ outOfOrder: 1, reorderedBeforeQueue: 0 });
+  });
+
+  it("notes a message queued after one of its group sent later, answered in the queue's order, as reordered before the queue: information, not a violation", () => {
+    const c = new Correlator();
+    send(c, "a-1", "g1", 1, 0);
+    send(c, "a-2", "g1", 2, 0);
+    send(c, "a-3", "g1", 3, 0);
+    // The queue got a-2 first: a-2 < a-1 < a-3 by sequence number, and the results came in that order.
+    expect(c.matchResult(result({ id: "a-2", seq: 2, sequenceNumber: "18849496460467696128" }), 1, 1)).toMatchObject({
+      outOfOrder: false,
+      reorderedBeforeQueue: false,
+    });
+    expect(c.matchResult(result({ id: "a-1", seq: 1, sequenceNumber: "18849496460467696135" }), 1, 1)).toMatchObject({
+      outOfOrder: false,
+      reorderedBeforeQueue: true,
+      queuedAfterSeq: 2,
+    });
+    expect(c.matchResult(result({ id: "a-3", seq: 3, sequenceNumber: "18849496460467696142" }), 1, 1)).toMatchObject({
+      outOfOrder: false,
+      reorderedBeforeQueue: false,
+    });
+    expect(c.stats()).toMatchObject({ outOfOrder: 0, reorderedBeforeQueue: 1, answered: 3 });
+  });
+
+  it("compares results of one group that arrive on different connections only within each connection", () => {
+    const c = new Correlator();
+    send(c, "a-1", "g1", 1, 0, 1);
+    send(c, "a-2", "g1", 2, 0, 2);
+    // After a reconnect the group continues on connection 2; its result races connection 1's.
+    expect(c.matchResult(result({ id: "a-2", seq: 2, sequenceNumber: "20" }), 1, 2).outOfOrder).toBe(false);
+    expect(c.matchResult(result({ id: "a-1", seq: 1, sequenceNumber: "10" }), 1, 1).outOfOrder).toBe(false);
   });
 
   it("flags a second result for the same message as a duplicate and does not count its round trip", () => {
@@ -79,19 +111,34 @@ describe("Correlator", () => {
     expect(match.correlatedBy).toBe("none");
   });
 
-  it("ties an error frame only when exactly one message is pending on that connection", () => {
+  it("ties an error frame at once only when exactly one message is pending on that connection, and shows it as throttled", () => {
     const c = new Correlator();
     const only = send(c, "a-1", "g1", 1, 0);
     expect(c.matchError({ message: "Internal server error" }, 1)).toBe(only);
-    expect(only.status).toBe("failed");
+    // wsq's own envelope is always accepted by SQS: an integration failure on it is the queue's throttling.
+    expect(only).toMatchObject({ status: "throttled", refusal: "queue-throttle" });
     send(c, "a-2", "g1", 2, 0);
     send(c, "a-3", "g1", 3, 0);
     expect(c.matchError({ message: "Internal server error" }, 1)).toBeUndefined();
     // One untied error accounts for one of the two pending messages, not both.
     expect(c.settled()).toBe(false);
-    c.matchResult(result({ id: "a-2", seq: 2 }), 1);
+    c.matchResult(result({ id: "a-3", seq: 3, sequenceNumber: "30" }), 1, 1);
     expect(c.settled()).toBe(true);
-    expect(c.stats()).toMatchObject({ failed: 1, errorFrames: 2 });
+    // At the end the untied frame goes to the oldest unanswered message of its connection.
+    const left = c.giveUp();
+    expect(left.map((m) => [m.id, m.status, m.refusal])).toEqual([["a-2", "throttled", "queue-throttle"]]);
+    expect(c.stats()).toMatchObject({ throttled: 2, failed: 0, unanswered: 0, errorFrames: 2 });
+  });
+
+  it("tells API Gateway's own throttling, and a frame SQS refuses, from the queue's throttling", () => {
+    const c = new Correlator();
+    const stage = send(c, "a-1", "g1", 1, 0);
+    c.matchError({ message: "Too Many Requests" }, 1);
+    expect(stage).toMatchObject({ status: "throttled", refusal: "stage-throttle" });
+    const badGroup = c.track({ id: null, group: "has space", seq: null, frame: "{}", sentAtMs: 0, connection: 1, queueable: false });
+    c.matchError({ message: "Internal server error" }, 1);
+    expect(badGroup).toMatchObject({ status: "failed", refusal: "refused" });
+    expect(c.stats()).toMatchObject({ throttled: 1, failed: 1 });
   });
 
   it("orphans the pending messages of a closed connection and leaves the new one's alone", () => {
