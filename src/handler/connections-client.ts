@@ -25,8 +25,7 @@
  * signed the way API Gateway checks it: the signer encodes it once more (`%40connections`,
  * `%253D`), as for every AWS service but S3 (aws-semantics.md, pitfall 8).
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type RequestOptions } from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import type { Agent, IncomingHttpHeaders, RequestOptions, request as httpRequest } from "node:http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { NodeSha256 } from "../shared/node-sha256.js";
 
@@ -176,8 +175,7 @@ export class ConnectionsClient {
   private readonly url: URL;
   private readonly basePath: string;
   private readonly signer: SignatureV4;
-  private readonly agent: HttpAgent;
-  private readonly send: typeof httpRequest;
+  private transport: Promise<{ agent: Agent; send: typeof httpRequest }> | undefined;
   private readonly quota = new RetryQuota();
   private readonly maxAttempts: number;
   private readonly attemptTimeoutMs: number;
@@ -191,10 +189,6 @@ export class ConnectionsClient {
       throw new Error(`The @connections endpoint ${options.endpoint} is not an http(s) URL.`);
     this.basePath = this.url.pathname.replace(/\/+$/, "");
     this.signer = new SignatureV4({ credentials: options.credentials, region: options.region, service: "execute-api", sha256: NodeSha256 });
-    const https = this.url.protocol === "https:";
-    const agentOptions = { keepAlive: true, maxSockets: MAX_SOCKETS, timeout: IDLE_SOCKET_MS };
-    this.agent = https ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
-    this.send = https ? httpsRequest : httpRequest;
     this.maxAttempts = options.maxAttempts ?? MAX_ATTEMPTS;
     this.attemptTimeoutMs = options.attemptTimeoutMs ?? ATTEMPT_TIMEOUT_MS;
     this.random = options.random ?? Math.random;
@@ -240,10 +234,24 @@ export class ConnectionsClient {
 
   /** Closes the pooled sockets. */
   destroy(): void {
-    this.agent.destroy();
+    void this.transport?.then(({ agent }) => agent.destroy());
+  }
+
+  /**
+   * The keep-alive pool, made on the first post with only the module the endpoint needs: loading
+   * node:https (TLS) costs an environment's INIT about 15 ms more than node:http, and the local
+   * cloud's endpoint is plain http.
+   */
+  private connect(): Promise<{ agent: Agent; send: typeof httpRequest }> {
+    this.transport ??= (this.url.protocol === "https:" ? import("node:https") : import("node:http")).then((module) => ({
+      agent: new module.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS, timeout: IDLE_SOCKET_MS }),
+      send: module.request,
+    }));
+    return this.transport;
   }
 
   private async attempt(path: string, body: Uint8Array): Promise<Answer> {
+    const { agent, send } = await this.connect();
     const signed = await this.signer.sign(
       {
         method: "POST",
@@ -257,7 +265,7 @@ export class ConnectionsClient {
       { signingDate: this.now() },
     );
     const options: RequestOptions = {
-      agent: this.agent,
+      agent,
       method: "POST",
       hostname: this.url.hostname,
       ...(this.url.port !== "" ? { port: Number(this.url.port) } : {}),
@@ -265,7 +273,7 @@ export class ConnectionsClient {
       headers: signed.headers,
     };
     return new Promise<Answer>((resolve, reject) => {
-      const request = this.send(options, (response) => {
+      const request = send(options, (response) => {
         const chunks: Buffer[] = [];
         response.on("data", (chunk: Buffer) => chunks.push(chunk));
         // A connection dropped half-way through the answer ("aborted", ECONNRESET).
