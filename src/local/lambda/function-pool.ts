@@ -4,6 +4,12 @@
  * concurrency limit, and callers beyond it either wait (event source mappings, and any caller
  * beyond the local cap) or are throttled (direct Invoke beyond ReservedConcurrentExecutions,
  * TooManyRequestsException as on AWS).
+ *
+ * Starts are bounded across all functions by a StartGate: a caller that finds no warm
+ * environment and no free start slot waits, and takes whichever comes first, an environment
+ * another invocation just released or a start slot. So a burst that meets a cold function warms
+ * it a few environments at a time, each start followed by event-loop turns, and the warm ones
+ * carry the work meanwhile; concurrency still reaches the same limit.
  */
 import { randomUUID } from "node:crypto";
 import { AwsServiceError } from "../aws-error.js";
@@ -20,17 +26,51 @@ export interface InvokeOptions {
   onLog?: (line: string) => void;
 }
 
+/** How many execution environments may be starting at once, shared by every function's pool. */
+export class StartGate {
+  private starting = 0;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(readonly capacity: number) {}
+
+  /** Start slots free now. */
+  get free(): number {
+    return this.capacity - this.starting;
+  }
+
+  tryTake(): boolean {
+    if (this.starting >= this.capacity) return false;
+    this.starting++;
+    return true;
+  }
+
+  /** A start ended (INIT done, or the process gone): every pool may try again. */
+  release(): void {
+    this.starting--;
+    for (const listener of [...this.listeners]) listener();
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
 export class FunctionPool {
   private readonly idle: ExecutionEnvironment[] = [];
   private readonly all = new Set<ExecutionEnvironment>();
   private readonly waiters: ((environment: ExecutionEnvironment | undefined) => void)[] = [];
   private busy = 0;
   private closed = false;
+  private readonly unsubscribe: () => void;
 
   constructor(
     private spec: FunctionSpec,
     private readonly deps: EnvironmentDeps,
-  ) {}
+    private readonly gate: StartGate,
+  ) {
+    this.unsubscribe = gate.subscribe(() => this.wakeWaiters());
+  }
 
   /** The concurrency this function may use. */
   get limit(): number {
@@ -78,6 +118,7 @@ export class FunctionPool {
 
   close(): Promise<void> {
     this.closed = true;
+    this.unsubscribe();
     for (const waiter of this.waiters.splice(0)) waiter(undefined);
     const exits = [...this.all].map((environment) => new Promise<void>((resolve) => environment.onceExited(resolve)));
     for (const environment of this.all) environment.kill();
@@ -92,7 +133,7 @@ export class FunctionPool {
         this.busy++;
         return warm;
       }
-      if (this.all.size < this.limit) {
+      if (this.all.size < this.limit && this.gate.tryTake()) {
         this.busy++;
         return this.start();
       }
@@ -114,8 +155,16 @@ export class FunctionPool {
     return undefined;
   }
 
+  /** Starts an environment for the caller; its start slot (already taken) frees when INIT ends. */
   private start(): ExecutionEnvironment {
-    const environment = new ExecutionEnvironment(this.spec, this.deps);
+    let environment: ExecutionEnvironment;
+    try {
+      environment = new ExecutionEnvironment(this.spec, this.deps);
+    } catch (error) {
+      this.gate.release();
+      throw error;
+    }
+    void environment.whenInitialized().then(() => this.gate.release());
     this.all.add(environment);
     environment.onceExited(() => {
       this.all.delete(environment);
@@ -144,7 +193,7 @@ export class FunctionPool {
 
   /** Slots freed up: let as many waiters retry as could start an environment now. */
   private wakeWaiters(): void {
-    let room = this.limit - this.all.size;
+    let room = Math.min(this.limit - this.all.size, this.gate.free);
     while (room > 0 && this.waiters.length > 0) {
       this.waiters.shift()!(undefined);
       room--;

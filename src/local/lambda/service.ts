@@ -16,7 +16,7 @@ import type { EnvironmentDeps } from "./environment.js";
 import { lambdaErrors } from "./errors.js";
 import { EventSourceMappings } from "./mappings.js";
 import { WorkerRegistry } from "./worker-registry.js";
-import { FunctionPool } from "./function-pool.js";
+import { FunctionPool, StartGate } from "./function-pool.js";
 import type { FunctionSpec } from "./function-spec.js";
 import * as limits from "./limits.js";
 import { logGroupName } from "./log-format.js";
@@ -41,6 +41,8 @@ function sleep(ms: number): Promise<void> {
 export class LambdaService implements LambdaApi {
   private readonly store: LambdaStore;
   private readonly pools = new Map<string, FunctionPool>();
+  /** Environment starts in progress, bounded across every function (limits.ts). */
+  private readonly starts = new StartGate(limits.LOCAL_MAX_CONCURRENT_STARTS);
   private readonly mappings: EventSourceMappings;
   private readonly workers: WorkerRegistry;
   private readonly stopping = new Set<Promise<void>>();
@@ -448,7 +450,7 @@ export class LambdaService implements LambdaApi {
   private poolFor(record: FunctionRecord): FunctionPool {
     let pool = this.pools.get(record.name);
     if (!pool) {
-      pool = new FunctionPool(this.spec(record), this.environmentDeps());
+      pool = new FunctionPool(this.spec(record), this.environmentDeps(), this.starts);
       this.pools.set(record.name, pool);
       this.warnInFunctionLog(record);
     }
