@@ -7,7 +7,10 @@ export const DATABASE_FILE = "wsq.sqlite";
 /**
  * Opens the one database of a local cloud. WAL with synchronous=FULL: a transaction that
  * committed has been fsync'd to the WAL, so an acknowledged write survives `kill -9` and power
- * loss alike. Throughput comes from group commit in the services, not from weaker syncs.
+ * loss alike. Throughput comes from group commit in the services. The one exception is the SQS
+ * consumers' bookkeeping (receives, deletes, visibility changes), which the SQS group commit
+ * commits at NORMAL when nothing else is in the batch: still safe from `kill -9`, possibly rolled
+ * back (messages delivered again) by a power cut (docs/sqs.md, "Durability").
  */
 export function openDatabase(dataDir: string): Database.Database {
   const file = join(dataDir, DATABASE_FILE);

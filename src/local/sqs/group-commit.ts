@@ -6,11 +6,26 @@
  *
  * Each operation runs inside its own savepoint, so one failing operation (a validation error
  * found against stored state) rolls back only itself; the others still commit.
+ *
+ * What a commit survives depends on what it holds (docs/sqs.md, "Durability"):
+ *   - "power-loss" (the default: sends, queue changes): the commit fsyncs the WAL before anyone
+ *     is answered, so it survives kill -9, an OS crash and a power cut;
+ *   - "process-crash" (receives, deletes, visibility changes: the consumer's bookkeeping): a batch
+ *     made only of these commits with synchronous=NORMAL, into the WAL without an fsync. It
+ *     survives kill -9 of the local cloud (the bytes are the kernel's), and the next fsync'd
+ *     commit or checkpoint makes it durable too; an OS crash or power cut before that may roll it
+ *     back, which makes those messages deliverable again: delivered twice, never lost. The fsync
+ *     is most of a commit's cost (about 4.7 ms of a blocked event loop against 0.08 ms without it,
+ *     on the 2-core machine), and a drain commits once or twice per batch.
  */
 import type Database from "better-sqlite3";
 
+/** What a committed operation must survive before its caller is answered (see above). */
+export type Survives = "power-loss" | "process-crash";
+
 interface PendingOperation {
   run: () => unknown;
+  survives: Survives;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -29,6 +44,8 @@ export class GroupCommitter {
    */
   private readonly inSavepoint: (operation: PendingOperation) => unknown;
   private readonly inTransaction: (batch: PendingOperation[], outcomes: { ok: boolean; value: unknown }[]) => void;
+  /** The connection's own synchronous level (FULL), restored after each commit that lowered it. */
+  private readonly synchronous: number;
 
   constructor(
     private readonly db: Database.Database,
@@ -37,6 +54,7 @@ export class GroupCommitter {
     /** Called when a commit failed and in-memory caches must be reloaded. */
     private readonly onRolledBack: () => void,
   ) {
+    this.synchronous = Number(db.pragma("synchronous", { simple: true }));
     this.inSavepoint = db.transaction((operation: PendingOperation) => operation.run());
     this.inTransaction = db.transaction((batch: PendingOperation[], outcomes: { ok: boolean; value: unknown }[]) => {
       for (const operation of batch) {
@@ -50,10 +68,10 @@ export class GroupCommitter {
   }
 
   /** Queues `run` for the next group commit; resolves with its result once committed. */
-  submit<T>(run: () => T): Promise<T> {
+  submit<T>(run: () => T, survives: Survives = "power-loss"): Promise<T> {
     if (this.closed) return Promise.reject(new Error("the SQS service is closed"));
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ run, resolve: resolve as (value: unknown) => void, reject });
+      this.pending.push({ run, survives, resolve: resolve as (value: unknown) => void, reject });
       this.scheduled ??= setImmediate(() => this.flush());
     });
   }
@@ -73,13 +91,18 @@ export class GroupCommitter {
     if (batch.length === 0) return;
     this.pending = [];
     const outcomes: { ok: boolean; value: unknown }[] = [];
+    // NORMAL: 1, FULL: 2 (https://www.sqlite.org/pragma.html#pragma_synchronous).
+    const lowered = this.synchronous > 1 && batch.every((operation) => operation.survives === "process-crash");
     try {
+      if (lowered) this.db.pragma("synchronous = NORMAL");
       this.inTransaction(batch, outcomes);
     } catch (error) {
       this.afterCommitHooks.length = 0;
       this.onRolledBack();
       for (const operation of batch) operation.reject(error);
       return;
+    } finally {
+      if (lowered) this.db.pragma(`synchronous = ${this.synchronous}`);
     }
     this.stats.commits += 1;
     this.stats.operations += batch.length;

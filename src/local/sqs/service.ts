@@ -490,10 +490,10 @@ export class SqsService implements SqsApi {
     for (;;) {
       if (signal?.aborted) return {};
       const version = this.scheduler.version(queue.name);
-      const received = await this.committer.submit(() => this.receiveNow(queue, max, visibility, attemptId));
+      const received = await this.committer.submit(() => this.receiveNow(queue, max, visibility, attemptId), "process-crash");
       if (received.length > 0 && signal?.aborted) {
         // The caller gave up while the receive committed: hand the messages straight back.
-        await this.committer.submit(() => this.release(queue, received));
+        await this.committer.submit(() => this.release(queue, received), "process-crash");
         return {};
       }
       if (received.length > 0) return { Messages: received.map((m) => this.render(queue, m, systemNames, wantAttribute)) };
@@ -724,7 +724,7 @@ export class SqsService implements SqsApi {
     const queue = this.queueFor(input.QueueUrl);
     const handle = input.ReceiptHandle;
     decodeReceiptHandle(handle);
-    await this.committer.submit(() => this.deleteNow(queue, handle as string));
+    await this.committer.submit(() => this.deleteNow(queue, handle as string), "process-crash");
   }
 
   async deleteMessageBatch(input: sqs.DeleteMessageBatchRequest): Promise<sqs.DeleteMessageBatchResult> {
@@ -743,7 +743,7 @@ export class SqsService implements SqsApi {
         }
       }
       return { Successful: successful, Failed: failed };
-    });
+    }, "process-crash");
   }
 
   private changeVisibilityNow(queue: QueueState, handle: string, seconds: number): void {
@@ -777,7 +777,7 @@ export class SqsService implements SqsApi {
     const queue = this.queueFor(input.QueueUrl);
     decodeReceiptHandle(input.ReceiptHandle);
     const seconds = this.visibilitySeconds(input.VisibilityTimeout);
-    await this.committer.submit(() => this.changeVisibilityNow(queue, input.ReceiptHandle as string, seconds));
+    await this.committer.submit(() => this.changeVisibilityNow(queue, input.ReceiptHandle as string, seconds), "process-crash");
   }
 
   async changeMessageVisibilityBatch(input: sqs.ChangeMessageVisibilityBatchRequest): Promise<sqs.ChangeMessageVisibilityBatchResult> {
@@ -796,7 +796,7 @@ export class SqsService implements SqsApi {
         }
       }
       return { Successful: successful, Failed: failed };
-    });
+    }, "process-crash");
   }
 
   // ---------------------------------------------------------------- housekeeping
