@@ -5,18 +5,23 @@
  * beyond the local cap) or are throttled (direct Invoke beyond ReservedConcurrentExecutions,
  * TooManyRequestsException as on AWS).
  *
- * Starts are bounded across all functions by a StartGate: a caller that finds no warm
- * environment and no free start slot waits, and takes whichever comes first, an environment
- * another invocation just released or a start slot. So a burst that meets a cold function warms
- * it a few environments at a time, each start followed by event-loop turns, and the warm ones
- * carry the work meanwhile; concurrency still reaches the same limit.
+ * Warm environments are preferred, and starts are bounded:
+ * - a caller that finds every environment busy first waits for one to be released, for as long as
+ *   a start of this function has lately taken (at most MAX_START_PATIENCE_MS): a warm environment
+ *   that frees up sooner serves it faster than a cold start would, and fewer, busier environments
+ *   cost the machine less (each one warms its own JIT; ten of them on two cores mostly compete);
+ * - starts are bounded across all functions by a StartGate: a caller that may start but finds no
+ *   free slot waits for a slot or a released environment, whichever comes first.
+ * So a burst that meets a cold function warms it a few environments at a time, each start followed
+ * by event-loop turns, with the warm ones carrying the work meanwhile; when calls keep waiting
+ * longer than a start takes, environments are added up to the same limit as before.
  */
 import { randomUUID } from "node:crypto";
 import { AwsServiceError } from "../aws-error.js";
 import type { InvokeOutcome } from "../contracts.js";
 import { ExecutionEnvironment, type EnvironmentDeps } from "./environment.js";
 import type { FunctionSpec } from "./function-spec.js";
-import { LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION } from "./limits.js";
+import { LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION, MAX_START_PATIENCE_MS } from "./limits.js";
 
 export interface InvokeOptions {
   /** Throttle instead of waiting when every allowed environment is busy. */
@@ -59,10 +64,15 @@ export class StartGate {
 export class FunctionPool {
   private readonly idle: ExecutionEnvironment[] = [];
   private readonly all = new Set<ExecutionEnvironment>();
-  private readonly waiters: ((environment: ExecutionEnvironment | undefined) => void)[] = [];
+  /** Callers waiting for an environment; `startAfter` (performance.now() ms): when they may start one instead. */
+  private readonly waiters: { resolve: (environment: ExecutionEnvironment | undefined) => void; startAfter: number }[] = [];
   private busy = 0;
   private closed = false;
   private readonly unsubscribe: () => void;
+  /** How long this function's last start took, from fork to the end of INIT (ms). */
+  private startMs: number | undefined;
+  /** One timer for the earliest waiter whose patience runs out. */
+  private patienceTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private spec: FunctionSpec,
@@ -119,7 +129,8 @@ export class FunctionPool {
   close(): Promise<void> {
     this.closed = true;
     this.unsubscribe();
-    for (const waiter of this.waiters.splice(0)) waiter(undefined);
+    clearTimeout(this.patienceTimer);
+    for (const waiter of this.waiters.splice(0)) waiter.resolve(undefined);
     const exits = [...this.all].map((environment) => new Promise<void>((resolve) => environment.onceExited(resolve)));
     for (const environment of this.all) environment.kill();
     this.idle.length = 0;
@@ -127,17 +138,22 @@ export class FunctionPool {
   }
 
   private async acquire(): Promise<ExecutionEnvironment> {
+    // Without a running environment there is nothing to wait for; before a first start there is no estimate.
+    const startAfter = this.all.size === 0 || this.startMs === undefined ? 0 : performance.now() + Math.min(this.startMs, MAX_START_PATIENCE_MS);
     for (;;) {
       const warm = this.takeIdle();
       if (warm) {
         this.busy++;
         return warm;
       }
-      if (this.all.size < this.limit && this.gate.tryTake()) {
+      if ((performance.now() >= startAfter || this.all.size === 0) && this.all.size < this.limit && this.gate.tryTake()) {
         this.busy++;
         return this.start();
       }
-      const handed = await new Promise<ExecutionEnvironment | undefined>((resolve) => this.waiters.push(resolve));
+      const handed = await new Promise<ExecutionEnvironment | undefined>((resolve) => {
+        this.waiters.push({ resolve, startAfter });
+        this.armPatience();
+      });
       if (this.closed) throw new AwsServiceError("ServiceException", "The local cloud is shutting down.", { status: 500 });
       if (handed) {
         this.busy++;
@@ -164,7 +180,11 @@ export class FunctionPool {
       this.gate.release();
       throw error;
     }
-    void environment.whenInitialized().then(() => this.gate.release());
+    const started = performance.now();
+    void environment.whenInitialized().then(() => {
+      if (environment.alive) this.startMs = performance.now() - started;
+      this.gate.release();
+    });
     this.all.add(environment);
     environment.onceExited(() => {
       this.all.delete(environment);
@@ -183,7 +203,7 @@ export class FunctionPool {
       return;
     }
     const waiter = this.waiters.shift();
-    if (waiter) waiter(environment);
+    if (waiter) waiter.resolve(environment);
     else this.idle.push(environment);
   }
 
@@ -191,12 +211,34 @@ export class FunctionPool {
     environment.kill();
   }
 
-  /** Slots freed up: let as many waiters retry as could start an environment now. */
+  /** Slots freed up, or patience ran out: let as many waiters retry as could start an environment now. */
   private wakeWaiters(): void {
     let room = Math.min(this.limit - this.all.size, this.gate.free);
-    while (room > 0 && this.waiters.length > 0) {
-      this.waiters.shift()!(undefined);
+    const now = performance.now();
+    // With no environment left (all exited), there is nothing to wait for.
+    const nothingToWaitFor = this.all.size === 0;
+    for (let index = 0; room > 0 && index < this.waiters.length;) {
+      const waiter = this.waiters[index]!;
+      if (waiter.startAfter > now && !nothingToWaitFor) {
+        index++;
+        continue;
+      }
+      this.waiters.splice(index, 1);
+      waiter.resolve(undefined);
       room--;
     }
+    this.armPatience();
+  }
+
+  /** Arms the one timer at the earliest moment a waiter may start an environment instead of waiting. */
+  private armPatience(): void {
+    clearTimeout(this.patienceTimer);
+    this.patienceTimer = undefined;
+    const now = performance.now();
+    let earliest = Infinity;
+    for (const waiter of this.waiters) if (waiter.startAfter > now) earliest = Math.min(earliest, waiter.startAfter);
+    if (earliest === Infinity) return;
+    this.patienceTimer = setTimeout(() => this.wakeWaiters(), Math.ceil(earliest - now));
+    this.patienceTimer.unref();
   }
 }

@@ -71,6 +71,11 @@ export const LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION = 10;
  * Lambda starts as many as it needs at once, on other machines.
  */
 export const LOCAL_MAX_CONCURRENT_STARTS = Math.max(1, Math.floor(availableParallelism() / 2));
+/**
+ * Local only: the longest a call waits for a busy environment of its function to come free before
+ * it starts a new one; it waits only as long as the function's last start took (function-pool.ts).
+ */
+export const MAX_START_PATIENCE_MS = 1_000;
 /** Local only: an execution environment idle this long is shut down (AWS keeps them for minutes, unspecified). */
 export const IDLE_ENVIRONMENT_MS = 5 * 60_000;
 export const IDLE_SWEEP_MS = 30_000;

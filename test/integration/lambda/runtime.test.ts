@@ -214,6 +214,25 @@ describe("Lambda function runtime", () => {
     expect(reports.filter((line) => line.includes("Init Duration:"))).toHaveLength(environments.size);
   });
 
+  it("lets a call wait for a busy environment that frees up sooner than a start would take", async () => {
+    const cloud = await useTestCloud();
+    const { lambda } = clients(cloud);
+    // A slow INIT (800 ms), a fast invocation (50 ms).
+    const handler = `
+      const initStarted = Date.now();
+      while (Date.now() < initStarted + 800) {}
+      exports.handler = async (event, context) => {
+        await new Promise((resolve) => setTimeout(resolve, event.holdMs));
+        return context.logStreamName;
+      };`;
+    await createFunction(lambda, "warm-first", { "index.js": handler });
+    const cold = await invoke(lambda, "warm-first", { holdMs: 0 });
+    // The environment is busy for 50 ms when the second call arrives: it waits for it rather than
+    // paying an 800 ms start.
+    const [first, second] = await Promise.all([invoke(lambda, "warm-first", { holdMs: 50 }), invoke(lambda, "warm-first", { holdMs: 0 })]);
+    expect(new Set([cold.payload, first.payload, second.payload]).size).toBe(1);
+  });
+
   it("reports INIT failures and oversized responses as Lambda does, and retries INIT on the next invocation", async () => {
     const cloud = await useTestCloud();
     const { lambda } = clients(cloud);
