@@ -39,3 +39,23 @@ export function openDatabase(dataDir: string): Database.Database {
   }
   return db;
 }
+
+/**
+ * Runs `work` (which commits) at synchronous=NORMAL, then puts the connection's level back: the
+ * commit is written to the WAL without waiting for an fsync. It survives the death of this
+ * process (`kill -9` included), not an OS crash or power cut before the next fsync'd commit or
+ * checkpoint. For writes nobody was promised more of (docs/sqs.md, "Durability").
+ */
+export function withoutFsync<T>(db: Database.Database, work: () => T): T {
+  // SQLite refuses to change the level inside a transaction: an enclosing one decides for both.
+  if (db.inTransaction) return work();
+  const level = Number(db.pragma("synchronous", { simple: true }));
+  // NORMAL is 1, FULL 2 (https://www.sqlite.org/pragma.html#pragma_synchronous).
+  if (level <= 1) return work();
+  db.pragma("synchronous = NORMAL");
+  try {
+    return work();
+  } finally {
+    db.pragma(`synchronous = ${level}`);
+  }
+}

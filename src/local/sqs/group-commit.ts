@@ -19,6 +19,7 @@
  *     on the 2-core machine), and a drain commits once or twice per batch.
  */
 import type Database from "better-sqlite3";
+import { withoutFsync } from "../server/database.js";
 
 /** What a committed operation must survive before its caller is answered (see above). */
 export type Survives = "power-loss" | "process-crash";
@@ -44,8 +45,6 @@ export class GroupCommitter {
    */
   private readonly inSavepoint: (operation: PendingOperation) => unknown;
   private readonly inTransaction: (batch: PendingOperation[], outcomes: { ok: boolean; value: unknown }[]) => void;
-  /** The connection's own synchronous level (FULL), restored after each commit that lowered it. */
-  private readonly synchronous: number;
 
   constructor(
     private readonly db: Database.Database,
@@ -54,7 +53,6 @@ export class GroupCommitter {
     /** Called when a commit failed and in-memory caches must be reloaded. */
     private readonly onRolledBack: () => void,
   ) {
-    this.synchronous = Number(db.pragma("synchronous", { simple: true }));
     this.inSavepoint = db.transaction((operation: PendingOperation) => operation.run());
     this.inTransaction = db.transaction((batch: PendingOperation[], outcomes: { ok: boolean; value: unknown }[]) => {
       for (const operation of batch) {
@@ -91,18 +89,15 @@ export class GroupCommitter {
     if (batch.length === 0) return;
     this.pending = [];
     const outcomes: { ok: boolean; value: unknown }[] = [];
-    // NORMAL: 1, FULL: 2 (https://www.sqlite.org/pragma.html#pragma_synchronous).
-    const lowered = this.synchronous > 1 && batch.every((operation) => operation.survives === "process-crash");
+    const unsynced = batch.every((operation) => operation.survives === "process-crash");
     try {
-      if (lowered) this.db.pragma("synchronous = NORMAL");
-      this.inTransaction(batch, outcomes);
+      if (unsynced) withoutFsync(this.db, () => this.inTransaction(batch, outcomes));
+      else this.inTransaction(batch, outcomes);
     } catch (error) {
       this.afterCommitHooks.length = 0;
       this.onRolledBack();
       for (const operation of batch) operation.reject(error);
       return;
-    } finally {
-      if (lowered) this.db.pragma(`synchronous = ${this.synchronous}`);
     }
     this.stats.commits += 1;
     this.stats.operations += batch.length;
