@@ -6,10 +6,11 @@
  * TooManyRequestsException as on AWS).
  *
  * Warm environments are preferred, and starts are bounded:
- * - a caller that finds every environment busy first waits for one to be released, for as long as
- *   a start of this function has lately taken (at most MAX_START_PATIENCE_MS): a warm environment
- *   that frees up sooner serves it faster than a cold start would, and fewer, busier environments
- *   cost the machine less (each one warms its own JIT; ten of them on two cores mostly compete);
+ * - once a function has as many environments as the host has cores, a caller that finds them all
+ *   busy first waits for one to be released, for as long as a start of this function has lately
+ *   taken (at most MAX_START_PATIENCE_MS): a warm environment that frees up sooner serves it faster
+ *   than a cold start would, and fewer, busier environments cost the machine less (each one warms
+ *   its own JIT; ten of them on two cores mostly compete);
  * - starts are bounded across all functions by a StartGate: a caller that may start but finds no
  *   free slot waits for a slot or a released environment, whichever comes first.
  * So a burst that meets a cold function warms it a few environments at a time, each start followed
@@ -21,7 +22,7 @@ import { AwsServiceError } from "../aws-error.js";
 import type { InvokeOutcome } from "../contracts.js";
 import { ExecutionEnvironment, type EnvironmentDeps } from "./environment.js";
 import type { FunctionSpec } from "./function-spec.js";
-import { LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION, MAX_START_PATIENCE_MS } from "./limits.js";
+import { LOCAL_EAGER_ENVIRONMENTS, LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION, MAX_START_PATIENCE_MS } from "./limits.js";
 
 export interface InvokeOptions {
   /** Throttle instead of waiting when every allowed environment is busy. */
@@ -138,8 +139,10 @@ export class FunctionPool {
   }
 
   private async acquire(): Promise<ExecutionEnvironment> {
-    // Without a running environment there is nothing to wait for; before a first start there is no estimate.
-    const startAfter = this.all.size === 0 || this.startMs === undefined ? 0 : performance.now() + Math.min(this.startMs, MAX_START_PATIENCE_MS);
+    // As many environments as the machine has cores start without waiting (as does the first, with
+    // no estimate yet of what a start costs); beyond that a caller first waits for a warm one.
+    const eager = this.all.size < LOCAL_EAGER_ENVIRONMENTS || this.startMs === undefined;
+    const startAfter = eager ? 0 : performance.now() + Math.min(this.startMs ?? 0, MAX_START_PATIENCE_MS);
     for (;;) {
       const warm = this.takeIdle();
       if (warm) {

@@ -72,9 +72,12 @@ export const LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION = 10;
  */
 export const LOCAL_MAX_CONCURRENT_STARTS = Math.max(1, Math.floor(availableParallelism() / 2));
 /**
- * Local only: the longest a call waits for a busy environment of its function to come free before
- * it starts a new one; it waits only as long as the function's last start took (function-pool.ts).
+ * Local only: environments of one function that start as soon as a call needs one, as many as the
+ * host has cores (at least two): beyond them, a call first waits for a busy one to come free, at
+ * most as long as the function's last start took and never longer than MAX_START_PATIENCE_MS
+ * (function-pool.ts).
  */
+export const LOCAL_EAGER_ENVIRONMENTS = Math.max(2, availableParallelism());
 export const MAX_START_PATIENCE_MS = 1_000;
 /** Local only: an execution environment idle this long is shut down (AWS keeps them for minutes, unspecified). */
 export const IDLE_ENVIRONMENT_MS = 5 * 60_000;
