@@ -106,6 +106,11 @@ export class WebSocketGateway {
   private idleTimeoutMs: number;
   private maxConnectionMs: number;
   private closing = false;
+  /** Frames started in this event-loop turn, across connections (BACKPRESSURE.maxFramesPerTurn). */
+  private framesThisTurn = 0;
+  private nextTurn: NodeJS.Immediate | undefined;
+  /** Connections whose frames wait for the next turn's budget, in the order they were held. */
+  private readonly heldForNextTurn = new Set<Connection>();
 
   constructor(
     private readonly ctx: LocalContext,
@@ -250,15 +255,63 @@ export class WebSocketGateway {
       return;
     }
     const frame = { body: data.toString("utf8"), receivedAt: this.ctx.clock.now() };
-    if (connection.inFlight < BACKPRESSURE.maxInFlightFrames) {
+    if (connection.pending.length === 0 && connection.inFlight < BACKPRESSURE.maxInFlightFrames && this.takeTurnBudget()) {
       this.start(connection, frame);
       return;
     }
     connection.pending.push(frame);
+    if (connection.inFlight < BACKPRESSURE.maxInFlightFrames) this.heldForNextTurn.add(connection);
     if (connection.pending.length >= BACKPRESSURE.maxPendingFrames && !connection.paused) {
       // Stop reading from the client until its frames have gone through: no unbounded buffer.
       connection.paused = true;
       connection.socket.pause();
+    }
+  }
+
+  /**
+   * One more frame integrated in this event-loop turn, if the turn's budget allows. A burst's
+   * frames arrive faster than they are integrated (template, validation, the SQS call): without a
+   * budget one turn took every buffered frame of every connection, and the HTTP requests waiting
+   * behind them (a depth probe's GetQueueAttributes, a function's @connections post) waited for all
+   * of it. The next turn resets the budget and resumes the held connections in order.
+   */
+  private takeTurnBudget(): boolean {
+    if (this.framesThisTurn >= BACKPRESSURE.maxFramesPerTurn) return false;
+    this.framesThisTurn++;
+    this.nextTurn ??= setImmediate(() => this.newTurn());
+    return true;
+  }
+
+  private newTurn(): void {
+    this.nextTurn = undefined;
+    this.framesThisTurn = 0;
+    const held = [...this.heldForNextTurn];
+    this.heldForNextTurn.clear();
+    // Round robin: a connection that used up this turn's budget goes behind those it kept waiting.
+    const exhausted: Connection[] = [];
+    for (const connection of held) {
+      if (this.framesThisTurn >= BACKPRESSURE.maxFramesPerTurn) {
+        this.heldForNextTurn.add(connection);
+        continue;
+      }
+      this.startPending(connection);
+      if (this.heldForNextTurn.delete(connection)) exhausted.push(connection);
+    }
+    for (const connection of exhausted) this.heldForNextTurn.add(connection);
+  }
+
+  /** Starts a connection's waiting frames, in arrival order, as far as its in-flight limit and the turn's budget allow. */
+  private startPending(connection: Connection): void {
+    while (connection.pending.length > 0 && connection.inFlight < BACKPRESSURE.maxInFlightFrames) {
+      if (!this.takeTurnBudget()) {
+        this.heldForNextTurn.add(connection);
+        break;
+      }
+      this.start(connection, connection.pending.shift()!);
+    }
+    if (connection.paused && connection.pending.length <= BACKPRESSURE.maxPendingFrames / 2) {
+      connection.paused = false;
+      connection.socket.resume();
     }
   }
 
@@ -275,12 +328,7 @@ export class WebSocketGateway {
       )
       .finally(() => {
         connection.inFlight -= 1;
-        const next = connection.pending.shift();
-        if (next !== undefined) this.start(connection, next);
-        if (connection.paused && connection.pending.length <= BACKPRESSURE.maxPendingFrames / 2) {
-          connection.paused = false;
-          connection.socket.resume();
-        }
+        this.startPending(connection);
       });
   }
 
@@ -481,6 +529,7 @@ export class WebSocketGateway {
 
   async close(): Promise<void> {
     this.closing = true;
+    if (this.nextTurn !== undefined) clearImmediate(this.nextTurn);
     this.closeWhere(() => true, 1001, "Going away");
     const deadline = Date.now() + 2_000;
     while (this.connections.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
