@@ -65,12 +65,14 @@ export const SQS_MAX_WAIT_SECONDS = 20;
 export const LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION = 10;
 /**
  * Local only: execution environments starting (process spawned, handler loading) at once, across
- * every function: half the host's cores, at least one. Each start forks a Node process, which
+ * every function: half the host's cores, at least two. Each start forks a Node process, which
  * blocks the local cloud's event loop until the child has exec'd, and then needs a core to boot;
  * ten at once on two cores froze the gateway, the queue API and the depth probe for seconds.
+ * Not one at a time: a batch waits for its environment with its visibility timeout running, and
+ * starts in single file on a loaded machine let a 2-second timeout run out.
  * Lambda starts as many as it needs at once, on other machines.
  */
-export const LOCAL_MAX_CONCURRENT_STARTS = Math.max(1, Math.floor(availableParallelism() / 2));
+export const LOCAL_MAX_CONCURRENT_STARTS = Math.max(2, Math.floor(availableParallelism() / 2));
 /**
  * Local only: environments of one function that start as soon as a call needs one, as many as the
  * host has cores (at least two): beyond them, a call first waits for a busy one to come free, at

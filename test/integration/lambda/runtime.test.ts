@@ -17,7 +17,7 @@ import {
 } from "@aws-sdk/client-lambda";
 import { CreateQueueCommand } from "@aws-sdk/client-sqs";
 import { useTestCloud } from "../../helpers/local-cloud.js";
-import { LOCAL_EAGER_ENVIRONMENTS, LOCAL_MAX_CONCURRENT_STARTS } from "../../../src/local/lambda/limits.js";
+import { LOCAL_EAGER_ENVIRONMENTS, LOCAL_MAX_CONCURRENT_STARTS, LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION } from "../../../src/local/lambda/limits.js";
 import { clients, createFunction, eventually, functionLog, receiveAll } from "./helpers.js";
 
 const decoder = new TextDecoder();
@@ -180,17 +180,17 @@ describe("Lambda function runtime", () => {
   it("starts environments a few at a time, however many calls arrive at once; each reports its Init Duration once", async () => {
     const cloud = await useTestCloud();
     const { lambda, logs } = clients(cloud);
-    // An INIT that keeps a core busy for 150 ms, and records when it ran.
+    // An INIT that keeps a core busy for 400 ms, and records when it ran.
     const handler = `
       const initStarted = Date.now();
-      while (Date.now() < initStarted + 150) {}
+      while (Date.now() < initStarted + 400) {}
       const initEnded = Date.now();
       exports.handler = async (event, context) => {
         await new Promise((resolve) => setTimeout(resolve, event.holdMs));
         return { stream: context.logStreamName, initStarted, initEnded };
       };`;
     await createFunction(lambda, "cold-crowd", { "index.js": handler });
-    const calls = 8;
+    const calls = LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION;
     const results = await Promise.all(Array.from({ length: calls }, () => invoke(lambda, "cold-crowd", { holdMs: 300 })));
     expect(results.every((r) => r.functionError === undefined)).toBe(true);
     const environments = new Map(results.map((r) => [r.payload.stream as string, r.payload as { initStarted: number; initEnded: number }]));
