@@ -7,10 +7,10 @@
  *
  * Warm environments are preferred, and starts are bounded:
  * - once a function has as many environments as the host has cores, a caller that finds them all
- *   busy first waits for one to be released, for as long as a start of this function has lately
- *   taken (at most MAX_START_PATIENCE_MS): a warm environment that frees up sooner serves it faster
- *   than a cold start would, and fewer, busier environments cost the machine less (each one warms
- *   its own JIT; ten of them on two cores mostly compete);
+ *   busy while the host has no idle CPU to speak of first waits for one to be released, at most
+ *   MAX_START_PATIENCE_MS: another environment would only compete for the same cores (and warm its
+ *   own JIT on a share of the traffic), while a handler that mostly waits (on a slow API, say)
+ *   leaves the cores idle and gets its environments at once, up to the limit;
  * - starts are bounded across all functions by a StartGate: a caller that may start but finds no
  *   free slot waits for a slot or a released environment, whichever comes first.
  * So a burst that meets a cold function warms it a few environments at a time, each start followed
@@ -22,7 +22,8 @@ import { AwsServiceError } from "../aws-error.js";
 import type { InvokeOutcome } from "../contracts.js";
 import { ExecutionEnvironment, type EnvironmentDeps } from "./environment.js";
 import type { FunctionSpec } from "./function-spec.js";
-import { LOCAL_EAGER_ENVIRONMENTS, LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION, MAX_START_PATIENCE_MS } from "./limits.js";
+import type { HostCpu } from "./host-cpu.js";
+import { LOCAL_EAGER_ENVIRONMENTS, LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION, LOCAL_IDLE_SHARE_TO_GROW, MAX_START_PATIENCE_MS } from "./limits.js";
 
 export interface InvokeOptions {
   /** Throttle instead of waiting when every allowed environment is busy. */
@@ -70,8 +71,6 @@ export class FunctionPool {
   private busy = 0;
   private closed = false;
   private readonly unsubscribe: () => void;
-  /** How long this function's last start took, from fork to the end of INIT (ms). */
-  private startMs: number | undefined;
   /** One timer for the earliest waiter whose patience runs out. */
   private patienceTimer: NodeJS.Timeout | undefined;
 
@@ -79,6 +78,7 @@ export class FunctionPool {
     private spec: FunctionSpec,
     private readonly deps: EnvironmentDeps,
     private readonly gate: StartGate,
+    private readonly host: Pick<HostCpu, "idleShare">,
   ) {
     this.unsubscribe = gate.subscribe(() => this.wakeWaiters());
   }
@@ -139,10 +139,10 @@ export class FunctionPool {
   }
 
   private async acquire(): Promise<ExecutionEnvironment> {
-    // As many environments as the machine has cores start without waiting (as does the first, with
-    // no estimate yet of what a start costs); beyond that a caller first waits for a warm one.
-    const eager = this.all.size < LOCAL_EAGER_ENVIRONMENTS || this.startMs === undefined;
-    const startAfter = eager ? 0 : performance.now() + Math.min(this.startMs ?? 0, MAX_START_PATIENCE_MS);
+    // As many environments as the machine has cores start without waiting, and more while it has
+    // idle CPU; beyond that a caller first waits for a warm one.
+    const eager = this.all.size < LOCAL_EAGER_ENVIRONMENTS || this.host.idleShare() >= LOCAL_IDLE_SHARE_TO_GROW;
+    const startAfter = eager ? 0 : performance.now() + MAX_START_PATIENCE_MS;
     for (;;) {
       const warm = this.takeIdle();
       if (warm) {
@@ -183,11 +183,7 @@ export class FunctionPool {
       this.gate.release();
       throw error;
     }
-    const started = performance.now();
-    void environment.whenInitialized().then(() => {
-      if (environment.alive) this.startMs = performance.now() - started;
-      this.gate.release();
-    });
+    void environment.whenInitialized().then(() => this.gate.release());
     this.all.add(environment);
     environment.onceExited(() => {
       this.all.delete(environment);

@@ -75,11 +75,13 @@ export const LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION = 10;
 export const LOCAL_MAX_CONCURRENT_STARTS = Math.max(2, Math.floor(availableParallelism() / 2));
 /**
  * Local only: environments of one function that start as soon as a call needs one, as many as the
- * host has cores (at least two): beyond them, a call first waits for a busy one to come free, at
- * most as long as the function's last start took and never longer than MAX_START_PATIENCE_MS
- * (function-pool.ts).
+ * host has cores (at least two). Beyond them, a call starts another at once only while at least
+ * LOCAL_IDLE_SHARE_TO_GROW of the host's CPU is idle; otherwise it first waits for a busy one to
+ * come free, at most MAX_START_PATIENCE_MS (function-pool.ts). The wait runs on a received
+ * batch's visibility timeout, hence the short bound.
  */
 export const LOCAL_EAGER_ENVIRONMENTS = Math.max(2, availableParallelism());
+export const LOCAL_IDLE_SHARE_TO_GROW = 0.25;
 export const MAX_START_PATIENCE_MS = 500;
 /** Local only: an execution environment idle this long is shut down (AWS keeps them for minutes, unspecified). */
 export const IDLE_ENVIRONMENT_MS = 5 * 60_000;

@@ -17,7 +17,7 @@ import {
 } from "@aws-sdk/client-lambda";
 import { CreateQueueCommand } from "@aws-sdk/client-sqs";
 import { useTestCloud } from "../../helpers/local-cloud.js";
-import { LOCAL_EAGER_ENVIRONMENTS, LOCAL_MAX_CONCURRENT_STARTS, LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION } from "../../../src/local/lambda/limits.js";
+import { LOCAL_MAX_CONCURRENT_STARTS, LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION } from "../../../src/local/lambda/limits.js";
 import { clients, createFunction, eventually, functionLog, receiveAll } from "./helpers.js";
 
 const decoder = new TextDecoder();
@@ -212,31 +212,6 @@ describe("Lambda function runtime", () => {
     }, "a REPORT line per invocation");
     expect(reports).toHaveLength(calls);
     expect(reports.filter((line) => line.includes("Init Duration:"))).toHaveLength(environments.size);
-  });
-
-  it("beyond one environment per core, lets a call wait for a busy environment that frees up sooner than a start would take", async () => {
-    const cloud = await useTestCloud();
-    const { lambda } = clients(cloud);
-    // A slow INIT (800 ms), invocations as long as asked.
-    const handler = `
-      const initStarted = Date.now();
-      while (Date.now() < initStarted + 800) {}
-      exports.handler = async (event, context) => {
-        await new Promise((resolve) => setTimeout(resolve, event.holdMs));
-        return context.logStreamName;
-      };`;
-    await createFunction(lambda, "warm-first", { "index.js": handler });
-    // As many environments as cores start at once when calls need them: held long enough, each
-    // call gets its own.
-    const eager = await Promise.all(Array.from({ length: LOCAL_EAGER_ENVIRONMENTS }, () => invoke(lambda, "warm-first", { holdMs: 2_000 })));
-    const environments = new Set(eager.map((r) => r.payload as unknown));
-    expect(environments.size).toBe(LOCAL_EAGER_ENVIRONMENTS);
-    // Now all of them busy for 50 ms, and one call more: it waits for one rather than paying an
-    // 800 ms start.
-    const busy = Array.from({ length: LOCAL_EAGER_ENVIRONMENTS }, () => invoke(lambda, "warm-first", { holdMs: 50 }));
-    const more = invoke(lambda, "warm-first", { holdMs: 0 });
-    for (const result of await Promise.all([...busy, more])) environments.add(result.payload);
-    expect(environments.size).toBe(LOCAL_EAGER_ENVIRONMENTS);
   });
 
   it("reports INIT failures and oversized responses as Lambda does, and retries INIT on the next invocation", async () => {
