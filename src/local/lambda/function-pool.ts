@@ -149,7 +149,7 @@ export class FunctionPool {
         this.busy++;
         return warm;
       }
-      if ((performance.now() >= startAfter || this.all.size === 0) && this.all.size < this.limit && this.gate.tryTake()) {
+      if ((performance.now() >= startAfter || this.all.size < LOCAL_EAGER_ENVIRONMENTS) && this.all.size < this.limit && this.gate.tryTake()) {
         this.busy++;
         return this.start();
       }
@@ -214,11 +214,11 @@ export class FunctionPool {
   private wakeWaiters(): void {
     let room = Math.min(this.limit - this.all.size, this.gate.free);
     const now = performance.now();
-    // With no environment left (all exited), there is nothing to wait for.
-    const nothingToWaitFor = this.all.size === 0;
+    // Environments exited (a crash, a timeout): below one per core, a waiting call starts one at once.
+    const belowEager = this.all.size < LOCAL_EAGER_ENVIRONMENTS;
     for (let index = 0; room > 0 && index < this.waiters.length;) {
       const waiter = this.waiters[index]!;
-      if (waiter.startAfter > now && !nothingToWaitFor) {
+      if (waiter.startAfter > now && !belowEager) {
         index++;
         continue;
       }

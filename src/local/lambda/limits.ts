@@ -82,7 +82,7 @@ export const LOCAL_MAX_CONCURRENT_STARTS = Math.max(2, Math.floor(availableParal
  */
 export const LOCAL_EAGER_ENVIRONMENTS = Math.max(2, availableParallelism());
 export const LOCAL_IDLE_SHARE_TO_GROW = 0.25;
-export const MAX_START_PATIENCE_MS = 500;
+export const MAX_START_PATIENCE_MS = 250;
 /** Local only: an execution environment idle this long is shut down (AWS keeps them for minutes, unspecified). */
 export const IDLE_ENVIRONMENT_MS = 5 * 60_000;
 export const IDLE_SWEEP_MS = 30_000;

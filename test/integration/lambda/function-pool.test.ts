@@ -8,7 +8,7 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import { bootstrapPath } from "../../../src/local/lambda/bootstrap-path.js";
 import { FunctionPool, StartGate } from "../../../src/local/lambda/function-pool.js";
 import type { FunctionSpec } from "../../../src/local/lambda/function-spec.js";
-import { LOCAL_EAGER_ENVIRONMENTS, LOCAL_IDLE_SHARE_TO_GROW } from "../../../src/local/lambda/limits.js";
+import { LOCAL_EAGER_ENVIRONMENTS, LOCAL_IDLE_SHARE_TO_GROW, MAX_START_PATIENCE_MS } from "../../../src/local/lambda/limits.js";
 import { silentLogger } from "../../../src/local/server/logger.js";
 import { tempDir } from "../../helpers/local-cloud.js";
 
@@ -71,7 +71,8 @@ describe("FunctionPool: wait for a warm environment, or start another", () => {
   it("with the host's CPU busy, a call beyond one environment per core waits for a busy one to come free", async () => {
     const target = await pool(0);
     const streams = await eagerEnvironments(target);
-    const calls = [...Array.from({ length: LOCAL_EAGER_ENVIRONMENTS }, () => run(target, 100)), run(target, 0)];
+    // Held for 50 ms: one of them comes free well within what the extra call waits (MAX_START_PATIENCE_MS).
+    const calls = [...Array.from({ length: LOCAL_EAGER_ENVIRONMENTS }, () => run(target, 50)), run(target, 0)];
     for (const stream of await Promise.all(calls)) streams.add(stream);
     expect(streams.size).toBe(LOCAL_EAGER_ENVIRONMENTS);
     expect(target.environmentCount).toBe(LOCAL_EAGER_ENVIRONMENTS);
@@ -80,9 +81,9 @@ describe("FunctionPool: wait for a warm environment, or start another", () => {
   it("with idle CPU on the host, it starts another at once", async () => {
     const target = await pool(LOCAL_IDLE_SHARE_TO_GROW);
     const streams = await eagerEnvironments(target);
-    // Held for 300 ms, less than a waiting call would wait (MAX_START_PATIENCE_MS): the extra call
-    // runs in a new environment only because it started one at once.
-    const calls = [...Array.from({ length: LOCAL_EAGER_ENVIRONMENTS }, () => run(target, 300)), run(target, 0)];
+    // Held for less than a waiting call would wait (MAX_START_PATIENCE_MS): the extra call runs in
+    // a new environment only because it started one at once.
+    const calls = [...Array.from({ length: LOCAL_EAGER_ENVIRONMENTS }, () => run(target, MAX_START_PATIENCE_MS / 2)), run(target, 0)];
     const extra = await calls[calls.length - 1]!;
     expect(streams.has(extra)).toBe(false);
     for (const stream of await Promise.all(calls)) streams.add(stream);
