@@ -19,7 +19,11 @@
  * - errors named as the service names them (x-amzn-ErrorType), carrying `$metadata`
  *   (httpStatusCode, requestId, attempts, totalRetryDelay) and `$fault`, as SDK errors do.
  * Beyond the SDK's defaults (which set no timeout for this client), each attempt is bounded
- * (ATTEMPT_TIMEOUT_MS) and ends as a retryable TimeoutError.
+ * (ATTEMPT_TIMEOUT_MS) and ends as a retryable TimeoutError, so that a connection that died
+ * silently (a frozen environment's pooled socket) does not hold the post until the function
+ * times out. A POST that timed out may still have been delivered, and its retry then delivers the
+ * result twice: hence a bound far above what @connections takes (milliseconds on AWS; a local
+ * cloud on an overloaded 2-core machine was seen taking over 5 s).
  *
  * The path is sent as the SDK sends it (`/{stage}/@connections/{id}`, the id URI-encoded) and
  * signed the way API Gateway checks it: the signer encodes it once more (`%40connections`,
@@ -30,7 +34,7 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import { NodeSha256 } from "../shared/node-sha256.js";
 
 export const MAX_ATTEMPTS = 3;
-export const ATTEMPT_TIMEOUT_MS = 5_000;
+export const ATTEMPT_TIMEOUT_MS = 10_000;
 export const BASE_DELAY_MS = 50;
 export const THROTTLING_BASE_DELAY_MS = 1_000;
 export const MAX_DELAY_MS = 20_000;
@@ -163,6 +167,8 @@ export interface ConnectionsClientOptions {
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
   now?: () => Date;
+  /** Told of each failed attempt that will be retried (the handler logs it): retries are silent otherwise. */
+  onRetry?: (error: ConnectionsApiError, delayMs: number) => void;
 }
 
 interface Answer {
@@ -181,6 +187,7 @@ export class ConnectionsClient {
   private readonly attemptTimeoutMs: number;
   private readonly random: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly onRetry: ((error: ConnectionsApiError, delayMs: number) => void) | undefined;
   private readonly now: () => Date;
 
   constructor(options: ConnectionsClientOptions) {
@@ -193,6 +200,7 @@ export class ConnectionsClient {
     this.attemptTimeoutMs = options.attemptTimeoutMs ?? ATTEMPT_TIMEOUT_MS;
     this.random = options.random ?? Math.random;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.onRetry = options.onRetry;
     this.now = options.now ?? (() => new Date());
   }
 
@@ -228,6 +236,7 @@ export class ConnectionsClient {
       lastRetryCost = cost;
       const delay = backoffDelay(kind, attempts - 1, this.random);
       totalRetryDelay += delay;
+      this.onRetry?.(error, delay);
       await this.sleep(delay);
     }
   }
@@ -312,12 +321,21 @@ function networkError(cause: unknown, metadata: ResponseMetadata): ConnectionsAp
  * The client as a Lambda environment configures it: the endpoint from WSQ_CONNECTIONS_URL, the
  * function's credentials (including the session token Lambda's execution role gives) and region.
  */
-export function connectionsClientFromEnvironment(endpoint: string, env: NodeJS.ProcessEnv): ConnectionsClient {
+export function connectionsClientFromEnvironment(
+  endpoint: string,
+  env: NodeJS.ProcessEnv,
+  onRetry?: (error: ConnectionsApiError, delayMs: number) => void,
+): ConnectionsClient {
   const accessKeyId = env.AWS_ACCESS_KEY_ID;
   const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
   if (!accessKeyId || !secretAccessKey) throw new Error("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set; Lambda sets them from the function's role.");
   const region = env.AWS_REGION || env.AWS_DEFAULT_REGION;
   if (!region) throw new Error("AWS_REGION is not set; Lambda sets it to the function's region.");
   const sessionToken = env.AWS_SESSION_TOKEN;
-  return new ConnectionsClient({ endpoint, region, credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } });
+  return new ConnectionsClient({
+    endpoint,
+    region,
+    credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) },
+    ...(onRetry ? { onRetry } : {}),
+  });
 }

@@ -38,7 +38,9 @@ export function createHandler(process_: ProcessFunction, options: { client?: Pos
     const env = options.env ?? process.env;
     const endpoint = env[CONNECTIONS_URL_VARIABLE];
     if (!endpoint) throw new Error(`${CONNECTIONS_URL_VARIABLE} is not set; the function was not deployed by the wsq template.`);
-    client = connectionsClientFromEnvironment(endpoint, env);
+    client = connectionsClientFromEnvironment(endpoint, env, (error, delayMs) =>
+      log("warn", "posting the result failed; retrying", { error: `${error.name}: ${error.message}`, attempt: error.$metadata.attempts, delayMs }),
+    );
     return client;
   };
   return (event) =>

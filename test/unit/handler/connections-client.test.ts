@@ -212,10 +212,12 @@ describe("ConnectionsClient: errors and retries (the SDK's standard mode)", () =
     const api = await managementApi((request, response, index) =>
       index === 0 ? fail(500, "InternalServerErrorException")(request, response, index) : response.writeHead(200).end(),
     );
-    const { instance, delays } = client(api.endpoint);
+    const retried: string[] = [];
+    const { instance, delays } = client(api.endpoint, { onRetry: (error, delayMs) => retried.push(`${error.name} ${error.$metadata.attempts} ${delayMs}`) });
     await instance.postToConnection("ok=", "x");
     expect(api.seen).toHaveLength(2);
     expect(delays).toEqual([25]);
+    expect(retried).toEqual(["InternalServerErrorException 1 25"]);
     expect(api.seen[1]!.request.body.toString()).toBe("x");
   });
 
