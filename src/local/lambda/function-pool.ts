@@ -78,7 +78,7 @@ export class FunctionPool {
     private spec: FunctionSpec,
     private readonly deps: EnvironmentDeps,
     private readonly gate: StartGate,
-    private readonly host: Pick<HostCpu, "idleShare">,
+    private readonly host: Pick<HostCpu, "takeIdle">,
   ) {
     this.unsubscribe = gate.subscribe(() => this.wakeWaiters());
   }
@@ -141,7 +141,7 @@ export class FunctionPool {
   private async acquire(): Promise<ExecutionEnvironment> {
     // As many environments as the machine has cores start without waiting, and more while it has
     // idle CPU; beyond that a caller first waits for a warm one.
-    const eager = this.all.size < LOCAL_EAGER_ENVIRONMENTS || this.host.idleShare() >= LOCAL_IDLE_SHARE_TO_GROW;
+    const eager = this.all.size < LOCAL_EAGER_ENVIRONMENTS || this.host.takeIdle(LOCAL_IDLE_SHARE_TO_GROW);
     const startAfter = eager ? 0 : performance.now() + MAX_START_PATIENCE_MS;
     for (;;) {
       const warm = this.takeIdle();

@@ -7,6 +7,11 @@ import { cpus } from "node:os";
 
 /** Readings closer together than this are too coarse to say anything (the counters tick every 10 ms). */
 export const MIN_READING_INTERVAL_MS = 250;
+/**
+ * A reading older than this says nothing about now: a burst's first call would otherwise see the
+ * quiet seconds before it as idle CPU, and start environments the burst then has no cores for.
+ */
+export const MAX_READING_AGE_MS = 1_000;
 
 interface Reading {
   at: number;
@@ -28,7 +33,9 @@ function read(cores: CoreTimes, at: number): Reading {
 
 export class HostCpu {
   private last: Reading;
-  private share = 1;
+  private share = 0;
+  /** Whether the latest reading already let one environment start. */
+  private granted = false;
 
   constructor(
     private readonly readCores: () => CoreTimes = cpus,
@@ -40,14 +47,33 @@ export class HostCpu {
   /**
    * The idle share of all cores (0 to 1) between the last two readings; a new reading is taken
    * when the last one is at least MIN_READING_INTERVAL_MS old, so callers may ask at any rate.
+   * After MAX_READING_AGE_MS without a reading the share is unknown, and taken as 0 (busy) until
+   * the next reading.
    */
   idleShare(): number {
     const at = this.now();
     if (at - this.last.at < MIN_READING_INTERVAL_MS) return this.share;
     const reading = read(this.readCores(), at);
+    this.granted = false;
+    if (at - this.last.at > MAX_READING_AGE_MS) {
+      this.last = reading;
+      this.share = 0;
+      return 0;
+    }
     const total = reading.total - this.last.total;
     if (total > 0) this.share = Math.min(1, Math.max(0, (reading.idle - this.last.idle) / total));
     this.last = reading;
     return this.share;
+  }
+
+  /**
+   * True, once per reading, when at least `share` of the host's CPU was idle: one more environment
+   * may start on it. One per reading, because a start uses what it saw idle: the next reading says
+   * whether there is still room (a burst's first calls would otherwise all see the quiet before it).
+   */
+  takeIdle(share: number): boolean {
+    if (this.idleShare() < share || this.granted) return false;
+    this.granted = true;
+    return true;
   }
 }

@@ -76,13 +76,13 @@ export const LOCAL_MAX_CONCURRENT_STARTS = Math.max(2, Math.floor(availableParal
 /**
  * Local only: environments of one function that start as soon as a call needs one, as many as the
  * host has cores (at least two). Beyond them, a call starts another at once only while at least
- * LOCAL_IDLE_SHARE_TO_GROW of the host's CPU is idle; otherwise it first waits for a busy one to
- * come free, at most MAX_START_PATIENCE_MS (function-pool.ts). The wait runs on a received
- * batch's visibility timeout, hence the short bound.
+ * LOCAL_IDLE_SHARE_TO_GROW of the host's CPU is idle (one start per reading of it, host-cpu.ts);
+ * otherwise it first waits for a busy one to come free, at most MAX_START_PATIENCE_MS
+ * (function-pool.ts). The wait runs on a received batch's visibility timeout, hence the bound.
  */
 export const LOCAL_EAGER_ENVIRONMENTS = Math.max(2, availableParallelism());
 export const LOCAL_IDLE_SHARE_TO_GROW = 0.25;
-export const MAX_START_PATIENCE_MS = 250;
+export const MAX_START_PATIENCE_MS = 1_000;
 /** Local only: an execution environment idle this long is shut down (AWS keeps them for minutes, unspecified). */
 export const IDLE_ENVIRONMENT_MS = 5 * 60_000;
 export const IDLE_SWEEP_MS = 30_000;

@@ -8,11 +8,11 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import { bootstrapPath } from "../../../src/local/lambda/bootstrap-path.js";
 import { FunctionPool, StartGate } from "../../../src/local/lambda/function-pool.js";
 import type { FunctionSpec } from "../../../src/local/lambda/function-spec.js";
-import { LOCAL_EAGER_ENVIRONMENTS, LOCAL_IDLE_SHARE_TO_GROW, MAX_START_PATIENCE_MS } from "../../../src/local/lambda/limits.js";
+import { LOCAL_EAGER_ENVIRONMENTS, MAX_START_PATIENCE_MS } from "../../../src/local/lambda/limits.js";
 import { silentLogger } from "../../../src/local/server/logger.js";
 import { tempDir } from "../../helpers/local-cloud.js";
 
-async function pool(idleShare: number): Promise<FunctionPool> {
+async function pool(idle: boolean): Promise<FunctionPool> {
   const dataDir = tempDir("wsq-pool-");
   const code = join(dataDir, "code");
   mkdirSync(code);
@@ -48,7 +48,7 @@ async function pool(idleShare: number): Promise<FunctionPool> {
       now: () => Date.now(),
     },
     new StartGate(2),
-    { idleShare: () => idleShare },
+    { takeIdle: () => idle },
   );
   onTestFinished(() => created.close());
   return created;
@@ -69,7 +69,7 @@ async function eagerEnvironments(target: FunctionPool): Promise<Set<string>> {
 
 describe("FunctionPool: wait for a warm environment, or start another", () => {
   it("with the host's CPU busy, a call beyond one environment per core waits for a busy one to come free", async () => {
-    const target = await pool(0);
+    const target = await pool(false);
     const streams = await eagerEnvironments(target);
     // Held for 50 ms: one of them comes free well within what the extra call waits (MAX_START_PATIENCE_MS).
     const calls = [...Array.from({ length: LOCAL_EAGER_ENVIRONMENTS }, () => run(target, 50)), run(target, 0)];
@@ -79,7 +79,7 @@ describe("FunctionPool: wait for a warm environment, or start another", () => {
   });
 
   it("with idle CPU on the host, it starts another at once", async () => {
-    const target = await pool(LOCAL_IDLE_SHARE_TO_GROW);
+    const target = await pool(true);
     const streams = await eagerEnvironments(target);
     // Held for less than a waiting call would wait (MAX_START_PATIENCE_MS): the extra call runs in
     // a new environment only because it started one at once.

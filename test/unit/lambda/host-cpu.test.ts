@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { HostCpu, MIN_READING_INTERVAL_MS, type CoreTimes } from "../../../src/local/lambda/host-cpu.js";
+import { HostCpu, MAX_READING_AGE_MS, MIN_READING_INTERVAL_MS, type CoreTimes } from "../../../src/local/lambda/host-cpu.js";
 
 /** Two cores whose counters (ms) are set by the test. */
 function host() {
@@ -37,5 +37,24 @@ describe("HostCpu", () => {
     expect(cpu.idleShare()).toBe(1);
     pass(MIN_READING_INTERVAL_MS / 2, 1);
     expect(cpu.idleShare()).toBe(0);
+  });
+
+  it("does not take a quiet stretch long past for idle CPU now: the share is 0 until a fresh reading", () => {
+    const { cpu, pass } = host();
+    pass(MAX_READING_AGE_MS * 5, 0);
+    expect(cpu.idleShare()).toBe(0);
+    pass(MIN_READING_INTERVAL_MS, 0.5);
+    expect(cpu.idleShare()).toBeCloseTo(0.5);
+  });
+
+  it("lets one environment start per reading of idle CPU", () => {
+    const { cpu, pass } = host();
+    pass(MIN_READING_INTERVAL_MS, 0.5);
+    expect(cpu.takeIdle(0.25)).toBe(true);
+    expect(cpu.takeIdle(0.25)).toBe(false);
+    pass(MIN_READING_INTERVAL_MS, 0.5);
+    expect(cpu.takeIdle(0.25)).toBe(true);
+    pass(MIN_READING_INTERVAL_MS, 0.9);
+    expect(cpu.takeIdle(0.25)).toBe(false);
   });
 });
