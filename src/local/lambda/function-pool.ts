@@ -7,10 +7,11 @@
  *
  * Warm environments are preferred, and starts are bounded:
  * - once a function has as many environments as the host has cores, a caller that finds them all
- *   busy while the host has no idle CPU to speak of first waits for one to be released, at most
- *   MAX_START_PATIENCE_MS: another environment would only compete for the same cores (and warm its
- *   own JIT on a share of the traffic), while a handler that mostly waits (on a slow API, say)
- *   leaves the cores idle and gets its environments at once, up to the limit;
+ *   busy starts another at once only on a fresh reading of idle host CPU (one per reading);
+ *   otherwise it first waits for one to be released, at most MAX_START_PATIENCE_MS: another
+ *   environment would only compete for the same cores (and warm its own JIT on a share of the
+ *   traffic), while a handler that mostly waits (on a slow API, say) leaves the cores idle and
+ *   gets more environments, up to the limit;
  * - starts are bounded across all functions by a StartGate: a caller that may start but finds no
  *   free slot waits for a slot or a released environment, whichever comes first.
  * So a burst that meets a cold function warms it a few environments at a time, each start followed
