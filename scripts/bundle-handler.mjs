@@ -16,7 +16,7 @@ const asset = await bundleBuiltinHandler(root);
 writeFileSync(zipPath, asset.zip);
 
 // The wrapper stays ESM with its packages external: it is an input to esbuild at deploy time,
-// which resolves @aws-sdk/client-apigatewaymanagementapi from wsq's own node_modules.
+// which resolves @smithy/signature-v4 (the one package the wrapper imports) from wsq's own node_modules.
 await build({
   absWorkingDir: root,
   entryPoints: [join(root, "src", "handler", "wrapper.ts")],

@@ -54,6 +54,9 @@ const COMMON_OPTIONS: BuildOptions = {
   legalComments: "none",
   write: false,
   logLevel: "silent",
+  // The signer's CommonJS entry requires @smithy/core's barrels whole (about 140 KB minified);
+  // its ES modules import only what signing uses (about 15 KB), so the bundle takes those.
+  alias: { "@smithy/signature-v4": "@smithy/signature-v4/dist-es/index.js" },
 };
 
 function zipBundle(code: Uint8Array): Uint8Array {
@@ -133,7 +136,7 @@ export async function bundleUserHandler(file: string, root = packageRoot()): Pro
     const result = await build({
       ...COMMON_OPTIONS,
       stdin: { contents: entry, resolveDir: dirname(path), sourcefile: "wsq-handler-entry.mjs", loader: "js" },
-      // The SDK client comes from wsq's own dependencies when the user's project has none.
+      // The signer comes from wsq's own dependencies when the user's project has none.
       nodePaths: [join(root, "node_modules")],
     });
     const output = result.outputFiles?.[0];

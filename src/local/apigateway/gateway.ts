@@ -126,6 +126,11 @@ export class WebSocketGateway {
   private orderedFrames: boolean;
   private random: () => number;
   private closing = false;
+  /** Frames started in this event-loop turn, across connections (BACKPRESSURE.maxFramesPerTurn). */
+  private framesThisTurn = 0;
+  private nextTurn: NodeJS.Immediate | undefined;
+  /** Connections whose frames wait for the next turn's budget, in the order they were held. */
+  private readonly heldForNextTurn = new Set<Connection>();
 
   constructor(
     private readonly ctx: LocalContext,
@@ -307,17 +312,68 @@ export class WebSocketGateway {
     for (const frame of batch) this.admit(connection, frame);
   }
 
-  /** Starts the frame's integration, or queues it behind the connection's in-flight limit. */
+  /**
+   * Starts the frame's integration, or queues it behind the connection's earlier frames, its
+   * in-flight limit, or this event-loop turn's budget.
+   */
   private admit(connection: Connection, frame: ArrivedFrame): void {
-    if (connection.inFlight < BACKPRESSURE.maxInFlightFrames) {
+    if (connection.pending.length === 0 && connection.inFlight < BACKPRESSURE.maxInFlightFrames && this.takeTurnBudget()) {
       this.start(connection, frame);
       return;
     }
     connection.pending.push(frame);
+    if (connection.inFlight < BACKPRESSURE.maxInFlightFrames) this.heldForNextTurn.add(connection);
     if (connection.pending.length >= BACKPRESSURE.maxPendingFrames && !connection.paused) {
       // Stop reading from the client until its frames have gone through: no unbounded buffer.
       connection.paused = true;
       connection.socket.pause();
+    }
+  }
+
+  /**
+   * One more frame integrated in this event-loop turn, if the turn's budget allows. A burst's
+   * frames arrive faster than they are integrated (template, validation, the SQS call): without a
+   * budget one turn took every buffered frame of every connection, and the HTTP requests waiting
+   * behind them (a depth probe's GetQueueAttributes, a function's @connections post) waited for all
+   * of it. The next turn resets the budget and resumes the held connections in order.
+   */
+  private takeTurnBudget(): boolean {
+    if (this.framesThisTurn >= BACKPRESSURE.maxFramesPerTurn) return false;
+    this.framesThisTurn++;
+    this.nextTurn ??= setImmediate(() => this.newTurn());
+    return true;
+  }
+
+  private newTurn(): void {
+    this.nextTurn = undefined;
+    this.framesThisTurn = 0;
+    const held = [...this.heldForNextTurn];
+    this.heldForNextTurn.clear();
+    // Round robin: a connection that used up this turn's budget goes behind those it kept waiting.
+    const exhausted: Connection[] = [];
+    for (const connection of held) {
+      if (this.framesThisTurn >= BACKPRESSURE.maxFramesPerTurn) {
+        this.heldForNextTurn.add(connection);
+        continue;
+      }
+      this.startPending(connection);
+      if (this.heldForNextTurn.delete(connection)) exhausted.push(connection);
+    }
+    for (const connection of exhausted) this.heldForNextTurn.add(connection);
+  }
+
+  /** Starts a connection's waiting frames, in arrival order, as far as its in-flight limit and the turn's budget allow. */
+  private startPending(connection: Connection): void {
+    while (connection.pending.length > 0 && connection.inFlight < BACKPRESSURE.maxInFlightFrames) {
+      if (!this.takeTurnBudget()) {
+        this.heldForNextTurn.add(connection);
+        break;
+      }
+      this.start(connection, connection.pending.shift()!);
+    }
+    if (connection.paused && connection.pending.length <= BACKPRESSURE.maxPendingFrames / 2) {
+      connection.paused = false;
+      connection.socket.resume();
     }
   }
 
@@ -334,12 +390,7 @@ export class WebSocketGateway {
       )
       .finally(() => {
         connection.inFlight -= 1;
-        const next = connection.pending.shift();
-        if (next !== undefined) this.start(connection, next);
-        if (connection.paused && connection.pending.length <= BACKPRESSURE.maxPendingFrames / 2) {
-          connection.paused = false;
-          connection.socket.resume();
-        }
+        this.startPending(connection);
       });
   }
 
@@ -542,6 +593,7 @@ export class WebSocketGateway {
 
   async close(): Promise<void> {
     this.closing = true;
+    if (this.nextTurn !== undefined) clearImmediate(this.nextTurn);
     // Each connection leaves the table on its socket's close event (onClose, registered first).
     const closed = Promise.all([...this.connections.values()].map((connection) => new Promise((resolve) => connection.socket.once("close", resolve))));
     this.closeWhere(() => true, 1001, "Going away");

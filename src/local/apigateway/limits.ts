@@ -29,5 +29,10 @@ export const BACKPRESSURE = {
   /** Frames of one connection being integrated at once (they share durable commits). */
   maxInFlightFrames: 64,
   maxPendingFrames: 256,
+  /**
+   * Frames integrated per event-loop turn, across every connection; the rest wait for the next
+   * turn, so a burst's frames leave turns to the HTTP requests behind them (gateway.ts).
+   */
+  maxFramesPerTurn: 256,
   maxUnsentBytes: 4 * 1024 * 1024,
 } as const;

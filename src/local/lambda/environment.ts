@@ -139,6 +139,11 @@ export class ExecutionEnvironment {
     return !this.dead && !this.condemned;
   }
 
+  /** Resolves when INIT has ended (the handler loaded, failed to load, or the process exited first). */
+  whenInitialized(): Promise<void> {
+    return this.initialized.then(() => undefined);
+  }
+
   onceExited(listener: () => void): void {
     if (this.dead) listener();
     else this.exitListeners.push(listener);

@@ -4,13 +4,27 @@
  * concurrency limit, and callers beyond it either wait (event source mappings, and any caller
  * beyond the local cap) or are throttled (direct Invoke beyond ReservedConcurrentExecutions,
  * TooManyRequestsException as on AWS).
+ *
+ * Warm environments are preferred, and starts are bounded:
+ * - once a function has as many environments as the host has cores, a caller that finds them all
+ *   busy starts another at once only on a fresh reading of idle host CPU (one per reading);
+ *   otherwise it first waits for one to be released, at most MAX_START_PATIENCE_MS: another
+ *   environment would only compete for the same cores (and warm its own JIT on a share of the
+ *   traffic), while a handler that mostly waits (on a slow API, say) leaves the cores idle and
+ *   gets more environments, up to the limit;
+ * - starts are bounded across all functions by a StartGate: a caller that may start but finds no
+ *   free slot waits for a slot or a released environment, whichever comes first.
+ * So a burst that meets a cold function warms it a few environments at a time, each start followed
+ * by event-loop turns, with the warm ones carrying the work meanwhile; when calls keep waiting
+ * longer than a start takes, environments are added up to the same limit as before.
  */
 import { randomUUID } from "node:crypto";
 import { AwsServiceError } from "../aws-error.js";
 import type { InvokeOutcome } from "../contracts.js";
 import { ExecutionEnvironment, type EnvironmentDeps } from "./environment.js";
 import type { FunctionSpec } from "./function-spec.js";
-import { LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION } from "./limits.js";
+import type { HostCpu } from "./host-cpu.js";
+import { LOCAL_EAGER_ENVIRONMENTS, LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION, LOCAL_IDLE_SHARE_TO_GROW, MAX_START_PATIENCE_MS } from "./limits.js";
 
 export interface InvokeOptions {
   /** Throttle instead of waiting when every allowed environment is busy. */
@@ -20,17 +34,55 @@ export interface InvokeOptions {
   onLog?: (line: string) => void;
 }
 
+/** How many execution environments may be starting at once, shared by every function's pool. */
+export class StartGate {
+  private starting = 0;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(readonly capacity: number) {}
+
+  /** Start slots free now. */
+  get free(): number {
+    return this.capacity - this.starting;
+  }
+
+  tryTake(): boolean {
+    if (this.starting >= this.capacity) return false;
+    this.starting++;
+    return true;
+  }
+
+  /** A start ended (INIT done, or the process gone): every pool may try again. */
+  release(): void {
+    this.starting--;
+    for (const listener of [...this.listeners]) listener();
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
 export class FunctionPool {
   private readonly idle: ExecutionEnvironment[] = [];
   private readonly all = new Set<ExecutionEnvironment>();
-  private readonly waiters: ((environment: ExecutionEnvironment | undefined) => void)[] = [];
+  /** Callers waiting for an environment; `startAfter` (performance.now() ms): when they may start one instead. */
+  private readonly waiters: { resolve: (environment: ExecutionEnvironment | undefined) => void; startAfter: number }[] = [];
   private busy = 0;
   private closed = false;
+  private readonly unsubscribe: () => void;
+  /** One timer for the earliest waiter whose patience runs out. */
+  private patienceTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private spec: FunctionSpec,
     private readonly deps: EnvironmentDeps,
-  ) {}
+    private readonly gate: StartGate,
+    private readonly host: Pick<HostCpu, "takeIdle">,
+  ) {
+    this.unsubscribe = gate.subscribe(() => this.wakeWaiters());
+  }
 
   /** The concurrency this function may use. */
   get limit(): number {
@@ -78,7 +130,9 @@ export class FunctionPool {
 
   close(): Promise<void> {
     this.closed = true;
-    for (const waiter of this.waiters.splice(0)) waiter(undefined);
+    this.unsubscribe();
+    clearTimeout(this.patienceTimer);
+    for (const waiter of this.waiters.splice(0)) waiter.resolve(undefined);
     const exits = [...this.all].map((environment) => new Promise<void>((resolve) => environment.onceExited(resolve)));
     for (const environment of this.all) environment.kill();
     this.idle.length = 0;
@@ -86,17 +140,24 @@ export class FunctionPool {
   }
 
   private async acquire(): Promise<ExecutionEnvironment> {
+    // As many environments as the machine has cores start without waiting, and more while it has
+    // idle CPU; beyond that a caller first waits for a warm one.
+    const eager = this.all.size < LOCAL_EAGER_ENVIRONMENTS || this.host.takeIdle(LOCAL_IDLE_SHARE_TO_GROW);
+    const startAfter = eager ? 0 : performance.now() + MAX_START_PATIENCE_MS;
     for (;;) {
       const warm = this.takeIdle();
       if (warm) {
         this.busy++;
         return warm;
       }
-      if (this.all.size < this.limit) {
+      if ((performance.now() >= startAfter || this.all.size < LOCAL_EAGER_ENVIRONMENTS) && this.all.size < this.limit && this.gate.tryTake()) {
         this.busy++;
         return this.start();
       }
-      const handed = await new Promise<ExecutionEnvironment | undefined>((resolve) => this.waiters.push(resolve));
+      const handed = await new Promise<ExecutionEnvironment | undefined>((resolve) => {
+        this.waiters.push({ resolve, startAfter });
+        this.armPatience();
+      });
       if (this.closed) throw new AwsServiceError("ServiceException", "The local cloud is shutting down.", { status: 500 });
       if (handed) {
         this.busy++;
@@ -114,8 +175,16 @@ export class FunctionPool {
     return undefined;
   }
 
+  /** Starts an environment for the caller; its start slot (already taken) frees when INIT ends. */
   private start(): ExecutionEnvironment {
-    const environment = new ExecutionEnvironment(this.spec, this.deps);
+    let environment: ExecutionEnvironment;
+    try {
+      environment = new ExecutionEnvironment(this.spec, this.deps);
+    } catch (error) {
+      this.gate.release();
+      throw error;
+    }
+    void environment.whenInitialized().then(() => this.gate.release());
     this.all.add(environment);
     environment.onceExited(() => {
       this.all.delete(environment);
@@ -134,7 +203,7 @@ export class FunctionPool {
       return;
     }
     const waiter = this.waiters.shift();
-    if (waiter) waiter(environment);
+    if (waiter) waiter.resolve(environment);
     else this.idle.push(environment);
   }
 
@@ -142,12 +211,34 @@ export class FunctionPool {
     environment.kill();
   }
 
-  /** Slots freed up: let as many waiters retry as could start an environment now. */
+  /** Slots freed up, or patience ran out: let as many waiters retry as could start an environment now. */
   private wakeWaiters(): void {
-    let room = this.limit - this.all.size;
-    while (room > 0 && this.waiters.length > 0) {
-      this.waiters.shift()!(undefined);
+    let room = Math.min(this.limit - this.all.size, this.gate.free);
+    const now = performance.now();
+    // Environments exited (a crash, a timeout): below one per core, a waiting call starts one at once.
+    const belowEager = this.all.size < LOCAL_EAGER_ENVIRONMENTS;
+    for (let index = 0; room > 0 && index < this.waiters.length;) {
+      const waiter = this.waiters[index]!;
+      if (waiter.startAfter > now && !belowEager) {
+        index++;
+        continue;
+      }
+      this.waiters.splice(index, 1);
+      waiter.resolve(undefined);
       room--;
     }
+    this.armPatience();
+  }
+
+  /** Arms the one timer at the earliest moment a waiter may start an environment instead of waiting. */
+  private armPatience(): void {
+    clearTimeout(this.patienceTimer);
+    this.patienceTimer = undefined;
+    const now = performance.now();
+    let earliest = Infinity;
+    for (const waiter of this.waiters) if (waiter.startAfter > now) earliest = Math.min(earliest, waiter.startAfter);
+    if (earliest === Infinity) return;
+    this.patienceTimer = setTimeout(() => this.wakeWaiters(), Math.ceil(earliest - now));
+    this.patienceTimer.unref();
   }
 }

@@ -2,6 +2,7 @@
  * Lambda limits and defaults, with the documents they come from (checked 2026-11-24).
  * https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
  */
+import { availableParallelism } from "node:os";
 
 /** https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html */
 export const DEFAULT_TIMEOUT_SECONDS = 3;
@@ -62,6 +63,26 @@ export const SQS_MAX_WAIT_SECONDS = 20;
  * to the account's 1,000; a laptop cannot fork that many Node processes usefully.
  */
 export const LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION = 10;
+/**
+ * Local only: execution environments starting (process spawned, handler loading) at once, across
+ * every function: half the host's cores, at least two. Each start forks a Node process, which
+ * blocks the local cloud's event loop until the child has exec'd, and then needs a core to boot;
+ * ten at once on two cores froze the gateway, the queue API and the depth probe for seconds.
+ * Not one at a time: a batch waits for its environment with its visibility timeout running, and
+ * starts in single file on a loaded machine let a 2-second timeout run out.
+ * Lambda starts as many as it needs at once, on other machines.
+ */
+export const LOCAL_MAX_CONCURRENT_STARTS = Math.max(2, Math.floor(availableParallelism() / 2));
+/**
+ * Local only: environments of one function that start as soon as a call needs one, as many as the
+ * host has cores (at least two). Beyond them, a call starts another at once only while at least
+ * LOCAL_IDLE_SHARE_TO_GROW of the host's CPU is idle (one start per reading of it, host-cpu.ts);
+ * otherwise it first waits for a busy one to come free, at most MAX_START_PATIENCE_MS
+ * (function-pool.ts). The wait runs on a received batch's visibility timeout, hence the bound.
+ */
+export const LOCAL_EAGER_ENVIRONMENTS = Math.max(2, availableParallelism());
+export const LOCAL_IDLE_SHARE_TO_GROW = 0.25;
+export const MAX_START_PATIENCE_MS = 1_000;
 /** Local only: an execution environment idle this long is shut down (AWS keeps them for minutes, unspecified). */
 export const IDLE_ENVIRONMENT_MS = 5 * 60_000;
 export const IDLE_SWEEP_MS = 30_000;

@@ -16,7 +16,8 @@ import type { EnvironmentDeps } from "./environment.js";
 import { lambdaErrors } from "./errors.js";
 import { EventSourceMappings, type MappingFaults } from "./mappings.js";
 import { WorkerRegistry } from "./worker-registry.js";
-import { FunctionPool } from "./function-pool.js";
+import { FunctionPool, StartGate } from "./function-pool.js";
+import { HostCpu } from "./host-cpu.js";
 import type { FunctionSpec } from "./function-spec.js";
 import * as limits from "./limits.js";
 import { logGroupName } from "./log-format.js";
@@ -39,6 +40,10 @@ function lastModified(now: number): string {
 export class LambdaService implements LambdaApi {
   private readonly store: LambdaStore;
   private readonly pools = new Map<string, FunctionPool>();
+  /** Environment starts in progress, bounded across every function (limits.ts). */
+  private readonly starts = new StartGate(limits.LOCAL_MAX_CONCURRENT_STARTS);
+  /** Whether the host has CPU to spare for another environment (function-pool.ts). */
+  private readonly host = new HostCpu();
   private readonly mappings: EventSourceMappings;
   private readonly workers: WorkerRegistry;
   private readonly stopping = new Set<Promise<void>>();
@@ -444,7 +449,7 @@ export class LambdaService implements LambdaApi {
   private poolFor(record: FunctionRecord): FunctionPool {
     let pool = this.pools.get(record.name);
     if (!pool) {
-      pool = new FunctionPool(this.spec(record), this.environmentDeps());
+      pool = new FunctionPool(this.spec(record), this.environmentDeps(), this.starts, this.host);
       this.pools.set(record.name, pool);
       this.warnInFunctionLog(record);
     }

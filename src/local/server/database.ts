@@ -7,7 +7,10 @@ export const DATABASE_FILE = "wsq.sqlite";
 /**
  * Opens the one database of a local cloud. WAL with synchronous=FULL: a transaction that
  * committed has been fsync'd to the WAL, so an acknowledged write survives `kill -9` and power
- * loss alike. Throughput comes from group commit in the services, not from weaker syncs.
+ * loss alike. Throughput comes from group commit in the services. The one exception is the SQS
+ * consumers' bookkeeping (receives, deletes, visibility changes), which the SQS group commit
+ * commits at NORMAL when nothing else is in the batch: still safe from `kill -9`, possibly rolled
+ * back (messages delivered again) by a power cut (docs/sqs.md, "Durability").
  */
 export function openDatabase(dataDir: string): Database.Database {
   const file = join(dataDir, DATABASE_FILE);
@@ -35,4 +38,24 @@ export function openDatabase(dataDir: string): Database.Database {
     });
   }
   return db;
+}
+
+/**
+ * Runs `work` (which commits) at synchronous=NORMAL, then puts the connection's level back: the
+ * commit is written to the WAL without waiting for an fsync. It survives the death of this
+ * process (`kill -9` included), not an OS crash or power cut before the next fsync'd commit or
+ * checkpoint. For writes nobody was promised more of (docs/sqs.md, "Durability").
+ */
+export function withoutFsync<T>(db: Database.Database, work: () => T): T {
+  // SQLite refuses to change the level inside a transaction: an enclosing one decides for both.
+  if (db.inTransaction) return work();
+  const level = Number(db.pragma("synchronous", { simple: true }));
+  // NORMAL is 1, FULL 2 (https://www.sqlite.org/pragma.html#pragma_synchronous).
+  if (level <= 1) return work();
+  db.pragma("synchronous = NORMAL");
+  try {
+    return work();
+  } finally {
+    db.pragma(`synchronous = ${level}`);
+  }
 }

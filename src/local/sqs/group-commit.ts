@@ -6,11 +6,27 @@
  *
  * Each operation runs inside its own savepoint, so one failing operation (a validation error
  * found against stored state) rolls back only itself; the others still commit.
+ *
+ * What a commit survives depends on what it holds (docs/sqs.md, "Durability"):
+ *   - "power-loss" (the default: sends, queue changes): the commit fsyncs the WAL before anyone
+ *     is answered, so it survives kill -9, an OS crash and a power cut;
+ *   - "process-crash" (receives, deletes, visibility changes: the consumer's bookkeeping): a batch
+ *     made only of these commits with synchronous=NORMAL, into the WAL without an fsync. It
+ *     survives kill -9 of the local cloud (the bytes are the kernel's), and the next fsync'd
+ *     commit or checkpoint makes it durable too; an OS crash or power cut before that may roll it
+ *     back, which makes those messages deliverable again: delivered twice, never lost. The fsync
+ *     is most of a commit's cost (about 4.7 ms of a blocked event loop against 0.08 ms without it,
+ *     on the 2-core machine), and a drain commits once or twice per batch.
  */
 import type Database from "better-sqlite3";
+import { withoutFsync } from "../server/database.js";
+
+/** What a committed operation must survive before its caller is answered (see above). */
+export type Survives = "power-loss" | "process-crash";
 
 interface PendingOperation {
   run: () => unknown;
+  survives: Survives;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -50,10 +66,10 @@ export class GroupCommitter {
   }
 
   /** Queues `run` for the next group commit; resolves with its result once committed. */
-  submit<T>(run: () => T): Promise<T> {
+  submit<T>(run: () => T, survives: Survives = "power-loss"): Promise<T> {
     if (this.closed) return Promise.reject(new Error("the SQS service is closed"));
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ run, resolve: resolve as (value: unknown) => void, reject });
+      this.pending.push({ run, survives, resolve: resolve as (value: unknown) => void, reject });
       this.scheduled ??= setImmediate(() => this.flush());
     });
   }
@@ -73,8 +89,10 @@ export class GroupCommitter {
     if (batch.length === 0) return;
     this.pending = [];
     const outcomes: { ok: boolean; value: unknown }[] = [];
+    const unsynced = batch.every((operation) => operation.survives === "process-crash");
     try {
-      this.inTransaction(batch, outcomes);
+      if (unsynced) withoutFsync(this.db, () => this.inTransaction(batch, outcomes));
+      else this.inTransaction(batch, outcomes);
     } catch (error) {
       this.afterCommitHooks.length = 0;
       this.onRolledBack();

@@ -582,10 +582,10 @@ export class SqsService implements SqsApi {
     for (;;) {
       if (signal?.aborted) return {};
       const version = this.scheduler.version(queue.name);
-      const received = await this.committer.submit(() => this.receiveNow(queue, max, visibility, attemptId));
+      const received = await this.committer.submit(() => this.receiveNow(queue, max, visibility, attemptId), "process-crash");
       if (received.length > 0 && signal?.aborted) {
         // The caller gave up while the receive committed: hand the messages straight back.
-        await this.committer.submit(() => this.release(queue, received));
+        await this.committer.submit(() => this.release(queue, received), "process-crash");
         return {};
       }
       if (received.length > 0) return { Messages: received.map((m) => this.render(queue, m, systemNames, wantAttribute)) };
@@ -819,7 +819,7 @@ export class SqsService implements SqsApi {
     const handle = input.ReceiptHandle;
     decodeReceiptHandle(handle);
     this.throttle(queue, "DeleteMessage", () => this.groupsOfHandles(queue, [handle]));
-    await this.committer.submit(() => this.deleteNow(queue, handle as string));
+    await this.committer.submit(() => this.deleteNow(queue, handle as string), "process-crash");
   }
 
   async deleteMessageBatch(input: sqs.DeleteMessageBatchRequest): Promise<sqs.DeleteMessageBatchResult> {
@@ -844,7 +844,7 @@ export class SqsService implements SqsApi {
         }
       }
       return { Successful: successful, Failed: failed };
-    });
+    }, "process-crash");
   }
 
   private changeVisibilityNow(queue: QueueState, handle: string, seconds: number): void {
@@ -879,7 +879,7 @@ export class SqsService implements SqsApi {
     decodeReceiptHandle(input.ReceiptHandle);
     const seconds = this.visibilitySeconds(input.VisibilityTimeout);
     this.throttle(queue, "ChangeMessageVisibility", () => this.groupsOfHandles(queue, [input.ReceiptHandle]));
-    await this.committer.submit(() => this.changeVisibilityNow(queue, input.ReceiptHandle as string, seconds));
+    await this.committer.submit(() => this.changeVisibilityNow(queue, input.ReceiptHandle as string, seconds), "process-crash");
   }
 
   async changeMessageVisibilityBatch(input: sqs.ChangeMessageVisibilityBatchRequest): Promise<sqs.ChangeMessageVisibilityBatchResult> {
@@ -904,7 +904,7 @@ export class SqsService implements SqsApi {
         }
       }
       return { Successful: successful, Failed: failed };
-    });
+    }, "process-crash");
   }
 
   // ---------------------------------------------------------------- message move tasks (DLQ redrive)

@@ -1,5 +1,6 @@
 import { ApiGatewayManagementApiClient, DeleteConnectionCommand, GetConnectionCommand, PostToConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
-import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { BACKPRESSURE } from "../../../src/local/apigateway/limits.js";
 import { describe, expect, it } from "vitest";
 import type { LocalCloud } from "../../../src/local/server/local-cloud.js";
 import { sdkConfig, startTestCloud, tempDir, useTestCloud } from "../../helpers/local-cloud.js";
@@ -136,6 +137,42 @@ describe("local API Gateway WebSocket APIs", () => {
       expect(frames.filter((f) => f.route === "echo")).toHaveLength(2);
     } finally {
       client.socket.close();
+    }
+  });
+
+  it("queues a flood from many connections whole and in each connection's order, a bounded number of frames per event-loop turn", async () => {
+    const cloud = await useTestCloud();
+    const { url, QueueUrl, sqs } = await buildApi(cloud);
+    const connections = 10;
+    const perConnection = 120; // 1,200 frames: several turns' budget, and past each connection's in-flight limit
+    expect(connections * perConnection).toBeGreaterThan(2 * BACKPRESSURE.maxFramesPerTurn);
+    expect(perConnection).toBeGreaterThan(BACKPRESSURE.maxInFlightFrames);
+    const clients = await Promise.all(Array.from({ length: connections }, () => openFrameClient(url)));
+    try {
+      clients.forEach((client, c) => {
+        for (let i = 0; i < perConnection; i++) client.socket.send(JSON.stringify({ action: "other", c, i }));
+      });
+      // The template groups by connection id: each group must hold one connection's frames in order.
+      const groups = new Map<string, number[]>();
+      let received = 0;
+      while (received < connections * perConnection) {
+        const got = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 5, MessageSystemAttributeNames: ["MessageGroupId"] }),
+        );
+        expect(got.Messages?.length ?? 0).toBeGreaterThan(0);
+        for (const message of got.Messages ?? []) {
+          const { c, i } = JSON.parse(message.Body!) as { c: number; i: number };
+          const key = `${message.Attributes!.MessageGroupId}/${c}`;
+          groups.set(key, [...(groups.get(key) ?? []), i]);
+        }
+        received += got.Messages!.length;
+        await sqs.send(new DeleteMessageBatchCommand({ QueueUrl, Entries: got.Messages!.map((m, k) => ({ Id: String(k), ReceiptHandle: m.ReceiptHandle })) }));
+      }
+      expect(groups.size).toBe(connections);
+      for (const order of groups.values()) expect(order).toEqual(Array.from({ length: perConnection }, (_, i) => i));
+    } finally {
+      for (const client of clients) client.socket.close();
+      sqs.destroy();
     }
   });
 

@@ -1,11 +1,11 @@
 /**
  * The pattern's own handler (src/handler, bundled exactly as `npm run build` bundles handler.zip)
  * on the local Lambda: code from S3 as the template deploys it, a FIFO mapping with
- * ReportBatchItemFailures and MaximumConcurrency, and results posted with the AWS SDK's
- * ApiGatewayManagementApiClient to WSQ_CONNECTIONS_URL. The @connections side is a small loopback
- * recorder standing in for API Gateway (another service of the local cloud, tested on its own):
- * it refuses (403, which the SDK does not retry) the first post of one message, so that message is retried before the rest of
- * its group.
+ * ReportBatchItemFailures and MaximumConcurrency, and results posted by the handler's own
+ * @connections client to WSQ_CONNECTIONS_URL. The @connections side is a small loopback recorder
+ * standing in for API Gateway (another service of the local cloud, tested on its own): it refuses
+ * (403, which is not retried) the first post of one message, so that message is retried before the
+ * rest of its group.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -49,7 +49,7 @@ async function connectionsRecorder(expected: number, failFirstPostOf: string) {
 }
 
 describe("the pattern handler on the local Lambda", () => {
-  it("drains a FIFO queue in group order and posts every result back through the SDK", async () => {
+  it("drains a FIFO queue in group order and posts every result back through @connections", async () => {
     const cloud = await useTestCloud();
     const { lambda, sqs } = clients(cloud);
     const s3 = new S3Client({ ...sdkConfig(cloud), forcePathStyle: true });

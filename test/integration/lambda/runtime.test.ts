@@ -17,7 +17,8 @@ import {
 } from "@aws-sdk/client-lambda";
 import { CreateQueueCommand } from "@aws-sdk/client-sqs";
 import { useTestCloud } from "../../helpers/local-cloud.js";
-import { clients, createFunction, functionLog, receiveAll } from "./helpers.js";
+import { LOCAL_MAX_CONCURRENT_STARTS, LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION } from "../../../src/local/lambda/limits.js";
+import { clients, createFunction, eventually, functionLog, receiveAll } from "./helpers.js";
 
 const decoder = new TextDecoder();
 
@@ -174,6 +175,43 @@ describe("Lambda function runtime", () => {
     // local cloud's 10 environments wait for one instead of failing.
     const burst = await Promise.all(Array.from({ length: 14 }, () => invoke(lambda, "bounded", { holdMs: 200 })));
     expect(burst.map((result) => result.payload as unknown)).toEqual(Array.from({ length: 14 }, () => "done"));
+  });
+
+  it("starts environments a few at a time, however many calls arrive at once; each reports its Init Duration once", async () => {
+    const cloud = await useTestCloud();
+    const { lambda, logs } = clients(cloud);
+    // An INIT that keeps a core busy for 400 ms, and records when it ran.
+    const handler = `
+      const initStarted = Date.now();
+      while (Date.now() < initStarted + 400) {}
+      const initEnded = Date.now();
+      exports.handler = async (event, context) => {
+        await new Promise((resolve) => setTimeout(resolve, event.holdMs));
+        return { stream: context.logStreamName, initStarted, initEnded };
+      };`;
+    await createFunction(lambda, "cold-crowd", { "index.js": handler });
+    const calls = LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION;
+    const results = await Promise.all(Array.from({ length: calls }, () => invoke(lambda, "cold-crowd", { holdMs: 300 })));
+    expect(results.every((r) => r.functionError === undefined)).toBe(true);
+    const environments = new Map(results.map((r) => [r.payload.stream as string, r.payload as { initStarted: number; initEnded: number }]));
+    // At no moment were more environments in INIT than the local cloud lets start at once.
+    const edges = [...environments.values()].flatMap((e) => [
+      { at: e.initStarted, step: 1 },
+      { at: e.initEnded, step: -1 },
+    ]);
+    edges.sort((a, b) => a.at - b.at || a.step - b.step);
+    let inInit = 0;
+    let most = 0;
+    for (const edge of edges) most = Math.max(most, (inInit += edge.step));
+    expect(most).toBeGreaterThanOrEqual(1);
+    expect(most).toBeLessThanOrEqual(LOCAL_MAX_CONCURRENT_STARTS);
+    // Lambda's REPORT lines: one per invocation, Init Duration on each environment's first only.
+    const reports = await eventually(async () => {
+      const lines = (await functionLog(logs, "cold-crowd")).filter((line) => line.startsWith("REPORT"));
+      return lines.length >= calls && lines;
+    }, "a REPORT line per invocation");
+    expect(reports).toHaveLength(calls);
+    expect(reports.filter((line) => line.includes("Init Duration:"))).toHaveLength(environments.size);
   });
 
   it("reports INIT failures and oversized responses as Lambda does, and retries INIT on the next invocation", async () => {

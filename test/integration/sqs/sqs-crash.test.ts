@@ -9,6 +9,7 @@ import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
+  ChangeMessageVisibilityCommand,
   DeleteMessageBatchCommand,
   SendMessageCommand,
   SQSClient,
@@ -126,5 +127,62 @@ describe("SQS durability across kill -9", () => {
 
     second.child.kill("SIGTERM");
     await once(second.child, "exit");
+  });
+
+  it("keeps acknowledged receives, deletes and visibility changes, which commit without an fsync of their own", async () => {
+    const work = tempDir("wsq-sqs-crash-");
+    onTestFinished(() => rmSync(work, { recursive: true, force: true }));
+    const localCloudModule = builtLocalCloud;
+    const dataDir = join(work, "data");
+
+    const first = await startChild(localCloudModule, dataDir);
+    let sqs = client(first.url);
+    let queueUrl = `${first.url}/000000000000/consumed.fifo`;
+    await sqs.send(new CreateQueueCommand({ QueueName: "consumed.fifo", Attributes: { FifoQueue: "true", ContentBasedDeduplication: "true" } }));
+    for (const group of ["a", "b", "c"]) {
+      for (const n of [1, 2]) await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: `${group}${n}`, MessageGroupId: group }));
+    }
+    // After the last send (the last fsync'd commit): group a's messages deleted, b's held for ten
+    // minutes, c's first one received and handed straight back. Then kill -9, with nothing else
+    // committed: only the WAL in the kernel's page cache holds these.
+    const bodies = async (max: number, visibility?: number) =>
+      (
+        await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: max, ...(visibility !== undefined ? { VisibilityTimeout: visibility } : {}) }),
+        )
+      ).Messages ?? [];
+    const a = await bodies(2, 600);
+    expect(a.map((m) => m.Body)).toEqual(["a1", "a2"]);
+    const deleted = await sqs.send(
+      new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: a.map((m, k) => ({ Id: `d${k}`, ReceiptHandle: m.ReceiptHandle })) }),
+    );
+    expect(deleted.Successful).toHaveLength(2);
+    expect((await bodies(2, 600)).map((m) => m.Body)).toEqual(["b1", "b2"]);
+    const [c1] = await bodies(1, 600);
+    expect(c1?.Body).toBe("c1");
+    await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: c1!.ReceiptHandle, VisibilityTimeout: 0 }));
+    const exited = once(first.child, "exit");
+    first.child.kill("SIGKILL");
+    await exited;
+
+    const second = await startChild(localCloudModule, dataDir);
+    onTestFinished(async () => {
+      second.child.kill("SIGTERM");
+      await once(second.child, "exit");
+    });
+    sqs = client(second.url);
+    queueUrl = `${second.url}/000000000000/consumed.fifo`;
+    const counts = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }),
+    );
+    // a: gone; b: still in flight; c: both visible again, c1 first, its receive counted.
+    expect(counts.Attributes).toEqual({ ApproximateNumberOfMessages: "2", ApproximateNumberOfMessagesNotVisible: "2" });
+    const again = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ["ApproximateReceiveCount"] }),
+    );
+    expect(again.Messages?.map((m) => [m.Body, m.Attributes?.ApproximateReceiveCount])).toEqual([
+      ["c1", "2"],
+      ["c2", "1"],
+    ]);
   });
 });

@@ -1,6 +1,7 @@
-import { ApiGatewayManagementApiClient, GoneException, PostToConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
-import { mockClient } from "aws-sdk-client-mock";
-import { describe, expect, it, vi } from "vitest";
+import { GoneException } from "@aws-sdk/client-apigatewaymanagementapi";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { describe, expect, it, onTestFinished, vi } from "vitest";
 import { echoData, processBatch, type BatchDependencies } from "../../../src/handler/process-batch.js";
 import type { SqsRecord } from "../../../src/handler/sqs-event.js";
 import { createHandler } from "../../../src/handler/wrapper.js";
@@ -215,30 +216,54 @@ describe("processBatch", () => {
 });
 
 describe("createHandler with the @connections client", () => {
-  it("sends PostToConnection per record and reports only the FIFO-rule failures", async () => {
-    const client = new ApiGatewayManagementApiClient({
-      endpoint: "http://127.0.0.1:1/production",
-      region: "us-east-1",
-      credentials: { accessKeyId: "a", secretAccessKey: "b" },
+  it("posts per record through the environment's @connections endpoint and reports only the FIFO-rule failures", async () => {
+    // A loopback Management API: 410 for one connection, 403 (not retried) for another.
+    const posts: { connectionId: string; body: string; authorization: string | undefined }[] = [];
+    const server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on("data", (chunk: Buffer) => chunks.push(chunk));
+      request.on("end", () => {
+        const connectionId = decodeURIComponent(/\/@connections\/([^/]+)$/.exec(request.url ?? "")?.[1] ?? "");
+        posts.push({ connectionId, body: Buffer.concat(chunks).toString("utf8"), authorization: request.headers.authorization });
+        const status = connectionId === "gone=" ? 410 : connectionId === "denied=" ? 403 : 200;
+        const type = status === 410 ? "GoneException" : status === 403 ? "ForbiddenException" : undefined;
+        response.writeHead(status, type ? { "x-amzn-errortype": type } : {}).end(type ? '{"message":"no"}' : undefined);
+      });
     });
-    const mock = mockClient(client);
-    mock.on(PostToConnectionCommand, { ConnectionId: "gone=" }).rejects(gone());
-    mock.on(PostToConnectionCommand, { ConnectionId: "slow=" }).rejects(failure("LimitExceededException", 429));
-    mock.on(PostToConnectionCommand, { ConnectionId: "ok=" }).resolves({});
-    const handler = createHandler(echoData, { client });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    onTestFinished(() => {
+      server.closeAllConnections();
+      server.close();
+    });
+    const handler = createHandler(echoData, {
+      env: {
+        WSQ_CONNECTIONS_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/production`,
+        AWS_REGION: "us-east-1",
+        AWS_ACCESS_KEY_ID: "a",
+        AWS_SECRET_ACCESS_KEY: "b",
+        AWS_SESSION_TOKEN: "t",
+      },
+    });
     const response = await handler({
       Records: [
         record({ id: "g1", group: "G", connectionId: "gone=" }),
-        record({ id: "l1", group: "L", connectionId: "slow=" }),
-        record({ id: "l2", group: "L", connectionId: "ok=" }),
+        record({ id: "d1", group: "D", connectionId: "denied=" }),
+        record({ id: "d2", group: "D", connectionId: "ok=" }),
         record({ id: "o1", group: "O", connectionId: "ok=" }),
       ],
     });
-    expect(response.batchItemFailures).toEqual([{ itemIdentifier: "l1" }, { itemIdentifier: "l2" }]);
-    const calls = mock.commandCalls(PostToConnectionCommand).map((c) => c.args[0].input.ConnectionId);
-    expect(calls.sort()).toEqual(["gone=", "ok=", "slow="]);
-    const data = mock.commandCalls(PostToConnectionCommand).find((c) => c.args[0].input.ConnectionId === "ok=")!.args[0].input.Data as Uint8Array;
-    expect(JSON.parse(new TextDecoder().decode(data))).toMatchObject({ type: "result", messageId: "o1", group: "O" });
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: "d1" }, { itemIdentifier: "d2" }]);
+    expect(posts.map((p) => p.connectionId).sort()).toEqual(["denied=", "gone=", "ok="]);
+    expect(posts.every((p) => p.authorization?.startsWith("AWS4-HMAC-SHA256 Credential=a/"))).toBe(true);
+    expect(JSON.parse(posts.find((p) => p.connectionId === "ok=")!.body)).toMatchObject({ type: "result", messageId: "o1", group: "O" });
+  });
+
+  it("takes any client with postToConnection", async () => {
+    const sent: string[] = [];
+    const handler = createHandler(echoData, { client: { postToConnection: async (connectionId) => void sent.push(connectionId) } });
+    const response = await handler({ Records: [record({ id: "c1", group: "C", connectionId: "c=" })] });
+    expect(response.batchItemFailures).toEqual([]);
+    expect(sent).toEqual(["c="]);
   });
 
   it("retries every record when the endpoint variable is missing, instead of losing results", async () => {

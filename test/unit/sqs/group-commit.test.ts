@@ -1,5 +1,8 @@
 import Database from "better-sqlite3";
-import { afterEach, describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { GroupCommitter } from "../../../src/local/sqs/group-commit.js";
 
 describe("the SQS group commit", () => {
@@ -85,5 +88,68 @@ describe("the SQS group commit", () => {
     await queued;
     expect(rows()).toEqual(["q"]);
     await expect(committer.submit(() => insert.run("late"))).rejects.toThrow("closed");
+  });
+
+  describe("what a commit survives", () => {
+    // The level each operation's transaction runs under, read inside it: 2 is FULL (the WAL is
+    // fsync'd at commit), 1 is NORMAL (written to the WAL, fsync'd later).
+    const level = () => Number(db.pragma("synchronous", { simple: true }));
+
+    function makeOnDisk() {
+      const dir = mkdtempSync(join(tmpdir(), "wsq-group-commit-"));
+      onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+      db = new Database(join(dir, "db.sqlite"));
+      db.pragma("journal_mode = WAL");
+      db.pragma("synchronous = FULL");
+      db.exec("CREATE TABLE t (v TEXT NOT NULL)");
+      const insert = db.prepare("INSERT INTO t (v) VALUES (?)");
+      return {
+        committer: new GroupCommitter(
+          db,
+          () => undefined,
+          () => undefined,
+        ),
+        insert,
+      };
+    }
+
+    it("fsyncs a batch that holds anything a producer is answered for, and not one made only of the consumer's bookkeeping", async () => {
+      const { committer, insert } = makeOnDisk();
+      const consumerOnly = await Promise.all([
+        committer.submit(() => (insert.run("received"), level()), "process-crash"),
+        committer.submit(() => (insert.run("deleted"), level()), "process-crash"),
+      ]);
+      expect(consumerOnly).toEqual([1, 1]);
+      expect(level()).toBe(2);
+      const mixed = await Promise.all([
+        committer.submit(() => (insert.run("deleted"), level()), "process-crash"),
+        committer.submit(() => (insert.run("sent"), level())),
+      ]);
+      expect(mixed).toEqual([2, 2]);
+      expect(await committer.submit(() => level())).toBe(2);
+    });
+
+    it("restores the connection's level after a commit that failed", async () => {
+      const { committer } = makeOnDisk();
+      // A deferred foreign key is checked at COMMIT: the commit itself fails, not the operation.
+      db.pragma("foreign_keys = ON");
+      db.exec("CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (parent INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)");
+      const orphan = db.prepare("INSERT INTO child (parent) VALUES (42)");
+      await expect(committer.submit(() => orphan.run(), "process-crash")).rejects.toThrow(/FOREIGN KEY/);
+      expect(level()).toBe(2);
+    });
+
+    it("leaves a connection that already runs at NORMAL as it is", async () => {
+      const { committer, insert } = makeOnDisk();
+      db.pragma("synchronous = NORMAL");
+      const lowered = new GroupCommitter(
+        db,
+        () => undefined,
+        () => undefined,
+      );
+      expect(await lowered.submit(() => (insert.run("x"), level()))).toBe(1);
+      expect(await lowered.submit(() => (insert.run("y"), level()), "process-crash")).toBe(1);
+      committer.close();
+    });
   });
 });
