@@ -1,5 +1,5 @@
 import { ApiGatewayManagementApiClient, DeleteConnectionCommand, GetConnectionCommand, PostToConnectionCommand } from "@aws-sdk/client-apigatewaymanagementapi";
-import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { BACKPRESSURE } from "../../../src/local/apigateway/limits.js";
 import { describe, expect, it } from "vitest";
 import type { LocalCloud } from "../../../src/local/server/local-cloud.js";
@@ -141,8 +141,12 @@ describe("local API Gateway WebSocket APIs", () => {
   });
 
   it("queues a flood from many connections whole and in each connection's order, a bounded number of frames per event-loop turn", async () => {
-    const cloud = await useTestCloud();
+    // Arrival order per connection (the shuffle of frames read together is the fidelity tests'
+    // subject), and a high-throughput queue: 1,200 sends at once would pass a normal FIFO queue's
+    // 300/s quota, while each connection's group stays within its own.
+    const cloud = await useTestCloud({ orderedFrames: true });
     const { url, QueueUrl, sqs } = await buildApi(cloud);
+    await sqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: { DeduplicationScope: "messageGroup", FifoThroughputLimit: "perMessageGroupId" } }));
     const connections = 10;
     const perConnection = 120; // 1,200 frames: several turns' budget, and past each connection's in-flight limit
     expect(connections * perConnection).toBeGreaterThan(2 * BACKPRESSURE.maxFramesPerTurn);
