@@ -58,20 +58,7 @@ export async function ensureAssetBucket(context: AssetContext): Promise<string> 
   }
   const template = loadTemplate(ASSETS_TEMPLATE);
   context.emit({ type: "step", message: `Creating the asset bucket (stack ${ASSETS_STACK_NAME}, once per account and region)` });
-  await deployStack({
-    cfn,
-    stackName: ASSETS_STACK_NAME,
-    templateBody: template.body,
-    parameters: {},
-    templateParameters: [],
-    capabilities: [],
-    description: "wsq asset bucket",
-    pollMs: context.pollMs,
-    emit: context.emit,
-    confirm: async () => true,
-    targetFlag: context.targetFlag,
-    ...(context.signal ? { signal: context.signal } : {}),
-  });
+  await applyAssetTemplate(context, template.body);
   stack = await describeStack(cfn, ASSETS_STACK_NAME);
   const bucket = stack && bucketOf(stack);
   if (!bucket)
@@ -98,10 +85,15 @@ async function upgradeAssetStack(context: AssetContext): Promise<void> {
   const normalized = (text: string): string => text.replace(/\r\n/g, "\n").trim();
   if (deployed === undefined || normalized(deployed) === normalized(shipped.body)) return;
   context.emit({ type: "step", message: `Updating the asset stack ${ASSETS_STACK_NAME} to this version's template` });
+  await applyAssetTemplate(context, shipped.body);
+}
+
+/** Creates or updates the asset stack to this template, without asking: it holds only the bucket. */
+async function applyAssetTemplate(context: AssetContext, templateBody: string): Promise<void> {
   await deployStack({
     cfn: context.cfn,
     stackName: ASSETS_STACK_NAME,
-    templateBody: shipped.body,
+    templateBody,
     parameters: {},
     templateParameters: [],
     capabilities: [],

@@ -137,6 +137,20 @@ async function discardChangeSet(cfn: CloudFormationClient, changeSetId: string, 
   if (operation === "create") await cfn.send(new DeleteStackCommand({ StackName: stackName })).catch(() => undefined);
 }
 
+/** Deletes a stack whose create rolled back (ROLLBACK_COMPLETE): it holds no resources. */
+function deleteEmptyStack(request: StackDeployRequest, stack: Stack): Promise<unknown> {
+  return deleteStack({
+    cfn: request.cfn,
+    stack,
+    stackName: request.stackName,
+    resourceCount: 0,
+    pollMs: request.pollMs,
+    emit: request.emit,
+    targetFlag: request.targetFlag,
+    ...(request.signal ? { signal: request.signal } : {}),
+  });
+}
+
 /** Create or update a stack through a change set. Throws a WsqError on failure or refusal. */
 export async function deployStack(request: StackDeployRequest): Promise<StackDeployResult> {
   const { cfn, stackName, emit } = request;
@@ -149,16 +163,7 @@ export async function deployStack(request: StackDeployRequest): Promise<StackDep
       type: "note",
       message: `Stack ${stackName} failed to create earlier and was rolled back (ROLLBACK_COMPLETE), so it holds no resources: deleting it to create it again.${failureLines(failures)}`,
     });
-    await deleteStack({
-      cfn,
-      stack: before,
-      stackName,
-      resourceCount: 0,
-      pollMs: request.pollMs,
-      emit,
-      targetFlag: request.targetFlag,
-      ...(request.signal ? { signal: request.signal } : {}),
-    });
+    await deleteEmptyStack(request, before);
     before = undefined;
   }
   const pastFailures = before?.StackStatus?.endsWith("_FAILED") ? await recentFailures(cfn, stackName) : [];
@@ -252,16 +257,7 @@ export async function deployStack(request: StackDeployRequest): Promise<StackDep
       // A rolled-back create holds nothing and cannot be updated: it is deleted and created again.
       const rolledBackStack = operation === "create" ? await describeStack(cfn, stackName) : undefined;
       if (rolledBackStack?.StackStatus === "ROLLBACK_COMPLETE") {
-        await deleteStack({
-          cfn,
-          stack: rolledBackStack,
-          stackName,
-          resourceCount: 0,
-          pollMs: request.pollMs,
-          emit,
-          targetFlag: request.targetFlag,
-          ...(request.signal ? { signal: request.signal } : {}),
-        });
+        await deleteEmptyStack(request, rolledBackStack);
       }
       // The same changes were confirmed already.
       return deployStack({ ...request, retried: true, confirm: async () => true });

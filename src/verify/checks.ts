@@ -62,6 +62,11 @@ function describeFrame(f: FrameObservation): string {
   return `queued in ${group} and answered with data ${JSON.stringify(f.data)}`;
 }
 
+/** Every one of `count` messages was sent and answered: none throttled, refused or lost. */
+function allAnswered(b: BurstObservation, count: number): boolean {
+  return b.sent === count && b.answered === b.sent && b.throttledAtQueue + b.throttledAtStage + b.refused + b.lost === 0;
+}
+
 function describeBurst(b: BurstObservation): string {
   const parts = [`${b.answered} of ${b.sent} answered`];
   if (b.throttledAtQueue > 0) parts.push(`${b.throttledAtQueue} throttled at the queue`);
@@ -190,9 +195,7 @@ export const CHECKS: readonly CheckDefinition[] = [
     expected: `all ${QUOTA_PER_SECOND} queued and answered, none throttled`,
     ledger: [SQS_QUOTAS],
     evaluate(o) {
-      const b = o.bursts.atQuota;
-      const held = b.sent === QUOTA_PER_SECOND && b.answered === b.sent && b.throttledAtQueue + b.throttledAtStage + b.refused + b.lost === 0;
-      return { held, seen: describeBurst(b) };
+      return { held: allAnswered(o.bursts.atQuota, QUOTA_PER_SECOND), seen: describeBurst(o.bursts.atQuota) };
     },
   },
   {
@@ -202,9 +205,7 @@ export const CHECKS: readonly CheckDefinition[] = [
     expected: `all ${PACED_ABOVE_COUNT} (${PACED_ABOVE_RATE}/s for 2 s) answered, none throttled: the quota's bucket holds one second's worth`,
     ledger: [SQS_QUOTAS],
     evaluate(o) {
-      const b = o.bursts.pacedAbove;
-      const held = b.sent === PACED_ABOVE_COUNT && b.answered === b.sent && b.throttledAtQueue + b.throttledAtStage + b.refused + b.lost === 0;
-      return { held, seen: describeBurst(b) };
+      return { held: allAnswered(o.bursts.pacedAbove, PACED_ABOVE_COUNT), seen: describeBurst(o.bursts.pacedAbove) };
     },
   },
   {

@@ -7,13 +7,10 @@ import { renderVerifyReport } from "../../verify/render.js";
 import { prepareTarget } from "../../deploy/prepare-target.js";
 import { fetchHealth, stopLocalCloud } from "../../local/daemon/index.js";
 import { DEFAULT_VERIFY_STACK } from "../commands/verify.js";
+import type { TargetFlags } from "../../shared/target.js";
 
-export interface VerifyFlags {
-  target?: string;
+export interface VerifyFlags extends TargetFlags {
   stackName?: string;
-  region?: string;
-  profile?: string;
-  endpointUrl?: string;
   json?: boolean;
   keep?: boolean;
 }

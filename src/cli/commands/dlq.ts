@@ -1,17 +1,14 @@
 import { InvalidArgumentError, type Command } from "commander";
 import type { CommandContext } from "../program.js";
+import type { TargetFlags } from "../../shared/target.js";
 
 /**
  * `wsq dlq list|redrive|purge|tasks|cancel`: the dead letters of a deployed stack. This file only
  * registers the commands and their help; each action imports its implementation (actions/dlq.ts,
  * the AWS SDK) when it runs, so `wsq --help` loads none of it.
  */
-export interface DlqFlags {
-  target?: string;
+export interface DlqFlags extends TargetFlags {
   stackName?: string;
-  region?: string;
-  profile?: string;
-  endpointUrl?: string;
   json?: boolean;
   limit?: number;
   yes?: boolean;
