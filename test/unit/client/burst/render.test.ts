@@ -82,11 +82,12 @@ describe("renderSummary", () => {
     expect(text).toMatch(/DLQ\s+0 message/);
   });
 
-  test("names lost messages and the ones found in the DLQ", () => {
+  test("names the unanswered messages found in the DLQ as dead-lettered, not lost", () => {
     const text = renderSummary(computeReport(run(["r-3", "r-7"])), plain);
-    expect(text).toMatch(/✗ lost\s+2\s+r-3, r-7; in the DLQ: r-3, r-7/);
+    expect(text).toMatch(/✓ lost\s+0/);
+    expect(text).toMatch(/✗ dead-lettered\s+2\s+2 in groups nothing was directed to fail in \(r-3, r-7\)/);
     expect(text).toMatch(/timed out/);
-    expect(text).toMatch(/this run's lost messages found there: r-3, r-7/);
+    expect(text).toMatch(/this run's unanswered messages found there: r-3, r-7/);
   });
 });
 
