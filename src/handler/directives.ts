@@ -197,7 +197,8 @@ export function withDirectives(process_: ProcessFunction, options: { now?: () =>
   const wait = options.sleep ?? sleep;
   return async (message: unknown, context: ProcessContext) => {
     const decision = decideDirectives(message, context, workBudgetMs(now()));
-    const fields = { messageId: context.messageId, group: context.group };
+    const id = typeof (message as { id?: unknown } | null)?.id === "string" ? (message as { id: string }).id : undefined;
+    const fields = { messageId: context.messageId, group: context.group, ...(id !== undefined ? { id } : {}) };
     if (decision.error !== null) logLine("warn", `consumer directives ignored: ${decision.error}`, fields);
     if (decision.redriven && decision.failDirective !== null) {
       logLine("info", `redriven message: its "fail":"${decision.failDirective}" directive is void`, fields);
