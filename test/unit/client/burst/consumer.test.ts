@@ -152,3 +152,44 @@ describe("peakOverlap", () => {
     ).toBe(2);
   });
 });
+
+describe("describeConsumerPlan", () => {
+  test("says what the messages ask, the seed, and the prediction with its settings, before sending", async () => {
+    const { describeConsumerPlan } = await import("../../../../src/client/burst/render/consumer.js");
+    const settings = { ...template, visibilityTimeoutSeconds: 2, maxReceiveCount: 2, batchSize: 1 };
+    const plan = planBurst({
+      count: 500,
+      connections: 10,
+      groups: 10,
+      rate: { kind: "max" },
+      size: 0,
+      runId: "r",
+      consumer: { workMs: 0, failRate: 0.02, failOnceRate: 0, seed: 7 },
+    });
+    const prediction = predictDrain({ messages: plan.messages, groups: 10, sendMs: 0, settings });
+    const lines = describeConsumerPlan({
+      runId: "r",
+      url: "ws://x",
+      queueUrl: null,
+      deadLetterQueueUrl: null,
+      count: 500,
+      connections: 10,
+      activeConnections: 10,
+      groups: 10,
+      rate: { kind: "max" },
+      size: 0,
+      timeoutMs: 60_000,
+      pollIntervalMs: 250,
+      consumer: {
+        flags: { workMs: 0, failRate: 0.02, failOnceRate: 0, seed: 7 },
+        failAlways: plan.messages.filter((m) => m.directives?.fail === "always").map((m) => m.id),
+        failOnce: [],
+        settings,
+        prediction,
+      },
+    });
+    expect(lines[0]).toBe("consumer: 10 messages fail on every delivery (--fail-rate 0.02); drawn with --seed 7");
+    expect(lines[1]).toMatch(/^predicted drain .*\(batches of up to 1, MaximumConcurrency 10, visibility timeout 2 s, maxReceiveCount 2\)$/);
+    expect(lines[2]).toMatch(/blocks its group for 4\.00 s \(maxReceiveCount × visibility timeout\)/);
+  });
+});
