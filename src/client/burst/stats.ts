@@ -464,6 +464,7 @@ export function computeReport(raw: BurstRawRun): BurstReport {
       answered: resultTimes.length,
       results: raw.received.length,
       lost: verification.lost.length,
+      deadLettered: (verification.deadLettered?.length ?? 0) + (verification.dlqHidden?.length ?? 0),
       duplicated: verification.duplicated.length,
       throttled: verification.throttled.queue.length + verification.throttled.stage.length,
       refused: verification.refused.length,

@@ -256,6 +256,8 @@ export interface BurstReport {
     answered: number;
     results: number;
     lost: number;
+    /** Found in the dead-letter queue (or taken as hidden there): dead-lettered, not lost. Absent in older reports. */
+    deadLettered?: number;
     duplicated: number;
     /** Throttled at the queue or at the stage: refused before the queue, not lost. */
     throttled: number;

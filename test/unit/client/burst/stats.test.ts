@@ -386,6 +386,7 @@ describe("rates, drain and the queue", () => {
       answered: 100,
       results: 100,
       lost: 0,
+      deadLettered: 0,
       duplicated: 0,
       throttled: 0,
       refused: 0,
