@@ -131,7 +131,7 @@ describe("wsq burst on the local target", () => {
     expect(plain.stdout).toMatch(/✓ lost\s+0/);
   }, 120_000);
 
-  test("a handler that fails some messages: they end in the DLQ and are reported lost, by id, as found there", async (ctx) => {
+  test("a handler that fails some messages: they end in the DLQ and are reported dead-lettered (not lost), by id, as found there", async (ctx) => {
     requireStack(ctx);
     const handler = join(home, "failing-handler.mjs");
     // Messages 3 and 11 of the burst always throw: retried maxReceiveCount times, then dead-lettered.
