@@ -1,10 +1,12 @@
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GetQueueAttributesCommand, SetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import type { LocalCloud } from "../../src/local/server/local-cloud.js";
 import type { BurstReport } from "../../src/client/burst/types.js";
+import type { PatternResult } from "../../src/shared/pattern-messages.js";
 import { runWsq } from "./local-helpers.js";
 import { eventually } from "../helpers/eventually.js";
 import { sdkConfig, startTestCloud, tempDir } from "../helpers/local-cloud.js";
@@ -99,6 +101,36 @@ describe("a burst with failures, its dead letters, and their redrive (wsq burst,
     expect(report.consumer?.measuredDrainMs).toBeGreaterThan(0);
     // And nothing else is there.
     expect(await depth(outputs.DeadLetterQueueUrl as string)).toBe(10);
+  }, 150_000);
+
+  it("--work-ms and --fail-once-rate: every message takes its work, the directed ones are answered on their retry, counted as retried, not duplicated", async () => {
+    const events = join(home, "once.ndjson");
+    const run = await wsq(
+      ["burst", "--count", "40", "--groups", "4", "--work-ms", "30", "--fail-once-rate", "0.1", "--seed", "3", "--json", "--events", events],
+      120_000,
+    );
+    const report = JSON.parse(run.stdout) as BurstReport;
+    expect(run.code, JSON.stringify(report.verification)).toBe(0);
+    const once = report.config.consumer?.failOnce ?? [];
+    expect(once).toHaveLength(4);
+    const v = report.verification;
+    expect([v.lost, v.duplicated, v.deadLettered]).toEqual([[], [], []]);
+    expect(v.retriedDirected).toBe(4);
+    expect(v.retried).toBeGreaterThanOrEqual(4);
+    expect(report.counts.answered).toBe(40);
+    expect(report.consumer?.environments).toBeGreaterThanOrEqual(1);
+    expect(report.consumer?.invocations).toBeGreaterThanOrEqual(4);
+    expect(report.consumer?.config?.prediction?.failOnce).toBe(4);
+    // What the handler said it did, in every result; the directed ones answered on their second delivery.
+    const results = readFileSync(events, "utf8")
+      .split("\n")
+      .filter((line) => line.startsWith('{"type":"result"'))
+      .map((line) => (JSON.parse(line) as { result: PatternResult }).result);
+    expect(results).toHaveLength(40);
+    for (const r of results) expect(r.consumer).toMatchObject({ workMs: 30, requestedWorkMs: 30, redriven: false, directiveError: null });
+    for (const r of results.filter((x) => once.includes(x.id ?? ""))) expect([r.receiveCount, r.consumer?.fail]).toEqual([2, "once"]);
+    // Each fail-once message waits out the visibility timeout (4 s) before its retry.
+    expect(report.consumer?.measuredDrainMs).toBeGreaterThan(4000);
   }, 150_000);
 
   it("wsq dlq list --json names them, with the directed failure the handler logged", async () => {
