@@ -15,17 +15,20 @@ mkdirSync(dirname(zipPath), { recursive: true });
 const asset = await bundleBuiltinHandler(root);
 writeFileSync(zipPath, asset.zip);
 
-// The wrapper stays ESM with its packages external: it is an input to esbuild at deploy time,
-// which resolves @smithy/signature-v4 (the one package the wrapper imports) from wsq's own node_modules.
-await build({
-  absWorkingDir: root,
-  entryPoints: [join(root, "src", "handler", "wrapper.ts")],
-  bundle: true,
-  packages: "external",
-  platform: "node",
-  target: "node22",
-  format: "esm",
-  outfile: join(root, "dist", "handler", "wrapper.mjs"),
-  logLevel: "warning",
-});
+// The wrapper and the directives module stay ESM with their packages external: they are inputs
+// to esbuild at deploy time (`--handler`), which resolves @smithy/signature-v4 (the one package
+// the wrapper imports) from wsq's own node_modules.
+for (const name of ["wrapper", "directives"]) {
+  await build({
+    absWorkingDir: root,
+    entryPoints: [join(root, "src", "handler", `${name}.ts`)],
+    bundle: true,
+    packages: "external",
+    platform: "node",
+    target: "node22",
+    format: "esm",
+    outfile: join(root, "dist", "handler", `${name}.mjs`),
+    logLevel: "warning",
+  });
+}
 process.stdout.write(`handler: ${zipPath} (${asset.zip.length} bytes, sha256 ${asset.sha256.slice(0, 12)})\n`);

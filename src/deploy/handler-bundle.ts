@@ -82,14 +82,21 @@ export function readBuiltinHandler(root = packageRoot()): HandlerAsset {
   return assetFromZip(new Uint8Array(readFileSync(path)), "built-in");
 }
 
-/** The post-back wrapper as source (in a checkout) or as the bundle the build emits (installed). */
-function wrapperModule(root: string): string {
-  const source = join(root, "src", "handler", "wrapper.ts");
+/** A handler module (`wrapper`, `directives`) as source (in a checkout) or as the bundle the build emits (installed). */
+function handlerModule(root: string, name: "wrapper" | "directives"): string {
+  const source = join(root, "src", "handler", `${name}.ts`);
   if (existsSync(source)) return source;
-  const built = join(root, "dist", "handler", "wrapper.mjs");
+  const built = join(root, "dist", "handler", `${name}.mjs`);
   if (existsSync(built)) return built;
-  throw new WsqError("HANDLER_NOT_BUILT", `The handler wrapper (${built}) is missing.`, { hint: "Run `npm run build`, or reinstall wsq." });
+  throw new WsqError("HANDLER_NOT_BUILT", `The handler ${name} module (${built}) is missing.`, { hint: "Run `npm run build`, or reinstall wsq." });
 }
+
+/**
+ * What a user's module imports to honour consumer directives (`withDirectives`): resolved to wsq's
+ * own directives module, the very file the entry takes `withInvocation` from, so that both share
+ * one module (the invocation's deadline lives there).
+ */
+export const DIRECTIVES_IMPORT = "wsq/directives";
 
 const USER_HANDLER_EXTENSIONS = new Set([".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"]);
 
@@ -127,15 +134,20 @@ export async function bundleUserHandler(file: string, root = packageRoot()): Pro
     });
   }
   const pick = exportsFound.includes("process") ? "user.process" : "user.default";
+  const directives = handlerModule(root, "directives");
   const entry = [
     `import * as user from ${JSON.stringify(path)};`,
-    `import { createHandler } from ${JSON.stringify(wrapperModule(root))};`,
-    `export const handler = createHandler(${pick});`,
+    `import { createHandler } from ${JSON.stringify(handlerModule(root, "wrapper"))};`,
+    `import { withInvocation } from ${JSON.stringify(directives)};`,
+    // withInvocation only records the invocation's deadline, for a process wrapped in withDirectives.
+    `export const handler = withInvocation(createHandler(${pick}));`,
   ].join("\n");
   try {
     const result = await build({
       ...COMMON_OPTIONS,
       stdin: { contents: entry, resolveDir: dirname(path), sourcefile: "wsq-handler-entry.mjs", loader: "js" },
+      // COMMON_OPTIONS' alias (the signer's ES modules) is kept beside the directives module's.
+      alias: { ...COMMON_OPTIONS.alias, [DIRECTIVES_IMPORT]: directives },
       // The signer comes from wsq's own dependencies when the user's project has none.
       nodePaths: [join(root, "node_modules")],
     });

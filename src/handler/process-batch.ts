@@ -13,7 +13,7 @@
  *   fails that record AND every later record of its group in this batch: reporting only the failed
  *   one would let later messages of the group be deleted before it, breaking the group's order.
  */
-import type { PatternMessage, PatternResult } from "../shared/pattern-messages.js";
+import type { ConsumerReport, PatternMessage, PatternResult } from "../shared/pattern-messages.js";
 import type { SqsBatchResponse, SqsEvent, SqsRecord } from "./sqs-event.js";
 
 /** What a processing function learns about the message besides its content. */
@@ -29,6 +29,15 @@ export interface ProcessContext {
   requestTimeEpoch: number | null;
   /** When this record's processing started (epoch ms). */
   processingStartedAt: number;
+  /** MessageDeduplicationId (FIFO): the template sets API Gateway's request id; SQS replaces it when it dead-letters the message. */
+  deduplicationId: string | null;
+  /** SentTimestamp: when the message entered the queue (epoch ms); a redriven message is a new message. */
+  sentTimestamp: number | null;
+  /**
+   * Set by a processing function that honours consumer directives (directives.ts): what it did,
+   * posted with the result as its `consumer` member.
+   */
+  consumer?: ConsumerReport;
 }
 
 /**
@@ -100,7 +109,7 @@ function numberOrNull(text: string | undefined): number | null {
 }
 
 /** Build the PatternResult for one record (pure; exported for tests). */
-export function buildResult(record: SqsRecord, message: unknown, data: unknown, processingStartedAt: number): PatternResult {
+export function buildResult(record: SqsRecord, message: unknown, data: unknown, processingStartedAt: number, consumer?: ConsumerReport): PatternResult {
   const frame = isRecord(message) ? (message as PatternMessage) : undefined;
   const requestTimeEpoch = numberOrNull(attribute(record, "requestTimeEpoch"));
   return {
@@ -116,6 +125,7 @@ export function buildResult(record: SqsRecord, message: unknown, data: unknown, 
     queueWaitMs: requestTimeEpoch === null ? null : processingStartedAt - requestTimeEpoch,
     processedAt: processingStartedAt,
     data,
+    ...(consumer !== undefined ? { consumer } : {}),
   };
 }
 
@@ -124,20 +134,25 @@ type Outcome = "done" | "failed";
 async function handleRecord(record: SqsRecord, deps: BatchDependencies): Promise<Outcome> {
   const startedAt = deps.now();
   const connectionId = attribute(record, "connectionId");
-  const fields = { messageId: record.messageId, group: record.attributes.MessageGroupId, connectionId };
   const message = parseBody(record.body);
+  // The client's id too, so that a log line can be tied to the message a client sent.
+  const clientId = isRecord(message) && typeof message.id === "string" ? message.id : undefined;
+  const fields = { messageId: record.messageId, group: record.attributes.MessageGroupId, connectionId, ...(clientId !== undefined ? { id: clientId } : {}) };
+  const context: ProcessContext = {
+    messageId: record.messageId,
+    group: record.attributes.MessageGroupId ?? "",
+    sequenceNumber: record.attributes.SequenceNumber ?? null,
+    receiveCount: Number(record.attributes.ApproximateReceiveCount ?? "1"),
+    connectionId: connectionId ?? "",
+    requestId: attribute(record, "requestId") ?? null,
+    requestTimeEpoch: numberOrNull(attribute(record, "requestTimeEpoch")),
+    processingStartedAt: startedAt,
+    deduplicationId: record.attributes.MessageDeduplicationId ?? null,
+    sentTimestamp: numberOrNull(record.attributes.SentTimestamp),
+  };
   let data: unknown;
   try {
-    data = await deps.process(message, {
-      messageId: record.messageId,
-      group: record.attributes.MessageGroupId ?? "",
-      sequenceNumber: record.attributes.SequenceNumber ?? null,
-      receiveCount: Number(record.attributes.ApproximateReceiveCount ?? "1"),
-      connectionId: connectionId ?? "",
-      requestId: attribute(record, "requestId") ?? null,
-      requestTimeEpoch: numberOrNull(attribute(record, "requestTimeEpoch")),
-      processingStartedAt: startedAt,
-    });
+    data = await deps.process(message, context);
   } catch (error) {
     deps.log("error", "processing failed; the record will be retried", { ...fields, error: describe(error) });
     return "failed";
@@ -147,7 +162,7 @@ async function handleRecord(record: SqsRecord, deps: BatchDependencies): Promise
     deps.log("warn", "no connectionId attribute; result not posted", fields);
     return "done";
   }
-  const result = buildResult(record, message, data, startedAt);
+  const result = buildResult(record, message, data, startedAt, context.consumer);
   try {
     await deps.post(connectionId, JSON.stringify(result));
     return "done";

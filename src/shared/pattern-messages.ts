@@ -10,9 +10,57 @@
  *
  * Handler → client (through @connections, one frame per processed message): a PatternResult.
  * API Gateway itself may send an ApiErrorFrame when it could not process a frame.
+ *
+ * Consumer directives (docs/deploy.md, "Consumer directives"): a frame may ask the built-in echo
+ * handler to take time or to fail, in a `wsq` member:
+ *   {"action":"send","id":"c1-42","MessageGroupId":"g1","seq":42,"sentAt":…,"wsq":{"work":20,"fail":"once"},"data":…}
+ * - `work`: milliseconds of processing time, a whole number from 0 to MAX_WORK_MS, spent before
+ *   the answer is posted; capped so that it never times the function out (src/handler/directives.ts).
+ * - `fail`: "once" fails the delivery whose ApproximateReceiveCount is 1 (the retry succeeds);
+ *   "always" fails every delivery, so SQS dead-letters the message after maxReceiveCount receives.
+ *   A failed delivery posts nothing. A message that came back from the dead-letter queue (a
+ *   redrive) is not failed again: its `fail` is void, its `work` still applies (docs/dlq.md).
+ * A `--handler` function gets the frame as it is and ignores `wsq` unless it opts in (withDirectives).
  */
 
 export const DEFAULT_ACTION = "send";
+
+/** The frame member that carries consumer directives. */
+export const DIRECTIVES_MEMBER = "wsq";
+/** The largest `work` a directive may ask for: Lambda's longest function timeout, 900 s. */
+export const MAX_WORK_MS = 900_000;
+
+export type FailDirective = "once" | "always";
+
+/** What a frame asks of the consumer (the `wsq` member). */
+export interface ConsumerDirectives {
+  /** Processing time in ms (0 to MAX_WORK_MS). */
+  work?: number;
+  fail?: FailDirective;
+}
+
+/**
+ * What the handler that answered did, when it honours directives (the built-in echo handler, or a
+ * `--handler` wrapped in withDirectives): where it ran and what it applied.
+ */
+export interface ConsumerReport {
+  /** Drawn once per execution environment (when it loaded the function): tells environments apart. */
+  environment: string;
+  /** Lambda's request id of the invocation (one batch), when known. */
+  invocation: string | null;
+  /** Records in that invocation's batch, when known. */
+  batchSize: number | null;
+  /** Processing time spent for the `work` directive (ms), after the cap. */
+  workMs: number;
+  /** What `work` asked for (null without one); above workMs when the cap applied. */
+  requestedWorkMs: number | null;
+  /** The message's `fail` directive (null without one). This delivery succeeded: a failed delivery posts nothing. */
+  fail: FailDirective | null;
+  /** The message came back from the dead-letter queue (a redrive): its `fail` was void. */
+  redriven: boolean;
+  /** Why the `wsq` member was ignored, when it was malformed. */
+  directiveError: string | null;
+}
 
 export interface PatternMessage {
   action?: string;
@@ -24,6 +72,8 @@ export interface PatternMessage {
   /** Client clock (epoch ms) when the frame was sent. */
   sentAt?: number;
   data?: unknown;
+  /** Consumer directives for the built-in handler (see above). */
+  wsq?: ConsumerDirectives;
   [key: string]: unknown;
 }
 
@@ -47,6 +97,8 @@ export interface PatternResult {
   processedAt: number;
   /** The handler's output: the echo of `data`, or what a user handler returned. */
   data: unknown;
+  /** The consumer's side (the built-in handler; a --handler that opts in to directives). Absent otherwise. */
+  consumer?: ConsumerReport;
 }
 
 /** What API Gateway sends on a one-way route when it could not process a frame. */
@@ -81,13 +133,23 @@ export function parseIncomingFrame(raw: string): IncomingFrame {
 }
 
 /** Build the frame for a message in the pattern's format. */
-export function buildMessage(fields: { id: string; group: string; seq?: number; data: unknown; action?: string; sentAt?: number }): string {
+export function buildMessage(fields: {
+  id: string;
+  group: string;
+  seq?: number;
+  data: unknown;
+  action?: string;
+  sentAt?: number;
+  directives?: ConsumerDirectives;
+}): string {
+  const directives = fields.directives !== undefined && Object.keys(fields.directives).length > 0 ? fields.directives : undefined;
   const message: PatternMessage = {
     action: fields.action ?? DEFAULT_ACTION,
     id: fields.id,
     MessageGroupId: fields.group,
     ...(fields.seq !== undefined ? { seq: fields.seq } : {}),
     sentAt: fields.sentAt ?? Date.now(),
+    ...(directives !== undefined ? { [DIRECTIVES_MEMBER]: directives } : {}),
     data: fields.data,
   };
   return JSON.stringify(message);

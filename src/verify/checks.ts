@@ -1,4 +1,4 @@
-import type { BurstObservation, FrameObservation, VerifyObservations } from "./observations.js";
+import type { BurstObservation, FrameObservation, RedriveObservation, VerifyObservations } from "./observations.js";
 
 /**
  * The assumptions the local cloud makes about AWS that `wsq verify` can settle, each with what is
@@ -79,6 +79,20 @@ function describeBurst(b: BurstObservation): string {
 }
 
 const SQS_QUOTAS: LedgerEntry = { doc: "docs/sqs.md", section: "FIFO throughput quotas" };
+const REDRIVE_LEDGER: LedgerEntry[] = [
+  { doc: "docs/dlq.md", section: "What a redrive means for the built-in echo handler" },
+  { doc: "docs/sqs.md", section: "Decisions where AWS documents nothing (message move tasks)" },
+];
+
+/** How much earlier than the client's gap a redriven message's SentTimestamp may be (network, clocks). */
+export const REDRIVE_TIMESTAMP_TOLERANCE_MS = 1000;
+
+function redriveNotSeen(r: RedriveObservation | undefined): { held: false; seen: string } | null {
+  if (r === undefined) return { held: false, seen: "not observed (a record of an earlier version)" };
+  if (r.error !== null || r.original === null || r.redriven === null)
+    return { held: false, seen: `could not observe a redrive: ${r.error ?? "no message came back"}` };
+  return null;
+}
 
 export const CHECKS: readonly CheckDefinition[] = [
   {
@@ -266,6 +280,47 @@ export const CHECKS: readonly CheckDefinition[] = [
       return {
         held,
         seen: held ? `${b.reorderedBeforeQueue} of ${b.sent} reached the queue out of send order` : `could not measure: ${describeBurst(b)}`,
+      };
+    },
+  },
+  {
+    id: "redrive-deduplication-id",
+    title: "A message redriven from a FIFO dead-letter queue no longer carries the deduplication id it was sent with",
+    kind: "assumption",
+    expected:
+      "a new message id, a MessageDeduplicationId other than the one sent (SQS replaced it with the message id when it dead-lettered it), the message attributes carried: how the echo handler tells a redriven message, whose fail directive is void",
+    ledger: REDRIVE_LEDGER,
+    evaluate(o) {
+      const r = o.redrive;
+      const notSeen = redriveNotSeen(r);
+      if (notSeen !== null || r === undefined || r.original === null || r.redriven === null) return notSeen ?? { held: false, seen: "not observed" };
+      const held =
+        r.original.deduplicationId === r.requestId &&
+        r.redriven.deduplicationId !== null &&
+        r.redriven.deduplicationId !== r.requestId &&
+        r.redriven.messageId !== r.original.messageId &&
+        r.redriven.requestIdAttribute === r.requestId;
+      return {
+        held,
+        seen: `sent with deduplication id ${JSON.stringify(r.original.deduplicationId)}; redriven as message ${r.redriven.messageId} (was ${r.original.messageId}) with deduplication id ${JSON.stringify(r.redriven.deduplicationId)} and requestId attribute ${JSON.stringify(r.redriven.requestIdAttribute)}`,
+      };
+    },
+  },
+  {
+    id: "redrive-sent-timestamp",
+    title: "A redriven message's SentTimestamp is the time of its redrive (a redriven message is a new message)",
+    kind: "assumption",
+    expected: `SentTimestamp later than the original's by the time between the send and the redrive (less ${REDRIVE_TIMESTAMP_TOLERANCE_MS} ms), and a receive count started afresh: the echo handler's second sign of a redrive`,
+    ledger: REDRIVE_LEDGER,
+    evaluate(o) {
+      const r = o.redrive;
+      const notSeen = redriveNotSeen(r);
+      if (notSeen !== null || r === undefined || r.original === null || r.redriven === null) return notSeen ?? { held: false, seen: "not observed" };
+      const later = r.original.sentTimestamp !== null && r.redriven.sentTimestamp !== null ? r.redriven.sentTimestamp - r.original.sentTimestamp : null;
+      const held = later !== null && r.gapMs !== null && later >= r.gapMs - REDRIVE_TIMESTAMP_TOLERANCE_MS && r.redriven.receiveCount === 1;
+      return {
+        held,
+        seen: `SentTimestamp ${later === null ? "missing" : `${later} ms after the original's`}, the redrive started ${r.gapMs ?? "?"} ms after the send; receive count ${r.redriven.receiveCount} when it came back`,
       };
     },
   },

@@ -44,6 +44,21 @@ export interface BurstObservation {
   durationMs: number;
 }
 
+/**
+ * A message dead-lettered and redriven on a pair of FIFO queues verify creates for it (and
+ * deletes): what SQS said about it when it was sent, and when it came back from the DLQ.
+ */
+export interface RedriveObservation {
+  /** What it was sent with as its MessageDeduplicationId and its requestId attribute (as API Gateway's template does). */
+  requestId: string;
+  original: { messageId: string; deduplicationId: string | null; sentTimestamp: number | null } | null;
+  redriven: { messageId: string; deduplicationId: string | null; sentTimestamp: number | null; receiveCount: number; requestIdAttribute: string | null } | null;
+  /** Client time from the send to the start of the move task (ms). */
+  gapMs: number | null;
+  /** Why the experiment did not finish, if it did not. */
+  error: string | null;
+}
+
 export interface VerifyObservations {
   target: "local" | "aws";
   region: string | null;
@@ -72,6 +87,8 @@ export interface VerifyObservations {
     /** A close-together run on one connection and group, to measure reordering before the queue. */
     together: BurstObservation;
   };
+  /** A redrive, observed on queues of its own. Absent in records of earlier versions. */
+  redrive?: RedriveObservation;
   /** Messages visible or in flight in the DLQ before and after the run. */
   dlqDepthBefore: number | null;
   dlqDepthAfter: number | null;

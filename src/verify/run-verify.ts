@@ -34,6 +34,7 @@ import {
   type CheckOutcome,
 } from "./checks.js";
 import { FrameProbe } from "./frames.js";
+import { observeRedrive } from "./redrive.js";
 import type { BurstObservation, VerifyObservations } from "./observations.js";
 
 export const DEFAULT_VERIFY_STACK = "wsq-verify";
@@ -234,6 +235,8 @@ async function observe(options: VerifyOptions, outputs: StackOutputs, runId: str
     const together = await burst(options, outputs, sqs, `${runId}t`, TOGETHER_COUNT, { kind: "max" });
 
     const dlqDepthAfter = await depth(sqs, outputs.DeadLetterQueueUrl);
+    step("Dead-lettering a message and redriving it, on two FIFO queues of its own, to see what SQS changes in it");
+    const redrive = await observeRedrive(sqs, runId, target.kind === "aws" ? 60_000 : 15_000);
     step("Reading the function's logs");
     const logSummary = await readLogs(logs, logGroup, started - 1000, logWaitMs(target));
     return {
@@ -247,6 +250,7 @@ async function observe(options: VerifyOptions, outputs: StackOutputs, runId: str
       functionTimeoutSeconds,
       frames,
       bursts: { atQuota, pacedAbove, aboveQuota, together },
+      redrive,
       dlqDepthBefore,
       dlqDepthAfter,
       logs: logSummary,

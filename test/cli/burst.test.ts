@@ -49,6 +49,7 @@ describe("wsq burst --json", () => {
       answered: 300,
       results: 300,
       lost: 0,
+      deadLettered: 0,
       duplicated: 0,
       throttled: 0,
       refused: 0,

@@ -65,7 +65,7 @@ describe("wsq verify on the local target", () => {
       // Without quotas nothing is throttled, so the assumptions about throttling cannot be seen to hold.
       expect(run.stdout).toMatch(/✗ Above 300 SendMessage calls in a second[^\n]*\n\s+expected[^\n]*\n\s+seen\s+900 of 900 answered/);
       expect(run.stdout).toMatch(/\n\s+ledger\s+docs\/sqs\.md § FIFO throughput quotas; docs\/burst\.md § Fidelity ledger/);
-      expect(run.stdout).toMatch(/2 of 14 did not hold: quota-above, throttle-error-frame\./);
+      expect(run.stdout).toMatch(/2 of 16 did not hold: quota-above, throttle-error-frame\./);
       // Ordered frames: none reached the queue out of send order.
       expect(run.stdout).toMatch(/i How often frames sent together[^\n]*\n[^\n]*\n\s+seen\s+0 of 50 reached the queue out of send order/);
       // The stack was the user's: still there.

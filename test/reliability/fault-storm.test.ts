@@ -57,15 +57,16 @@ describe("a storm of handler faults", () => {
     // A minute of storm: 240 messages at 4 per second, faults all along.
     const run = await runWsq(["burst", "--count", "240", "--rate", "4", "--connections", "10", "--json", "--timeout", "180"], home, 230_000);
     const report = JSON.parse(run.stdout) as {
-      counts: { sent: number; answered: number; lost: number };
-      verification: { lost: string[] };
+      counts: { sent: number; answered: number; lost: number; deadLettered: number };
+      verification: { lost: string[]; deadLettered: string[] };
     };
     expect(report.counts.sent).toBe(240);
-    // Lost means dead-lettered, never vanished: every unanswered message is in the DLQ. (The DLQ
+    // Unanswered means dead-lettered, never vanished: every unanswered message is in the DLQ (the
+    // burst finds most of them there itself; a FIFO DLQ shows it at most 10 of a group). The DLQ
     // may also hold messages that were answered once and later failed with a batch, as Lambda's
-    // at-least-once processing allows.)
-    expect(report.counts.answered + report.counts.lost).toBe(240);
-    expect(report.counts.lost).toBeGreaterThan(0);
+    // at-least-once processing allows.
+    expect(report.counts.answered + report.counts.lost + report.counts.deadLettered).toBe(240);
+    expect(report.counts.lost + report.counts.deadLettered).toBeGreaterThan(0);
     const reader = new SQSClient(config);
     const dead = new Set<string>();
     try {
@@ -85,7 +86,7 @@ describe("a storm of handler faults", () => {
     } finally {
       reader.destroy();
     }
-    expect(report.verification.lost.filter((id) => !dead.has(id))).toEqual([]);
+    expect([...report.verification.lost, ...report.verification.deadLettered].filter((id) => !dead.has(id))).toEqual([]);
     // The local cloud is still the same process, and serves.
     const status = await runWsq(["local", "status", "--json"], home);
     expect((JSON.parse(status.stdout) as DaemonState).pid).toBe(state.pid);

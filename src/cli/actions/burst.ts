@@ -13,6 +13,7 @@ import type { BurstReport } from "../../client/burst/types.js";
 import { renderSummary } from "../../client/burst/render/summary.js";
 import { createLiveView } from "../../client/burst/render/live.js";
 import { renderHtmlReport } from "../../client/burst/render/html.js";
+import { describeConsumerPlan } from "../../client/burst/render/consumer.js";
 
 export interface BurstCommandFlags extends BurstFlags {
   strictSendOrder?: boolean;
@@ -93,6 +94,7 @@ export async function burstAction(flags: BurstCommandFlags, context: CommandCont
   if (!flags.json) {
     if (settings.rate.kind === "auto") io.err(io.color.dim(`pacing: ${describePacing(quota, rate, settings.groups)}`));
     for (const line of describeQuotaCheck(quota, settings.count, rate)) io.err(io.color.yellow(line));
+    for (const line of describeConsumerPlan(prepared.config)) io.err(io.color.dim(line));
     if (plan.activeConnections < settings.connections) {
       io.err(
         io.color.yellow(
@@ -101,7 +103,7 @@ export async function burstAction(flags: BurstCommandFlags, context: CommandCont
       );
     }
   }
-  const live = flags.json ? undefined : createLiveView(io.stderr, io.color, io.interactive);
+  const live = flags.json ? undefined : createLiveView(io.stderr, io.color, io.interactive, prepared.config);
   try {
     const raw = await burstPattern({
       target,

@@ -28,7 +28,14 @@ export function registerBurstCommand(program: Command, context: CommandContext):
     .option("--report <file.html>", "also write a self-contained HTML report (timelines and latency histogram)")
     .option("--events <file.ndjson>", "also write every send, result and queue sample as NDJSON (replayable)")
     .option("--replay <file.ndjson>", "send nothing: re-render the summary, --json or --report from an --events file")
-    .option("-t, --timeout <seconds>", "stop waiting for results after this long (from the first send)", "60")
+    .option("--work-ms <ms>", "consumer directive: every message takes this long in the built-in handler (0 - 900000)")
+    .option("--fail-rate <p>", "consumer directive: this fraction of the messages (0 - 1, drawn with --seed) fails on every delivery, so it ends in the DLQ")
+    .option("--fail-once-rate <p>", "consumer directive: this fraction fails on its first delivery only, and succeeds on the retry")
+    .option("--seed <n>", "seed of the failure draw, to repeat a run (0 - 4294967295; default: random, printed)")
+    .option(
+      "-t, --timeout <seconds>",
+      "stop waiting for results after this long, from the first send (default 60, longer when the directives predict a longer drain)",
+    )
     .option("--poll-interval <ms>", "how often to read the queue's depth", "250")
     .option("--strict-send-order", "also fail (exit 3) when messages reach the queue in another order than sent (information otherwise)")
     .option("--connect-timeout <seconds>", "give up opening a connection after this long", String(DEFAULT_CONNECT_TIMEOUT_MS / 1000))
@@ -58,7 +65,17 @@ another order than sent are counted apart, as information (--strict-send-order m
 Messages API Gateway answers with an error frame were throttled (by the queue's quota, or by the
 stage) or refused, and are counted apart from lost ones.
 
-Exit codes: 0 every message answered once, in order, on its own connection;
+A consumer you can slow down and break: --work-ms, --fail-rate and --fail-once-rate put directives in
+each message that the built-in echo handler honours (a --handler of yours ignores them unless it
+opts in). The failing messages are drawn with --seed (printed, so a run can be repeated). A failed
+delivery waits out the queue's visibility timeout and blocks its FIFO group meanwhile; a message
+that fails on every delivery is dead-lettered after maxReceiveCount deliveries. Before sending, the
+burst reads the stack's visibility timeout, redrive policy and event source mapping and predicts
+the drain (count × work ÷ groups in parallel, bounded by MaximumConcurrency, plus the waits of the
+failures); the summary prints it next to the measured drain. Dead-lettered messages are listed by
+id, not counted as lost; a message that failed once and was answered on its retry counts as retried.
+
+Exit codes: 0 every message answered once, in order, on its own connection (or dead-lettered as directed);
             3 a message was lost, throttled, duplicated or answered out of order (or reordered
               before the queue, with --strict-send-order); 1 the burst could not run;
             130 interrupted (Ctrl-C stops sending and still prints the summary).
@@ -67,6 +84,9 @@ Examples:
   $ wsq burst                                   1,000 messages over 10 connections and groups, paced
   $ wsq burst --count 10000 --connections 100 --rate 2000 --report burst.html
   $ wsq burst --rate max --groups 50            all at once, thin enough per group for a high-throughput queue
+  $ wsq burst --count 1000 --groups 10 --work-ms 20       a slow consumer: watch the queue buffer (drain about 2 s)
+  $ wsq burst --count 500 --fail-rate 0.02 --seed 7        10 messages end in the DLQ; then: wsq dlq list, wsq dlq redrive --yes
+  $ wsq burst --fail-once-rate 0.05                        failures retried after the visibility timeout
   $ wsq burst --json > burst.json
   $ wsq burst --url wss://abc.execute-api.eu-west-1.amazonaws.com/production --queue-url https://sqs…`,
     )

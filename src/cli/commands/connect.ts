@@ -30,7 +30,9 @@ export function registerConnectCommand(program: Command, context: CommandContext
       "after",
       `
 In a terminal, a prompt: type text (sent in the pattern's format) or JSON (sent as typed);
-/help lists the slash commands. Without a terminal (piped stdin, --execute or --json), each
+/help lists the slash commands, among them /work MS and /fail [once|always] (the next message
+asks the built-in handler to take MS ms, or to fail its first or every delivery: watch the retry,
+or the DLQ). Without a terminal (piped stdin, --execute or --json), each
 line is a message and each result is one NDJSON record on stdout (fields: docs/connect.md).
 
 Order is checked where the pattern guarantees it: within a group, results must arrive in the
@@ -47,7 +49,8 @@ Examples:
   $ wsq connect
   $ wsq connect --url wss://abc123.execute-api.eu-west-1.amazonaws.com/prod --group orders
   $ printf 'one\\ntwo\\n' | wsq connect --wait 30 > results.ndjson
-  $ wsq connect -x hello -x '{"action":"send","MessageGroupId":"g","data":1}'`,
+  $ wsq connect -x hello -x '{"action":"send","MessageGroupId":"g","data":1}'
+  $ wsq connect -x '{"action":"send","id":"slow-1","MessageGroupId":"g","wsq":{"work":500},"data":"slow"}'`,
     )
     .action(async (flags: ConnectFlags) => (await import("../actions/connect.js")).connectAction(flags, context));
 }

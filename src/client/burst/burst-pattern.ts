@@ -7,7 +7,8 @@ import { validateWebSocketUrl } from "../common/websocket-target.js";
 import type { BurstSettings } from "./options.js";
 import { planBurst, type BurstPlan, type Rate } from "./plan.js";
 import { autoRate, checkQuota, type QuotaCheck } from "./quota.js";
-import { readQueueMode, readStageLimits, regionOfQueueUrl } from "./limits-lookup.js";
+import { readConsumerSettings, readQueueMode, readStageLimits, regionOfQueueUrl } from "./limits-lookup.js";
+import { defaultTimeoutMs, hasDirectives, predictDrain } from "./consumer.js";
 import { runBurstRaw, type BurstEvent } from "./run-burst.js";
 import { inspectDeadLetterQueue, sqsQueueProbe } from "./queue-probe.js";
 import type { BurstConfig, BurstRawRun } from "./types.js";
@@ -17,6 +18,8 @@ export interface BurstEndpoints {
   url: string;
   queueUrl: string | null;
   deadLetterQueueUrl: string | null;
+  /** The stack's function (FunctionName output), whose mapping bounds the consumer; null with --url. */
+  functionName: string | null;
 }
 
 /** The endpoints given (--url, --queue-url, --dlq-url), or those of the stack's outputs. */
@@ -26,14 +29,19 @@ export async function resolveBurstEndpoints(
   env: NodeJS.ProcessEnv,
 ): Promise<BurstEndpoints> {
   if (given.url !== undefined) {
-    const endpoints = { url: validateWebSocketUrl(given.url), queueUrl: given.queueUrl ?? null, deadLetterQueueUrl: given.dlqUrl ?? null };
+    const endpoints = { url: validateWebSocketUrl(given.url), queueUrl: given.queueUrl ?? null, deadLetterQueueUrl: given.dlqUrl ?? null, functionName: null };
     // A malformed queue URL is refused now, before the burst prints anything.
     sqsConfig(target, endpoints.queueUrl ?? endpoints.deadLetterQueueUrl);
     return endpoints;
   }
   if (target.kind === "local") requireLocalEndpoint(target);
   const outputs = await findStackOutputs(target, given.stackName ?? DEFAULT_STACK_NAME, env);
-  return { url: validateWebSocketUrl(outputs.WebSocketUrl), queueUrl: outputs.QueueUrl, deadLetterQueueUrl: outputs.DeadLetterQueueUrl };
+  return {
+    url: validateWebSocketUrl(outputs.WebSocketUrl),
+    queueUrl: outputs.QueueUrl,
+    deadLetterQueueUrl: outputs.DeadLetterQueueUrl,
+    functionName: outputs.FunctionName,
+  };
 }
 
 /**
@@ -77,15 +85,21 @@ export async function prepareBurst(options: {
 }): Promise<PreparedBurst> {
   const { target, settings } = options;
   const { url, queueUrl, deadLetterQueueUrl } = options.endpoints;
-  const queue = await withSqs(target, queueUrl, (sqs) =>
-    sqs && queueUrl !== null ? readQueueMode(sqs, queueUrl) : Promise.resolve({ mode: "unknown" as const, note: "no queue URL to read its mode from" }),
+  const [queue, consumerSettings] = await withSqs(target, queueUrl, (sqs) =>
+    Promise.all([
+      sqs && queueUrl !== null ? readQueueMode(sqs, queueUrl) : Promise.resolve({ mode: "unknown" as const, note: "no queue URL to read its mode from" }),
+      readConsumerSettings(target, sqs, queueUrl, options.endpoints.functionName),
+    ]),
   );
   const region = (queueUrl !== null ? regionOfQueueUrl(queueUrl) : undefined) ?? target.region;
   // With --url there is no stack, so no stage to read the throttle of.
   const stage = options.stackName !== undefined ? await readStageLimits(target, options.stackName) : null;
   const rate = settings.rate.kind === "auto" ? autoRate(queue.mode, settings.groups, settings.count, region, stage) : settings.rate;
-  const plan = planBurst({ ...settings, rate, runId: settings.runId });
+  const directed = hasDirectives(settings.consumer);
+  const plan = planBurst({ ...settings, rate, runId: settings.runId, ...(directed ? { consumer: settings.consumer } : {}) });
   const quota = checkQuota({ messages: plan.messages, groups: settings.groups, rate, mode: queue.mode, region, stage, note: queue.note });
+  const lastDue = plan.messages.length > 0 ? (plan.messages[plan.messages.length - 1] as { dueMs: number }).dueMs : 0;
+  const prediction = directed ? predictDrain({ messages: plan.messages, groups: settings.groups, sendMs: lastDue, settings: consumerSettings }) : null;
   const config: BurstConfig = {
     runId: settings.runId,
     url,
@@ -98,10 +112,17 @@ export async function prepareBurst(options: {
     rate,
     autoRate: settings.rate.kind === "auto",
     size: settings.size,
-    timeoutMs: settings.timeoutMs,
+    timeoutMs: settings.timeoutMs ?? defaultTimeoutMs(prediction),
     pollIntervalMs: settings.pollIntervalMs,
     strictSendOrder: settings.strictSendOrder,
     quota,
+    consumer: {
+      flags: settings.consumer,
+      failAlways: plan.messages.filter((m) => m.directives?.fail === "always").map((m) => m.id),
+      failOnce: plan.messages.filter((m) => m.directives?.fail === "once").map((m) => m.id),
+      settings: consumerSettings,
+      prediction,
+    },
   };
   return { plan, config, quota, rate };
 }
@@ -137,6 +158,7 @@ export async function burstPattern(options: {
       plan,
       config,
       probe: sqs && queueUrl ? sqsQueueProbe(sqs, queueUrl) : undefined,
+      dlqProbe: sqs && dlqUrl ? sqsQueueProbe(sqs, dlqUrl) : undefined,
       deadLetters: sqs && dlqUrl ? { inspect: (lost) => inspectDeadLetterQueue(sqs, dlqUrl, lost) } : undefined,
       signal: options.signal,
       onEvent: options.onEvent,

@@ -1,7 +1,10 @@
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
+import { GetFunctionConcurrencyCommand, GetFunctionConfigurationCommand, LambdaClient, ListEventSourceMappingsCommand } from "@aws-sdk/client-lambda";
 import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { describeError } from "../../shared/errors.js";
 import { clientConfig, type Target } from "../../shared/target.js";
+import { LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION } from "../../local/lambda/limits.js";
+import type { ConsumerSettings } from "./consumer.js";
 import { queueModeOf, type QueueMode, type StageLimits } from "./quota.js";
 
 /**
@@ -45,4 +48,81 @@ export async function readStageLimits(target: Target, stackName: string): Promis
   } finally {
     cfn.destroy();
   }
+}
+
+function positive(value: unknown): number | null {
+  const n = Number(value);
+  return value !== undefined && value !== null && value !== "" && Number.isFinite(n) && n >= 0 ? n : null;
+}
+
+/**
+ * What bounds the consumer, for the drain prediction, read with AWS's own calls on both targets:
+ * the queue's VisibilityTimeout and RedrivePolicy (GetQueueAttributes), the function's event source
+ * mapping on this queue (ListEventSourceMappings: BatchSize, ScalingConfig.MaximumConcurrency), its
+ * reserved concurrency (GetFunctionConcurrency) and timeout (GetFunctionConfiguration). What cannot
+ * be read (no function known with --url, or no permission) is left null and named in `notes`.
+ */
+export async function readConsumerSettings(
+  target: Target,
+  sqs: SQSClient | undefined,
+  queueUrl: string | null,
+  functionName: string | null,
+): Promise<ConsumerSettings> {
+  const notes: string[] = [];
+  const settings: ConsumerSettings = {
+    visibilityTimeoutSeconds: null,
+    maxReceiveCount: null,
+    batchSize: null,
+    maximumConcurrency: null,
+    reservedConcurrency: null,
+    functionTimeoutSeconds: null,
+    // The local cloud runs at most this many environments of a function: a limit of this machine, not an AWS quota (docs/lambda.md).
+    localEnvironmentLimit: target.kind === "local" ? LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION : null,
+    notes,
+  };
+  let queueArn: string | undefined;
+  if (sqs !== undefined && queueUrl !== null) {
+    try {
+      const a =
+        (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["VisibilityTimeout", "RedrivePolicy", "QueueArn"] })))
+          .Attributes ?? {};
+      settings.visibilityTimeoutSeconds = positive(a.VisibilityTimeout);
+      queueArn = a.QueueArn;
+      try {
+        settings.maxReceiveCount = positive((JSON.parse(a.RedrivePolicy ?? "{}") as { maxReceiveCount?: unknown }).maxReceiveCount);
+      } catch {
+        settings.maxReceiveCount = null;
+      }
+    } catch (error) {
+      notes.push(`the queue's attributes could not be read (${describeError(error)})`);
+    }
+  } else {
+    notes.push("no queue URL: its visibility timeout and redrive policy are unknown");
+  }
+  if (functionName === null) {
+    notes.push("no function known (--url): its mapping's batch size and concurrency are unknown");
+    return settings;
+  }
+  const lambda = new LambdaClient(clientConfig(target));
+  try {
+    const [mappings, concurrency, configuration] = await Promise.allSettled([
+      lambda.send(new ListEventSourceMappingsCommand({ FunctionName: functionName, ...(queueArn !== undefined ? { EventSourceArn: queueArn } : {}) })),
+      lambda.send(new GetFunctionConcurrencyCommand({ FunctionName: functionName })),
+      lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName })),
+    ]);
+    if (mappings.status === "fulfilled") {
+      const mapping = (mappings.value.EventSourceMappings ?? []).find((m) => queueArn === undefined || m.EventSourceArn === queueArn);
+      settings.batchSize = positive(mapping?.BatchSize);
+      settings.maximumConcurrency = positive(mapping?.ScalingConfig?.MaximumConcurrency);
+      if (mapping === undefined) notes.push(`no event source mapping of ${functionName} on the queue`);
+    } else {
+      notes.push(`the function's event source mapping could not be read (${describeError(mappings.reason)})`);
+    }
+    if (concurrency.status === "fulfilled") settings.reservedConcurrency = positive(concurrency.value.ReservedConcurrentExecutions);
+    if (configuration.status === "fulfilled") settings.functionTimeoutSeconds = positive(configuration.value.Timeout);
+    else notes.push(`the function's configuration could not be read (${describeError(configuration.reason)})`);
+  } finally {
+    lambda.destroy();
+  }
+  return settings;
 }

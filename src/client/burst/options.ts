@@ -1,6 +1,8 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomInt } from "node:crypto";
 import { ExitCode, WsqError } from "../../shared/errors.js";
+import { MAX_WORK_MS } from "../../shared/pattern-messages.js";
 import { MAX_FRAME_BYTES, parseRate, type Rate } from "./plan.js";
+import { MAX_SEED, type ConsumerFlags } from "./consumer.js";
 
 /**
  * `wsq burst`'s flags, validated into numbers once (pure). Bad values are usage errors (exit 2)
@@ -12,10 +14,15 @@ export interface BurstFlags {
   rate: string;
   size: string;
   groups?: string;
-  timeout: string;
+  /** Absent: 60 s, or longer when the consumer directives predict a longer drain. */
+  timeout?: string;
   pollInterval: string;
   connectTimeout: string;
   strictSendOrder?: boolean;
+  workMs?: string;
+  failRate?: string;
+  failOnceRate?: string;
+  seed?: string;
 }
 
 /** `--rate`: a number, `max`, or `auto` (paced under the queue's quota, decided once its mode is known: quota.ts). */
@@ -27,11 +34,14 @@ export interface BurstSettings {
   groups: number;
   rate: RateFlag;
   size: number;
-  timeoutMs: number;
+  /** The --timeout given, or null to take the default (defaultTimeoutMs in consumer.ts). */
+  timeoutMs: number | null;
   pollIntervalMs: number;
   connectTimeoutMs: number;
   strictSendOrder: boolean;
   runId: string;
+  /** --work-ms, --fail-rate, --fail-once-rate and --seed (drawn when not given). */
+  consumer: ConsumerFlags;
 }
 
 /** A burst is bounded: loopback load tests stay bounded in count and time (DEVELOPERS.md). */
@@ -57,6 +67,35 @@ function seconds(flag: string, raw: string): number {
     throw new WsqError("BAD_FLAG", `${flag} must be a number of seconds above 0, not "${raw}".`, { exitCode: ExitCode.usage });
   }
   return Math.round(value * 1000);
+}
+
+/** A fraction from 0 to 1. */
+function fraction(flag: string, raw: string): number {
+  const value = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(value) || value < 0 || value > 1) {
+    throw new WsqError("BAD_FLAG", `${flag} must be a fraction from 0 to 1 (0.02 is 2%), not "${raw}".`, { exitCode: ExitCode.usage });
+  }
+  return value;
+}
+
+export function newSeed(): number {
+  return randomInt(0, MAX_SEED);
+}
+
+export function parseConsumerFlags(flags: Pick<BurstFlags, "workMs" | "failRate" | "failOnceRate" | "seed">, seed: () => number = newSeed): ConsumerFlags {
+  const workMs = flags.workMs === undefined ? 0 : integer("--work-ms", flags.workMs, 0, MAX_WORK_MS);
+  const failRate = flags.failRate === undefined ? 0 : fraction("--fail-rate", flags.failRate);
+  const failOnceRate = flags.failOnceRate === undefined ? 0 : fraction("--fail-once-rate", flags.failOnceRate);
+  if (failRate + failOnceRate > 1) {
+    throw new WsqError(
+      "BAD_FLAG",
+      `--fail-rate and --fail-once-rate add up to more than 1 (${failRate} + ${failOnceRate}); a message fails either way, not both.`,
+      {
+        exitCode: ExitCode.usage,
+      },
+    );
+  }
+  return { workMs, failRate, failOnceRate, seed: flags.seed === undefined ? seed() : integer("--seed", flags.seed, 0, MAX_SEED) };
 }
 
 export function newRunId(): string {
@@ -87,10 +126,11 @@ export function parseBurstFlags(flags: BurstFlags, runId: string = newRunId()): 
     groups,
     rate,
     size,
-    timeoutMs: seconds("--timeout", flags.timeout),
+    timeoutMs: flags.timeout === undefined ? null : seconds("--timeout", flags.timeout),
     pollIntervalMs,
     connectTimeoutMs: seconds("--connect-timeout", flags.connectTimeout),
     strictSendOrder: flags.strictSendOrder === true,
     runId,
+    consumer: parseConsumerFlags(flags),
   };
 }

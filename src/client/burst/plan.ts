@@ -1,4 +1,5 @@
-import { buildMessage } from "../../shared/pattern-messages.js";
+import { buildMessage, type ConsumerDirectives } from "../../shared/pattern-messages.js";
+import { directivesFor, selectFailures, type ConsumerFlags } from "./consumer.js";
 
 /**
  * The burst's plan, decided before the first byte is sent: which message goes to which group,
@@ -33,6 +34,8 @@ export interface BurstPlanOptions {
   size: number;
   /** Short id unique to this run, so that ids and groups never collide with other runs. */
   runId: string;
+  /** Consumer directives to carry (--work-ms, --fail-rate, --fail-once-rate, --seed); none without. */
+  consumer?: ConsumerFlags;
 }
 
 export interface PlannedMessage {
@@ -50,6 +53,8 @@ export interface PlannedMessage {
    * client itself needed to put the burst on the wire instead of hiding it (no coordinated omission).
    */
   dueMs: number;
+  /** What the message asks of the consumer (its frame's `wsq` member), if anything. */
+  directives?: ConsumerDirectives;
 }
 
 export interface BurstPlan {
@@ -79,7 +84,10 @@ export function planBurst(options: BurstPlanOptions): BurstPlan {
   const nextSeq = new Array<number>(options.groups).fill(0);
   const intervalMs = options.rate.kind === "fixed" ? 1000 / options.rate.perSecond : 0;
   const messages: PlannedMessage[] = [];
+  const consumer = options.consumer;
+  const selection = consumer ? selectFailures(options.count, consumer) : undefined;
   for (let index = 0; index < options.count; index++) {
+    const directives = consumer && selection ? directivesFor(index, consumer, selection) : undefined;
     const groupIndex = index % options.groups;
     const seq = (nextSeq[groupIndex] ?? 0) + 1;
     nextSeq[groupIndex] = seq;
@@ -91,6 +99,7 @@ export function planBurst(options: BurstPlanOptions): BurstPlan {
       seq,
       connection: groupIndex % options.connections,
       dueMs: index * intervalMs,
+      ...(directives !== undefined ? { directives } : {}),
     });
   }
   return { options, messages, groupNames, activeConnections: Math.min(options.connections, options.groups, Math.max(options.count, 1)) };
@@ -101,10 +110,11 @@ export function planBurst(options: BurstPlanOptions): BurstPlan {
  * natural size, when that is already larger). Padding is ASCII so characters equal bytes.
  */
 export function buildFrame(message: PlannedMessage, size: number, sentAt: number): string {
-  const bare = buildMessage({ id: message.id, group: message.group, seq: message.seq, sentAt, data: "" });
+  const fields = { id: message.id, group: message.group, seq: message.seq, sentAt, ...(message.directives ? { directives: message.directives } : {}) };
+  const bare = buildMessage({ ...fields, data: "" });
   const missing = size - Buffer.byteLength(bare);
   if (missing <= 0) return bare;
-  return buildMessage({ id: message.id, group: message.group, seq: message.seq, sentAt, data: "x".repeat(missing) });
+  return buildMessage({ ...fields, data: "x".repeat(missing) });
 }
 
 /** A 13-digit stand-in for sentAt: epoch ms has 13 digits until the year 2286, so lengths match. */

@@ -31,6 +31,15 @@ export interface LiveSnapshot {
   sendRate: number;
   receiveRate: number;
   sendingDone: boolean;
+  /** The consumer's side, as far as the results and the queues tell. */
+  consumer: {
+    /** Distinct execution environments that answered within the last second (each runs one batch at a time); null when the results do not say. */
+    busyEnvironments: number | null;
+    /** Results that came from a retry (receive count above 1). */
+    retried: number;
+    /** Messages moved to the DLQ since the burst started (its depth now minus at the start); null when it is not watched. */
+    movedToDlq: number | null;
+  };
 }
 
 export type BurstEvent =
@@ -51,6 +60,8 @@ export interface RunBurstOptions {
   plan: BurstPlan;
   config: BurstConfig;
   probe?: QueueProbe;
+  /** The dead-letter queue's depth, read with each poll of the queue (messages moved there while the burst runs). */
+  dlqProbe?: QueueProbe;
   deadLetters?: DeadLetterInspector;
   /** Aborting stops sending and waiting; the report still covers what happened. */
   signal?: AbortSignal;
@@ -79,6 +90,8 @@ const MIN_SETTLE_MS = 3000;
 const SETTLE_POLLS = 8;
 /** Poll errors kept in the report; a dead endpoint otherwise fills it at 4 per second. */
 const MAX_KEPT_POLL_ERRORS = 20;
+/** An environment that answered within this window counts as busy in the live view. */
+const BUSY_WINDOW_MS = 1000;
 
 interface Connection {
   index: number;
@@ -114,6 +127,9 @@ export async function runBurstRaw(options: RunBurstOptions): Promise<BurstRawRun
   const received: ReceivedRecord[] = [];
   const samples: QueueSample[] = [];
   const answered = new Set<string>();
+  let retried = 0;
+  /** Whether any result said where it was processed (the built-in handler's do). */
+  let consumerReported = false;
   let pendingWrites = 0;
   let written = 0;
   /** Written messages that have been answered: kept incrementally, a result may beat its own write callback. */
@@ -188,6 +204,8 @@ export async function runBurstRaw(options: RunBurstOptions): Promise<BurstRawRun
       const frame = parseIncomingFrame(textOf(data));
       if (frame.kind === "result") {
         received.push({ at, connection: connection.index, result: frame.result });
+        if (frame.result.receiveCount > 1) retried += 1;
+        if (frame.result.consumer !== undefined) consumerReported = true;
         const id = frame.result.id;
         const index = id === null ? undefined : indexById.get(id);
         if (id !== null && index !== undefined && !answered.has(id)) {
@@ -229,9 +247,9 @@ export async function runBurstRaw(options: RunBurstOptions): Promise<BurstRawRun
   const poll = async () => {
     if (!options.probe) return;
     try {
-      const depth = await options.probe.depth();
+      const [depth, dlq] = await Promise.all([options.probe.depth(), options.dlqProbe?.depth().catch(() => undefined)]);
       const at = now();
-      samples.push({ at, ...depth });
+      samples.push({ at, ...depth, ...(dlq !== undefined ? { dlq: dlq.visible + dlq.inFlight } : {}) });
       const empty = depth.visible + depth.inFlight + depth.delayed === 0;
       emptySince = empty ? (emptySince ?? at) : null;
       // Nothing left to process and nothing arriving: the rest is lost (in the DLQ, or dropped), so
@@ -258,6 +276,22 @@ export async function runBurstRaw(options: RunBurstOptions): Promise<BurstRawRun
 
   // 3. Live ticks, for whoever renders.
   const history: { at: number; sent: number; answered: number }[] = [{ at: 0, sent: 0, answered: 0 }];
+  const busyEnvironments = (at: number): number | null => {
+    if (!consumerReported) return null;
+    const seen = new Set<string>();
+    for (let i = received.length - 1; i >= 0; i--) {
+      const record = received[i] as ReceivedRecord;
+      if (record.at < at - BUSY_WINDOW_MS) break;
+      const environment = record.result.consumer?.environment;
+      if (environment !== undefined) seen.add(environment);
+    }
+    return seen.size;
+  };
+  const movedToDlq = (): number | null => {
+    const first = samples.find((q) => q.dlq !== undefined)?.dlq;
+    const last = [...samples].reverse().find((q) => q.dlq !== undefined)?.dlq;
+    return first === undefined || last === undefined ? null : Math.max(0, last - first);
+  };
   const snapshot = (): LiveSnapshot => {
     const at = now();
     history.push({ at, sent: written, answered: answered.size });
@@ -275,6 +309,7 @@ export async function runBurstRaw(options: RunBurstOptions): Promise<BurstRawRun
       sendRate: span > 0 ? Math.round((written - oldest.sent) / span) : 0,
       receiveRate: span > 0 ? Math.round((answered.size - oldest.answered) / span) : 0,
       sendingDone,
+      consumer: { busyEnvironments: busyEnvironments(at), retried, movedToDlq: movedToDlq() },
     };
   };
   const tickTimer = setInterval(() => emit({ type: "tick", snapshot: snapshot() }), config.pollIntervalMs);

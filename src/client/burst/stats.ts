@@ -1,9 +1,11 @@
 import * as hdr from "hdr-histogram-js";
 import { apiErrorKind, compareSequenceNumbers, isSequenceNumber, type ApiErrorKind } from "../../shared/pattern-messages.js";
 import type {
+  BurstConsumerConfig,
   BurstRawRun,
   BurstReport,
   ConnectionClose,
+  ConsumerFigures,
   HistogramBin,
   LatencyStats,
   QueueSample,
@@ -151,7 +153,15 @@ export interface VerifyOptions {
   errorFrames?: readonly ErrorFrameRecord[];
   /** Messages that reach the queue out of send order fail the run (--strict-send-order). */
   strictSendOrder?: boolean;
+  /** The messages directed to fail on every delivery and on the first only (ids): their dead letters and retries are expected. */
+  failAlways?: readonly string[];
+  failOnce?: readonly string[];
+  /** The DLQ inspection could not see every message (a FIFO DLQ shows 10 of a group at a time). */
+  dlqPartial?: boolean;
 }
+
+/** What one ReceiveMessage shows of a FIFO group (SQS API reference: at most 10 messages per call). */
+const DLQ_PAGE = 10;
 
 /**
  * Exactly once, in the queue's order, to the right connection. Duplicates are later copies of an
@@ -185,8 +195,30 @@ export function verify(
     else if (kind === "stage-throttle") throttled.stage.push(s.id);
     else if (kind !== undefined) refused.push(s.id);
   }
-  const lost = unanswered.filter((s) => !tied.has(s.id)).map((s) => s.id);
-  const lostInDlq = lost.filter((id) => dlqIds.has(id));
+  // Found in the dead-letter queue: dead-lettered, not lost. A FIFO DLQ shows at most one page (10)
+  // of a group to an inspection, so when a group filled its page and the inspection could not see
+  // everything, its other unanswered messages are taken as there too (hidden behind that page).
+  const pageFull = new Set<string>();
+  if (options.dlqPartial === true) {
+    const foundPerGroup = new Map<string, number>();
+    for (const id of dlqIds) {
+      const group = sentById.get(id)?.group;
+      if (group !== undefined) foundPerGroup.set(group, (foundPerGroup.get(group) ?? 0) + 1);
+    }
+    for (const [group, n] of foundPerGroup) if (n >= DLQ_PAGE) pageFull.add(group);
+  }
+  const untied = unanswered.filter((s) => !tied.has(s.id));
+  const deadLettered = untied.filter((s) => dlqIds.has(s.id)).map((s) => s.id);
+  const dlqHidden = untied.filter((s) => !dlqIds.has(s.id) && pageFull.has(s.group)).map((s) => s.id);
+  const lost = untied.filter((s) => !dlqIds.has(s.id) && !pageFull.has(s.group)).map((s) => s.id);
+  const failAlways = new Set(options.failAlways ?? []);
+  const failOnce = new Set(options.failOnce ?? []);
+  // A message of a group with a fail-always message may share its batches, and so its fate: Lambda
+  // hands the rest of a FIFO group's batch back with a failure, so it reaches maxReceiveCount with it.
+  // (Which messages follow it is the queue's order, which frames sent together need not keep.)
+  const failingGroups = new Set(sent.filter((s) => failAlways.has(s.id)).map((s) => s.group));
+  const deadLetteredUnexpected = [...deadLettered, ...dlqHidden].filter((id) => !failAlways.has(id) && !failingGroups.has(sentById.get(id)?.group ?? ""));
+  const directedButAnswered = [...failAlways].filter((id) => first.has(id));
   const closedConnections = new Set(closes.map((c) => c.connection));
   const lostOnClosed = lost.filter((id) => closedConnections.has(sentById.get(id)?.connection ?? -1));
   const duplicated = [...countById].filter(([id, n]) => n > 1 && sentById.has(id)).map(([id, count]) => ({ id, count }));
@@ -203,12 +235,16 @@ export function verify(
   const misrouted: Verification["misrouted"] = [];
   const idsByConnection = new Map<number, Set<string>>();
   let retried = 0;
+  let retriedDirected = 0;
   let unsequenced = 0;
   for (const record of received) {
     const id = record.result.id;
     const mine = id === null ? undefined : sentById.get(id);
     if (!mine) continue;
-    if (record.result.receiveCount > 1) retried += 1;
+    if (record.result.receiveCount > 1) {
+      retried += 1;
+      if (failOnce.has(mine.id)) retriedDirected += 1;
+    }
     if (first.get(mine.id) !== record) continue; // a duplicate: counted above, not an order question
     // The connectionId the API stamped on the message names the connection that sent it.
     const ids = idsByConnection.get(mine.connection) ?? new Set<string>();
@@ -264,6 +300,7 @@ export function verify(
   const strictSendOrder = options.strictSendOrder === true;
   const ok =
     lost.length === 0 &&
+    deadLetteredUnexpected.length === 0 &&
     notSent.length === 0 &&
     duplicated.length === 0 &&
     orderViolations.length === 0 &&
@@ -274,7 +311,11 @@ export function verify(
   return {
     ok,
     lost,
-    lostInDlq,
+    lostInDlq: deadLettered,
+    deadLettered,
+    dlqHidden,
+    deadLetteredUnexpected,
+    directedButAnswered,
     lostOnClosed,
     duplicated,
     orderViolations,
@@ -288,6 +329,7 @@ export function verify(
     unexpected,
     notSent,
     retried,
+    retriedDirected,
   };
 }
 
@@ -372,6 +414,9 @@ export function computeReport(raw: BurstRawRun): BurstReport {
   const verification = verify(raw.sent, raw.received, dlqIds, raw.errors.closes, {
     errorFrames: raw.errors.errorFrames,
     strictSendOrder: raw.config.strictSendOrder === true,
+    failAlways: raw.config.consumer?.failAlways ?? [],
+    failOnce: raw.config.consumer?.failOnce ?? [],
+    dlqPartial: raw.dlq?.partial === true,
   });
   const { first } = firstResults(raw.received);
   const sentById = new Map(raw.sent.map((s) => [s.id, s]));
@@ -419,6 +464,7 @@ export function computeReport(raw: BurstRawRun): BurstReport {
       answered: resultTimes.length,
       results: raw.received.length,
       lost: verification.lost.length,
+      deadLettered: (verification.deadLettered?.length ?? 0) + (verification.dlqHidden?.length ?? 0),
       duplicated: verification.duplicated.length,
       throttled: verification.throttled.queue.length + verification.throttled.stage.length,
       refused: verification.refused.length,
@@ -443,5 +489,83 @@ export function computeReport(raw: BurstRawRun): BurstReport {
     verification,
     errors: raw.errors,
     dlq: raw.dlq,
+    consumer: consumerFigures(raw.config.consumer ?? null, raw.received, raw.samples, firstWrite, lastResult),
   };
+}
+
+/**
+ * The consumer's side, from the results (the built-in handler says which environment and which
+ * invocation processed each message, and when) and from the dead-letter queue's depth samples.
+ */
+export function consumerFigures(
+  config: BurstConsumerConfig | null,
+  received: readonly ReceivedRecord[],
+  samples: readonly QueueSample[],
+  firstWrite: number | null,
+  lastResult: number | null,
+): ConsumerFigures {
+  const dlqSamples = samples.filter((q): q is QueueSample & { dlq: number } => q.dlq !== undefined);
+  let peakDlq: number | null = null;
+  let lastDlqRiseAt: number | null = null;
+  for (let i = 0; i < dlqSamples.length; i++) {
+    const q = dlqSamples[i] as QueueSample & { dlq: number };
+    peakDlq = Math.max(peakDlq ?? 0, q.dlq);
+    if (i > 0 && q.dlq > (dlqSamples[i - 1] as { dlq: number }).dlq) lastDlqRiseAt = q.at;
+  }
+  const movedToDlq =
+    dlqSamples.length > 0 ? Math.max(0, (dlqSamples[dlqSamples.length - 1] as { dlq: number }).dlq - (dlqSamples[0] as { dlq: number }).dlq) : null;
+  const end = Math.max(lastResult ?? -Infinity, lastDlqRiseAt ?? -Infinity);
+  const measuredDrainMs = firstWrite !== null && Number.isFinite(end) && end >= firstWrite ? roundMs(end - firstWrite) : null;
+  const predicted = config?.prediction?.drainMs ?? null;
+  const predictionError = predicted !== null && predicted > 0 && measuredDrainMs !== null ? Math.round((measuredDrainMs / predicted - 1) * 1000) / 1000 : null;
+
+  const environments = new Set<string>();
+  const invocations = new Map<string, { from: number; to: number; batchSize: number | null }>();
+  for (const { result } of received) {
+    const c = result.consumer;
+    if (c === undefined) continue;
+    environments.add(c.environment);
+    if (c.invocation === null) continue;
+    const span = invocations.get(c.invocation) ?? { from: Infinity, to: -Infinity, batchSize: c.batchSize };
+    span.from = Math.min(span.from, result.processedAt);
+    span.to = Math.max(span.to, result.processedAt + c.workMs);
+    invocations.set(c.invocation, span);
+  }
+  const reported = environments.size > 0;
+  // Overlap in time means something only when records took time (directed work); without, each
+  // invocation's span is a few milliseconds of timestamps, and overlap is chance.
+  const worked = received.some((r) => (r.result.consumer?.workMs ?? 0) > 0);
+  return {
+    config,
+    measuredDrainMs,
+    predictionError,
+    environments: reported ? environments.size : null,
+    invocations: reported && invocations.size > 0 ? invocations.size : null,
+    peakConcurrentInvocations: invocations.size > 0 && worked ? peakOverlap([...invocations.values()]) : null,
+    meanBatchSize: meanOf([...invocations.values()].flatMap((i) => (i.batchSize === null ? [] : [i.batchSize]))),
+    movedToDlq,
+    peakDlq,
+  };
+}
+
+/** The most intervals open at one instant (a sweep over their ends; an interval ending where another starts does not overlap it). */
+export function peakOverlap(spans: readonly { from: number; to: number }[]): number {
+  const edges: [number, number][] = [];
+  for (const s of spans) {
+    // An invocation whose records took no time still ran: at least a millisecond.
+    edges.push([s.from, 1], [Math.max(s.from + 1, s.to), -1]);
+  }
+  edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let open = 0;
+  let peak = 0;
+  for (const [, delta] of edges) {
+    open += delta;
+    peak = Math.max(peak, open);
+  }
+  return peak;
+}
+
+function meanOf(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  return Math.round((values.reduce((a, b) => a + b, 0) / values.length) * 10) / 10;
 }

@@ -1,6 +1,7 @@
 import type { PatternResult } from "../../shared/pattern-messages.js";
 import type { Rate } from "./plan.js";
 import type { QuotaCheck } from "./quota.js";
+import type { ConsumerFlags, ConsumerSettings, DrainPrediction } from "./consumer.js";
 
 /**
  * The records a burst collects while it runs (measuring) and the report computed from them
@@ -37,6 +38,8 @@ export interface QueueSample {
   inFlight: number;
   /** ApproximateNumberOfMessagesDelayed. */
   delayed: number;
+  /** The dead-letter queue's depth (visible + in flight), when it is watched. Absent in older event logs. */
+  dlq?: number;
 }
 
 export interface ConnectionClose {
@@ -117,6 +120,20 @@ export interface BurstConfig {
   strictSendOrder?: boolean;
   /** The FIFO quota check made before sending (quota.ts); absent in older event logs and without a queue. */
   quota?: QuotaCheck | null;
+  /** What the burst asked of the consumer, and the drain predicted from it. Absent in older event logs. */
+  consumer?: BurstConsumerConfig;
+}
+
+export interface BurstConsumerConfig {
+  /** --work-ms, --fail-rate, --fail-once-rate, --seed. */
+  flags: ConsumerFlags;
+  /** The messages directed to fail on every delivery, and on the first only (ids). */
+  failAlways: string[];
+  failOnce: string[];
+  /** The stack's settings the prediction rests on. */
+  settings: ConsumerSettings;
+  /** Null when the burst carries no directives. */
+  prediction: DrainPrediction | null;
 }
 
 export interface LatencyStats {
@@ -150,9 +167,26 @@ export interface TimelinePoint {
 
 export interface Verification {
   ok: boolean;
+  /** Written, never answered, not refused with an error frame, and not found in the dead-letter queue. */
   lost: string[];
-  /** Of the lost, those found in the dead-letter queue. */
+  /** Written, never answered, and found in the dead-letter queue: dead-lettered, not lost. (The same list as deadLettered; the name of earlier versions.) */
   lostInDlq: string[];
+  /**
+   * Unanswered messages of this run found in the dead-letter queue. Expected when the message was
+   * directed to fail always, or another message of its group was (it shared that message's batch:
+   * Lambda hands the rest of a FIFO group's batch back with a failure, so it reached
+   * maxReceiveCount with it). Absent in older reports.
+   */
+  deadLettered?: string[];
+  /**
+   * Unanswered messages not seen in the DLQ, whose group filled the page a FIFO DLQ shows an
+   * inspection (10 of a group) when the inspection was partial: taken as in the DLQ behind it, not lost.
+   */
+  dlqHidden?: string[];
+  /** Of the dead-lettered (and hidden), those in a group nothing was directed to fail in: the function failed them by itself. These fail the run. */
+  deadLetteredUnexpected?: string[];
+  /** Messages directed to fail always that were answered anyway (a function that does not honour directives). */
+  directedButAnswered?: string[];
   /**
    * Of the lost, those written on a connection that then closed early: their results had no
    * connection to go to (API Gateway drops posts to a gone connection), so the queue may still
@@ -205,6 +239,8 @@ export interface Verification {
   notSent: string[];
   /** Results processed on a retry (ApproximateReceiveCount > 1). */
   retried: number;
+  /** Of the retried, those directed to fail once. Absent in older reports. */
+  retriedDirected?: number;
 }
 
 export interface BurstReport {
@@ -220,6 +256,8 @@ export interface BurstReport {
     answered: number;
     results: number;
     lost: number;
+    /** Found in the dead-letter queue (or taken as hidden there): dead-lettered, not lost. Absent in older reports. */
+    deadLettered?: number;
     duplicated: number;
     /** Throttled at the queue or at the stage: refused before the queue, not lost. */
     throttled: number;
@@ -265,4 +303,27 @@ export interface BurstReport {
   verification: Verification;
   errors: BurstErrors;
   dlq: DlqFinding | null;
+  /** The consumer's side. Absent in reports of earlier versions. */
+  consumer?: ConsumerFigures;
+}
+
+/** The consumer's side of a burst, from the results (which carry where each was processed) and the queue samples. */
+export interface ConsumerFigures {
+  /** What the burst asked of the consumer, and the prediction (null without directives). */
+  config: BurstConsumerConfig | null;
+  /** First write to the last result or the last increase of the DLQ's depth: how long the consumer took (ms). */
+  measuredDrainMs: number | null;
+  /** Measured ÷ predicted − 1 (0.06 is 6% slower than predicted); null without a prediction. */
+  predictionError: number | null;
+  /** Distinct execution environments and invocations (batches) among the results; null when the results do not say (a --handler that does not opt in). */
+  environments: number | null;
+  invocations: number | null;
+  /** The most invocations (= busy environments, one batch each) whose results overlapped in time, from the handler's timestamps. */
+  peakConcurrentInvocations: number | null;
+  /** Mean records per invocation, as the handler saw them. */
+  meanBatchSize: number | null;
+  /** Messages moved to the DLQ during the run: the DLQ's depth at the end minus at the start (null when not watched). */
+  movedToDlq: number | null;
+  /** The DLQ's highest depth seen, and when. */
+  peakDlq: number | null;
 }

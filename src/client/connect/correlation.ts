@@ -1,3 +1,4 @@
+import type { ConsumerDirectives } from "../../shared/pattern-messages.js";
 import {
   apiErrorKind,
   compareSequenceNumbers,
@@ -41,6 +42,8 @@ export interface SentMessage {
   status: MessageStatus;
   /** Set when an error frame was tied to it. */
   refusal?: Refusal;
+  /** The consumer directives it carried (`/work`, `/fail`), if any. */
+  directives?: ConsumerDirectives;
 }
 
 export type Correlation = "id" | "group-order" | "none";

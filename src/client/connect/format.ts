@@ -1,6 +1,7 @@
 import type { ChalkInstance } from "chalk";
 import type { Refusal, SentMessage, SessionStats } from "./correlation.js";
 import type { SessionEvent } from "./session.js";
+import type { ConsumerDirectives } from "../../shared/pattern-messages.js";
 
 /** Human-readable lines for the interactive session. Pure: a chalk instance in, strings out. */
 
@@ -19,9 +20,19 @@ export function formatMs(ms: number | null | undefined): string {
   return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
 }
 
+/** "works 200 ms, fails once": what a message's directives ask of the consumer. */
+export function describeDirectives(d: ConsumerDirectives): string {
+  const parts: string[] = [];
+  if (d.work !== undefined) parts.push(`works ${d.work} ms`);
+  if (d.fail === "once") parts.push("fails its first delivery");
+  if (d.fail === "always") parts.push("fails every delivery (ends in the DLQ)");
+  return parts.join(", ");
+}
+
 export function formatSent(message: SentMessage, c: ChalkInstance): string {
   const where = message.group !== null ? ` · group ${message.group}${message.seq !== null ? ` seq ${message.seq}` : ""}` : "";
-  return c.dim(`→ #${message.index} sent${where}${message.id === null ? " · no id: matched by group order" : ""}`);
+  const asks = message.directives ? describeDirectives(message.directives) : "";
+  return c.dim(`→ #${message.index} sent${where}${asks ? ` · ${asks}` : ""}${message.id === null ? " · no id: matched by group order" : ""}`);
 }
 
 /** Local wall-clock time with milliseconds, for the /time prefix. */
@@ -38,11 +49,21 @@ export function formatResult(event: Extract<SessionEvent, { type: "result" }>, c
   if (!prettyData) parts.push(formatData(r.data));
   const timing = [`${formatMs(event.rttMs)} round trip`, `${formatMs(r.queueWaitMs)} in queue`];
   if (r.receiveCount > 1) timing.push(`delivery ${r.receiveCount}`);
+  const consumer = r.consumer;
+  if (consumer !== undefined) {
+    if (consumer.requestedWorkMs !== null)
+      timing.push(
+        `worked ${consumer.workMs} ms${consumer.workMs < consumer.requestedWorkMs ? ` of ${consumer.requestedWorkMs} (capped under the function's timeout)` : ""}`,
+      );
+    if (consumer.fail === "once" && r.receiveCount > 1) timing.push("its first delivery failed as directed");
+    if (consumer.redriven) timing.push(`redriven from the DLQ${consumer.fail !== null ? `: "fail":"${consumer.fail}" was void` : ""}`);
+  }
   parts.push(c.dim(`(${timing.join(" · ")})`));
   if (event.outOfOrder) parts.push(c.yellow(`⚠ out of order in group ${r.group}: queued before seq ${event.overtakenBySeq ?? "?"}, which was answered first`));
   if (event.reorderedBeforeQueue)
     parts.push(c.dim(`(reached the queue after seq ${event.queuedAfterSeq}, sent later: API Gateway promises no order before the queue)`));
   if (event.duplicate) parts.push(c.yellow("⚠ duplicate: this message already had a result"));
+  if (consumer?.directiveError) parts.push(c.yellow(`(directives ignored: ${consumer.directiveError})`));
   if (event.correlatedBy === "none") parts.push(c.yellow(r.id ? `(id ${r.id} was not sent by this session)` : "(no id: cannot tell which message it answers)"));
   const line = parts.join(" ");
   if (!prettyData) return line;
@@ -105,6 +126,8 @@ a line starting with { or [ is sent exactly as typed (a pasted multi-line object
   /pretty [on|off] print structured result data indented over several lines
   /time [on|off]   prefix each printed line with the local time (ms)
   /group [NAME]    show or set the MessageGroupId for the next messages
+  /work MS         the next message takes MS ms in the built-in handler (0 clears it)
+  /fail [once|always|off]  the next message fails its first delivery (once, the default) or every one (always: the DLQ)
   /burst N         send N messages at once and watch them come back
   /stats           sent, answered, pending, round-trip p50/p99
   /ping            WebSocket ping round trip

@@ -1,7 +1,7 @@
 import * as readline from "node:readline";
 import type { ChalkInstance } from "chalk";
 import { ExitCode, describeError, isWsqError } from "../../shared/errors.js";
-import { apiErrorKind } from "../../shared/pattern-messages.js";
+import { apiErrorKind, MAX_WORK_MS } from "../../shared/pattern-messages.js";
 import { classifyLine, isUnterminatedJson } from "./input.js";
 import { loadHistory, saveHistory, HISTORY_LIMIT } from "./history.js";
 import { HELP_TEXT, formatApiError, formatClock, formatClose, formatMs, formatResult, formatSent, formatStats } from "./format.js";
@@ -242,6 +242,42 @@ export async function runInteractive(session: ConnectSession, options: Interacti
         }
         session.group = name;
         print(c.dim(`group is now ${name}`));
+        return;
+      }
+      case "work": {
+        const text = args.trim();
+        const ms = Number(text);
+        if (text === "") {
+          print(session.nextDirectives.work === undefined ? "the next message asks for no work" : `the next message takes ${session.nextDirectives.work} ms`);
+          return;
+        }
+        if (!Number.isInteger(ms) || ms < 0 || ms > MAX_WORK_MS) {
+          print(c.red(`✖ /work takes a whole number of milliseconds from 0 to ${MAX_WORK_MS} (the function's timeout caps it)`));
+          return;
+        }
+        session.setNextDirective("work", ms === 0 ? undefined : ms);
+        print(c.dim(ms === 0 ? "no work for the next message" : `the next message takes ${ms} ms in the handler`));
+        return;
+      }
+      case "fail": {
+        const mode = args.trim().toLowerCase() || "once";
+        if (mode === "off" || mode === "none") {
+          session.setNextDirective("fail", undefined);
+          print(c.dim("the next message does not fail"));
+          return;
+        }
+        if (mode !== "once" && mode !== "always") {
+          print(c.red("✖ /fail takes once (the first delivery fails, the retry succeeds), always (every delivery: it ends in the DLQ) or off"));
+          return;
+        }
+        session.setNextDirective("fail", mode);
+        print(
+          c.dim(
+            mode === "once"
+              ? "the next message fails its first delivery; SQS hands it out again after the queue's visibility timeout, and its group waits"
+              : "the next message fails every delivery; after maxReceiveCount deliveries SQS moves it to the DLQ (wsq dlq list), and its group waits until then",
+          ),
+        );
         return;
       }
       case "burst": {

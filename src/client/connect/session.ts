@@ -8,6 +8,7 @@ import {
   parseIncomingFrame,
   DEFAULT_ACTION,
   type ApiErrorFrame,
+  type ConsumerDirectives,
   type PatternResult,
 } from "../../shared/pattern-messages.js";
 import { openWebSocket } from "../common/open-websocket.js";
@@ -91,6 +92,8 @@ export class ConnectSession {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private pings: { startedMs: number; resolve: (rttMs: number) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }[] = [];
   private currentGroup: string;
+  /** Directives for the next plain-text message (`/work`, `/fail`), then cleared. */
+  private pendingDirectives: ConsumerDirectives = {};
   state: SessionState = "idle";
   /** The API's id for this connection, learned from the first result (the client is never told directly). */
   connectionId: string | undefined;
@@ -111,6 +114,17 @@ export class ConnectSession {
 
   set group(name: string) {
     this.currentGroup = name;
+  }
+
+  /** The consumer directives the next plain-text message will carry. */
+  get nextDirectives(): ConsumerDirectives {
+    return { ...this.pendingDirectives };
+  }
+
+  /** Sets (or, with undefined, clears) a directive for the next plain-text message only. */
+  setNextDirective<K extends keyof ConsumerDirectives>(name: K, value: ConsumerDirectives[K] | undefined): void {
+    if (value === undefined) delete this.pendingDirectives[name];
+    else this.pendingDirectives[name] = value;
   }
 
   /** The number of the current connection (1 for the first, +1 per reconnect). */
@@ -172,10 +186,20 @@ export class ConnectSession {
     const group = this.currentGroup;
     const seq = (this.seqByGroup.get(group) ?? 0) + 1;
     const id = `${this.idPrefix}-${this.nextId}`;
-    const frame = buildMessage({ id, group, seq, data: text, action: this.options.action ?? DEFAULT_ACTION, sentAt: Date.now() });
-    const message = this.transmit(frame, { id, group, seq });
+    const directives = Object.keys(this.pendingDirectives).length > 0 ? { ...this.pendingDirectives } : undefined;
+    const frame = buildMessage({
+      id,
+      group,
+      seq,
+      data: text,
+      action: this.options.action ?? DEFAULT_ACTION,
+      sentAt: Date.now(),
+      ...(directives ? { directives } : {}),
+    });
+    const message = this.transmit(frame, { id, group, seq, ...(directives ? { directives } : {}) });
     this.seqByGroup.set(group, seq);
     this.nextId += 1;
+    this.pendingDirectives = {};
     return message;
   }
 
@@ -220,7 +244,7 @@ export class ConnectSession {
     });
   }
 
-  private transmit(frame: string, fields: Pick<SentMessage, "id" | "group" | "seq" | "queueable">): SentMessage {
+  private transmit(frame: string, fields: Pick<SentMessage, "id" | "group" | "seq" | "queueable" | "directives">): SentMessage {
     const socket = this.requireOpen();
     const bytes = Buffer.byteLength(frame);
     if (bytes > MAX_FRAME_BYTES) {

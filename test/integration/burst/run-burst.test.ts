@@ -74,6 +74,7 @@ describe("runBurst against a fake pattern server", () => {
       answered: 400,
       results: 400,
       lost: 0,
+      deadLettered: 0,
       duplicated: 0,
       throttled: 0,
       refused: 0,

@@ -4,7 +4,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it, onTestFinished, vi } from "vitest";
 import { bundleUserHandler, assetFromZip } from "../../../src/deploy/handler-bundle.js";
 import { deterministicZip } from "../../../src/deploy/deterministic-zip.js";
 import { tempDir } from "../../helpers/local-cloud.js";
@@ -87,6 +87,54 @@ describe("bundleUserHandler", () => {
     // The SDK sends "@" as is on the wire (it signs the encoded form); the id is encoded.
     expect(received[0]!.url).toBe("/production/@connections/Ab%3D");
     expect(JSON.parse(received[0]!.body)).toMatchObject({ type: "result", id: "c-1", data: { upper: "HELLO", group: "g1" } });
+  });
+
+  it("lets a user function opt in to consumer directives with wsq/directives; without it, the wsq member is left alone", async () => {
+    const loadHandler = async (source: string) => {
+      const files = unzipSync((await bundleUserHandler(writeUserHandler(source))).zip);
+      const dir = tempDir("wsq-unzipped-");
+      for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, name), bytes);
+      return createRequire(import.meta.url)(join(dir, "index.js")) as { handler: (event: unknown, context?: unknown) => Promise<unknown> };
+    };
+    const event = {
+      Records: [
+        {
+          messageId: "m1",
+          receiptHandle: "r",
+          body: JSON.stringify({ id: "c-1", wsq: { fail: "always" }, data: "hello" }),
+          attributes: { ApproximateReceiveCount: "1", SentTimestamp: "1", MessageGroupId: "g1", SequenceNumber: "1" },
+          messageAttributes: { connectionId: { stringValue: "Ab=", dataType: "String" } },
+          eventSource: "aws:sqs",
+          eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:q.fifo",
+          awsRegion: "us-east-1",
+        },
+      ],
+    };
+    const errors: string[] = [];
+    vi.spyOn(console, "error").mockImplementation((line: unknown) => void errors.push(String(line)));
+    onTestFinished(() => {
+      vi.restoreAllMocks();
+    });
+    const saved = process.env.WSQ_CONNECTIONS_URL;
+    delete process.env.WSQ_CONNECTIONS_URL;
+    onTestFinished(() => {
+      if (saved !== undefined) process.env.WSQ_CONNECTIONS_URL = saved;
+    });
+
+    const optedIn = await loadHandler(`
+      import { withDirectives } from "wsq/directives";
+      export const process = withDirectives((message: { data?: unknown }) => message.data);
+    `);
+    const context = { awsRequestId: "req-1", getRemainingTimeInMillis: () => 3000 };
+    expect(await optedIn.handler(event, context)).toEqual({ batchItemFailures: [{ itemIdentifier: "m1" }] });
+    expect(errors.join("\n")).toMatch(/processing failed.*DirectedFailure/);
+
+    // Not opted in: processing succeeds, and only the post fails (no @connections endpoint here).
+    errors.length = 0;
+    const plain = await loadHandler(`export const process = (message: { data?: unknown }) => message.data;`);
+    expect(await plain.handler(event, context)).toEqual({ batchItemFailures: [{ itemIdentifier: "m1" }] });
+    expect(errors.join("\n")).toMatch(/posting the result failed/);
+    expect(errors.join("\n")).not.toMatch(/DirectedFailure/);
   });
 
   it("refuses a module that exports no process function, naming what it exports", async () => {

@@ -51,6 +51,13 @@ describe("wsq verify's checks, judged from recorded observations", () => {
     ],
     ["queue-high-throughput", (o) => ((o.queueAttributes = null), (o.queueAttributesError = "AccessDenied")), /GetQueueAttributes failed: AccessDenied/],
     ["queue-visibility-redrive", (o) => (o.queueAttributes!.VisibilityTimeout = "30"), /VisibilityTimeout=30 with a function timeout of 15 s/],
+    // An AWS that restored the original deduplication id on a redrive, or kept the original SentTimestamp.
+    ["redrive-deduplication-id", (o) => (o.redrive!.redriven!.deduplicationId = o.redrive!.requestId), /redriven as message .* with deduplication id "verify-/],
+    ["redrive-deduplication-id", (o) => (o.redrive!.redriven!.requestIdAttribute = null), /requestId attribute null/],
+    ["redrive-deduplication-id", (o) => (o.redrive!.error = "AccessDenied: sqs:CreateQueue"), /could not observe a redrive: AccessDenied/],
+    ["redrive-deduplication-id", (o) => delete o.redrive, /not observed/],
+    ["redrive-sent-timestamp", (o) => (o.redrive!.redriven!.sentTimestamp = o.redrive!.original!.sentTimestamp), /SentTimestamp 0 ms after the original's/],
+    ["redrive-sent-timestamp", (o) => (o.redrive!.redriven!.receiveCount = 3), /receive count 3/],
     ["queue-visibility-redrive", (o) => (o.deadLetterQueueArn = "arn:aws:sqs:eu-west-1:123456789012:other.fifo"), /RedrivePolicy/],
     // A lenient $input.path on AWS would have let `{…` frames pass; a stricter one might fail plain text too.
     [
@@ -158,7 +165,7 @@ describe("the verify report as text", () => {
     expect(text).toMatch(/ledger {4}docs\/sqs\.md § FIFO throughput quotas/);
     expect(text).toMatch(/✓ A numeric MessageGroupId becomes its text/);
     expect(text).toMatch(/i How often frames sent together on one connection reach the queue out of send order/);
-    expect(text).toContain("1 of 14 did not hold: quota-burst-allowance.");
+    expect(text).toContain("1 of 16 did not hold: quota-burst-allowance.");
     expect(text).toContain("please report it, with the output of `wsq verify --target aws --json`");
     expect(text).toContain("Removed what verify created: wsq-verify.");
   });
@@ -171,7 +178,7 @@ describe("the verify report as text", () => {
       ),
       plain,
     );
-    expect(text).toContain("Every assumption held on the local target (14 checks).");
+    expect(text).toContain("Every assumption held on the local target (16 checks).");
     expect(text).toContain("note: this local cloud runs with --ordered-frames, which AWS does not do");
   });
 });

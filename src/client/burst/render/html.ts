@@ -152,7 +152,7 @@ ${latRow("client delay", lat.clientDelay)}${latRow("from write", lat.fromWrite)}
 ${histogramChart("End-to-end latency distribution", lat.histogram)}
 <h2>Verification</h2>
 <table>
-${check("lost", v.lost)}${check("lost, found in DLQ", v.lostInDlq)}${check("lost, on a connection that closed early", v.lostOnClosed)}${check(
+${check("lost", v.lost)}${check("dead-lettered (in the DLQ)", v.lostInDlq)}${check("lost, on a connection that closed early", v.lostOnClosed)}${check(
     "throttled by the queue's FIFO quota (never queued)",
     v.throttled.queue,
   )}${check("throttled by API Gateway's stage (never queued)", v.throttled.stage)}${check("refused by API Gateway", v.refused)}${check(

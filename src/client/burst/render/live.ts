@@ -1,7 +1,9 @@
 import type { ChalkInstance } from "chalk";
 import { createLogUpdate } from "log-update";
 import type { BurstEvent, LiveSnapshot } from "../run-burst.js";
+import type { BurstConfig } from "../types.js";
 import { fmtCount, sparkline } from "./format.js";
+import { liveConsumerLine } from "./consumer.js";
 
 /**
  * Renders the engine's events while a burst runs. On a TTY: a panel redrawn in place on stderr
@@ -14,17 +16,18 @@ export interface LiveView {
   stop(): void;
 }
 
-export function createLiveView(stream: NodeJS.WritableStream & { columns?: number }, color: ChalkInstance, tty: boolean): LiveView {
-  return tty ? ttyView(stream, color) : plainView(stream);
+export function createLiveView(stream: NodeJS.WritableStream & { columns?: number }, color: ChalkInstance, tty: boolean, config?: BurstConfig): LiveView {
+  return tty ? ttyView(stream, color, config) : plainView(stream, config);
 }
 
-function line(s: LiveSnapshot): string {
+function line(s: LiveSnapshot, config?: BurstConfig): string {
   const q = s.queue;
   const queue = q ? `queue ${fmtCount(q.visible)} visible, ${fmtCount(q.inFlight)} in flight` : "queue -";
-  return `sent ${fmtCount(s.sent)}/${fmtCount(s.planned)} (${fmtCount(s.sendRate)}/s)  answered ${fmtCount(s.answered)} (${fmtCount(s.receiveRate)}/s)  ${queue}  errors ${s.errors}`;
+  const consumer = liveConsumerLine(s, config);
+  return `sent ${fmtCount(s.sent)}/${fmtCount(s.planned)} (${fmtCount(s.sendRate)}/s)  answered ${fmtCount(s.answered)} (${fmtCount(s.receiveRate)}/s)  ${queue}${consumer ? `  ${consumer}` : ""}  errors ${s.errors}`;
 }
 
-function plainView(stream: NodeJS.WritableStream): LiveView {
+function plainView(stream: NodeJS.WritableStream, config?: BurstConfig): LiveView {
   let lastPrinted = -Infinity;
   return {
     onEvent(event) {
@@ -34,11 +37,11 @@ function plainView(stream: NodeJS.WritableStream): LiveView {
         );
       } else if (event.type === "tick" && event.snapshot.at - lastPrinted >= 1000) {
         lastPrinted = event.snapshot.at;
-        stream.write(`[${(event.snapshot.at / 1000).toFixed(1)}s] ${line(event.snapshot)}\n`);
+        stream.write(`[${(event.snapshot.at / 1000).toFixed(1)}s] ${line(event.snapshot, config)}\n`);
       } else if (event.type === "sending-done") {
         stream.write(`[${(event.at / 1000).toFixed(1)}s] sending done: ${fmtCount(event.sent)} written\n`);
       } else if (event.type === "finished") {
-        stream.write(`[${(event.snapshot.at / 1000).toFixed(1)}s] ${event.outcome}: ${line(event.snapshot)}\n`);
+        stream.write(`[${(event.snapshot.at / 1000).toFixed(1)}s] ${event.outcome}: ${line(event.snapshot, config)}\n`);
       } else if (event.type === "inspecting-dlq") {
         stream.write(`looking for ${event.lost} lost message(s) in the dead-letter queue\n`);
       } else if (event.type === "warning") {
@@ -49,7 +52,7 @@ function plainView(stream: NodeJS.WritableStream): LiveView {
   };
 }
 
-function ttyView(stream: NodeJS.WritableStream & { columns?: number }, color: ChalkInstance): LiveView {
+function ttyView(stream: NodeJS.WritableStream & { columns?: number }, color: ChalkInstance, config?: BurstConfig): LiveView {
   const update = createLogUpdate(stream, { showCursor: false });
   const depths: number[] = [];
   const answeredRates: number[] = [];
@@ -68,6 +71,8 @@ function ttyView(stream: NodeJS.WritableStream & { columns?: number }, color: Ch
               (s.queue.delayed > 0 ? `, ${fmtCount(s.queue.delayed)} delayed` : "")
           : color.dim("  queue     not watched"),
       );
+      const consumer = liveConsumerLine(s, config);
+      if (consumer !== null) rows.push(`  consumer  ${consumer}`);
       if (depths.length > 0) rows.push(`  depth     ${color.yellow(sparkline(depths, width))}`);
       rows.push(`  out rate  ${color.green(sparkline(answeredRates, width))}`);
       if (s.errors > 0) rows.push(color.red(`  errors    ${s.errors}`));

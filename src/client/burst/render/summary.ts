@@ -3,6 +3,7 @@ import type { ChalkInstance } from "chalk";
 import type { BurstReport, LatencyStats } from "../types.js";
 import type { QuotaCheck } from "../quota.js";
 import { fmtBytes, fmtCount, fmtLatency, fmtMs, fmtRate, listSome, rateLabel } from "./format.js";
+import { consumerSummary, deadLetterLine } from "./consumer.js";
 
 /** The end-of-run summary as text, from the report alone (the same data --json prints). */
 export function renderSummary(report: BurstReport, color: ChalkInstance, width = 80): string {
@@ -17,7 +18,9 @@ export function renderSummary(report: BurstReport, color: ChalkInstance, width =
         : report.outcome === "interrupted"
           ? color.yellow("interrupted (Ctrl-C)")
           : report.outcome === "queue-empty"
-            ? color.red("stopped waiting: the queue read empty with messages still unanswered")
+            ? v.ok
+              ? color.green("complete: the queue drained, every message answered or dead-lettered as directed")
+              : color.red("stopped waiting: the queue read empty with messages still unanswered")
             : color.red("every connection closed");
   lines.push(
     color.bold(`wsq burst`) +
@@ -53,6 +56,7 @@ export function renderSummary(report: BurstReport, color: ChalkInstance, width =
     ),
   );
   lines.push("");
+  lines.push(...consumerSummary(report, color));
 
   lines.push(
     color.bold("Latency (ms)".padEnd(20)) + color.dim(["n".padStart(7), ...["min", "p50", "p90", "p99", "p99.9", "max"].map((h) => h.padStart(8))].join("")),
@@ -76,12 +80,19 @@ export function renderSummary(report: BurstReport, color: ChalkInstance, width =
   lines.push(color.bold("Verification"));
   if (v.ok && report.outcome === "complete") {
     lines.push(`  ${color.green("✓")} every message answered exactly once, in the queue's order within its group, on the connection that sent it`);
+  } else if (v.ok && report.outcome === "queue-empty") {
+    lines.push(
+      `  ${color.green("✓")} every message answered exactly once, in the queue's order within its group, on the connection that sent it, or dead-lettered as directed`,
+    );
   } else if (v.ok) {
     lines.push(`  ${color.yellow("!")} nothing lost, throttled, duplicated or out of order among what was sent before the run stopped`);
   }
   const bad = (label: string, n: number, detail: string) =>
     lines.push(`  ${n === 0 ? color.green("✓") : color.red("✗")} ${label.padEnd(13)} ${String(n).padStart(6)}${n > 0 ? `  ${detail}` : ""}`);
-  bad("lost", v.lost.length, listSome(v.lost) + (v.lostInDlq.length > 0 ? `; in the DLQ: ${listSome(v.lostInDlq)}` : ""));
+  bad("lost", v.lost.length, listSome(v.lost));
+  const dead = deadLetterLine(report, color);
+  if (dead !== null) lines.push(dead);
+  else if (v.lostInDlq.length > 0) bad("dead-lettered", v.lostInDlq.length, listSome(v.lostInDlq));
   const throttled = v.throttled.queue.length + v.throttled.stage.length;
   bad(
     "throttled",
@@ -119,7 +130,7 @@ export function renderSummary(report: BurstReport, color: ChalkInstance, width =
   }
   if (v.notSent.length > 0) lines.push(color.yellow(`  ! ${v.notSent.length} message(s) never written (their connection failed or closed)`));
   if (v.unexpected.length > 0) lines.push(color.dim(`  ${v.unexpected.length} result(s) for messages this run did not send (ignored)`));
-  if (v.retried > 0) lines.push(color.dim(`  ${v.retried} result(s) came from a retry (receive count > 1)`));
+  if (v.retried > 0 && report.consumer === undefined) lines.push(color.dim(`  ${v.retried} result(s) came from a retry (receive count > 1)`));
   lines.push("");
 
   const e = report.errors;
@@ -140,7 +151,7 @@ export function renderSummary(report: BurstReport, color: ChalkInstance, width =
   if (report.dlq) {
     const d = report.dlq;
     const depthText = d.depth ? `${fmtCount(d.depth.visible + d.depth.inFlight)} message(s)` : "unknown";
-    const found = d.lostIds.length > 0 ? `; this run's lost messages found there: ${listSome(d.lostIds)}` : "";
+    const found = d.lostIds.length > 0 ? `; this run's unanswered messages found there: ${listSome(d.lostIds)}` : "";
     lines.push(
       `${color.bold("DLQ")}     ${depthText}${found}${d.partial ? color.dim(" (not every DLQ message could be inspected)") : ""}${d.error ? color.red(` (${d.error})`) : ""}`,
     );

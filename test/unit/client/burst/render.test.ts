@@ -5,6 +5,8 @@ import { renderSummary, downsample } from "../../../../src/client/burst/render/s
 import { renderHtmlReport, niceMax } from "../../../../src/client/burst/render/html.js";
 import { sparkline, listSome, fmtMs } from "../../../../src/client/burst/render/format.js";
 import type { BurstRawRun, SentRecord } from "../../../../src/client/burst/types.js";
+import { liveConsumerLine } from "../../../../src/client/burst/render/consumer.js";
+import { predictDrain } from "../../../../src/client/burst/consumer.js";
 
 const plain = new Chalk({ level: 0 });
 
@@ -82,11 +84,12 @@ describe("renderSummary", () => {
     expect(text).toMatch(/DLQ\s+0 message/);
   });
 
-  test("names lost messages and the ones found in the DLQ", () => {
+  test("names the unanswered messages found in the DLQ as dead-lettered, not lost", () => {
     const text = renderSummary(computeReport(run(["r-3", "r-7"])), plain);
-    expect(text).toMatch(/✗ lost\s+2\s+r-3, r-7; in the DLQ: r-3, r-7/);
+    expect(text).toMatch(/✓ lost\s+0/);
+    expect(text).toMatch(/✗ dead-lettered\s+2\s+2 in groups nothing was directed to fail in \(r-3, r-7\)/);
     expect(text).toMatch(/timed out/);
-    expect(text).toMatch(/this run's lost messages found there: r-3, r-7/);
+    expect(text).toMatch(/this run's unanswered messages found there: r-3, r-7/);
   });
 });
 
@@ -185,5 +188,81 @@ describe("formatting helpers", () => {
     expect([niceMax(0), niceMax(7), niceMax(12), niceMax(300), niceMax(1000)]).toEqual([1, 10, 20, 500, 1000]);
     expect(listSome(["a", "b", "c"], 2)).toBe("a, b … and 1 more");
     expect([fmtMs(null), fmtMs(1.234), fmtMs(250), fmtMs(1500), fmtMs(12_000)]).toEqual(["-", "1.2 ms", "250 ms", "1.50 s", "12.0 s"]);
+  });
+});
+
+describe("the consumer's side", () => {
+  const settings = {
+    visibilityTimeoutSeconds: 90,
+    maxReceiveCount: 5,
+    batchSize: 10,
+    maximumConcurrency: 10,
+    reservedConcurrency: null,
+    functionTimeoutSeconds: 15,
+    localEnvironmentLimit: 10,
+    notes: [],
+  };
+
+  function directed(): BurstRawRun {
+    const base = run(["r-5"]);
+    const prediction = predictDrain({
+      messages: base.sent.map((s) => ({ group: s.group, directives: { work: 20, ...(s.id === "r-5" ? { fail: "always" as const } : {}) } })),
+      groups: 2,
+      sendMs: 0,
+      settings,
+    });
+    base.config.consumer = { flags: { workMs: 20, failRate: 0.05, failOnceRate: 0, seed: 7 }, failAlways: ["r-5"], failOnce: [], settings, prediction };
+    base.outcome = "queue-empty";
+    base.received = base.received.map((r, i) => ({
+      ...r,
+      result: {
+        ...r.result,
+        processedAt: 1000 + i * 20,
+        consumer: {
+          environment: `env${i % 2}`,
+          invocation: `inv${Math.floor(i / 5)}`,
+          batchSize: 5,
+          workMs: 20,
+          requestedWorkMs: 20,
+          fail: null,
+          redriven: false,
+          directiveError: null,
+        },
+      },
+    }));
+    base.samples = base.samples.map((q, i) => ({ ...q, dlq: i >= 2 ? 1 : 0 }));
+    return base;
+  }
+
+  test("the summary predicts the drain, measures it, counts batches and environments, and lists the directed dead letter", () => {
+    const report = computeReport(directed());
+    expect(report.verification.ok).toBe(true);
+    expect(report.consumer).toMatchObject({ environments: 2, invocations: 4, meanBatchSize: 5, movedToDlq: 1, peakDlq: 1 });
+    const text = renderSummary(report, plain);
+    expect(text).toMatch(/Consumer {2}batches of up to 10, MaximumConcurrency 10, visibility timeout 90 s, maxReceiveCount 5/);
+    expect(text).toMatch(/drain {6}predicted 450\.2 s, measured 500 ms \(-100%: off by more than 25%\)/);
+    expect(text).toMatch(/batches {4}4 invocations in 2 environments, at most \d at once, 5 records each on average/);
+    expect(text).toMatch(/to the DLQ 1 during the run/);
+    expect(text).toMatch(/✓ dead-lettered {6}1 {2}1 directed to fail always \(r-5\)/);
+    expect(text).toMatch(/complete: the queue drained, every message answered or dead-lettered as directed/);
+  });
+
+  test("the live line shows batches in flight out of the limit, retries and what moved to the DLQ", () => {
+    const config = directed().config;
+    const snapshot = {
+      at: 1000,
+      planned: 20,
+      sent: 20,
+      answered: 10,
+      results: 10,
+      errors: 0,
+      queue: null,
+      sendRate: 0,
+      receiveRate: 10,
+      sendingDone: true,
+      consumer: { busyEnvironments: 2, retried: 3, movedToDlq: 1 },
+    };
+    expect(liveConsumerLine(snapshot, config)).toBe("batches in flight 2/10 (environments answering)  retried 3  moved to the DLQ 1");
+    expect(liveConsumerLine({ ...snapshot, consumer: { busyEnvironments: null, retried: 0, movedToDlq: null } }, config)).toBe("concurrency up to 10");
   });
 });

@@ -144,15 +144,53 @@ describe("verify", () => {
     expect([v.lost, v.duplicated, v.orderViolations, v.misrouted, v.connectionIdConflicts, v.unexpected]).toEqual([[], [], [], [], [], []]);
   });
 
-  test("a message without a result is lost, by id; one found in the DLQ is named as such", () => {
+  test("a message without a result is lost, by id; one found in the DLQ is dead-lettered, not lost, and fails the run when nothing directed it", () => {
     const v = verify(
       sent,
       clean.filter((r) => r.result.id !== "t-4" && r.result.id !== "t-7"),
       new Set(["t-7"]),
     );
     expect(v.ok).toBe(false);
-    expect(v.lost).toEqual(["t-4", "t-7"]);
+    expect(v.lost).toEqual(["t-4"]);
+    expect(v.deadLettered).toEqual(["t-7"]);
     expect(v.lostInDlq).toEqual(["t-7"]);
+    expect(v.deadLetteredUnexpected).toEqual(["t-7"]);
+  });
+
+  test("a message directed to fail always, and one sharing its group's batches, are dead-lettered as expected; a fail-once retry is retried, not duplicated", () => {
+    const t7 = sent.find((s) => s.id === "t-7")!;
+    const sameGroup = sent.find((s) => s.group === t7.group && s.id !== "t-7")!;
+    const otherGroup = sent.find((s) => s.group !== t7.group)!;
+    const retriedResult = clean.find((r) => r.result.id === otherGroup.id)!;
+    const received = clean
+      .filter((r) => r.result.id !== t7.id && r.result.id !== sameGroup.id)
+      .map((r) => (r === retriedResult ? { ...r, result: { ...r.result, receiveCount: 2 } } : r));
+    const v = verify(sent, received, new Set([t7.id, sameGroup.id]), [], { failAlways: [t7.id], failOnce: [otherGroup.id] });
+    expect(v.lost).toEqual([]);
+    expect(v.deadLettered?.sort()).toEqual([t7.id, sameGroup.id].sort());
+    expect(v.deadLetteredUnexpected).toEqual([]);
+    expect([v.retried, v.retriedDirected, v.duplicated.length]).toEqual([1, 1, 0]);
+    expect(v.ok).toBe(true);
+  });
+
+  test("when the DLQ inspection was partial, unanswered messages of a group that filled its page are taken as hidden there", () => {
+    const many: SentRecord[] = Array.from({ length: 12 }, (_, i) => ({
+      id: `h-${i}`,
+      group: "hg",
+      seq: i + 1,
+      connection: 0,
+      dueAt: 0,
+      sendCalledAt: 0,
+      writtenAt: 1,
+      sendError: null,
+    }));
+    const found = new Set(many.slice(0, 10).map((s) => s.id));
+    const partial = verify(many, [], found, [], { failAlways: ["h-0"], dlqPartial: true });
+    expect(partial.dlqHidden).toEqual(["h-10", "h-11"]);
+    expect(partial.lost).toEqual([]);
+    expect(partial.ok).toBe(true);
+    const complete = verify(many, [], found, [], { failAlways: ["h-0"], dlqPartial: false });
+    expect(complete.lost).toEqual(["h-10", "h-11"]);
   });
 
   test("lost messages written on a connection that closed early are named apart: their results had nowhere to go", () => {
@@ -348,6 +386,7 @@ describe("rates, drain and the queue", () => {
       answered: 100,
       results: 100,
       lost: 0,
+      deadLettered: 0,
       duplicated: 0,
       throttled: 0,
       refused: 0,

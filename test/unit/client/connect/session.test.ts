@@ -135,4 +135,23 @@ describe("ConnectSession", () => {
     expect(events.some((e) => e.type === "reconnect-scheduled")).toBe(false);
     expect(s.state).toBe("closed");
   });
+
+  it("puts /work and /fail directives in the next plain-text message only", async () => {
+    const server = await fakeServer();
+    const { s, next } = session(server.url);
+    await s.connect();
+    s.setNextDirective("work", 200);
+    s.setNextDirective("fail", "once");
+    expect(s.nextDirectives).toEqual({ work: 200, fail: "once" });
+    const first = s.sendText("slow and failing");
+    const second = s.sendText("plain");
+    expect(first.directives).toEqual({ work: 200, fail: "once" });
+    expect(second.directives).toBeUndefined();
+    expect(JSON.parse(first.frame)).toMatchObject({ data: "slow and failing", wsq: { work: 200, fail: "once" } });
+    expect(JSON.parse(second.frame)).not.toHaveProperty("wsq");
+    s.setNextDirective("fail", "always");
+    s.setNextDirective("fail", undefined);
+    expect(s.nextDirectives).toEqual({});
+    while (!s.settled()) await next("result");
+  });
 });
