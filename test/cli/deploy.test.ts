@@ -5,8 +5,18 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { WSQ_BIN, killRecorded, type RunResult } from "./local-helpers.js";
 import { sdkConfig, tempDir, useTestCloud } from "../helpers/local-cloud.js";
+import { wsqInProcess, type CliRun } from "../helpers/wsq-in-process.js";
 
-/** The built binary with a private WSQ_HOME and extra environment; bounded in time. */
+/** In-process (test/helpers/wsq-in-process.ts) with a private WSQ_HOME. */
+function wsq(args: string[], home: string): Promise<CliRun> {
+  return wsqInProcess(args, { home });
+}
+
+/**
+ * The built binary with a private WSQ_HOME and extra environment; bounded in time. For what the
+ * AWS SDK reads from the process's own environment (region, credentials), and for the daemon's
+ * test hooks, which it reads from the environment it starts in.
+ */
 function runWsq(args: string[], home: string, timeoutMs = 45_000, env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
   return new Promise((resolve) => {
     execFile(
@@ -20,8 +30,8 @@ function runWsq(args: string[], home: string, timeoutMs = 45_000, env: NodeJS.Pr
   });
 }
 
-// The deploy, destroy and status commands' failure paths through the built binary: every one a
-// message that names the fix, the right exit code, and no stack trace.
+// The deploy, destroy and status commands' failure paths: every one a message that names the
+// fix, the right exit code, and no stack trace.
 
 /** An environment with no AWS configuration at all, so the SDK's own resolution is what is tested. */
 function noAws(home: string): NodeJS.ProcessEnv {
@@ -53,7 +63,7 @@ describe("wsq deploy/destroy/status errors", () => {
       ["--stack-name", "has_underscore"],
       ["--handler", join(home, "missing.ts")],
     ]) {
-      const run = await runWsq(["deploy", "--yes", ...args], home);
+      const run = await wsq(["deploy", "--yes", ...args], home);
       expect(run.code, args.join(" ")).toBe(2);
       expectUserError(run);
     }
@@ -63,7 +73,7 @@ describe("wsq deploy/destroy/status errors", () => {
 
   it("names the fix when the endpoint does not answer", async () => {
     const home = tempDir();
-    const run = await runWsq(["deploy", "--yes", "--endpoint-url", "http://127.0.0.1:9"], home);
+    const run = await wsq(["deploy", "--yes", "--endpoint-url", "http://127.0.0.1:9"], home);
     expect(run.code).toBe(1);
     expectUserError(run);
     expect(run.stderr).toContain("Nothing answers at the endpoint");
@@ -87,7 +97,7 @@ describe("wsq deploy/destroy/status errors", () => {
 
   it("status on a stopped local cloud says how to start it", async () => {
     const home = tempDir();
-    const run = await runWsq(["status"], home);
+    const run = await wsq(["status"], home);
     expect(run.code).toBe(1);
     expectUserError(run);
     expect(run.stderr).toContain("The local cloud is not running");
@@ -106,7 +116,7 @@ describe("wsq deploy/destroy/status errors", () => {
     expect(run.stderr).toContain("Changes to stack noconfirm (create");
     expect(run.stderr).toContain("AWS::SQS::Queue");
     expect(run.stderr).toContain("--yes");
-    const status = await runWsq(["status", "--stack-name", "noconfirm", "--endpoint-url", cloud.url], home);
+    const status = await wsq(["status", "--stack-name", "noconfirm", "--endpoint-url", cloud.url], home);
     expect(status.code).toBe(1);
     expect(status.stderr).toMatch(/No stack named "noconfirm"/);
   }, 90_000);
@@ -117,7 +127,7 @@ describe("wsq deploy/destroy/status errors", () => {
       // The documented test hook: the daemon's next two CreateEventSourceMapping calls fail as on AWS.
       const start = await runWsq(["local", "start", "--port", "0"], home, 60_000, { WSQ_TEST_FAIL_CREATE_EVENT_SOURCE_MAPPING: "2" });
       expect(start.code, start.stderr).toBe(0);
-      const run = await runWsq(["deploy", "--yes"], home, 90_000);
+      const run = await wsq(["deploy", "--yes"], home);
       expect(run.code, run.stderr).toBe(1);
       expectUserError(run);
       expect(run.stderr).toContain("Trying the create once more.");
@@ -127,17 +137,17 @@ describe("wsq deploy/destroy/status errors", () => {
 
       // The hook is used up: another stack deploys. Purging the assets it shares with the
       // rolled-back stack is refused, naming that stack, and nothing is deleted.
-      const second = await runWsq(["deploy", "--yes", "--stack-name", "second"], home, 90_000);
+      const second = await wsq(["deploy", "--yes", "--stack-name", "second"], home);
       expect(second.code, second.stderr).toBe(0);
-      const purge = await runWsq(["destroy", "--yes", "--stack-name", "second", "--purge-assets"], home, 90_000);
+      const purge = await wsq(["destroy", "--yes", "--stack-name", "second", "--purge-assets"], home);
       expect(purge.code).toBe(1);
       expectUserError(purge);
       expect(purge.stderr).toContain("Not purging the asset bucket");
       expect(purge.stderr).toContain("  wsq (ROLLBACK_COMPLETE): handlers/");
       expect(purge.stderr).toContain("`wsq destroy --stack-name wsq`");
-      expect((await runWsq(["status", "--stack-name", "second"], home)).code).toBe(0);
+      expect((await wsq(["status", "--stack-name", "second"], home)).code).toBe(0);
     } finally {
-      await runWsq(["local", "stop"], home);
+      await wsq(["local", "stop"], home);
       killRecorded(join(home, "local"));
     }
   }, 300_000);
@@ -152,17 +162,17 @@ describe("wsq deploy/destroy/status errors", () => {
     } finally {
       cfn.destroy();
     }
-    const refused = await runWsq(["destroy", "--stack-name", "other", "--endpoint-url", cloud.url], home);
+    const refused = await wsq(["destroy", "--stack-name", "other", "--endpoint-url", cloud.url], home);
     expect(refused.code).toBe(2);
     expectUserError(refused);
     expect(refused.stderr).toContain("--yes");
 
-    const destroyed = await runWsq(["destroy", "--stack-name", "other", "--endpoint-url", cloud.url, "--yes"], home);
+    const destroyed = await wsq(["destroy", "--stack-name", "other", "--endpoint-url", cloud.url, "--yes"], home);
     expect(destroyed.code, destroyed.stderr).toBe(0);
     expect(destroyed.stdout).toContain("Stack other deleted (DELETE_COMPLETE)");
     expect(destroyed.stderr).toMatch(/DELETE_COMPLETE\s+AWS::SQS::Queue\s+Q/);
 
-    const again = await runWsq(["destroy", "--stack-name", "other", "--endpoint-url", cloud.url, "--yes"], home);
+    const again = await wsq(["destroy", "--stack-name", "other", "--endpoint-url", cloud.url, "--yes"], home);
     expect(again.code).toBe(0);
     expect(again.stderr).toContain("No stack named other");
   });

@@ -1,7 +1,8 @@
 /**
- * `wsq logs` through the built binary (`npm run build` first) against a real local cloud: the
- * function's START/END/REPORT and console lines, --json, --filter, --follow until Ctrl-C, and the
- * errors for a missing stack and a bad --since.
+ * `wsq logs` against a real local cloud: the function's START/END/REPORT and console lines,
+ * --json, --filter, --follow until Ctrl-C, and the errors for a missing stack and a bad --since.
+ * In-process (test/helpers/wsq-in-process.ts), but for --follow: the built binary (`npm run build`
+ * first) stopped by a real SIGINT.
  */
 import { describe, expect, it } from "vitest";
 import { InvokeCommand } from "@aws-sdk/client-lambda";
@@ -9,7 +10,10 @@ import { CloudFormationClient, CreateStackCommand } from "@aws-sdk/client-cloudf
 import { sdkConfig, tempDir, useTestCloud } from "../helpers/local-cloud.js";
 import { settle } from "../integration/cloudformation/helpers.js";
 import { clients, createFunction } from "../integration/lambda/helpers.js";
-import { runWsq, spawnWsq, waitForExit, waitForOutput } from "./local-helpers.js";
+import { wsqInProcess, type CliRun } from "../helpers/wsq-in-process.js";
+import { spawnWsq, waitForExit, waitForOutput } from "./local-helpers.js";
+
+const runWsq = (args: string[], home: string): Promise<CliRun> => wsqInProcess(args, { home });
 
 const HANDLER = `exports.handler = async (event) => { console.log("hello", event.name); if (event.fail) console.error("something broke"); return "ok"; };`;
 

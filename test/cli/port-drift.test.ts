@@ -5,14 +5,17 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { StatusResult } from "../../src/deploy/status.js";
 import type { DaemonState } from "../../src/local/daemon/state.js";
 import { tempDir } from "../helpers/local-cloud.js";
-import { killRecorded, runWsq } from "./local-helpers.js";
+import { wsqInProcess, type CliRun } from "../helpers/wsq-in-process.js";
+import { killRecorded } from "./local-helpers.js";
 
 // A stack's URLs name the port the local cloud listened on when it was created (as an API's
-// endpoint on AWS never changes). Through the built binary (`npm run build` first): the data dir
-// keeps its port, and a start on another one makes status and deploy say what broke and how out.
+// endpoint on AWS never changes). The commands in-process, the daemon from the built binary
+// (`npm run build` first): the data dir keeps its port, and a start on another one makes status
+// and deploy say what broke and how out.
 
 const home = tempDir("wsq-port-drift-");
 const STEP_MS = 90_000;
+const runWsq = (args: string[], wsqHome: string): Promise<CliRun> => wsqInProcess(args, { home: wsqHome });
 
 afterAll(async () => {
   await runWsq(["local", "stop"], home);
@@ -42,7 +45,7 @@ describe("a local stack and the port it was deployed on", () => {
     "keeps working across restarts without --port, and names both fixes when the port changed",
     async () => {
       const first = await startOn(0);
-      const deployed = await runWsq(["deploy", "--yes"], home, STEP_MS);
+      const deployed = await runWsq(["deploy", "--yes"], home);
       expect(deployed.code, deployed.stderr).toBe(0);
       expect((await runWsq(["local", "stop"], home)).code).toBe(0);
 
@@ -63,7 +66,7 @@ describe("a local stack and the port it was deployed on", () => {
       expect(statusJson.problem?.code).toBe("STACK_ON_OTHER_PORT");
 
       // Deploying again cannot move an existing stack's endpoints: refused before changing anything.
-      const redeploy = await runWsq(["deploy", "--yes"], home, STEP_MS);
+      const redeploy = await runWsq(["deploy", "--yes"], home);
       expect(redeploy.code).toBe(1);
       expect(redeploy.stderr).toContain(`still name ${first.port}`);
       expect(redeploy.stderr).not.toContain("Creating a change set");

@@ -28,6 +28,7 @@ export async function deployAction(flags: DeployFlags, context: CommandContext):
         stackName: flags.stackName,
         parameters: flags.parameter,
         ...handler,
+        env: io.env,
         emit,
         signal,
         confirm: async ({ changes }) => {

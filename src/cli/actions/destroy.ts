@@ -25,6 +25,7 @@ export async function destroyAction(flags: DestroyFlags, context: CommandContext
         target,
         stackName: flags.stackName,
         purgeAssets: flags.purgeAssets === true,
+        env: io.env,
         emit,
         signal,
         confirm: async ({ stackName, resourceCount }) => {

@@ -29,10 +29,10 @@ interface Opened {
   stackFlags: string;
 }
 
-async function open(flags: DlqFlags): Promise<Opened> {
-  const target = await prepareTarget(flags, { start: false });
+async function open(flags: DlqFlags, env: NodeJS.ProcessEnv): Promise<Opened> {
+  const target = await prepareTarget(flags, { start: false }, env);
   const stackName = flags.stackName ?? DEFAULT_STACK_NAME;
-  const outputs = await findStackOutputs(target, stackName);
+  const outputs = await findStackOutputs(target, stackName, env);
   const sqs = new SQSClient(clientConfig(target));
   try {
     const dlq = await findDeadLetterTarget(sqs, stackName, outputs);
@@ -104,7 +104,7 @@ async function searchFailures(target: Target, dlq: DeadLetterTarget, messages: r
 
 export async function runDlqList(flags: DlqFlags, context: CommandContext): Promise<void> {
   const { io } = context;
-  const { target, sqs, dlq, stackFlags } = await open(flags);
+  const { target, sqs, dlq, stackFlags } = await open(flags, io.env);
   const signal = abortOn(context.interrupted);
   try {
     if (dlq.dlqRedrivesTo !== undefined) {
@@ -207,7 +207,7 @@ function renderList(io: CliIo, dlq: DeadLetterTarget, listed: readonly ListedDea
 // ---------------------------------------------------------------- redrive
 export async function runDlqRedrive(flags: DlqFlags, context: CommandContext): Promise<void> {
   const { io } = context;
-  const { target, sqs, dlq, stackFlags } = await open(flags);
+  const { target, sqs, dlq, stackFlags } = await open(flags, io.env);
   const json = flags.json === true;
   const signal = abortOn(context.interrupted);
   try {
@@ -315,7 +315,7 @@ export async function runDlqRedrive(flags: DlqFlags, context: CommandContext): P
 // ---------------------------------------------------------------- purge
 export async function runDlqPurge(flags: DlqFlags, context: CommandContext): Promise<void> {
   const { io } = context;
-  const { sqs, dlq, stackFlags } = await open(flags);
+  const { sqs, dlq, stackFlags } = await open(flags, io.env);
   try {
     const depth = await queueDepth(sqs, dlq.dlqUrl);
     const total = depth.visible + depth.inFlight;
@@ -366,7 +366,7 @@ function describeTask(task: MoveTask): string {
 
 export async function runDlqTasks(flags: DlqFlags, context: CommandContext): Promise<void> {
   const { io } = context;
-  const { sqs, dlq, stackFlags } = await open(flags);
+  const { sqs, dlq, stackFlags } = await open(flags, io.env);
   try {
     const tasks = await recentTasks(sqs, dlq.dlqArn, 10);
     if (flags.json) {
@@ -386,7 +386,7 @@ export async function runDlqTasks(flags: DlqFlags, context: CommandContext): Pro
 
 export async function runDlqCancel(flags: DlqFlags, context: CommandContext): Promise<void> {
   const { io } = context;
-  const { sqs, dlq, stackFlags } = await open(flags);
+  const { sqs, dlq, stackFlags } = await open(flags, io.env);
   try {
     const { task, movedBeforeCancel } = await cancelRedrive(sqs, dlq.dlqArn, stackFlags);
     if (flags.json) io.out(JSON.stringify({ stackName: dlq.stackName, cancelled: true, movedBeforeCancel, task }, null, 2));

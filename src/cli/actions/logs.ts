@@ -20,10 +20,11 @@ export interface LogsFlags {
 export async function logsAction(flags: LogsFlags, context: CommandContext): Promise<void> {
   const { io } = context;
   const since = parseSince(flags.since);
-  const target = await prepareTarget(flags, { start: false });
+  const target = await prepareTarget(flags, { start: false }, io.env);
   await tailFunctionLogs({
     target,
     stackName: flags.stackName,
+    env: io.env,
     ...(flags.function !== undefined ? { functionName: flags.function } : {}),
     startTime: Date.now() - since,
     ...(flags.filter ? { filterPattern: flags.filter } : {}),

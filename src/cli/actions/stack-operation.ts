@@ -29,7 +29,7 @@ export async function runStackOperation<R>(
   try {
     steps.check();
     renderer.progress.update("Preparing the target…");
-    const target = await prepareTarget(flags, { start: true, onStart: (message) => emit({ type: "note", message }) });
+    const target = await prepareTarget(flags, { start: true, onStart: (message) => emit({ type: "note", message }) }, context.io.env);
     const result = await steps.run({ target, renderer, emit, signal });
     renderer.stop();
     if (flags.json === true) context.io.out(JSON.stringify(result, null, 2));

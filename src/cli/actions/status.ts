@@ -14,7 +14,7 @@ export interface StatusFlags {
 }
 
 export async function statusAction(flags: StatusFlags, context: CommandContext): Promise<void> {
-  const target = await prepareTarget(flags, { start: false });
+  const target = await prepareTarget(flags, { start: false }, context.io.env);
   const result = await patternStatus({ target, stackName: flags.stackName });
   if (flags.json) context.io.out(JSON.stringify(result, null, 2));
   else renderStatus(context.io, result);

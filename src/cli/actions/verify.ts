@@ -23,13 +23,17 @@ export async function verifyAction(flags: VerifyFlags, context: CommandContext):
   let startedLocal = false;
   let dataDir: string | undefined;
   try {
-    const target = await prepareTarget(flags, {
-      start: true,
-      onStart: (message) => {
-        startedLocal = true;
-        progress.info(io.color.dim(message));
+    const target = await prepareTarget(
+      flags,
+      {
+        start: true,
+        onStart: (message) => {
+          startedLocal = true;
+          progress.info(io.color.dim(message));
+        },
       },
-    });
+      io.env,
+    );
     dataDir = target.dataDir;
     let local: { quotas: boolean; orderedFrames: boolean } | null = null;
     if (target.kind === "local" && target.endpoint !== undefined) {

@@ -134,9 +134,11 @@ export async function tailFunctionLogs(options: {
   stopped: Promise<void>;
   onEvent(line: LogLine): void;
   onMissingGroup?(where: { functionName: string; logGroupName: string }): void;
+  /** Where the saved stack outputs are looked up (WSQ_HOME); process.env by default. */
+  env?: NodeJS.ProcessEnv;
 }): Promise<void> {
   const { target } = options;
-  const functionName = options.functionName ?? (await findStackOutputs(target, options.stackName)).FunctionName;
+  const functionName = options.functionName ?? (await findStackOutputs(target, options.stackName, options.env)).FunctionName;
   const logGroupName = await functionLogGroup(target, functionName);
   const client = new CloudWatchLogsClient(clientConfig(target));
   try {

@@ -4,12 +4,16 @@ import WebSocket from "ws";
 import { buildMessage, parseIncomingFrame, type PatternResult } from "../../../src/shared/pattern-messages.js";
 import type { DeployResult } from "../../../src/deploy/deploy.js";
 import type { StatusResult } from "../../../src/deploy/status.js";
-import { runWsq, killRecorded } from "../../cli/local-helpers.js";
+import { killRecorded } from "../../cli/local-helpers.js";
+import { wsqInProcess, type CliRun } from "../../helpers/wsq-in-process.js";
 import { tempDir } from "../../helpers/local-cloud.js";
 
-// The whole pattern on the local target, through the built binary (`npm run build` first), with a
-// private WSQ_HOME: deploy, a WebSocket message answered by the deployed handler, an update with a
-// changed parameter, a no-op redeploy, destroy.
+/** The commands in-process (test/helpers/wsq-in-process.ts); the local cloud they start is its own process. */
+const runWsq = (args: string[], home: string, _timeoutMs?: number): Promise<CliRun> => wsqInProcess(args, { home });
+
+// The whole pattern on the local target, the commands in-process and the local cloud from the
+// built binary (`npm run build` first), with a private WSQ_HOME: deploy, a WebSocket message
+// answered by the deployed handler, an update with a changed parameter, a no-op redeploy, destroy.
 
 const home = tempDir("wsq-pattern-e2e-");
 const STEP_MS = 90_000;

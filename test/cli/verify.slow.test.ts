@@ -3,11 +3,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { VerifyReport } from "../../src/verify/run-verify.js";
-import { killRecorded, runWsq } from "./local-helpers.js";
+import { killRecorded } from "./local-helpers.js";
+import { wsqInProcess, type CliRun } from "../helpers/wsq-in-process.js";
 
-// `wsq verify` on the local target, through the built binary: every assumption must hold on the
-// local cloud as `wsq local start` runs it, and the checks must catch a local cloud started unlike
-// AWS. About 20 s per run on the 2-core machine.
+/** The commands in-process (test/helpers/wsq-in-process.ts); the local cloud they start is its own process. */
+const runWsq = (args: string[], home: string, _timeoutMs?: number): Promise<CliRun> => wsqInProcess(args, { home });
+
+// `wsq verify` on the local target (the commands in-process, the local cloud from the built
+// binary): every assumption must hold on the local cloud as `wsq local start` runs it, and the
+// checks must catch a local cloud started unlike AWS. About 20 s per run on the 2-core machine.
 
 const homes: string[] = [];
 afterEach(async () => {
