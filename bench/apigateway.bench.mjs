@@ -2,7 +2,9 @@
 // shipped template's SQS integration (mapping template, Query adapter, durable FIFO enqueue),
 // against a raw `ws` echo server measured in the same run over the same connections.
 //
-// Target (issue 3): at least 40% of the raw echo rate.
+// The old target (issue 3: at least 40% of the raw echo rate) was retired by issue 18: this ingest
+// runs over 15x the 300 transactions/s AWS gives a FIFO queue and does not bound the burst. The ratio and
+// the per-frame floor stay for direction.
 //
 // It also measures two parts of the path on their own, with no WebSocket and no HTTP: rendering
 // the shipped mapping template (velocityjs) and the durable FIFO SendMessage itself (the SQS
@@ -172,10 +174,10 @@ try {
   console.log(`apigateway: ${MESSAGES} frames over ${CONNECTIONS} connections, median of ${RUNS} runs`);
   console.log(`  raw ws echo                 ${Math.round(median(echo)).toLocaleString("en")} msg/s`);
   console.log(`  gateway -> SQS FIFO (durable) ${Math.round(median(gateway)).toLocaleString("en")} msg/s`);
-  console.log(`  ratio ${ratio.toFixed(3)} (target >= ${TARGET_RATIO}) ${ratio >= TARGET_RATIO ? "MET" : "NOT MET"}`);
+  console.log(`  ratio ${ratio.toFixed(3)} (old target >= ${TARGET_RATIO}: retired by issue 18, for direction only)`);
   const budget = 1e6 / (TARGET_RATIO * median(echo));
   const floor = median(render) + median(send);
-  console.log(`  per frame: ${(1e6 / median(gateway)).toFixed(1)} µs through the gateway; the target allows ${budget.toFixed(1)} µs`);
+  console.log(`  per frame: ${(1e6 / median(gateway)).toFixed(1)} µs through the gateway; the old target allowed ${budget.toFixed(1)} µs`);
   console.log(
     `  floor: mapping template alone ${median(render).toFixed(1)} µs + durable SendMessage alone ${median(send).toFixed(1)} µs = ${floor.toFixed(1)} µs (${floor > budget ? "above" : "within"} the budget)`,
   );

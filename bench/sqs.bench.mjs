@@ -1,8 +1,9 @@
 // SQS benchmark: durable SendMessage through @aws-sdk/client-sqs (1 and 32 concurrent senders)
 // and the receive+delete drain rate, each next to raw better-sqlite3 inserts with the same
 // durability (WAL, synchronous=FULL) measured in this run. The local cloud runs in a child
-// process, as `wsq local start` runs it; the clients run here. Targets (2 cores): >= 5,000
-// acknowledged sends/s with 32 senders, drain >= 5,000 messages/s.
+// process, as `wsq local start` runs it; the clients run here. The old targets (5,000 acknowledged
+// sends/s with 32 senders, a 5,000 messages/s drain) were retired by issue 18: the SDK client is the
+// ceiling (the HTTP stub line); the figures stay for direction, against this run's baselines.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -249,12 +250,12 @@ try {
     [
       "SDK SendMessage, 32 senders",
       many,
-      `${(many / raw.perInsert).toFixed(2)}x raw per-commit, ${(many / raw.perGroup).toFixed(2)}x raw grouped, ${(many / stubMany).toFixed(2)}x HTTP ceiling; target 5,000: ${many >= 5000 ? "met" : "MISSED"}`,
+      `${(many / raw.perInsert).toFixed(2)}x raw per-commit, ${(many / raw.perGroup).toFixed(2)}x raw grouped, ${(many / stubMany).toFixed(2)}x HTTP ceiling (old target 5,000: retired, issue 18)`,
     ],
     [
       "receive(10)+deleteBatch drain, FIFO 64 groups, 8 consumers",
       drained,
-      `${(drained / raw.perGroup).toFixed(2)}x raw grouped; target 5,000: ${drained >= 5000 ? "met" : "MISSED"}`,
+      `${(drained / raw.perGroup).toFixed(2)}x raw grouped (old target 5,000: retired, issue 18)`,
     ],
   ];
   for (const [name, value, note] of rows) process.stdout.write(`${name.padEnd(62)} ${fmt(value).padStart(8)} msg/s  ${note}\n`);
