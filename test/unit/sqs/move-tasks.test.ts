@@ -1,57 +1,27 @@
 // The mover of message move tasks against the real SQS service on an in-memory database, with an
 // injected clock and the mover's timer in the test's hands: each step runs when the test says.
 import { afterEach, describe, expect, it } from "vitest";
-import Database from "better-sqlite3";
-import type { LocalContext } from "../../../src/local/context.js";
-import { silentLogger } from "../../../src/local/server/logger.js";
-import { SqsService } from "../../../src/local/sqs/service.js";
+import { closeSqsInMemory, sqsInMemory } from "../../helpers/sqs-in-memory.js";
 import { isAwsServiceError } from "../../../src/local/aws-error.js";
 
-const open: { service: SqsService; db: Database.Database }[] = [];
-afterEach(() => {
-  for (const { service, db } of open.splice(0)) {
-    service.close();
-    if (db.open) db.close();
-  }
-});
+afterEach(closeSqsInMemory);
 
 /** A mover timer that never fires by itself: the test calls runDue(). */
 const manualTimer = { set: () => 1, clear: () => {} };
 
-function harness(start = 1_800_000_000_000) {
-  const clock = {
-    t: start,
-    now() {
-      return this.t;
-    },
-  };
-  const db = new Database(":memory:");
-  const ctx: LocalContext = {
-    region: "us-east-1",
-    accountId: "000000000000",
-    dataDir: "/nonexistent",
-    db,
-    baseUrl: () => "http://127.0.0.1:4510",
-    listening: Promise.resolve("http://127.0.0.1:4510"),
-    clock,
-    log: silentLogger,
-  };
-  let service = new SqsService(ctx, { moveTaskTimer: manualTimer });
-  open.push({ service, db });
+function harness() {
+  const sqs = sqsInMemory({ moveTaskTimer: manualTimer });
   return {
     get service() {
-      return service;
+      return sqs.service;
     },
-    clock,
-    advance: (ms: number) => (clock.t += ms),
-    step: () => service.moveTasks.runDue(),
+    get now() {
+      return sqs.now;
+    },
+    advance: (ms: number) => sqs.advance(ms),
+    step: () => sqs.service.moveTasks.runDue(),
     /** Closes the service without committing anything more (as kill -9 would) and opens a new one on the same database. */
-    restart() {
-      service.moveTasks.close();
-      service.scheduler.close();
-      service = new SqsService(ctx, { moveTaskTimer: manualTimer });
-      open.push({ service, db });
-    },
+    restart: () => sqs.reopen(),
   };
 }
 
@@ -159,7 +129,7 @@ describe("message move tasks: what a moved message becomes", () => {
     expect(after?.Body).toBe("one");
     expect(after?.MessageId).not.toBe(before?.MessageId);
     expect(after?.Attributes?.ApproximateReceiveCount).toBe("1");
-    expect(after?.Attributes?.SentTimestamp).toBe(String(h.clock.t));
+    expect(after?.Attributes?.SentTimestamp).toBe(String(h.now));
     expect(after?.Attributes?.DeadLetterQueueSourceArn).toBeUndefined();
     expect(await latest(h, dlqArn)).toMatchObject({ Status: "COMPLETED", ApproximateNumberOfMessagesMoved: 1, ApproximateNumberOfMessagesToMove: 1 });
     expect(await latest(h, dlqArn)).not.toHaveProperty("DestinationArn");

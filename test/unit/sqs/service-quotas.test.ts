@@ -1,36 +1,15 @@
 // The FIFO throughput quotas where calls enter the SQS service, with an injected clock that does
 // not move unless the test moves it: exact counts, no HTTP, no waiting.
 import { afterEach, describe, expect, it } from "vitest";
-import Database from "better-sqlite3";
-import type { LocalContext } from "../../../src/local/context.js";
 import { isAwsServiceError } from "../../../src/local/aws-error.js";
-import { silentLogger } from "../../../src/local/server/logger.js";
-import { SqsService, type SqsServiceOptions } from "../../../src/local/sqs/service.js";
+import type { SqsService, SqsServiceOptions } from "../../../src/local/sqs/service.js";
+import { closeSqsInMemory, sqsInMemory } from "../../helpers/sqs-in-memory.js";
 
-const open: { service: SqsService; db: Database.Database }[] = [];
-afterEach(() => {
-  for (const { service, db } of open.splice(0)) {
-    service.close();
-    db.close();
-  }
-});
+afterEach(closeSqsInMemory);
 
 function harness(options: SqsServiceOptions = {}) {
-  const clock = { t: 1_800_000_000_000, now: () => clock.t };
-  const db = new Database(":memory:");
-  const ctx: LocalContext = {
-    region: "us-east-1",
-    accountId: "000000000000",
-    dataDir: "/nonexistent",
-    db,
-    baseUrl: () => "http://127.0.0.1:4510",
-    listening: Promise.resolve("http://127.0.0.1:4510"),
-    clock,
-    log: silentLogger,
-  };
-  const service = new SqsService(ctx, options);
-  open.push({ service, db });
-  return { service, advance: (ms: number) => (clock.t += ms) };
+  const sqs = sqsInMemory(options);
+  return { service: sqs.service, advance: sqs.advance };
 }
 
 const HIGH_THROUGHPUT = { DeduplicationScope: "messageGroup", FifoThroughputLimit: "perMessageGroupId" };

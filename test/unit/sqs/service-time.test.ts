@@ -1,40 +1,12 @@
 // Time rules of the SQS service with an injected clock: no waiting, no HTTP.
 import { afterEach, describe, expect, it } from "vitest";
-import Database from "better-sqlite3";
-import type { LocalContext } from "../../../src/local/context.js";
-import { silentLogger } from "../../../src/local/server/logger.js";
-import { SqsService } from "../../../src/local/sqs/service.js";
+import { closeSqsInMemory, sqsInMemory } from "../../helpers/sqs-in-memory.js";
 
-const open: { service: SqsService; db: Database.Database }[] = [];
-afterEach(() => {
-  for (const { service, db } of open.splice(0)) {
-    service.close();
-    db.close();
-  }
-});
+afterEach(closeSqsInMemory);
 
-function harness(start = 1_800_000_000_000) {
-  const clock = {
-    t: start,
-    now() {
-      return this.t;
-    },
-  };
-  const db = new Database(":memory:");
-  const ctx: LocalContext = {
-    region: "us-east-1",
-    accountId: "000000000000",
-    dataDir: "/nonexistent",
-    db,
-    baseUrl: () => "http://127.0.0.1:4510",
-    listening: Promise.resolve("http://127.0.0.1:4510"),
-    clock,
-    log: silentLogger,
-  };
-  const service = new SqsService(ctx);
-  open.push({ service, db });
-  const advance = (ms: number) => (clock.t += ms);
-  return { service, advance, clock };
+function harness() {
+  const sqs = sqsInMemory();
+  return { service: sqs.service, advance: sqs.advance };
 }
 
 describe("SQS time rules (injected clock)", () => {
