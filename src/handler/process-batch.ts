@@ -5,7 +5,12 @@
  * Rules (Lambda docs "Handling errors for an SQS event source" and AWS Prescriptive Guidance on
  * partial batch responses for FIFO queues):
  * - Records of one message group are handled one after another, in batch order; groups run in
- *   parallel, since FIFO only orders within a group.
+ *   parallel, since FIFO only orders within a group. Within a group a record's processing overlaps
+ *   the post-back of the record before it (the post is I/O; the processing may be too), but the
+ *   posts themselves go one after another, each starting once the one before it has succeeded, so
+ *   a client sees its group's results in order. A record processed while its predecessor's post
+ *   fails goes back to the queue with it and is processed again on the retry: at-least-once, as
+ *   any SQS consumer is.
  * - A post to a connection that is gone (GoneException, HTTP 410) cannot succeed on a retry: the
  *   result is dropped and logged, and the record counts as done. The same holds for a result too
  *   large for @connections (PayloadTooLargeException, 413).
@@ -131,7 +136,11 @@ export function buildResult(record: SqsRecord, message: unknown, data: unknown, 
 
 type Outcome = "done" | "failed";
 
-async function handleRecord(record: SqsRecord, deps: BatchDependencies): Promise<Outcome> {
+/** A record after its processing: settled already, or a result waiting to be posted. */
+type Processed = { outcome: Outcome } | { post: () => Promise<Outcome> };
+
+/** Runs the processing function for one record; the post, if any, is left to the caller. */
+async function processRecord(record: SqsRecord, deps: BatchDependencies): Promise<Processed> {
   const startedAt = deps.now();
   const connectionId = attribute(record, "connectionId");
   const message = parseBody(record.body);
@@ -155,14 +164,18 @@ async function handleRecord(record: SqsRecord, deps: BatchDependencies): Promise
     data = await deps.process(message, context);
   } catch (error) {
     deps.log("error", "processing failed; the record will be retried", { ...fields, error: describe(error) });
-    return "failed";
+    return { outcome: "failed" };
   }
   if (connectionId === undefined || connectionId === "") {
     // Not sent through the API (no connectionId attribute): processed, but nobody to answer.
     deps.log("warn", "no connectionId attribute; result not posted", fields);
-    return "done";
+    return { outcome: "done" };
   }
   const result = buildResult(record, message, data, startedAt, context.consumer);
+  return { post: () => postResult(connectionId, result, fields, deps) };
+}
+
+async function postResult(connectionId: string, result: PatternResult, fields: Record<string, unknown>, deps: BatchDependencies): Promise<Outcome> {
   try {
     await deps.post(connectionId, JSON.stringify(result));
     return "done";
@@ -178,6 +191,32 @@ async function handleRecord(record: SqsRecord, deps: BatchDependencies): Promise
     deps.log("error", "posting the result failed; the record will be retried", { ...fields, error: describe(error) });
     return "failed";
   }
+}
+
+/**
+ * One group's records in order, each processed while the previous one's result is being posted.
+ * Resolves to the index of the first record that failed (it and every later one go back), or
+ * undefined when all are done.
+ */
+async function handleGroup(records: SqsRecord[], deps: BatchDependencies): Promise<number | undefined> {
+  // The post under way, for the record at `postingIndex`.
+  let posting: Promise<Outcome> | undefined;
+  let postingIndex = -1;
+  for (let index = 0; index < records.length; index += 1) {
+    const processed = await processRecord(records[index] as SqsRecord, deps).catch((): Processed => ({ outcome: "failed" }));
+    if (posting !== undefined) {
+      if ((await posting) === "failed") return postingIndex;
+      posting = undefined;
+    }
+    if ("outcome" in processed) {
+      if (processed.outcome === "failed") return index;
+      continue;
+    }
+    posting = processed.post().catch((): Outcome => "failed");
+    postingIndex = index;
+  }
+  if (posting !== undefined && (await posting) === "failed") return postingIndex;
+  return undefined;
 }
 
 function describe(error: unknown): string {
@@ -197,15 +236,9 @@ export async function processBatch(event: SqsEvent, deps: BatchDependencies): Pr
   const failed = new Set<string>();
   await Promise.all(
     [...groups.values()].map(async (groupRecords) => {
-      for (let index = 0; index < groupRecords.length; index += 1) {
-        const record = groupRecords[index] as SqsRecord;
-        const outcome = await handleRecord(record, deps).catch(() => "failed" as const);
-        if (outcome === "failed") {
-          // The FIFO rule: this record and every later one of its group go back to the queue.
-          for (const rest of groupRecords.slice(index)) failed.add(rest.messageId);
-          return;
-        }
-      }
+      const firstFailed = await handleGroup(groupRecords, deps);
+      // The FIFO rule: the failed record and every later one of its group go back to the queue.
+      if (firstFailed !== undefined) for (const rest of groupRecords.slice(firstFailed)) failed.add(rest.messageId);
     }),
   );
   // Reported in batch order, which keeps the response readable in logs.

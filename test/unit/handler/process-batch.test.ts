@@ -198,6 +198,76 @@ describe("processBatch", () => {
     expect(events.indexOf("end a1")).toBeLessThan(events.indexOf("start a2"));
   });
 
+  it("processes a group's next record while the previous result is being posted, and still posts one after another", async () => {
+    const events: string[] = [];
+    const pending = new Map<string, () => void>();
+    const d = deps({
+      process: (message) => {
+        events.push(`process ${(message as { data: string }).data.replace("data-", "")}`);
+        return "ok";
+      },
+      post: (_connectionId, data) => {
+        const id = (JSON.parse(data) as PatternResult).messageId;
+        events.push(`start ${id}`);
+        return new Promise<void>((resolve) =>
+          pending.set(id, () => {
+            events.push(`end ${id}`);
+            resolve();
+          }),
+        );
+      },
+    });
+    const done = processBatch({ Records: [record({ id: "a1", group: "A" }), record({ id: "a2", group: "A" })] }, d);
+    await vi.waitFor(() => expect(events).toContain("process a2"));
+    // a2 was processed while a1's post was under way, but its own post waits for a1's.
+    expect(events).toEqual(["process a1", "start a1", "process a2"]);
+    pending.get("a1")!();
+    await vi.waitFor(() => expect(pending.has("a2")).toBe(true));
+    pending.get("a2")!();
+    await expect(done).resolves.toEqual({ batchItemFailures: [] });
+    expect(events).toEqual(["process a1", "start a1", "process a2", "end a1", "start a2", "end a2"]);
+  });
+
+  it("returns a record processed during its predecessor's failed post with it, unposted, to be processed again", async () => {
+    const processed: string[] = [];
+    const d = deps({
+      process: (message) => {
+        processed.push((message as { data: string }).data);
+        return "ok";
+      },
+    });
+    const post = vi.fn(async (connectionId: string, data: string) => {
+      const result = JSON.parse(data) as PatternResult;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      if (result.messageId === "a1") throw failure("ThrottlingException", 429);
+      d.posted.push({ connectionId, result });
+    });
+    const response = await processBatch(
+      { Records: [record({ id: "a1", group: "A" }), record({ id: "a2", group: "A" }), record({ id: "a3", group: "A" })] },
+      { ...d, post },
+    );
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: "a1" }, { itemIdentifier: "a2" }, { itemIdentifier: "a3" }]);
+    expect(processed).toEqual(["data-a1", "data-a2"]);
+    expect(post).toHaveBeenCalledTimes(1);
+    expect(d.posted).toEqual([]);
+  });
+
+  it("waits for the previous post before failing a record whose processing threw, and keeps a post that succeeded", async () => {
+    const d = deps({
+      process: (message) => {
+        if ((message as { data: string }).data === "data-a2") throw new Error("bad input");
+        return "ok";
+      },
+      post: async (connectionId, data) => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        d.posted.push({ connectionId, result: JSON.parse(data) as PatternResult });
+      },
+    });
+    const response = await processBatch({ Records: [record({ id: "a1", group: "A" }), record({ id: "a2", group: "A" }), record({ id: "a3", group: "A" })] }, d);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: "a2" }, { itemIdentifier: "a3" }]);
+    expect(d.posted.map((p) => p.result.messageId)).toEqual(["a1"]);
+  });
+
   it("handles records of a standard queue (no group) independently", async () => {
     const d = deps();
     const post = vi.fn(async (_c: string, data: string) => {
