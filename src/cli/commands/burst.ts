@@ -25,7 +25,7 @@ export function registerBurstCommand(program: Command, context: CommandContext):
     .option("--profile <profile>", "AWS profile (aws target)")
     .option("--endpoint-url <url>", "AWS endpoint for CloudFormation and SQS calls")
     .option("--json", "print only the whole result as one JSON document on stdout")
-    .option("--report <file.html>", "also write a self-contained HTML report (timelines and latency histogram)")
+    .option("--report <file.html>", "also write a self-contained HTML report (timelines, latency histogram, the consumer's side)")
     .option("--events <file.ndjson>", "also write every send, result and queue sample as NDJSON (replayable)")
     .option("--replay <file.ndjson>", "send nothing: re-render the summary, --json or --report from an --events file")
     .option("--work-ms <ms>", "consumer directive: every message takes this long in the built-in handler (0 - 900000)")

@@ -1,5 +1,6 @@
 import type { QuotaCheck } from "../quota.js";
 import type { BurstReport, HistogramBin } from "../types.js";
+import { describePrediction, describeSettings } from "./consumer.js";
 import { fmtBytes, fmtCount, fmtLatency, fmtMs, fmtRate, rateLabel } from "./format.js";
 
 /**
@@ -99,6 +100,50 @@ function quotaText(q: QuotaCheck): string {
   return `${takes}; the plan put at most ${q.peakPerSecond} within one second on one bucket: ${q.ok ? "within the quota" : `over it (about ${q.predictedThrottled} predicted throttled)`}`;
 }
 
+/** The consumer's side (as the summary's "Consumer" block has it): empty when the run knows nothing of it. */
+export function consumerSection(report: BurstReport): string {
+  const figures = report.consumer;
+  if (!figures) return "";
+  const prediction = figures.config?.prediction ?? null;
+  const settings = figures.config ? describeSettings(figures.config.settings) : "";
+  if (figures.environments === null && prediction === null && !settings) return "";
+  const v = report.verification;
+  const rows: string[] = [];
+  if (prediction !== null) {
+    const error = figures.predictionError;
+    rows.push(
+      `<tr><th>drain</th><td>${esc(fmtMs(figures.measuredDrainMs))}</td><td>predicted ${esc(fmtMs(prediction.drainMs))}${
+        error === null ? "" : ` (${error >= 0 ? "+" : ""}${Math.round(error * 100)}%)`
+      }: ${esc(describePrediction(prediction, report.config.count, report.config.groups))}; measured from the first send to the last answer or dead letter</td></tr>`,
+    );
+  }
+  if (figures.environments !== null) {
+    const details = [
+      `${fmtCount(figures.environments)} environment${figures.environments === 1 ? "" : "s"}`,
+      ...(figures.peakConcurrentInvocations !== null ? [`at most ${figures.peakConcurrentInvocations} at once`] : []),
+      ...(figures.meanBatchSize !== null ? [`${figures.meanBatchSize} records each on average`] : []),
+    ];
+    rows.push(`<tr><th>batches</th><td>${figures.invocations === null ? "-" : fmtCount(figures.invocations)}</td><td>${esc(details.join(", "))}</td></tr>`);
+  }
+  rows.push(
+    `<tr><th>retried</th><td>${fmtCount(v.retried)}</td><td>${
+      (v.retriedDirected ?? 0) > 0 ? `${fmtCount(v.retriedDirected ?? 0)} directed to fail once, answered on the retry` : "answered on a later delivery"
+    }</td></tr>`,
+  );
+  if (figures.movedToDlq !== null)
+    rows.push(`<tr><th>moved to the DLQ</th><td>${fmtCount(figures.movedToDlq)}</td><td>the DLQ's depth, first to last poll</td></tr>`);
+  const dead = [...(v.deadLettered ?? []), ...(v.dlqHidden ?? [])];
+  if (dead.length > 0 || (report.config.consumer?.failAlways.length ?? 0) > 0)
+    rows.push(
+      `<tr><th>dead-lettered</th><td>${dead.length}</td><td>${esc(dead.slice(0, 50).join(", "))}${dead.length > 50 ? ` … and ${dead.length - 50} more` : ""}</td></tr>`,
+    );
+  return `<h2>Consumer</h2>
+${settings ? `<p>${esc(settings)}</p>\n` : ""}<table>
+${rows.join("\n")}
+</table>
+`;
+}
+
 export function renderHtmlReport(report: BurstReport): string {
   const c = report.config;
   const v = report.verification;
@@ -142,7 +187,7 @@ ${v.ok ? "every message answered exactly once, in the queue's order within its g
 <tr><th>peak queue depth</th><td>${fmtCount(report.queue.peakDepth)}</td><td>visible ${fmtCount(report.queue.peakVisible)}, in flight ${fmtCount(report.queue.peakInFlight)}</td></tr>
 <tr><th>drain</th><td>${esc(fmtMs(report.queue.drainMs))}</td><td>last send to last result</td></tr>
 </table>
-${lineChart("Queue depth over time", depth, "seconds since sending started", "messages")}
+${consumerSection(report)}${lineChart("Queue depth over time", depth, "seconds since sending started", "messages")}
 ${lineChart("Send and answer rates", rates, "seconds since sending started", "messages / s")}
 <h2>Latency (ms)</h2>
 <table><tr><th></th><th>n</th><th>min</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr>

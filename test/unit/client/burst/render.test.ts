@@ -247,6 +247,17 @@ describe("the consumer's side", () => {
     expect(text).toMatch(/complete: the queue drained, every message answered or dead-lettered as directed/);
   });
 
+  test("the HTML report has the same consumer figures, and no consumer section when the run knows nothing of the consumer", () => {
+    const html = renderHtmlReport(computeReport(directed()));
+    expect(html).toContain("<h2>Consumer</h2>");
+    expect(html).toContain("<p>batches of up to 10, MaximumConcurrency 10, visibility timeout 90 s, maxReceiveCount 5</p>");
+    expect(html).toMatch(/<tr><th>drain<\/th><td>500 ms<\/td><td>predicted 450\.2 s \(-100%\): /);
+    expect(html).toMatch(/<tr><th>batches<\/th><td>4<\/td><td>2 environments, at most \d at once, 5 records each on average<\/td><\/tr>/);
+    expect(html).toContain("<tr><th>moved to the DLQ</th><td>1</td>");
+    expect(html).toContain("<tr><th>dead-lettered</th><td>1</td><td>r-5</td></tr>");
+    expect(renderHtmlReport(computeReport(run()))).not.toContain("<h2>Consumer</h2>");
+  });
+
   test("the live line shows batches in flight out of the limit, retries and what moved to the DLQ", () => {
     const config = directed().config;
     const snapshot = {
