@@ -8,7 +8,10 @@
  * Warm environments are preferred, and starts are bounded:
  * - once a function has as many environments as the host has cores, a caller that finds them all
  *   busy starts another at once only on a fresh reading of idle host CPU (one per reading);
- *   otherwise it first waits for one to be released, at most MAX_START_PATIENCE_MS: another
+ *   otherwise it first waits for one to be released, at most MAX_START_PATIENCE_MS, and while it
+ *   waits the host's CPU is read again at each reading interval, so that the longest waiting
+ *   caller starts one as soon as the cores turn idle (a cold burst of a slow handler would
+ *   otherwise grow the pool only by patience, a second per round of starts): another
  *   environment would only compete for the same cores (and warm its own JIT on a share of the
  *   traffic), while a handler that mostly waits (on a slow API, say) leaves the cores idle and
  *   gets more environments, up to the limit;
@@ -23,7 +26,7 @@ import { AwsServiceError } from "../aws-error.js";
 import type { InvokeOutcome } from "../contracts.js";
 import { ExecutionEnvironment, type EnvironmentDeps } from "./environment.js";
 import type { FunctionSpec } from "./function-spec.js";
-import type { HostCpu } from "./host-cpu.js";
+import { MIN_READING_INTERVAL_MS, type HostCpu } from "./host-cpu.js";
 import { LOCAL_EAGER_ENVIRONMENTS, LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION, LOCAL_IDLE_SHARE_TO_GROW, MAX_START_PATIENCE_MS } from "./limits.js";
 
 export interface InvokeOptions {
@@ -67,13 +70,18 @@ export class StartGate {
 export class FunctionPool {
   private readonly idle: ExecutionEnvironment[] = [];
   private readonly all = new Set<ExecutionEnvironment>();
-  /** Callers waiting for an environment; `startAfter` (performance.now() ms): when they may start one instead. */
-  private readonly waiters: { resolve: (environment: ExecutionEnvironment | undefined) => void; startAfter: number }[] = [];
+  /**
+   * Callers waiting for an environment; `ticket.startAfter` (performance.now() ms): when they may
+   * start one instead (the ticket is the caller's own, kept across its waits, so a grant of idle
+   * CPU moves it forward).
+   */
+  private readonly waiters: { resolve: (environment: ExecutionEnvironment | undefined) => void; ticket: { startAfter: number } }[] = [];
   private busy = 0;
   private closed = false;
   private readonly unsubscribe: () => void;
-  /** One timer for the earliest waiter whose patience runs out. */
+  /** One timer for the earliest waiter whose patience runs out (or the next CPU reading), and when it is due (performance.now() ms). */
   private patienceTimer: NodeJS.Timeout | undefined;
+  private patienceDue = 0;
 
   constructor(
     private spec: FunctionSpec,
@@ -143,19 +151,19 @@ export class FunctionPool {
     // As many environments as the machine has cores start without waiting, and more while it has
     // idle CPU; beyond that a caller first waits for a warm one.
     const eager = this.all.size < LOCAL_EAGER_ENVIRONMENTS || this.host.takeIdle(LOCAL_IDLE_SHARE_TO_GROW);
-    const startAfter = eager ? 0 : performance.now() + MAX_START_PATIENCE_MS;
+    const ticket = { startAfter: eager ? 0 : performance.now() + MAX_START_PATIENCE_MS };
     for (;;) {
       const warm = this.takeIdle();
       if (warm) {
         this.busy++;
         return warm;
       }
-      if ((performance.now() >= startAfter || this.all.size < LOCAL_EAGER_ENVIRONMENTS) && this.all.size < this.limit && this.gate.tryTake()) {
+      if ((performance.now() >= ticket.startAfter || this.all.size < LOCAL_EAGER_ENVIRONMENTS) && this.all.size < this.limit && this.gate.tryTake()) {
         this.busy++;
         return this.start();
       }
       const handed = await new Promise<ExecutionEnvironment | undefined>((resolve) => {
-        this.waiters.push({ resolve, startAfter });
+        this.waiters.push({ resolve, ticket });
         this.armPatience();
       });
       if (this.closed) throw new AwsServiceError("ServiceException", "The local cloud is shutting down.", { status: 500 });
@@ -219,7 +227,7 @@ export class FunctionPool {
     const belowEager = this.all.size < LOCAL_EAGER_ENVIRONMENTS;
     for (let index = 0; room > 0 && index < this.waiters.length;) {
       const waiter = this.waiters[index]!;
-      if (waiter.startAfter > now && !belowEager) {
+      if (waiter.ticket.startAfter > now && !belowEager) {
         index++;
         continue;
       }
@@ -230,15 +238,56 @@ export class FunctionPool {
     this.armPatience();
   }
 
-  /** Arms the one timer at the earliest moment a waiter may start an environment instead of waiting. */
+  /**
+   * Arms the one timer for the earliest of: a waiter's patience running out; a waiter whose
+   * patience has run out but that no one woke yet, while a start slot is free; and, while a waiter
+   * could still grow the pool, the next reading of the host's CPU. A timer already due no later is
+   * kept: re-arming on every call would let a steady stream of calls postpone it indefinitely.
+   */
   private armPatience(): void {
-    clearTimeout(this.patienceTimer);
-    this.patienceTimer = undefined;
     const now = performance.now();
+    const canStart = this.all.size < this.limit && this.gate.free > 0;
     let earliest = Infinity;
-    for (const waiter of this.waiters) if (waiter.startAfter > now) earliest = Math.min(earliest, waiter.startAfter);
-    if (earliest === Infinity) return;
-    this.patienceTimer = setTimeout(() => this.wakeWaiters(), Math.ceil(earliest - now));
+    let patient = false;
+    for (const waiter of this.waiters) {
+      if (waiter.ticket.startAfter > now) {
+        patient = true;
+        earliest = Math.min(earliest, waiter.ticket.startAfter);
+      } else if (canStart) earliest = now;
+    }
+    if (patient && this.all.size < this.limit) earliest = Math.min(earliest, now + MIN_READING_INTERVAL_MS);
+    if (earliest === Infinity) {
+      clearTimeout(this.patienceTimer);
+      this.patienceTimer = undefined;
+      return;
+    }
+    if (this.patienceTimer !== undefined && this.patienceDue <= earliest) return;
+    clearTimeout(this.patienceTimer);
+    this.patienceDue = earliest;
+    this.patienceTimer = setTimeout(
+      () => {
+        this.patienceTimer = undefined;
+        this.onPatienceTimer();
+      },
+      Math.max(0, Math.ceil(earliest - now)),
+    );
     this.patienceTimer.unref();
+  }
+
+  /**
+   * Idle host CPU lets the longest waiting callers start now, one per grant (one per idle core a
+   * reading saw, as for a new call); then whoever may start is woken.
+   */
+  private onPatienceTimer(): void {
+    const now = performance.now();
+    let room = this.limit - this.all.size;
+    for (const waiter of this.waiters) {
+      if (room <= 0) break;
+      if (waiter.ticket.startAfter <= now) continue;
+      if (!this.host.takeIdle(LOCAL_IDLE_SHARE_TO_GROW)) break;
+      waiter.ticket.startAfter = now;
+      room--;
+    }
+    this.wakeWaiters();
   }
 }

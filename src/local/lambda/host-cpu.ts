@@ -34,8 +34,10 @@ function read(cores: CoreTimes, at: number): Reading {
 export class HostCpu {
   private last: Reading;
   private share = 0;
-  /** Whether the latest reading already let one environment start. */
-  private granted = false;
+  /** Environment starts the latest reading has already let through. */
+  private granted = 0;
+  /** Cores in the latest reading. */
+  private cores = 1;
 
   constructor(
     private readonly readCores: () => CoreTimes = cpus,
@@ -53,8 +55,10 @@ export class HostCpu {
   idleShare(): number {
     const at = this.now();
     if (at - this.last.at < MIN_READING_INTERVAL_MS) return this.share;
-    const reading = read(this.readCores(), at);
-    this.granted = false;
+    const cores = this.readCores();
+    const reading = read(cores, at);
+    this.cores = Math.max(1, cores.length);
+    this.granted = 0;
     if (at - this.last.at > MAX_READING_AGE_MS) {
       this.last = reading;
       this.share = 0;
@@ -67,13 +71,15 @@ export class HostCpu {
   }
 
   /**
-   * True, once per reading, when at least `share` of the host's CPU was idle: one more environment
-   * may start on it. One per reading, because a start uses what it saw idle: the next reading says
-   * whether there is still room (a burst's first calls would otherwise all see the quiet before it).
+   * True when at least `share` of the host's CPU was idle at the latest reading, once per idle core
+   * it saw (at least once): one more environment may start on each. No more per reading, because a
+   * start uses what it saw idle: the next reading says whether there is still room (a burst's first
+   * calls would otherwise all see the quiet before it).
    */
   takeIdle(share: number): boolean {
-    if (this.idleShare() < share || this.granted) return false;
-    this.granted = true;
+    const idle = this.idleShare();
+    if (idle < share || this.granted >= Math.max(1, Math.floor(idle * this.cores))) return false;
+    this.granted += 1;
     return true;
   }
 }

@@ -4,15 +4,16 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it, onTestFinished, vi } from "vitest";
 import { bootstrapPath } from "../../../src/local/lambda/bootstrap-path.js";
 import { FunctionPool, StartGate } from "../../../src/local/lambda/function-pool.js";
 import type { FunctionSpec } from "../../../src/local/lambda/function-spec.js";
+import type { HostCpu } from "../../../src/local/lambda/host-cpu.js";
 import { LOCAL_EAGER_ENVIRONMENTS, MAX_START_PATIENCE_MS } from "../../../src/local/lambda/limits.js";
 import { silentLogger } from "../../../src/local/server/logger.js";
 import { tempDir } from "../../helpers/local-cloud.js";
 
-async function pool(idle: boolean): Promise<FunctionPool> {
+async function pool(idle: boolean | Pick<HostCpu, "takeIdle">): Promise<FunctionPool> {
   const dataDir = tempDir("wsq-pool-");
   const code = join(dataDir, "code");
   mkdirSync(code);
@@ -48,7 +49,7 @@ async function pool(idle: boolean): Promise<FunctionPool> {
       now: () => Date.now(),
     },
     new StartGate(2),
-    { takeIdle: () => idle },
+    typeof idle === "boolean" ? { takeIdle: () => idle } : idle,
   );
   onTestFinished(() => created.close());
   return created;
@@ -88,5 +89,32 @@ describe("FunctionPool: wait for a warm environment, or start another", () => {
     expect(streams.has(extra)).toBe(false);
     for (const stream of await Promise.all(calls)) streams.add(stream);
     expect(streams.size).toBe(LOCAL_EAGER_ENVIRONMENTS + 1);
+  });
+
+  it("a call already waiting starts another once the host's CPU turns idle: the pool reads it again while calls wait", async () => {
+    // Busy when the call arrives, idle afterwards; one grant, as a reading gives one.
+    const host = { idleNow: false, granted: false };
+    const target = await pool({
+      takeIdle: () => {
+        if (!host.idleNow || host.granted) return false;
+        host.granted = true;
+        return true;
+      },
+    });
+    let heldDone = false;
+    const held = Promise.all(Array.from({ length: LOCAL_EAGER_ENVIRONMENTS }, () => run(target, 3 * MAX_START_PATIENCE_MS))).then((streams) => {
+      heldDone = true;
+      return streams;
+    });
+    await vi.waitFor(() => expect(target.environmentCount).toBe(LOCAL_EAGER_ENVIRONMENTS));
+    const extra = run(target, 0);
+    // The call is waiting (the CPU was busy when it came); now the cores turn idle. No new call
+    // arrives to read them: only the waiting call's own re-reading can take the grant.
+    host.idleNow = true;
+    const stream = await extra;
+    expect(host.granted).toBe(true);
+    expect(heldDone).toBe(false);
+    expect((await held).includes(stream)).toBe(false);
+    expect(target.environmentCount).toBe(LOCAL_EAGER_ENVIRONMENTS + 1);
   });
 });

@@ -47,6 +47,14 @@ describe("HostCpu", () => {
     expect(cpu.idleShare()).toBeCloseTo(0.5);
   });
 
+  it("lets one environment start per idle core a reading saw, and at least one when the share is reached", () => {
+    const { cpu, pass } = host();
+    pass(MIN_READING_INTERVAL_MS, 0);
+    expect([cpu.takeIdle(0.25), cpu.takeIdle(0.25), cpu.takeIdle(0.25)]).toEqual([true, true, false]);
+    pass(MIN_READING_INTERVAL_MS, 0.7);
+    expect([cpu.takeIdle(0.25), cpu.takeIdle(0.25)]).toEqual([true, false]);
+  });
+
   it("lets one environment start per reading of idle CPU", () => {
     const { cpu, pass } = host();
     pass(MIN_READING_INTERVAL_MS, 0.5);
