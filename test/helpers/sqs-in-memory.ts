@@ -4,9 +4,8 @@
 // Each test file calls `closeSqsInMemory()` in its own afterEach. (The unit project shares one
 // module cache per worker, so a hook registered here would run for the first file that imported
 // this module only.)
-import Database from "better-sqlite3";
-import type { LocalContext } from "../../src/local/context.js";
-import { silentLogger } from "../../src/local/server/logger.js";
+import type Database from "better-sqlite3";
+import { memoryContext } from "./memory-context.js";
 import { SqsService, type SqsServiceOptions } from "../../src/local/sqs/service.js";
 
 /** Epoch ms the clock starts at unless a test says otherwise (2027-01-15). */
@@ -38,17 +37,8 @@ export interface SqsInMemory {
 
 export function sqsInMemory(options: SqsServiceOptions = {}, start = CLOCK_START): SqsInMemory {
   const clock = { t: start, now: () => clock.t };
-  const db = new Database(":memory:");
-  const ctx: LocalContext = {
-    region: "us-east-1",
-    accountId: "000000000000",
-    dataDir: "/nonexistent",
-    db,
-    baseUrl: () => "http://127.0.0.1:4510",
-    listening: Promise.resolve("http://127.0.0.1:4510"),
-    clock,
-    log: silentLogger,
-  };
+  const ctx = memoryContext(clock);
+  const db = ctx.db;
   let service = new SqsService(ctx, options);
   open.push({ service, db });
   return {

@@ -6,11 +6,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { randomUUID } from "node:crypto";
-import Database from "better-sqlite3";
 import { AwsServiceError } from "../../../src/local/aws-error.js";
-import type { LocalContext } from "../../../src/local/context.js";
 import type { CloudFormationDependencies } from "../../../src/local/cloudformation/index.js";
-import { silentLogger } from "../../../src/local/server/logger.js";
 
 export interface Call {
   service: string;
@@ -91,20 +88,7 @@ export function fakeDependencies(
   return { ...deps, failNext: (method, error) => failures.set(method, error) };
 }
 
-export function memoryContext(): LocalContext & { close(): void } {
-  const db = new Database(":memory:");
-  return {
-    region: "us-east-1",
-    accountId: "000000000000",
-    dataDir: "/nonexistent",
-    db,
-    baseUrl: () => "http://127.0.0.1:4510",
-    listening: Promise.resolve("http://127.0.0.1:4510"),
-    clock: { now: () => Date.now() },
-    log: silentLogger,
-    close: () => db.close(),
-  };
-}
+export { memoryContext } from "../../helpers/memory-context.js";
 
 /** Serves a Query handler on loopback so the real SDK client can talk to it. */
 export async function serve(

@@ -59,6 +59,20 @@ function deps(overrides: Partial<BatchDependencies> = {}): BatchDependencies & {
   };
 }
 
+/** A post that records its start and waits until the test calls `pending.get(messageId)()`, which records its end. */
+function heldPost(events: string[], pending: Map<string, () => void>): BatchDependencies["post"] {
+  return (_connectionId, data) => {
+    const id = (JSON.parse(data) as PatternResult).messageId;
+    events.push(`start ${id}`);
+    return new Promise<void>((resolve) =>
+      pending.set(id, () => {
+        events.push(`end ${id}`);
+        resolve();
+      }),
+    );
+  };
+}
+
 function gone(): GoneException {
   return new GoneException({ message: "gone", $metadata: { httpStatusCode: 410 } });
 }
@@ -175,16 +189,7 @@ describe("processBatch", () => {
     const events: string[] = [];
     const pending = new Map<string, () => void>();
     const d = deps({
-      post: (_connectionId, data) => {
-        const id = (JSON.parse(data) as PatternResult).messageId;
-        events.push(`start ${id}`);
-        return new Promise<void>((resolve) =>
-          pending.set(id, () => {
-            events.push(`end ${id}`);
-            resolve();
-          }),
-        );
-      },
+      post: heldPost(events, pending),
     });
     const done = processBatch({ Records: [record({ id: "a1", group: "A" }), record({ id: "a2", group: "A" }), record({ id: "b1", group: "B" })] }, d);
     await vi.waitFor(() => expect(pending.size).toBe(2));
@@ -206,16 +211,7 @@ describe("processBatch", () => {
         events.push(`process ${(message as { data: string }).data.replace("data-", "")}`);
         return "ok";
       },
-      post: (_connectionId, data) => {
-        const id = (JSON.parse(data) as PatternResult).messageId;
-        events.push(`start ${id}`);
-        return new Promise<void>((resolve) =>
-          pending.set(id, () => {
-            events.push(`end ${id}`);
-            resolve();
-          }),
-        );
-      },
+      post: heldPost(events, pending),
     });
     const done = processBatch({ Records: [record({ id: "a1", group: "A" }), record({ id: "a2", group: "A" })] }, d);
     await vi.waitFor(() => expect(events).toContain("process a2"));
