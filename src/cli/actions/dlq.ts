@@ -29,7 +29,8 @@ interface Opened {
   stackFlags: string;
 }
 
-async function open(flags: DlqFlags, env: NodeJS.ProcessEnv): Promise<Opened> {
+/** Finds the stack's dead-letter queue and runs `work` with a client for it, destroyed afterwards. */
+async function withDlq(flags: DlqFlags, env: NodeJS.ProcessEnv, work: (opened: Opened) => Promise<void>): Promise<void> {
   const target = await prepareTarget(flags, { start: false }, env);
   const stackName = flags.stackName ?? DEFAULT_STACK_NAME;
   const outputs = await findStackOutputs(target, stackName, env);
@@ -37,10 +38,9 @@ async function open(flags: DlqFlags, env: NodeJS.ProcessEnv): Promise<Opened> {
   try {
     const dlq = await findDeadLetterTarget(sqs, stackName, outputs);
     const stackFlags = `${stackName === DEFAULT_STACK_NAME ? "" : ` --stack-name ${stackName}`}${target.kind === "aws" ? " --target aws" : ""}`;
-    return { target, sqs, dlq, stackFlags };
-  } catch (error) {
+    await work({ target, sqs, dlq, stackFlags });
+  } finally {
     sqs.destroy();
-    throw error;
   }
 }
 
@@ -104,9 +104,8 @@ async function searchFailures(target: Target, dlq: DeadLetterTarget, messages: r
 
 export async function runDlqList(flags: DlqFlags, context: CommandContext): Promise<void> {
   const { io } = context;
-  const { target, sqs, dlq, stackFlags } = await open(flags, io.env);
-  const signal = abortOn(context.interrupted);
-  try {
+  await withDlq(flags, io.env, async ({ target, sqs, dlq, stackFlags }) => {
+    const signal = abortOn(context.interrupted);
     if (dlq.dlqRedrivesTo !== undefined) {
       throw new WsqError(
         "DLQ_HAS_REDRIVE_POLICY",
@@ -172,9 +171,7 @@ export async function runDlqList(flags: DlqFlags, context: CommandContext): Prom
     }
     if (peek.releaseProblem) io.err(io.color.yellow(`Warning: ${peek.releaseProblem}.`));
     if (signal.aborted) context.setExitCode(ExitCode.interrupted);
-  } finally {
-    sqs.destroy();
-  }
+  });
 }
 
 function renderList(io: CliIo, dlq: DeadLetterTarget, listed: readonly ListedDeadLetter[], depthTotal: number, stackFlags: string): void {
@@ -207,10 +204,9 @@ function renderList(io: CliIo, dlq: DeadLetterTarget, listed: readonly ListedDea
 // ---------------------------------------------------------------- redrive
 export async function runDlqRedrive(flags: DlqFlags, context: CommandContext): Promise<void> {
   const { io } = context;
-  const { target, sqs, dlq, stackFlags } = await open(flags, io.env);
-  const json = flags.json === true;
-  const signal = abortOn(context.interrupted);
-  try {
+  await withDlq(flags, io.env, async ({ target, sqs, dlq, stackFlags }) => {
+    const json = flags.json === true;
+    const signal = abortOn(context.interrupted);
     const depth = await queueDepth(sqs, dlq.dlqUrl);
     const total = depth.visible + depth.inFlight;
     if (total === 0) {
@@ -307,16 +303,13 @@ export async function runDlqRedrive(flags: DlqFlags, context: CommandContext): P
         },
       );
     }
-  } finally {
-    sqs.destroy();
-  }
+  });
 }
 
 // ---------------------------------------------------------------- purge
 export async function runDlqPurge(flags: DlqFlags, context: CommandContext): Promise<void> {
   const { io } = context;
-  const { sqs, dlq, stackFlags } = await open(flags, io.env);
-  try {
+  await withDlq(flags, io.env, async ({ sqs, dlq, stackFlags }) => {
     const depth = await queueDepth(sqs, dlq.dlqUrl);
     const total = depth.visible + depth.inFlight;
     if (total === 0) {
@@ -350,9 +343,7 @@ export async function runDlqPurge(flags: DlqFlags, context: CommandContext): Pro
     }
     if (flags.json) io.out(JSON.stringify({ stackName: dlq.stackName, deadLetterQueueUrl: dlq.dlqUrl, purged: true, messages: total }, null, 2));
     else io.out(`Purged ${total} message${total === 1 ? "" : "s"} from ${queueName(dlq.dlqUrl)} (on AWS the deletion can take up to 60 seconds).`);
-  } finally {
-    sqs.destroy();
-  }
+  });
 }
 
 // ---------------------------------------------------------------- tasks, cancel
@@ -366,8 +357,7 @@ function describeTask(task: MoveTask): string {
 
 export async function runDlqTasks(flags: DlqFlags, context: CommandContext): Promise<void> {
   const { io } = context;
-  const { sqs, dlq, stackFlags } = await open(flags, io.env);
-  try {
+  await withDlq(flags, io.env, async ({ sqs, dlq, stackFlags }) => {
     const tasks = await recentTasks(sqs, dlq.dlqArn, 10);
     if (flags.json) {
       io.out(JSON.stringify({ stackName: dlq.stackName, deadLetterQueueUrl: dlq.dlqUrl, tasks }, null, 2));
@@ -379,22 +369,17 @@ export async function runDlqTasks(flags: DlqFlags, context: CommandContext): Pro
     }
     io.out(`Redrives of ${io.stdoutColor.bold(queueName(dlq.dlqUrl))}, most recent first (times in UTC):`);
     for (const task of tasks) io.out(`  ${describeTask(task)}`);
-  } finally {
-    sqs.destroy();
-  }
+  });
 }
 
 export async function runDlqCancel(flags: DlqFlags, context: CommandContext): Promise<void> {
   const { io } = context;
-  const { sqs, dlq, stackFlags } = await open(flags, io.env);
-  try {
+  await withDlq(flags, io.env, async ({ sqs, dlq, stackFlags }) => {
     const { task, movedBeforeCancel } = await cancelRedrive(sqs, dlq.dlqArn, stackFlags);
     if (flags.json) io.out(JSON.stringify({ stackName: dlq.stackName, cancelled: true, movedBeforeCancel, task }, null, 2));
     else
       io.out(
         `Cancelled the redrive of ${queueName(dlq.dlqUrl)}: ${movedBeforeCancel} message(s) had moved and stay moved; the rest stay in the dead-letter queue.`,
       );
-  } finally {
-    sqs.destroy();
-  }
+  });
 }
