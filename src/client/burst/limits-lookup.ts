@@ -4,7 +4,7 @@ import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { describeError } from "../../shared/errors.js";
 import { clientConfig, type Target } from "../../shared/target.js";
 import { LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION } from "../../local/lambda/limits.js";
-import type { ConsumerSettings } from "./consumer.js";
+import { UNKNOWN_SETTINGS, type ConsumerSettings } from "./consumer.js";
 import { queueModeOf, type QueueMode, type StageLimits } from "./quota.js";
 
 /**
@@ -70,12 +70,7 @@ export async function readConsumerSettings(
 ): Promise<ConsumerSettings> {
   const notes: string[] = [];
   const settings: ConsumerSettings = {
-    visibilityTimeoutSeconds: null,
-    maxReceiveCount: null,
-    batchSize: null,
-    maximumConcurrency: null,
-    reservedConcurrency: null,
-    functionTimeoutSeconds: null,
+    ...UNKNOWN_SETTINGS,
     // The local cloud runs at most this many environments of a function: a limit of this machine, not an AWS quota (docs/lambda.md).
     localEnvironmentLimit: target.kind === "local" ? LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION : null,
     notes,
