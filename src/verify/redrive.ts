@@ -17,15 +17,12 @@ import {
   type Message,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
+import { abortableDelay } from "../shared/delay.js";
 import { describeError } from "../shared/errors.js";
 import type { RedriveObservation } from "./observations.js";
 
 /** The redrive starts at least this long after the send, so that a new SentTimestamp shows. */
 export const REDRIVE_GAP_MS = 2000;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
-}
 
 function number(value: string | undefined): number | null {
   return value === undefined || value === "" || !Number.isFinite(Number(value)) ? null : Number(value);
@@ -57,7 +54,7 @@ async function until<T>(deadline: number, what: string, probe: () => Promise<T |
     const value = await probe();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`${what} did not happen in time`);
-    await sleep(500);
+    await abortableDelay(500, undefined);
   }
 }
 
@@ -105,7 +102,7 @@ export async function observeRedrive(sqs: SQSClient, runId: string, waitMs: numb
       const depth = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ["ApproximateNumberOfMessages"] }))).Attributes;
       return Number(depth?.ApproximateNumberOfMessages ?? 0) > 0 ? true : undefined;
     });
-    await sleep(sentAt + REDRIVE_GAP_MS - Date.now());
+    await abortableDelay(Math.max(0, sentAt + REDRIVE_GAP_MS - Date.now()), undefined);
     observation.gapMs = Date.now() - sentAt;
     await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: dlqArn, DestinationArn: sourceArn }));
     const back = await until(deadline + waitMs, "the redriven message's return", () => receive(sqs, sourceUrl, 1));

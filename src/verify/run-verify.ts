@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { abortableDelay } from "../shared/delay.js";
 import { describeError, WsqError } from "../shared/errors.js";
 import { buildMessage } from "../shared/pattern-messages.js";
 import { clientConfig, type Target } from "../shared/target.js";
@@ -357,7 +358,7 @@ async function readLogs(client: CloudWatchLogsClient, logGroupName: string, star
     const settled = error === null && seen.length > 0 && seen.length === messages.length && seen.some((m) => m.startsWith("REPORT"));
     messages = seen;
     if (settled || Date.now() > deadline) break;
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await abortableDelay(1000, undefined);
   }
   const reportFields = new Set<string>();
   for (const line of messages.filter((m) => m.startsWith("REPORT"))) {
