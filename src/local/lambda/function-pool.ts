@@ -7,7 +7,7 @@
  *
  * Warm environments are preferred, and starts are bounded:
  * - once a function has as many environments as the host has cores, a caller that finds them all
- *   busy starts another at once only on a fresh reading of idle host CPU (one per reading);
+ *   busy starts another at once only on a fresh reading of idle host CPU (one per idle core it saw);
  *   otherwise it first waits for one to be released, at most MAX_START_PATIENCE_MS, and while it
  *   waits the host's CPU is read again at each reading interval, so that the longest waiting
  *   caller starts one as soon as the cores turn idle (a cold burst of a slow handler would
