@@ -7,6 +7,15 @@ let markInterrupted: () => void = () => {};
 const interrupted = new Promise<void>((resolve) => {
   markInterrupted = resolve;
 });
+// A reader that leaves early (`wsq burst --help | head -3`, `wsq status --json | jq -e .x` failing)
+// closes the pipe: the next write fails with EPIPE. That is the reader's choice, not an error of
+// wsq's: stop quietly with the code so far instead of an unhandled 'error' and a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(typeof process.exitCode === "number" ? process.exitCode : ExitCode.ok);
+    throw error;
+  });
+}
 let interrupts = 0;
 process.on("SIGINT", () => {
   interrupts += 1;
