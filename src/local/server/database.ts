@@ -7,10 +7,11 @@ export const DATABASE_FILE = "wsq.sqlite";
 /**
  * Opens the one database of a local cloud. WAL with synchronous=FULL: a transaction that
  * committed has been fsync'd to the WAL, so an acknowledged write survives `kill -9` and power
- * loss alike. Throughput comes from group commit in the services. The one exception is the SQS
- * consumers' bookkeeping (receives, deletes, visibility changes), which the SQS group commit
- * commits at NORMAL when nothing else is in the batch: still safe from `kill -9`, possibly rolled
- * back (messages delivered again) by a power cut (docs/sqs.md, "Durability").
+ * loss alike. Throughput comes from group commit in the services. The SQS group commit is the
+ * exception: it commits at NORMAL and flushes the WAL with an fdatasync off the event loop before
+ * it answers a producer, and does not flush for the consumers' bookkeeping (receives, deletes,
+ * visibility changes): still safe from `kill -9`, possibly rolled back (messages delivered again)
+ * by a power cut (docs/sqs.md, "Durability").
  */
 export function openDatabase(dataDir: string): Database.Database {
   const file = join(dataDir, DATABASE_FILE);
