@@ -4,7 +4,8 @@
 // queue, no Lambda) answering 200, called by already warm clients split over one process per core,
 // all sending at once. Two clients, each measured the same way:
 //   - "lean": the handler's own client (src/handler/connections-client.ts, bundled as the handler
-//     zip bundles it): SigV4 with @smithy/signature-v4 and keep-alive node:http;
+//     zip bundles it): SigV4 with @smithy/signature-v4 and its own keep-alive HTTP/1.1 client
+//     (src/handler/http1.ts);
 //   - "sdk": the AWS SDK's ApiGatewayManagementApiClient, as the handler used before.
 // Warm-up is 300 calls per process: in a burst of 1,000 over ten environments each sees about 100,
 // so a function worker is never warmer than that.

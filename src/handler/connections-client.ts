@@ -1,7 +1,8 @@
 /**
  * PostToConnection, the one call the handler makes, without the AWS SDK's
  * ApiGatewayManagementApiClient: a SigV4 signature from @smithy/signature-v4 (the signer the SDK
- * itself uses) and a keep-alive node:http(s) request.
+ * itself uses) sent over a kept-alive connection by the handler's own HTTP/1.1 client (http1.ts,
+ * which says why it is not node:http).
  *
  * Why by hand: the SDK client spends about 2.5 ms of CPU per post in a function worker that sees
  * about 100 posts per burst (so it never gets warm), and it is 130 KB of the handler zip; this path
@@ -29,9 +30,9 @@
  * signed the way API Gateway checks it: the signer encodes it once more (`%40connections`,
  * `%253D`), as for every AWS service but S3 (aws-semantics.md, pitfall 8).
  */
-import type { Agent, IncomingHttpHeaders, RequestOptions, request as httpRequest } from "node:http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { NodeSha256 } from "../shared/node-sha256.js";
+import { Http1Client, type Http1Answer, type Http1Origin } from "./http1.js";
 
 export const MAX_ATTEMPTS = 3;
 export const ATTEMPT_TIMEOUT_MS = 10_000;
@@ -122,7 +123,12 @@ export function backoffDelay(kind: "throttling" | "transient", retry: number, ra
 }
 
 /** The error a non-2xx answer stands for, named from x-amzn-ErrorType, the body, or the status. */
-export function errorFromResponse(status: number, headers: IncomingHttpHeaders, body: string, metadata: ResponseMetadata): ConnectionsApiError {
+export function errorFromResponse(
+  status: number,
+  headers: Record<string, string | string[] | undefined>,
+  body: string,
+  metadata: ResponseMetadata,
+): ConnectionsApiError {
   let parsed: { message?: unknown; Message?: unknown; __type?: unknown; code?: unknown } = {};
   try {
     const value: unknown = JSON.parse(body);
@@ -169,19 +175,15 @@ export interface ConnectionsClientOptions {
   now?: () => Date;
   /** Told of each failed attempt that will be retried (the handler logs it): retries are silent otherwise. */
   onRetry?: (error: ConnectionsApiError, delayMs: number) => void;
-}
-
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
+  /** Extra TLS options for an https endpoint (tests: the CA of a local server). */
+  tls?: Http1Origin["tls"];
 }
 
 export class ConnectionsClient {
   private readonly url: URL;
   private readonly basePath: string;
   private readonly signer: SignatureV4;
-  private transport: Promise<{ agent: Agent; send: typeof httpRequest }> | undefined;
+  private readonly http: Http1Client;
   private readonly quota = new RetryQuota();
   private readonly maxAttempts: number;
   private readonly attemptTimeoutMs: number;
@@ -195,6 +197,16 @@ export class ConnectionsClient {
     if (this.url.protocol !== "https:" && this.url.protocol !== "http:")
       throw new Error(`The @connections endpoint ${options.endpoint} is not an http(s) URL.`);
     this.basePath = this.url.pathname.replace(/\/+$/, "");
+    const https = this.url.protocol === "https:";
+    this.http = new Http1Client(
+      {
+        protocol: https ? "https:" : "http:",
+        hostname: this.url.hostname.replace(/^\[(.*)\]$/, "$1"),
+        port: this.url.port !== "" ? Number(this.url.port) : https ? 443 : 80,
+        ...(options.tls !== undefined ? { tls: options.tls } : {}),
+      },
+      { maxSockets: MAX_SOCKETS, idleMs: IDLE_SOCKET_MS },
+    );
     this.signer = new SignatureV4({ credentials: options.credentials, region: options.region, service: "execute-api", sha256: NodeSha256 });
     this.maxAttempts = options.maxAttempts ?? MAX_ATTEMPTS;
     this.attemptTimeoutMs = options.attemptTimeoutMs ?? ATTEMPT_TIMEOUT_MS;
@@ -221,7 +233,7 @@ export class ConnectionsClient {
           return;
         }
         const requestId = answer.headers["x-amzn-requestid"];
-        error = errorFromResponse(answer.status, answer.headers, answer.body, {
+        error = errorFromResponse(answer.status, answer.headers, answer.body.toString("utf8"), {
           httpStatusCode: answer.status,
           ...(typeof requestId === "string" ? { requestId } : {}),
           attempts,
@@ -243,24 +255,10 @@ export class ConnectionsClient {
 
   /** Closes the pooled sockets. */
   destroy(): void {
-    void this.transport?.then(({ agent }) => agent.destroy());
+    this.http.destroy();
   }
 
-  /**
-   * The keep-alive pool, made on the first post with only the module the endpoint needs: loading
-   * node:https (TLS) costs an environment's INIT about 15 ms more than node:http, and the local
-   * cloud's endpoint is plain http.
-   */
-  private connect(): Promise<{ agent: Agent; send: typeof httpRequest }> {
-    this.transport ??= (this.url.protocol === "https:" ? import("node:https") : import("node:http")).then((module) => ({
-      agent: new module.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS, timeout: IDLE_SOCKET_MS }),
-      send: module.request,
-    }));
-    return this.transport;
-  }
-
-  private async attempt(path: string, body: Uint8Array): Promise<Answer> {
-    const { agent, send } = await this.connect();
+  private async attempt(path: string, body: Uint8Array): Promise<Http1Answer> {
     const signed = await this.signer.sign(
       {
         method: "POST",
@@ -273,35 +271,7 @@ export class ConnectionsClient {
       },
       { signingDate: this.now() },
     );
-    const options: RequestOptions = {
-      agent,
-      method: "POST",
-      hostname: this.url.hostname,
-      ...(this.url.port !== "" ? { port: Number(this.url.port) } : {}),
-      path,
-      headers: signed.headers,
-    };
-    return new Promise<Answer>((resolve, reject) => {
-      const request = send(options, (response) => {
-        const chunks: Buffer[] = [];
-        response.on("data", (chunk: Buffer) => chunks.push(chunk));
-        // A connection dropped half-way through the answer ("aborted", ECONNRESET).
-        response.on("error", fail);
-        response.on("end", () => {
-          clearTimeout(timer);
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString("utf8") });
-        });
-      });
-      const timer = setTimeout(() => {
-        request.destroy(Object.assign(new Error(`No answer from @connections within ${this.attemptTimeoutMs} ms.`), { name: "TimeoutError" }));
-      }, this.attemptTimeoutMs);
-      function fail(error: Error): void {
-        clearTimeout(timer);
-        reject(error);
-      }
-      request.on("error", fail);
-      request.end(body);
-    });
+    return this.http.request("POST", path, signed.headers, body, this.attemptTimeoutMs);
   }
 }
 

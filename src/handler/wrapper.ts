@@ -3,7 +3,7 @@
  * environment (reused across invocations), structured JSON logs, and the partial batch response.
  * Used for the built-in echo handler (index.ts) and for `wsq deploy --handler FILE`.
  *
- * The client is connections-client.ts (SigV4 and keep-alive node:http), not the AWS SDK's
+ * The client is connections-client.ts (SigV4, and a keep-alive HTTP/1.1 client of its own: http1.ts), not the AWS SDK's
  * ApiGatewayManagementApiClient: same wire request, same retries and error names, a small
  * fraction of the CPU per post and of the zip.
  */
