@@ -81,7 +81,16 @@ export const LOCAL_MAX_CONCURRENT_STARTS = Math.max(2, Math.floor(availableParal
  * (function-pool.ts). The wait runs on a received batch's visibility timeout, hence the bound.
  */
 export const LOCAL_EAGER_ENVIRONMENTS = Math.max(2, availableParallelism());
-export const LOCAL_IDLE_SHARE_TO_GROW = 0.25;
+/**
+ * A whole core's worth of the host's CPU (half of it on two cores): a new environment needs a core
+ * of its own to add anything. A quarter until 2026-12-05, which on two cores is half a core: the
+ * pauses of a CPU-bound drain itself (workers waiting on the one-threaded local cloud between
+ * posts) showed that much idle, so each warm burst started another environment, a core busy with
+ * its boot and then a JIT-cold worker. Four environments did the work of two with a third more
+ * worker CPU (A/B: 0.57-0.92 against 0.45-0.65 ms a message, bursts 978-1,442 against 908-1,288 ms);
+ * a handler that waits (`--work-ms 20`) leaves the cores idle and still grows to ten.
+ */
+export const LOCAL_IDLE_SHARE_TO_GROW = 1 / LOCAL_EAGER_ENVIRONMENTS;
 export const MAX_START_PATIENCE_MS = 1_000;
 /** Local only: an execution environment idle this long is shut down (AWS keeps them for minutes, unspecified). */
 export const IDLE_ENVIRONMENT_MS = 5 * 60_000;
