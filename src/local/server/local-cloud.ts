@@ -139,7 +139,10 @@ function toLocalRequest(request: IncomingMessage, body: Buffer): LocalRequest {
 function send(response: ServerResponse, reply: LocalResponse): void {
   const body = reply.body === undefined ? undefined : typeof reply.body === "string" ? Buffer.from(reply.body) : reply.body;
   const headers: Record<string, string | number> = { ...reply.headers };
-  if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === "content-length")) headers["content-length"] = body.length;
+  // Every answer that may have a body says how long it is, an empty one too (an @connections post's
+  // 200): without it node:http would frame the empty body as chunked.
+  const mayHaveBody = reply.status !== 204 && reply.status !== 304;
+  if (mayHaveBody && !Object.keys(headers).some((h) => h.toLowerCase() === "content-length")) headers["content-length"] = body?.length ?? 0;
   response.writeHead(reply.status, headers);
   response.end(body);
 }

@@ -87,8 +87,13 @@ describe("local API Gateway WebSocket APIs", () => {
       const connectionId = message!.Attributes!.MessageGroupId!;
       expect(connectionId).toMatch(/^[A-Za-z0-9_-]{15}=$/);
 
-      await management.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: new TextEncoder().encode('{"hello":true}') }));
+      const posted = await management.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: new TextEncoder().encode('{"hello":true}') }));
       expect(await client.next()).toBe('{"hello":true}');
+      // The empty 200 says its length (no chunked framing for an empty body).
+      const answer = await fetch(`${connections}/@connections/${encodeURIComponent(connectionId)}`, { method: "POST", body: "raw" });
+      expect([answer.status, answer.headers.get("content-length"), answer.headers.get("transfer-encoding")]).toEqual([200, "0", null]);
+      expect(await client.next()).toBe("raw");
+      expect(posted.$metadata.httpStatusCode).toBe(200);
       const info = await management.send(new GetConnectionCommand({ ConnectionId: connectionId }));
       expect(info.Identity?.SourceIp).toBe("127.0.0.1");
       expect(info.ConnectedAt).toBeInstanceOf(Date);
