@@ -121,6 +121,39 @@ export class FunctionPool {
     }
   }
 
+  /**
+   * Starts environments, up to `count` in all (and the function's limit), before any call needs
+   * them: Lambda may initialize an on-demand function's environment ahead of its first invocation
+   * ("Understanding the Lambda execution environment lifecycle", Init phase: "we recommend not
+   * relying on this behavior"), and the local cloud does it when an event source mapping starts
+   * polling the function (docs/lambda.md). Only as many as there are free start slots: a start
+   * that would have to wait is left to the first call. Each one, once its INIT is over, goes to a
+   * waiting call or joins the warm ones.
+   */
+  prewarm(count: number): void {
+    const target = Math.min(count, this.limit);
+    // Counted: environments of the current code still usable (those an update retired are on their way out).
+    let current = 0;
+    for (const environment of this.all) if (environment.alive && environment.revisionId === this.spec.revisionId) current++;
+    for (; !this.closed && current < target && this.gate.tryTake(); current++) {
+      let environment: ExecutionEnvironment;
+      try {
+        environment = this.start();
+      } catch {
+        return;
+      }
+      void environment.whenInitialized().then(() => {
+        if (this.closed || !environment.alive || environment.revisionId !== this.spec.revisionId) {
+          this.discard(environment);
+          return;
+        }
+        const waiter = this.waiters.shift();
+        if (waiter) waiter.resolve(environment);
+        else this.idle.push(environment);
+      });
+    }
+  }
+
   /** Shuts down environments idle since before `idleBefore`. */
   reap(idleBefore: number): void {
     for (let index = this.idle.length - 1; index >= 0; index--) {

@@ -24,6 +24,8 @@ export interface MappingHost {
   functionConcurrency(functionName: string): number | undefined;
   /** Keeps a shutdown step alive until close() has awaited it. */
   track(promise: Promise<void>): void;
+  /** Initializes up to `count` environments of the function ahead of its first invocation (function-pool.ts). */
+  prewarm(functionName: string, count: number): void;
 }
 
 /**
@@ -188,6 +190,14 @@ export class EventSourceMappings {
     });
     this.pollers.set(mapping.uuid, poller);
     poller.start();
+    this.host.prewarm(mapping.functionName, Math.min(poller.concurrency, limits.LOCAL_EAGER_ENVIRONMENTS));
+  }
+
+  /** The poll loops the enabled mappings of this function run, together (0: none polls for it). */
+  pollingConcurrency(functionName: string): number {
+    let loops = 0;
+    for (const poller of this.pollers.values()) if (poller.mapping.functionName === functionName) loops += poller.concurrency;
+    return loops;
   }
 
   private stopPoller(uuid: string): void {

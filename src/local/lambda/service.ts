@@ -49,6 +49,8 @@ export class LambdaService implements LambdaApi {
   private readonly stopping = new Set<Promise<void>>();
   private readonly warned = new Set<string>();
   private readonly reaper: NodeJS.Timeout;
+  /** Set by close(): nothing starts environments any more. */
+  private closing = false;
 
   constructor(
     private readonly ctx: LocalContext,
@@ -76,6 +78,7 @@ export class LambdaService implements LambdaApi {
           return Math.min(record.reservedConcurrency ?? limits.LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION, limits.LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION);
         },
         track: (promise) => this.track(promise),
+        prewarm: (functionName, count) => this.prewarm(functionName, count),
       },
     );
     this.mappings.resume();
@@ -368,6 +371,7 @@ export class LambdaService implements LambdaApi {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     clearInterval(this.reaper);
     this.mappings.close();
     // Killing the environments ends in-flight invocations (as failures: their batches are retried later).
@@ -456,10 +460,30 @@ export class LambdaService implements LambdaApi {
     return pool;
   }
 
+  /**
+   * A new code or configuration retires the warm environments; a function a mapping polls gets
+   * new ones initialized at once, as when the mapping started.
+   */
   private refreshPool(name: string): void {
     const pool = this.pools.get(name);
     const record = this.store.getFunction(name);
     if (pool && record) pool.update(this.spec(record));
+    const loops = this.mappings.pollingConcurrency(name);
+    if (loops > 0) this.prewarm(name, Math.min(loops, limits.LOCAL_EAGER_ENVIRONMENTS));
+  }
+
+  /**
+   * Environments initialized before the first call needs them (function-pool.ts, prewarm), once
+   * the local cloud listens (a restart's mappings resume before it does).
+   */
+  private prewarm(name: string, count: number): void {
+    this.whenListening().then(
+      () => {
+        const record = this.store.getFunction(name);
+        if (record !== undefined && !this.closing) this.poolFor(record).prewarm(count);
+      },
+      (error: unknown) => this.ctx.log.log("debug", "environments not initialized ahead", { function: name, error: String(error) }),
+    );
   }
 
   private cachedEnvironmentDeps: EnvironmentDeps | undefined;

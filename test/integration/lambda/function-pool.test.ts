@@ -118,3 +118,30 @@ describe("FunctionPool: wait for a warm environment, or start another", () => {
     expect(target.environmentCount).toBe(LOCAL_EAGER_ENVIRONMENTS + 1);
   });
 });
+
+describe("FunctionPool: environments initialized before a call needs them (prewarm)", () => {
+  it("starts up to the count asked, each ready for the first calls, which start none of their own", async () => {
+    const target = await pool(false);
+    target.prewarm(2);
+    expect(target.environmentCount).toBe(2);
+    // A call that comes while they initialize gets one of them, not a start of its own.
+    const streams = new Set(await Promise.all([run(target, 300), run(target, 300)]));
+    expect(streams.size).toBe(2);
+    expect(target.environmentCount).toBe(2);
+    // Asking again adds none: the count is of environments in all.
+    target.prewarm(2);
+    expect(target.environmentCount).toBe(2);
+  });
+
+  it("starts only as many as there are free start slots, and none beyond the function's limit", async () => {
+    const target = await pool(false);
+    target.prewarm(5);
+    // The gate of this pool has two slots: the rest is left to the calls that need them.
+    expect(target.environmentCount).toBe(2);
+    await run(target, 0);
+    target.update({ ...(target as unknown as { spec: FunctionSpec }).spec, reservedConcurrency: 1, revisionId: "r2" });
+    await vi.waitFor(() => expect(target.environmentCount).toBe(0));
+    target.prewarm(5);
+    expect(target.environmentCount).toBe(1);
+  });
+});
