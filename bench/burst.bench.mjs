@@ -3,6 +3,10 @@
 // with a result for it, so the difference is exactly what the pattern adds: API Gateway's
 // integration, a durable FIFO enqueue, the event source mapping, the handler and @connections.
 //
+// The echo is measured between the warm pattern bursts, one before each, and the ratio is of their
+// medians: this machine's speed drifts within a run, and a baseline taken minutes earlier moved the
+// ratio by a third from one run to the next. Each figure is a median of five.
+//
 // Targets (issue 18), each a ratio or figure measured in this run:
 //   - warm burst: at least 12% of the raw echo's throughput;
 //   - first burst after a fresh `wsq deploy` (ten environments start): at most 1.3x the warm burst,
@@ -40,7 +44,7 @@ import { wsqRunner } from "./wsq-process.mjs";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const COUNT = 1000;
 const CONNECTIONS = 10;
-const RUNS = 3;
+const RUNS = 5;
 const COLD_RUNS = 3;
 const TARGET_RATIO = 0.12;
 const TARGET_FIRST_VS_WARM = 1.3;
@@ -217,11 +221,10 @@ let exitCode = 0;
 const echo = await startEcho();
 console.log(`load average at start: ${load()} (${CORES} cores)`);
 try {
-  // Baseline first: the same client, the same 1,000 messages, a server that answers at once.
-  await burst(["--url", echo.url]); // warm-up
-  const echoReports = [];
-  for (let i = 0; i < RUNS; i++) echoReports.push(await burst(["--url", echo.url]));
-  const base = describe("raw ws echo (baseline)", echoReports);
+  // Baseline: the same client, the same 1,000 messages, a server that answers at once. Warmed up
+  // here; measured between the warm pattern bursts below, one echo before each, so that the ratio
+  // compares runs of the same minute (this machine's speed drifts by a fifth within a bench run).
+  await burst(["--url", echo.url]);
 
   // The floor, measured before the local cloud starts so nothing else competes for the cores.
   const floors = {};
@@ -266,12 +269,16 @@ try {
   const coldGap = Math.max(...cold.map((c) => c.gap));
   console.log(`${label("")} longest depth-probe gap: ${cold.map((c) => `${fmt(c.gap, 0)} ms`).join(", ")}`);
 
-  /** Warms the deployed function's workers with one burst, then runs RUNS measured bursts. */
-  async function warmRuns() {
+  /**
+   * Warms the deployed function's workers with one burst, then runs RUNS measured bursts, each
+   * after an echo burst when `echoReports` is given (they go there).
+   */
+  async function warmRuns(echoReports) {
     await burst([]); // warm-up: starts the function's workers
     const reports = [];
     const cpu = [];
     for (let i = 0; i < RUNS; i++) {
+      if (echoReports) echoReports.push(await burst(["--url", echo.url]));
       const before = cpuMs(cloudPid);
       reports.push(await burst([]));
       const after = cpuMs(cloudPid);
@@ -281,8 +288,12 @@ try {
   }
 
   await must(["deploy", "--yes"]);
-  const warm = await warmRuns();
+  const echoReports = [];
+  const warm = await warmRuns(echoReports);
+  const base = describe("raw ws echo (baseline, between the warm bursts)", echoReports);
   const pattern = describe("warm burst (pattern)", warm.reports);
+  const ratios = echoReports.map((e, i) => e.durationMs / warm.reports[i].durationMs);
+  console.log(`${label("")} ratio of each pair (echo, then pattern): ${ratios.map((r) => `${fmt(r * 100)}%`).join(", ")}`);
   const warmGap = Math.max(...warm.reports.map(longestProbeGap));
   const peak = median(warm.reports.map((r) => r.queue.peakDepth ?? 0));
   const wait = median(warm.reports.map((r) => r.latency.queueWait.p99 ?? 0));
