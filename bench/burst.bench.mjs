@@ -353,6 +353,12 @@ try {
         `${fmt((allowed * CORES) / COUNT, 2)} ms of CPU per message even with all ${CORES} cores busy throughout; they spent ${fmt(warm.cpu.cloud, 2)} + ${fmt(warm.cpu.functions, 2)} = ${fmt(perMessage, 2)} ms, ` +
         `at least ${fmt((perMessage * COUNT) / CORES, 0)} ms of drain; the post-backs alone took ${fmt(floors.lean.wallMs, 0)} ms; the warm burst took ${fmt(pattern.duration, 0)} ms`,
     );
+    // The tighter bound: every message passes through the local cloud's one event loop (frame,
+    // SendMessage, receive, @connections post, delete), which no second core can share.
+    console.log(
+      `arithmetic: the local cloud is one event loop, so its ${fmt(warm.cpu.cloud, 2)} ms a message is at least ${fmt(warm.cpu.cloud * COUNT, 0)} ms of any burst ` +
+        `(${fmt((warm.cpu.cloud * COUNT * 100) / pattern.duration, 0)}% of this one); the ratio target needs it at or under ${fmt(allowed / COUNT, 2)} ms a message`,
+    );
   }
 
   // For comparison, not a target: the same burst with two function environments instead of ten.
