@@ -64,8 +64,11 @@ export interface DurableSync {
  */
 export function walSync(db: Database.Database): DurableSync {
   if (db.memory) return { sync: (done) => setImmediate(() => done(null)), syncNow: () => undefined, close: () => undefined };
+  // The local cloud's database is always in WAL mode (database.ts); any other journal mode commits
+  // into the database file itself, which is then the one to flush.
+  const file = String(db.pragma("journal_mode", { simple: true })).toLowerCase() === "wal" ? `${db.name}-wal` : db.name;
   let fd: number | undefined;
-  const open = (): number => (fd ??= openSync(`${db.name}-wal`, "r"));
+  const open = (): number => (fd ??= openSync(file, "r"));
   return {
     sync(done) {
       let target: number;

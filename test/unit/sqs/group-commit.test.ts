@@ -210,6 +210,20 @@ describe("the SQS group commit", () => {
       committer.close();
     });
 
+    it("flushes the database file itself when the database is not in WAL mode", async () => {
+      const dir = mkdtempSync(join(tmpdir(), "wsq-group-commit-"));
+      onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+      db = new Database(join(dir, "rollback.sqlite"));
+      db.exec("CREATE TABLE t (v TEXT NOT NULL)");
+      const committer = new GroupCommitter(
+        db,
+        () => undefined,
+        () => undefined,
+      );
+      await expect(committer.submit(() => db.prepare("INSERT INTO t (v) VALUES ('sent')").run().changes)).resolves.toBe(1);
+      committer.close();
+    });
+
     it("restores the connection's level after a commit that failed", async () => {
       const { committer } = makeOnDisk(manualSync());
       // A deferred foreign key is checked at COMMIT: the commit itself fails, not the operation.
