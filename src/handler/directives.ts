@@ -25,22 +25,25 @@
  * "wsq/directives"` and export `process = withDirectives(yourFunction)`.
  */
 import { randomBytes } from "node:crypto";
-import { DIRECTIVES_MEMBER, MAX_WORK_MS, type ConsumerDirectives, type FailDirective } from "../shared/pattern-messages.js";
+import {
+  DIRECTIVES_MEMBER,
+  isRecord,
+  MAX_WORK_MS,
+  WORK_RESERVE_MS,
+  workReserveMs,
+  type ConsumerDirectives,
+  type FailDirective,
+} from "../shared/pattern-messages.js";
+import { logLine } from "./log.js";
 import type { ProcessContext, ProcessFunction } from "./process-batch.js";
 import type { SqsBatchResponse, SqsEvent } from "./sqs-event.js";
 
 /** API Gateway's integration timeout (29 s): SQS has the frame within it, or never. */
 export const INTEGRATION_TIMEOUT_MS = 29_000;
-/** Time kept back from a record's `work` for posting its answer and ending the invocation. */
-export const WORK_RESERVE_MS = 1_000;
 /** Without an invocation deadline (no Lambda context): Lambda's default timeout, 3 s, less the reserve. */
 export const NO_DEADLINE_WORK_CAP_MS = 2_000;
 
 export type ParsedDirectives = { directives: ConsumerDirectives; error: null } | { directives: null; error: string } | { directives: null; error: null };
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** The `wsq` member of a message, checked (pure). No member: nothing; a malformed one: the reason, and nothing applies. */
 export function parseDirectives(message: unknown): ParsedDirectives {
@@ -164,8 +167,7 @@ export function withInvocation(
     const remaining = typeof context?.getRemainingTimeInMillis === "function" ? context.getRemainingTimeInMillis() : null;
     current = {
       deadline: remaining === null ? null : Date.now() + remaining,
-      // A fifth of a short function's time, at most a second.
-      reserveMs: remaining === null ? WORK_RESERVE_MS : Math.min(WORK_RESERVE_MS, Math.floor(remaining / 5)),
+      reserveMs: remaining === null ? WORK_RESERVE_MS : workReserveMs(remaining),
       requestId: typeof context?.awsRequestId === "string" ? context.awsRequestId : null,
       batchSize: Array.isArray(event?.Records) ? event.Records.length : null,
     };
@@ -179,12 +181,6 @@ export function withInvocation(
 
 function sleep(ms: number): Promise<void> {
   return ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function logLine(level: "info" | "warn", message: string, fields: Record<string, unknown>): void {
-  const line = JSON.stringify({ level, message, ...fields });
-  if (level === "warn") console.warn(line);
-  else console.log(line);
 }
 
 /**

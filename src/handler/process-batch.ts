@@ -18,7 +18,8 @@
  *   fails that record AND every later record of its group in this batch: reporting only the failed
  *   one would let later messages of the group be deleted before it, breaking the group's order.
  */
-import type { ConsumerReport, PatternMessage, PatternResult } from "../shared/pattern-messages.js";
+import { isRecord, type ConsumerReport, type PatternMessage, type PatternResult } from "../shared/pattern-messages.js";
+import type { LogLevel } from "./log.js";
 import type { SqsBatchResponse, SqsEvent, SqsRecord } from "./sqs-event.js";
 
 /** What a processing function learns about the message besides its content. */
@@ -54,8 +55,6 @@ export interface ProcessContext {
  */
 export type ProcessFunction = (message: unknown, context: ProcessContext) => unknown;
 
-export type LogLevel = "info" | "warn" | "error";
-
 export interface BatchDependencies {
   /** PostToConnection: sends one text frame to one connection. */
   post(connectionId: string, data: string): Promise<void>;
@@ -66,10 +65,6 @@ export interface BatchDependencies {
 
 /** The default processing: echo the client's `data` (or the whole frame when it has none). */
 export const echoData: ProcessFunction = (message) => (isRecord(message) && "data" in message ? message.data : message);
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function errorName(error: unknown): string {
   return error instanceof Error ? error.name : typeof error;

@@ -8,7 +8,8 @@
  * fraction of the CPU per post and of the zip.
  */
 import { connectionsClientFromEnvironment } from "./connections-client.js";
-import { processBatch, type LogLevel, type ProcessFunction } from "./process-batch.js";
+import { logLine } from "./log.js";
+import { processBatch, type ProcessFunction } from "./process-batch.js";
 import type { SqsBatchResponse, SqsEvent } from "./sqs-event.js";
 
 /** Set by the template: the stage's @connections endpoint (https://… on AWS, http://127.0.0.1:… locally). */
@@ -17,13 +18,6 @@ export const CONNECTIONS_URL_VARIABLE = "WSQ_CONNECTIONS_URL";
 /** What the wrapper needs of a @connections client (ConnectionsClient, or a stand-in in tests). */
 export interface PostBackClient {
   postToConnection(connectionId: string, data: string): Promise<void>;
-}
-
-function log(level: LogLevel, message: string, fields: Record<string, unknown>): void {
-  const line = JSON.stringify({ level, message, ...fields });
-  if (level === "error") console.error(line);
-  else if (level === "warn") console.warn(line);
-  else console.log(line);
 }
 
 export type SqsHandler = (event: SqsEvent) => Promise<SqsBatchResponse>;
@@ -39,7 +33,7 @@ export function createHandler(process_: ProcessFunction, options: { client?: Pos
     const endpoint = env[CONNECTIONS_URL_VARIABLE];
     if (!endpoint) throw new Error(`${CONNECTIONS_URL_VARIABLE} is not set; the function was not deployed by the wsq template.`);
     client = connectionsClientFromEnvironment(endpoint, env, (error, delayMs) =>
-      log("warn", "posting the result failed; retrying", { error: `${error.name}: ${error.message}`, attempt: error.$metadata.attempts, delayMs }),
+      logLine("warn", "posting the result failed; retrying", { error: `${error.name}: ${error.message}`, attempt: error.$metadata.attempts, delayMs }),
     );
     return client;
   };
@@ -48,6 +42,6 @@ export function createHandler(process_: ProcessFunction, options: { client?: Pos
       post: (connectionId, data) => getClient().postToConnection(connectionId, data),
       process: process_,
       now: () => Date.now(),
-      log,
+      log: logLine,
     });
 }

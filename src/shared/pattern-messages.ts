@@ -29,6 +29,17 @@ export const DEFAULT_ACTION = "send";
 export const DIRECTIVES_MEMBER = "wsq";
 /** The largest `work` a directive may ask for: Lambda's longest function timeout, 900 s. */
 export const MAX_WORK_MS = 900_000;
+/** Time the handler keeps back from `work` for posting its answers and ending the invocation, at most. */
+export const WORK_RESERVE_MS = 1_000;
+
+/**
+ * What the handler keeps back from an invocation's `remainingMs` (its time left when it starts):
+ * a fifth of a short function's time, at most WORK_RESERVE_MS. The handler applies it
+ * (src/handler/directives.ts); `wsq burst` predicts with it (src/client/burst/consumer.ts).
+ */
+export function workReserveMs(remainingMs: number): number {
+  return Math.min(WORK_RESERVE_MS, Math.floor(remainingMs / 5));
+}
 
 export type FailDirective = "once" | "always";
 
@@ -111,7 +122,8 @@ export interface ApiErrorFrame {
 export type IncomingFrame =
   { kind: "result"; result: PatternResult } | { kind: "api-error"; error: ApiErrorFrame } | { kind: "other"; raw: string; json: unknown };
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/** A JSON object (not an array, not null). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 

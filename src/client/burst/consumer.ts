@@ -1,6 +1,6 @@
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import { uniformInt } from "pure-rand/distribution/uniformInt";
-import type { ConsumerDirectives } from "../../shared/pattern-messages.js";
+import { workReserveMs, type ConsumerDirectives } from "../../shared/pattern-messages.js";
 
 /**
  * The consumer side of a burst, decided before it is sent (pure): which messages carry which
@@ -103,9 +103,6 @@ export function concurrencyLimit(settings: ConsumerSettings): number | null {
 }
 
 // ------------------------------------------------------------------ the prediction
-/** Kept back from `work` at the end of each invocation by the handler (src/handler/directives.ts). */
-const HANDLER_RESERVE_MS = 1000;
-
 export interface DrainPrediction {
   /** Predicted time from the first message written to the last one answered (or dead-lettered), ms. */
   drainMs: number;
@@ -153,7 +150,7 @@ export function predictDrain(input: {
   let workMs = requestedWork;
   if (settings.functionTimeoutSeconds !== null && requestedWork > 0) {
     // The handler caps each record's work under what is left of its invocation; a full batch shares one.
-    const budget = settings.functionTimeoutSeconds * 1000 - Math.min(HANDLER_RESERVE_MS, (settings.functionTimeoutSeconds * 1000) / 5);
+    const budget = settings.functionTimeoutSeconds * 1000 - workReserveMs(settings.functionTimeoutSeconds * 1000);
     workMs = Math.min(requestedWork, budget / Math.max(1, settings.batchSize ?? 1));
     if (workMs < requestedWork)
       caveats.push(
