@@ -142,15 +142,7 @@ export class FunctionPool {
       } catch {
         return;
       }
-      void environment.whenInitialized().then(() => {
-        if (this.closed || !environment.alive || environment.revisionId !== this.spec.revisionId) {
-          this.discard(environment);
-          return;
-        }
-        const waiter = this.waiters.shift();
-        if (waiter) waiter.resolve(environment);
-        else this.idle.push(environment);
-      });
+      void environment.whenInitialized().then(() => this.offer(environment));
     }
   }
 
@@ -238,6 +230,11 @@ export class FunctionPool {
 
   private release(environment: ExecutionEnvironment): void {
     this.busy--;
+    this.offer(environment);
+  }
+
+  /** An environment free for a call (after one, or after its INIT): to the longest waiting call, else among the warm ones; discarded when it is no longer usable. */
+  private offer(environment: ExecutionEnvironment): void {
     if (this.closed || !environment.alive || environment.revisionId !== this.spec.revisionId) {
       this.discard(environment);
       this.wakeWaiters();
