@@ -24,8 +24,8 @@ export interface MappingHost {
   functionConcurrency(functionName: string): number | undefined;
   /** Keeps a shutdown step alive until close() has awaited it. */
   track(promise: Promise<void>): void;
-  /** Initializes up to `count` environments of the function ahead of its first invocation (function-pool.ts). */
-  prewarm(functionName: string, count: number): void;
+  /** Initializes environments of the function ahead of its first invocation, for `concurrency` poll loops (at most one per core: function-pool.ts). */
+  prewarm(functionName: string, concurrency: number): void;
 }
 
 /**
@@ -190,7 +190,7 @@ export class EventSourceMappings {
     });
     this.pollers.set(mapping.uuid, poller);
     poller.start();
-    this.host.prewarm(mapping.functionName, Math.min(poller.concurrency, limits.LOCAL_EAGER_ENVIRONMENTS));
+    this.host.prewarm(mapping.functionName, poller.concurrency);
   }
 
   /** The poll loops the enabled mappings of this function run, together (0: none polls for it). */

@@ -78,7 +78,7 @@ export class LambdaService implements LambdaApi {
           return Math.min(record.reservedConcurrency ?? limits.LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION, limits.LOCAL_MAX_ENVIRONMENTS_PER_FUNCTION);
         },
         track: (promise) => this.track(promise),
-        prewarm: (functionName, count) => this.prewarm(functionName, count),
+        prewarm: (functionName, concurrency) => this.prewarm(functionName, concurrency),
       },
     );
     this.mappings.resume();
@@ -469,18 +469,19 @@ export class LambdaService implements LambdaApi {
     const record = this.store.getFunction(name);
     if (pool && record) pool.update(this.spec(record));
     const loops = this.mappings.pollingConcurrency(name);
-    if (loops > 0) this.prewarm(name, Math.min(loops, limits.LOCAL_EAGER_ENVIRONMENTS));
+    if (loops > 0) this.prewarm(name, loops);
   }
 
   /**
-   * Environments initialized before the first call needs them (function-pool.ts, prewarm), once
-   * the local cloud listens (a restart's mappings resume before it does).
+   * Environments initialized before the first call needs them (function-pool.ts, prewarm), for
+   * `concurrency` poll loops but at most one per core (the pool starts no more without a reason),
+   * once the local cloud listens (a restart's mappings resume before it does).
    */
-  private prewarm(name: string, count: number): void {
+  private prewarm(name: string, concurrency: number): void {
     this.whenListening().then(
       () => {
         const record = this.store.getFunction(name);
-        if (record !== undefined && !this.closing) this.poolFor(record).prewarm(count);
+        if (record !== undefined && !this.closing) this.poolFor(record).prewarm(Math.min(concurrency, limits.LOCAL_EAGER_ENVIRONMENTS));
       },
       (error: unknown) => this.ctx.log.log("debug", "environments not initialized ahead", { function: name, error: String(error) }),
     );
