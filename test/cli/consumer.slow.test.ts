@@ -1,15 +1,16 @@
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GetQueueAttributesCommand, SetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
-import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import type { LocalCloud } from "../../src/local/server/local-cloud.js";
 import type { BurstReport } from "../../src/client/burst/types.js";
 import type { PatternResult } from "../../src/shared/pattern-messages.js";
 import { runWsq } from "./local-helpers.js";
 import { eventually } from "../helpers/eventually.js";
 import { sdkConfig, startTestCloud, tempDir } from "../helpers/local-cloud.js";
+import { messagesIn, shortenRedelivery, stackOutputs } from "../helpers/pattern-stack.js";
+import type { StackOutputs } from "../../src/deploy/stack-outputs.js";
 
 // Issue 20's target, step by step with the built binary against a local cloud: a burst whose
 // messages fail as directed ends with exactly those messages in the DLQ; `wsq dlq list` names
@@ -29,19 +30,14 @@ const STACK = "consumer";
 let cloud: LocalCloud;
 let home: string;
 let sqs: SQSClient;
-let outputs: Record<string, string>;
+let outputs: StackOutputs;
 let failAlways: string[] = [];
 
 function wsq(args: string[], timeoutMs?: number) {
   return runWsq([...args, "--endpoint-url", cloud.url, "--stack-name", STACK], home, timeoutMs);
 }
 
-async function depth(url: string): Promise<number> {
-  const a = (
-    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }))
-  ).Attributes;
-  return Number(a?.ApproximateNumberOfMessages) + Number(a?.ApproximateNumberOfMessagesNotVisible);
-}
+const depth = (url: string): Promise<number> => messagesIn(sqs, url);
 
 beforeAll(async () => {
   cloud = await startTestCloud();
@@ -49,14 +45,8 @@ beforeAll(async () => {
   const deploy = await wsq(["deploy", "--yes", "--parameter", "BatchSize=1"], 150_000);
   expect(deploy.code, deploy.stderr).toBe(0);
   sqs = new SQSClient(sdkConfig(cloud));
-  const cfn = new CloudFormationClient(sdkConfig(cloud));
-  outputs = Object.fromEntries(
-    ((await cfn.send(new DescribeStacksCommand({ StackName: STACK }))).Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey as string, o.OutputValue as string]),
-  );
-  cfn.destroy();
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: outputs.QueueUrl, AttributeNames: ["RedrivePolicy"] }));
-  const redrive = { ...(JSON.parse(Attributes?.RedrivePolicy ?? "{}") as Record<string, unknown>), maxReceiveCount: 2 };
-  await sqs.send(new SetQueueAttributesCommand({ QueueUrl: outputs.QueueUrl, Attributes: { VisibilityTimeout: "4", RedrivePolicy: JSON.stringify(redrive) } }));
+  outputs = await stackOutputs(sdkConfig(cloud), STACK);
+  await shortenRedelivery(sqs, outputs.QueueUrl, { maxReceiveCount: 2, visibilityTimeoutSeconds: 4 });
   const warm = await wsq(["burst", "--count", "50", "--json"], 60_000);
   expect(warm.code, warm.stderr).toBe(0);
 }, 200_000);
@@ -100,7 +90,7 @@ describe("a burst with failures, its dead letters, and their redrive (wsq burst,
     expect(report.consumer?.config?.prediction?.failAlways).toBe(10);
     expect(report.consumer?.measuredDrainMs).toBeGreaterThan(0);
     // And nothing else is there.
-    expect(await depth(outputs.DeadLetterQueueUrl as string)).toBe(10);
+    expect(await depth(outputs.DeadLetterQueueUrl)).toBe(10);
   }, 150_000);
 
   it("--work-ms and --fail-once-rate: every message takes its work, the directed ones are answered on their retry, counted as retried, not duplicated", async () => {
@@ -173,8 +163,8 @@ describe("a burst with failures, its dead letters, and their redrive (wsq burst,
     } finally {
       logs.destroy();
     }
-    await eventually(async () => (await depth(outputs.QueueUrl as string)) === 0, "the queue to be empty", 30_000, 200);
-    expect(await depth(outputs.DeadLetterQueueUrl as string)).toBe(0);
+    await eventually(async () => (await depth(outputs.QueueUrl)) === 0, "the queue to be empty", 30_000, 200);
+    expect(await depth(outputs.DeadLetterQueueUrl)).toBe(0);
     const list = await wsq(["dlq", "list", "--json"]);
     expect((JSON.parse(list.stdout) as { messages: unknown[] }).messages).toEqual([]);
   }, 120_000);

@@ -3,20 +3,14 @@ import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import * as pty from "node-pty";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
-import {
-  ChangeMessageVisibilityBatchCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SetQueueAttributesCommand,
-  SQSClient,
-  type Message,
-} from "@aws-sdk/client-sqs";
-import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
+import { ChangeMessageVisibilityBatchCommand, ReceiveMessageCommand, SQSClient, type Message } from "@aws-sdk/client-sqs";
 import type { LocalCloud } from "../../src/local/server/local-cloud.js";
 import { buildMessage } from "../../src/shared/pattern-messages.js";
 import { runWsq, WSQ_BIN } from "./local-helpers.js";
 import { eventually } from "../helpers/eventually.js";
 import { sdkConfig, startTestCloud, tempDir } from "../helpers/local-cloud.js";
+import { messagesIn, shortenRedelivery, stackOutputs } from "../helpers/pattern-stack.js";
+import type { StackOutputs } from "../../src/deploy/stack-outputs.js";
 import { openFrameClient, type FrameClient } from "../helpers/ws-client.js";
 
 // `wsq dlq` (the built binary) against a pattern deployed on a local cloud with a handler that
@@ -27,7 +21,7 @@ const STACK = "dlqcli";
 let cloud: LocalCloud;
 let home: string;
 let sqs: SQSClient;
-let outputs: Record<string, string>;
+let outputs: StackOutputs;
 let fixedMarker: string;
 let client: FrameClient;
 const answers: { id: string; messageId: string }[] = [];
@@ -36,12 +30,7 @@ function wsq(args: string[], timeoutMs?: number) {
   return runWsq(["dlq", ...args, "--endpoint-url", cloud.url, "--stack-name", STACK], home, timeoutMs);
 }
 
-async function depth(url: string): Promise<number> {
-  const a = (
-    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }))
-  ).Attributes;
-  return Number(a?.ApproximateNumberOfMessages) + Number(a?.ApproximateNumberOfMessagesNotVisible);
-}
+const depth = (url: string): Promise<number> => messagesIn(sqs, url);
 
 beforeAll(async () => {
   // Ordered frames: the messages below are sent together and their queue order is what the
@@ -63,17 +52,11 @@ beforeAll(async () => {
   const deploy = await runWsq(["deploy", "--yes", "--endpoint-url", cloud.url, "--stack-name", STACK, "--handler", handler], home, 150_000);
   expect(deploy.code, deploy.stderr).toBe(0);
   sqs = new SQSClient(sdkConfig(cloud));
-  const cfn = new CloudFormationClient(sdkConfig(cloud));
-  outputs = Object.fromEntries(
-    ((await cfn.send(new DescribeStacksCommand({ StackName: STACK }))).Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey as string, o.OutputValue as string]),
-  );
-  cfn.destroy();
+  outputs = await stackOutputs(sdkConfig(cloud), STACK);
   // Through the SQS API, as an operator could: one delivery before the DLQ, handed out again
   // 5 s after a failure, so a failing message reaches the DLQ within the test.
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: outputs.QueueUrl, AttributeNames: ["RedrivePolicy"] }));
-  const redrive = { ...(JSON.parse(Attributes?.RedrivePolicy ?? "{}") as Record<string, unknown>), maxReceiveCount: 1 };
-  await sqs.send(new SetQueueAttributesCommand({ QueueUrl: outputs.QueueUrl, Attributes: { VisibilityTimeout: "5", RedrivePolicy: JSON.stringify(redrive) } }));
-  client = await openFrameClient(outputs.WebSocketUrl as string);
+  await shortenRedelivery(sqs, outputs.QueueUrl, { maxReceiveCount: 1, visibilityTimeoutSeconds: 5 });
+  client = await openFrameClient(outputs.WebSocketUrl);
   void (async () => {
     for (;;) {
       const frame = JSON.parse(await client.next()) as { type?: string; id?: string; messageId?: string };
@@ -117,7 +100,7 @@ describe("wsq dlq against a deployed pattern", () => {
       { id: "ok-1", group: "ok", data: "fine" },
     ]);
     await eventually(
-      async () => (await depth(outputs.DeadLetterQueueUrl as string)) === 3 && answers.some((a) => a.id === "ok-1"),
+      async () => (await depth(outputs.DeadLetterQueueUrl)) === 3 && answers.some((a) => a.id === "ok-1"),
       "the poison to be dead-lettered",
       60_000,
       200,
@@ -147,7 +130,7 @@ describe("wsq dlq against a deployed pattern", () => {
     const second = JSON.parse((await wsq(["list", "--json"])).stdout) as ListedJson;
     expect(second.messages.map((m) => m.messageId)).toEqual(listed.messages.map((m) => m.messageId));
     expect(second.messages.map((m) => m.receiveCount)).toEqual(listed.messages.map((m) => m.receiveCount + 1));
-    expect(await depth(outputs.DeadLetterQueueUrl as string)).toBe(3);
+    expect(await depth(outputs.DeadLetterQueueUrl)).toBe(3);
 
     const text = await wsq(["list"]);
     expect(text.code).toBe(0);
@@ -163,7 +146,7 @@ describe("wsq dlq against a deployed pattern", () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/without confirmation: there is no terminal/);
     expect(refused.stderr).toMatch(/--yes/);
-    expect(await depth(outputs.DeadLetterQueueUrl as string)).toBe(3);
+    expect(await depth(outputs.DeadLetterQueueUrl)).toBe(3);
 
     writeFileSync(fixedMarker, "");
     const run = await wsq(["redrive", "--yes", "--json"]);
@@ -187,7 +170,7 @@ describe("wsq dlq against a deployed pattern", () => {
     rmSync(fixedMarker, { force: true });
     const ids = Array.from({ length: 6 }, (_, i) => `q${i}`);
     send(ids.map((id) => ({ id, group: id, data: "poison" })));
-    const dlqUrl = outputs.DeadLetterQueueUrl as string;
+    const dlqUrl = outputs.DeadLetterQueueUrl;
     await eventually(async () => (await depth(dlqUrl)) === ids.length, "the new poison to be dead-lettered", 60_000, 200);
     // Held in flight by this test, the dead letters cannot move: the task stays RUNNING, whatever the machine's speed.
     const held: Message[] = (await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 120 }))).Messages ?? [];

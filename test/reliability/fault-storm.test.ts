@@ -1,4 +1,3 @@
-import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -7,6 +6,7 @@ import type { DaemonState } from "../../src/local/daemon/state.js";
 import { LOCAL_CREDENTIALS } from "../../src/shared/target.js";
 import { killRecorded, runWsq } from "../cli/local-helpers.js";
 import { tempDir } from "../helpers/local-cloud.js";
+import { stackOutputs } from "../helpers/pattern-stack.js";
 
 // A storm of handler faults through the whole pattern: the processing function throws, exits its
 // worker, hangs past its timeout or succeeds, by message, on first deliveries; a few messages fail
@@ -43,11 +43,7 @@ describe("a storm of handler faults", () => {
     const deploy = await runWsq(["deploy", "--yes", "--handler", handler, "--parameter", "FunctionTimeoutSeconds=5"], home, 120_000);
     expect(deploy.code, deploy.stderr).toBe(0);
     const config = { endpoint: state.url, region: state.region, credentials: LOCAL_CREDENTIALS };
-    const cfn = new CloudFormationClient(config);
-    const outputs = Object.fromEntries(
-      ((await cfn.send(new DescribeStacksCommand({ StackName: "wsq" }))).Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]),
-    );
-    cfn.destroy();
+    const outputs = await stackOutputs(config, "wsq");
     // Retries come after the visibility timeout; 6 s is longer than the 5 s function timeout, so a
     // hanging invocation is ended before its messages are handed out again.
     const sqs = new SQSClient(config);

@@ -1,6 +1,5 @@
-import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { LambdaClient, ListEventSourceMappingsCommand, UpdateEventSourceMappingCommand } from "@aws-sdk/client-lambda";
-import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -11,6 +10,7 @@ import { LOCAL_CREDENTIALS } from "../../src/shared/target.js";
 import { killRecorded, runWsq } from "../cli/local-helpers.js";
 import { eventually, sleep } from "../helpers/eventually.js";
 import { tempDir } from "../helpers/local-cloud.js";
+import { messagesIn, stackOutputs } from "../helpers/pattern-stack.js";
 
 // kill -9 of the local cloud while the function drains a burst, then a restart on the same data:
 // every message the gateway accepted is processed, each group in order, and only messages that
@@ -78,11 +78,7 @@ describe("kill -9 of the local cloud in the middle of a burst", () => {
         120_000,
       );
       expect(deploy.code, deploy.stderr).toBe(0);
-      const cfn = new CloudFormationClient(config);
-      const outputs = Object.fromEntries(
-        ((await cfn.send(new DescribeStacksCommand({ StackName: "wsq" }))).Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]),
-      );
-      cfn.destroy();
+      const outputs = await stackOutputs(config, "wsq");
 
       // 1. The function is paused, so the whole burst is accepted into the queue first.
       const uuid = (await lambda.send(new ListEventSourceMappingsCommand({ FunctionName: outputs.FunctionName }))).EventSourceMappings![0]!.UUID!;
@@ -101,10 +97,7 @@ describe("kill -9 of the local cloud in the middle of a burst", () => {
         });
         await sleep(200);
       }
-      const depth = async (url: string) => {
-        const a = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["All"] }))).Attributes ?? {};
-        return Number(a.ApproximateNumberOfMessages) + Number(a.ApproximateNumberOfMessagesNotVisible);
-      };
+      const depth = (url: string) => messagesIn(sqs, url);
       await eventually(async () => (await depth(outputs.QueueUrl)) === TOTAL, "the burst to be queued", 60_000, 100);
 
       // 2. The function drains; once a few hundred are processed, the local cloud is killed.
