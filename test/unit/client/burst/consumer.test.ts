@@ -1,27 +1,9 @@
 import { describe, expect, test } from "vitest";
-import {
-  concurrencyLimit,
-  defaultTimeoutMs,
-  directivesFor,
-  predictDrain,
-  selectFailures,
-  UNKNOWN_SETTINGS,
-  type ConsumerSettings,
-} from "../../../../src/client/burst/consumer.js";
+import { concurrencyLimit, defaultTimeoutMs, directivesFor, predictDrain, selectFailures, UNKNOWN_SETTINGS } from "../../../../src/client/burst/consumer.js";
 import { parseConsumerFlags } from "../../../../src/client/burst/options.js";
 import { planBurst } from "../../../../src/client/burst/plan.js";
 import { peakOverlap } from "../../../../src/client/burst/stats.js";
-
-const template: ConsumerSettings = {
-  visibilityTimeoutSeconds: 90,
-  maxReceiveCount: 5,
-  batchSize: 10,
-  maximumConcurrency: 10,
-  reservedConcurrency: null,
-  functionTimeoutSeconds: 15,
-  localEnvironmentLimit: null,
-  notes: [],
-};
+import { TEMPLATE_SETTINGS } from "./consumer-settings.js";
 
 describe("selectFailures", () => {
   test("draws exactly round(count × rate) of each kind, disjoint, the same for the same seed", () => {
@@ -76,24 +58,29 @@ describe("predictDrain", () => {
     Array.from({ length: count }, (_, i) => ({ group: `g${i % groups}`, directives: directives(i) }));
 
   test("1,000 messages of 20 ms over 10 groups take 2 s: count × work ÷ groups in parallel", () => {
-    const p = predictDrain({ messages: messages(1000, 10, () => ({ work: 20 })), groups: 10, sendMs: 416, settings: template });
+    const p = predictDrain({ messages: messages(1000, 10, () => ({ work: 20 })), groups: 10, sendMs: 416, settings: TEMPLATE_SETTINGS });
     expect(p.drainMs).toBe(2000);
     expect([p.lanes, p.workMs, p.longestGroupMs, p.spreadMs]).toEqual([10, 20, 2000, 2000]);
   });
 
   test("more groups than the concurrency: the work spreads over MaximumConcurrency lanes", () => {
-    const p = predictDrain({ messages: messages(1000, 50, () => ({ work: 20 })), groups: 50, sendMs: 0, settings: { ...template, maximumConcurrency: 5 } });
+    const p = predictDrain({
+      messages: messages(1000, 50, () => ({ work: 20 })),
+      groups: 50,
+      sendMs: 0,
+      settings: { ...TEMPLATE_SETTINGS, maximumConcurrency: 5 },
+    });
     expect(p.lanes).toBe(5);
     expect(p.drainMs).toBe(4000);
     expect(p.bound).toBe("concurrency");
     // Reserved concurrency and the local cloud's environments bound it too.
-    expect(concurrencyLimit({ ...template, reservedConcurrency: 3 })).toBe(3);
-    expect(concurrencyLimit({ ...template, maximumConcurrency: 50, localEnvironmentLimit: 10 })).toBe(10);
+    expect(concurrencyLimit({ ...TEMPLATE_SETTINGS, reservedConcurrency: 3 })).toBe(3);
+    expect(concurrencyLimit({ ...TEMPLATE_SETTINGS, maximumConcurrency: 50, localEnvironmentLimit: 10 })).toBe(10);
     expect(concurrencyLimit(UNKNOWN_SETTINGS)).toBeNull();
   });
 
   test("failures make their group wait: a visibility timeout per fail-once, maxReceiveCount of them per fail-always", () => {
-    const settings = { ...template, visibilityTimeoutSeconds: 2, maxReceiveCount: 2, batchSize: 1 };
+    const settings = { ...TEMPLATE_SETTINGS, visibilityTimeoutSeconds: 2, maxReceiveCount: 2, batchSize: 1 };
     const p = predictDrain({
       messages: messages(20, 2, (i) => (i === 0 ? { fail: "always" } : i === 2 ? { fail: "once" } : undefined)),
       groups: 2,
@@ -118,7 +105,7 @@ describe("predictDrain", () => {
       messages: messages(10, 1, () => ({ work: 5000 })),
       groups: 1,
       sendMs: 0,
-      settings: { ...template, functionTimeoutSeconds: 5, batchSize: 10 },
+      settings: { ...TEMPLATE_SETTINGS, functionTimeoutSeconds: 5, batchSize: 10 },
     });
     expect(p.workMs).toBe(400);
     expect(p.caveats.join(" ")).toMatch(/work capped at 400 ms/);
@@ -133,7 +120,12 @@ describe("predictDrain", () => {
 
   test("the default timeout grows with the prediction", () => {
     expect(defaultTimeoutMs(null)).toBe(60_000);
-    const long = predictDrain({ messages: messages(10, 1, (i) => (i === 0 ? { fail: "always" } : undefined)), groups: 1, sendMs: 0, settings: template });
+    const long = predictDrain({
+      messages: messages(10, 1, (i) => (i === 0 ? { fail: "always" } : undefined)),
+      groups: 1,
+      sendMs: 0,
+      settings: TEMPLATE_SETTINGS,
+    });
     expect(long.drainMs).toBe(450_000);
     expect(defaultTimeoutMs(long)).toBe(705_000);
   });
@@ -156,7 +148,7 @@ describe("peakOverlap", () => {
 describe("describeConsumerPlan", () => {
   test("says what the messages ask, the seed, and the prediction with its settings, before sending", async () => {
     const { describeConsumerPlan } = await import("../../../../src/client/burst/render/consumer.js");
-    const settings = { ...template, visibilityTimeoutSeconds: 2, maxReceiveCount: 2, batchSize: 1 };
+    const settings = { ...TEMPLATE_SETTINGS, visibilityTimeoutSeconds: 2, maxReceiveCount: 2, batchSize: 1 };
     const plan = planBurst({
       count: 500,
       connections: 10,

@@ -7,6 +7,7 @@ import { sparkline, listSome, fmtMs } from "../../../../src/client/burst/render/
 import type { BurstRawRun, SentRecord } from "../../../../src/client/burst/types.js";
 import { liveConsumerLine } from "../../../../src/client/burst/render/consumer.js";
 import { predictDrain } from "../../../../src/client/burst/consumer.js";
+import { TEMPLATE_SETTINGS } from "./consumer-settings.js";
 
 const plain = new Chalk({ level: 0 });
 
@@ -192,16 +193,7 @@ describe("formatting helpers", () => {
 });
 
 describe("the consumer's side", () => {
-  const settings = {
-    visibilityTimeoutSeconds: 90,
-    maxReceiveCount: 5,
-    batchSize: 10,
-    maximumConcurrency: 10,
-    reservedConcurrency: null,
-    functionTimeoutSeconds: 15,
-    localEnvironmentLimit: 10,
-    notes: [],
-  };
+  const settings = { ...TEMPLATE_SETTINGS, localEnvironmentLimit: 10 };
 
   function directed(): BurstRawRun {
     const base = run(["r-5"]);
